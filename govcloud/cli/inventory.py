@@ -1,0 +1,1 @@
+"""CLI area: inventory (registered on the root app)."""

@@ -1,0 +1,1 @@
+"""CLI area: planning (registered on the root app)."""

@@ -1,0 +1,1 @@
+"""CLI area: playbook (registered on the root app)."""

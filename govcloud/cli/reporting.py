@@ -1,0 +1,1 @@
+"""CLI area: reporting (registered on the root app)."""

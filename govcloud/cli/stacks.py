@@ -1,0 +1,1 @@
+"""CLI area: stacks (registered on the root app)."""

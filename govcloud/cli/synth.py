@@ -1,0 +1,1 @@
+"""CLI area: synth (registered on the root app)."""

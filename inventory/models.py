@@ -1,0 +1,407 @@
+"""Inventory models: what a city's survey (普查) finds, as INVENTORY_FORMAT.md v1 defines it.
+
+Survey fields of a system (usage, approval, funding, investment, O&M cost, resources,
+MLPS level) are Optional: ``None`` means "the survey did not record it". The planner then
+applies the conservative defaults of ``planner.policy`` and raises an INV-1 warning, so a
+missing field is a finding, never a crash. Optional non-survey fields get the defaults
+written next to them here.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+FORMAT_VERSION = 1
+
+RecordId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]+$", min_length=1)]
+Money = Annotated[float, Field(ge=0)]
+MlpsLevel = Annotated[int, Field(ge=1, le=4)]
+
+
+class Record(BaseModel):
+    """Base of every inventory record: strict about unknown fields, lenient about order."""
+
+    model_config = ConfigDict(extra="forbid", frozen=False, populate_by_name=True, use_enum_values=False)
+
+
+# ---------------------------------------------------------------- closed vocabularies
+
+
+class RegionLevel(StrEnum):
+    """Administrative level of a region."""
+
+    CITY = "city"
+    COUNTY = "county"
+    DISTRICT = "district"
+
+
+class NetworkKind(StrEnum):
+    """What a network or leased line is (LINE-1..4)."""
+
+    INTERNET_LINE = "internet_line"
+    PRIVATE_NETWORK = "private_network"
+    EXTRANET = "extranet"
+    INTRANET = "intranet"
+    NATIONAL_NETWORK = "national_network"
+
+
+class SystemCategory(StrEnum):
+    """Kind of system; non-business kinds are PLATFORM-1 targets or LAN-only (ROOM-1)."""
+
+    BUSINESS = "business"
+    WEBSITE = "website"
+    OA = "oa"
+    HOTLINE = "hotline"
+    VIDEO = "video"
+    EMAIL = "email"
+    IM = "im"
+    LAN_ONLY = "lan_only"
+
+
+class SystemStatus(StrEnum):
+    """Operating status of a system (ZOMBIE-4 when maintenance stopped)."""
+
+    ACTIVE = "active"
+    IDLE = "idle"
+    MAINTENANCE_STOPPED = "maintenance_stopped"
+    BUILDING = "building"
+
+
+class UsageScope(StrEnum):
+    """Who uses a system (ZOMBIE-5 when small)."""
+
+    UNIT = "unit"
+    DEPARTMENT = "department"
+    CROSS_DEPARTMENT = "cross_department"
+    PUBLIC = "public"
+
+
+class Funding(StrEnum):
+    """How a system is funded (SCOPE-1: all of these are in scope)."""
+
+    FISCAL = "fiscal"
+    SELF = "self"
+    CO_BUILT = "co_built"
+    PURCHASED_SERVICE = "purchased_service"
+
+
+class DependencyKind(StrEnum):
+    """What flows along a dependency."""
+
+    DATA = "data"
+    AUTH = "auth"
+    API = "api"
+    FILE = "file"
+
+
+class SharingType(StrEnum):
+    """Sharing class of a data resource (SHARE-1)."""
+
+    UNCONDITIONAL = "unconditional"
+    CONDITIONAL = "conditional"
+    NONE = "none"
+
+
+class AssetKind(StrEnum):
+    """Kind of asset in a room (ASSET-1)."""
+
+    SERVER = "server"
+    STORAGE = "storage"
+    NETWORK = "network"
+    SECURITY = "security"
+    UPS = "ups"
+    COOLING = "cooling"
+    SOFTWARE = "software"
+
+
+class PlatformKind(StrEnum):
+    """City-wide shared platform kinds (PLATFORM-1, SHARE-4)."""
+
+    WEBSITE = "website"
+    OA = "oa"
+    HOTLINE = "hotline"
+    SHARING = "sharing"
+    VIDEO = "video"
+    EMAIL = "email"
+    IM = "im"
+
+
+class DomainName(StrEnum):
+    """The two domains of the e-government cloud (DOMAIN-1)."""
+
+    PUBLIC_SERVICE = "public_service"
+    ADMINISTRATIVE_SERVICE = "administrative_service"
+
+
+# Default flow of each dependency kind, used when a dependency names no port (MLPS-3).
+DEFAULT_FLOWS: dict[DependencyKind, tuple[str, int]] = {
+    DependencyKind.DATA: ("tcp", 5432),
+    DependencyKind.AUTH: ("tcp", 636),
+    DependencyKind.API: ("tcp", 443),
+    DependencyKind.FILE: ("tcp", 2049),
+}
+
+
+# ---------------------------------------------------------------- records
+
+
+class City(Record):
+    """The city whose survey this is."""
+
+    id: RecordId
+    name: str = Field(min_length=1)
+
+
+class Region(Record):
+    """The city itself, or one of its counties/districts."""
+
+    id: RecordId
+    name: str = Field(min_length=1)
+    level: RegionLevel
+    parent: RecordId | None = None
+
+
+class Building(Record):
+    """An office building; departments and rooms are placed in one (ROOM-3)."""
+
+    id: RecordId
+    name: str = Field(min_length=1)
+    region: RecordId
+
+
+class Department(Record):
+    """A government department (委办局) with its internal units (处室/科室)."""
+
+    id: RecordId
+    name: str = Field(min_length=1)
+    region: RecordId
+    building: RecordId
+    units: list[str] = Field(default_factory=list)
+
+
+class Room(Record):
+    """A machine room (机房) owned by one department."""
+
+    id: RecordId
+    # The format lists room names as mandatory but its own example omits them; loading the
+    # example is the stronger contract, so a missing name defaults to the room's ID.
+    name: str | None = None
+    department: RecordId
+    building: RecordId
+    area_m2: float = Field(ge=0)
+    monthly_cost: Money = 0.0
+    exception: str | None = None  # ROOM-4 reason (保密要求 / 建筑布局), None when none recorded
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
+
+
+class Network(Record):
+    """A leased line or network a department pays for (or a city-wide network)."""
+
+    id: RecordId
+    name: str = Field(min_length=1)
+    kind: NetworkKind
+    department: RecordId | None = None  # None for city-wide networks
+    carrier: str | None = None
+    bandwidth_mbps: float | None = Field(default=None, ge=0)
+    monthly_fee: Money = 0.0
+    contract_end: dt.date | None = None
+    programme: str | None = None  # for national_network: 金财, 金税, ...
+
+
+class Usage(Record):
+    """How much a system is used (ZOMBIE-1, ZOMBIE-5)."""
+
+    scope: UsageScope
+    monthly_active_users: int = Field(default=0, ge=0)
+    last_used: dt.date | None = None
+    business_linked: bool = True  # False = disconnected from business (ZOMBIE-1)
+
+
+class Approval(Record):
+    """Who approved building the system, and when (INV-1)."""
+
+    authority: str | None = None
+    date: dt.date | None = None
+
+
+class Resources(Record):
+    """Compute and storage a system uses today."""
+
+    vcpu: int = Field(ge=0)
+    ram_gb: float = Field(ge=0)
+    storage_gb: float = Field(ge=0)
+    servers: int = Field(default=1, ge=0)
+
+
+class Host(Record):
+    """A machine the playbooks connect to over SSH."""
+
+    address: str = Field(min_length=1)
+    port: int = Field(default=22, ge=1, le=65535)
+    user: str = "migrate"
+    role: str = "app"  # app | db | file | target ...; free text
+    os: str | None = None
+    data_dirs: list[str] = Field(default_factory=list)  # directories the data copy moves (MLPS-4)
+    known_hosts: str | None = None  # known_hosts file for strict host-key checking
+
+
+class Dependency(Record):
+    """A system this one needs; the flow is opened in its security group (MLPS-3)."""
+
+    system: RecordId
+    kind: DependencyKind = DependencyKind.DATA
+    protocol: str | None = None  # defaults per kind, see DEFAULT_FLOWS
+    port: int | None = Field(default=None, ge=1, le=65535)
+
+    def flow(self) -> tuple[str, int]:
+        """Protocol and port of this dependency, defaulted from its kind."""
+        proto, port = DEFAULT_FLOWS[self.kind]
+        return (self.protocol or proto, self.port or port)
+
+
+class SharedResource(Record):
+    """A data resource the system shares (SHARE-1, SHARE-2)."""
+
+    name: str = Field(min_length=1)
+    type: SharingType = SharingType.CONDITIONAL
+    basic: bool = False  # basic information resource (SHARE-2)
+    legal_basis: str | None = None  # required when type is none (SHARE-1)
+
+
+class Sharing(Record):
+    """Connection to the sharing platform and the resources shared (SHARE-4, FUND-1)."""
+
+    connected: bool = False
+    resources: list[SharedResource] = Field(default_factory=list)
+
+
+class System(Record):
+    """A department information system (政务信息系统)."""
+
+    id: RecordId
+    name: str = Field(min_length=1)
+    department: RecordId
+    unit: str | None = None  # internal unit it was built in the name of (BIGSYS-1)
+    function: str | None = None  # function tag; same department + same tag = shadow candidates
+    category: SystemCategory
+    description: str | None = None
+    classified: bool = False  # 涉密 (SCOPE-2)
+    mlps_level: MlpsLevel | None = None  # 等级保护 level; None = not surveyed (INV-1)
+    networks: list[RecordId] = Field(default_factory=list)
+    public_facing: bool = False
+    programme: str | None = None  # national/provincial vertical programme (SCOPE-3)
+    status: SystemStatus = SystemStatus.ACTIVE
+    usage: Usage | None = None
+    replaced_by: RecordId | None = None  # a system that can replace it (ZOMBIE-2)
+    approval: Approval | None = None
+    funding: Funding | None = None
+    investment: Money | None = None  # CNY, one-off
+    annual_om_cost: Money | None = None  # CNY per year
+    resources: Resources | None = None
+    utilisation: float | None = Field(default=None, ge=0, le=1)
+    data_gb: float | None = Field(default=None, ge=0)
+    downtime_hours: float | None = Field(default=None, ge=0)
+    room: RecordId | None = None  # None when already hosted elsewhere
+    hosts: list[Host] = Field(default_factory=list)
+    depends_on: list[Dependency] = Field(default_factory=list)
+    sharing: Sharing = Field(default_factory=Sharing)
+    affinity: str | None = None  # declared co-migration group: systems with one tag move together
+
+    @field_validator("networks")
+    @classmethod
+    def _unique_networks(cls, v: list[str]) -> list[str]:
+        # A repeated network is harmless; keep the first occurrence so counts stay honest.
+        return list(dict.fromkeys(v))
+
+
+class Asset(Record):
+    """A piece of equipment or software in a room (ASSET-1)."""
+
+    id: RecordId
+    room: RecordId
+    kind: AssetKind
+    model: str | None = None
+    book_value: Money = 0.0  # CNY
+    purchased: dt.date | None = None
+    serves: list[RecordId] = Field(default_factory=list)
+
+
+class Platform(Record):
+    """A city-wide shared platform (PLATFORM-1 integration target, SHARE-4)."""
+
+    id: RecordId
+    kind: PlatformKind
+    name: str = Field(min_length=1)
+
+
+class CloudDomain(Record):
+    """Capacity and protection level of one cloud domain."""
+
+    vcpu: int = Field(ge=0)
+    ram_gb: float = Field(ge=0)
+    storage_gb: float = Field(ge=0)
+    mlps_level: MlpsLevel = 3
+    dedicated_level4_pool: bool = False  # MLPS-2: level-4 systems need one
+
+
+class CloudDomains(Record):
+    """The two domains of the e-government cloud."""
+
+    public_service: CloudDomain
+    administrative_service: CloudDomain
+
+    def get(self, name: DomainName | str) -> CloudDomain:
+        return self.public_service if DomainName(name) is DomainName.PUBLIC_SERVICE else self.administrative_service
+
+
+class Cloud(Record):
+    """The target e-government cloud."""
+
+    region: str = "egov"
+    domains: CloudDomains
+
+
+class Inventory(Record):
+    """A whole survey: everything the planner reads besides the policy file."""
+
+    version: int = FORMAT_VERSION
+    city: City
+    regions: list[Region] = Field(default_factory=list)
+    buildings: list[Building] = Field(default_factory=list)
+    departments: list[Department] = Field(default_factory=list)
+    rooms: list[Room] = Field(default_factory=list)
+    networks: list[Network] = Field(default_factory=list)
+    systems: list[System] = Field(default_factory=list)
+    assets: list[Asset] = Field(default_factory=list)
+    platforms: list[Platform] = Field(default_factory=list)
+    cloud: Cloud
+
+    @field_validator("version")
+    @classmethod
+    def _supported_version(cls, v: int) -> int:
+        if v != FORMAT_VERSION:
+            raise ValueError(f"unsupported inventory format version {v}; this tool reads version {FORMAT_VERSION}")
+        return v
+
+    # Index helpers: built on demand; the planner builds its own maps once.
+    def by_id(self, kind: str) -> dict[str, Any]:
+        return {r.id: r for r in getattr(self, kind)}
+
+
+# Entity lists of the top level, in the order records are reported and exported.
+ENTITY_MODELS: dict[str, type[Record]] = {
+    "regions": Region,
+    "buildings": Building,
+    "departments": Department,
+    "rooms": Room,
+    "networks": Network,
+    "systems": System,
+    "assets": Asset,
+    "platforms": Platform,
+}

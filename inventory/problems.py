@@ -1,0 +1,37 @@
+"""Problems found while loading an inventory, reported all at once as FILE:LINE: RECORD: FIELD: message."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    """How bad a problem is; only errors make an inventory invalid."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One problem with one field of one record, located in its source file."""
+
+    file: str
+    line: int | None
+    record: str | None
+    field: str | None
+    message: str
+    severity: Severity = Severity.ERROR
+
+    def __str__(self) -> str:
+        line = self.line if self.line is not None else "-"
+        return f"{self.file}:{line}: {self.record or '-'}: {self.field or '-'}: {self.message}"
+
+
+class InventoryError(Exception):
+    """Raised when an inventory cannot be used; carries every problem found, not just the first."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        errors = [p for p in problems if p.severity is Severity.ERROR]
+        super().__init__(f"{len(errors)} problem(s) in inventory" + (f"; first: {errors[0]}" if errors else ""))

@@ -1,0 +1,255 @@
+"""The plan: the planner's output and the input of stacks, playbooks, report and finance.
+
+PLAN_FORMAT.md v1 is the contract: fields may be added here, none renamed or removed.
+Everything downstream reads plans through :func:`load_plan`, never by hand-parsing JSON.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from govcloud.atomic import atomic_write_text
+from inventory.models import DomainName
+
+PLAN_FORMAT_VERSION = 1
+
+
+class Disposition(StrEnum):
+    """What happens to a system (CLASS-1)."""
+
+    MIGRATE = "migrate"
+    RETIRE = "retire"
+    MERGE = "merge"
+    INTRANET = "intranet"
+    PROGRAMME = "programme"
+    KEEP_LOCAL = "keep_local"
+    BLOCKED = "blocked"
+
+
+# Dispositions whose systems are scheduled into a wave (they move, merge or retire).
+SCHEDULED_DISPOSITIONS = frozenset({Disposition.MIGRATE, Disposition.RETIRE, Disposition.MERGE})
+
+
+class RoomOutcome(StrEnum):
+    """What becomes of a machine room (ROOM-1..4)."""
+
+    VACATED = "vacated"
+    RETAINED = "retained"
+    MERGED = "merged"
+
+
+class NetworkOutcome(StrEnum):
+    """What becomes of a network or leased line (LINE-1..4)."""
+
+    RETIRED = "retired"
+    KEPT = "kept"
+    PROGRAMME = "programme"
+
+
+class FindingSeverity(StrEnum):
+    """`error` when a target is missed."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+class LinkBoundary(StrEnum):
+    """Where a dependency flow crosses (MLPS-3)."""
+
+    SAME_DOMAIN = "same_domain"
+    CROSS_DOMAIN = "cross_domain"  # public-service <-> administrative-service, via the boundary router
+    OFF_CLOUD = "off_cloud"  # the other side does not move (intranet, programme, blocked, keep_local)
+
+
+class PlanModel(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class Sizing(PlanModel):
+    """Resources a system needs in the cloud, with the policy's defaults applied."""
+
+    vcpu: int = 0
+    ram_gb: float = 0
+    storage_gb: float = 0
+    servers: int = 1
+    data_gb: float = 0
+    team_hours: float = 0
+
+
+class Link(PlanModel):
+    """A dependency flow of a system: opened in its security group (MLPS-3)."""
+
+    system: str
+    kind: str
+    protocol: str
+    port: int
+    boundary: LinkBoundary
+
+
+class PlanSystem(PlanModel):
+    """One system's decision, with the rules and the plain-words reasons behind it."""
+
+    id: str
+    name: str | None = None
+    department: str
+    disposition: Disposition
+    domain: DomainName | None = None
+    wave: int | None = None
+    group: str | None = None
+    into: str | None = None
+    rules: list[str] = Field(default_factory=list)
+    reasons: list[str] = Field(default_factory=list)
+    mlps_level: int | None = None
+    public_facing: bool = False
+    room: str | None = None
+    networks: list[str] = Field(default_factory=list)
+    sizing: Sizing = Field(default_factory=Sizing)
+    links: list[Link] = Field(default_factory=list)
+
+
+class Load(PlanModel):
+    """Sum of a wave's systems in each capacity dimension."""
+
+    systems: float = 0
+    vcpu: float = 0
+    data_gb: float = 0
+    team_hours: float = 0
+
+
+class Wave(PlanModel):
+    """A migration wave: a calendar slot with a capacity in several dimensions."""
+
+    number: int
+    start: dt.date
+    end: dt.date
+    pilot: bool = False
+    systems: list[str] = Field(default_factory=list)
+    load: Load = Field(default_factory=Load)
+    capacity: Load = Field(default_factory=Load)
+
+
+class PlanRoom(PlanModel):
+    """One machine room's outcome."""
+
+    id: str
+    department: str
+    outcome: RoomOutcome
+    wave: int | None = None
+    shared_with: list[str] = Field(default_factory=list)
+    rules: list[str] = Field(default_factory=list)
+    reasons: list[str] = Field(default_factory=list)
+    building: str | None = None
+    area_m2: float = 0
+    monthly_cost: float = 0
+
+
+class PlanNetwork(PlanModel):
+    """One network's or leased line's outcome."""
+
+    id: str
+    outcome: NetworkOutcome
+    wave: int | None = None
+    monthly_fee: float = 0
+    rules: list[str] = Field(default_factory=list)
+    reasons: list[str] = Field(default_factory=list)
+    kind: str | None = None
+    department: str | None = None
+    contract_end: dt.date | None = None
+
+
+class Finding(PlanModel):
+    """A target missed or a problem worth a planner's attention, citing its rule."""
+
+    rule: str
+    severity: FindingSeverity
+    subject: str
+    message: str
+
+
+class Group(PlanModel):
+    """Systems that must move in one wave (dependency cycle, declared affinity)."""
+
+    id: str
+    systems: list[str]
+    reason: str
+
+
+class Metrics(PlanModel):
+    """Headline numbers of the plan."""
+
+    cloud_rate: float = 0
+    rooms_vacated: int = 0
+    lines_retired: int = 0
+    monthly_savings: float = 0
+    stranded_cost: float = 0
+    stranded_cost_lower_bound: float = 0
+    waves: int = 0
+    waves_lower_bound: int = 0
+
+
+class InventoryRef(PlanModel):
+    city: str
+    systems: int
+    digest: str
+
+
+class PolicyRef(PlanModel):
+    name: str
+    digest: str
+
+
+class Plan(PlanModel):
+    """The whole plan (plan.json)."""
+
+    format: int = PLAN_FORMAT_VERSION
+    inventory: InventoryRef
+    policy: PolicyRef
+    systems: list[PlanSystem] = Field(default_factory=list)
+    waves: list[Wave] = Field(default_factory=list)
+    rooms: list[PlanRoom] = Field(default_factory=list)
+    networks: list[PlanNetwork] = Field(default_factory=list)
+    findings: list[Finding] = Field(default_factory=list)
+    groups: list[Group] = Field(default_factory=list)
+    metrics: Metrics = Field(default_factory=Metrics)
+
+    def system(self, system_id: str) -> PlanSystem:
+        for s in self.systems:
+            if s.id == system_id:
+                return s
+        raise KeyError(system_id)
+
+    def wave_systems(self, number: int) -> list[PlanSystem]:
+        return [s for s in self.systems if s.wave == number]
+
+
+class PlanError(Exception):
+    """A plan file that cannot be read: the message names the file and the field."""
+
+
+def load_plan(path: str | Path) -> Plan:
+    """Read and validate a plan.json; raise PlanError with a clear message on bad input."""
+    p = Path(path)
+    try:
+        raw = json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PlanError(f"{p}: no such plan file (run `govcloud plan` first)") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PlanError(f"{p}: not a JSON plan: {exc}") from None
+    try:
+        plan = Plan.model_validate(raw)
+    except ValidationError as exc:
+        lines = [f"{p}: {'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors()]
+        raise PlanError("\n".join(lines)) from None
+    if plan.format != PLAN_FORMAT_VERSION:
+        raise PlanError(f"{p}: format: plan format {plan.format} is not supported (expected {PLAN_FORMAT_VERSION})")
+    return plan
+
+
+def write_plan(plan: Plan, path: str | Path) -> None:
+    """Write plan.json atomically."""
+    atomic_write_text(path, plan.model_dump_json(indent=2) + "\n")
