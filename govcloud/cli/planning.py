@@ -1,1 +1,163 @@
-"""CLI area: planning (registered on the root app)."""
+"""CLI area: planning — `govcloud plan`, `check`, `simulate`, `explain` (registered on the root app)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from govcloud.cli.app import app
+from govcloud.cli.common import EXIT_FINDINGS, EXIT_INVALID, EXIT_OK, console, err_console, fail, progress_callback
+from inventory.models import Inventory
+from planner.plan_model import FindingSeverity, Plan
+from planner.policy import Policy
+
+PathArg = typer.Argument(None, help="Inventory file or directory (default: the bundled sample city).")
+PolicyOpt = typer.Option(None, "--policy", help="Policy YAML file (default: the bundled policy).")
+
+
+def _load(path: Path | None, policy_path: Path | None) -> tuple[Inventory, Policy]:
+    """Inventory and policy, or a clear message and exit 1."""
+    from inventory.loader import load_inventory
+    from inventory.problems import InventoryError
+    from planner.policy import PolicyError, load_policy
+
+    try:
+        policy = load_policy(policy_path)
+    except PolicyError as exc:
+        fail("invalid policy:\n" + "\n".join(exc.messages), EXIT_INVALID)
+    try:
+        with progress_callback() as progress:
+            inventory = load_inventory(path, progress=progress)
+    except InventoryError as exc:
+        fail("invalid inventory:\n" + "\n".join(str(p) for p in exc.problems) if exc.problems else str(exc))
+    except (FileNotFoundError, NotADirectoryError) as exc:
+        fail(f"{path}: no such inventory ({exc.strerror or exc})")
+    return inventory, policy
+
+
+def _make(inventory: Inventory, policy: Policy, exact: bool) -> Plan:
+    from planner.core import make_plan
+
+    with progress_callback() as progress:
+        return make_plan(inventory, policy, exact=exact, progress=progress)
+
+
+def _summary(plan: Plan, where: Path | None = None) -> None:
+    m = plan.metrics
+    errors = sum(1 for f in plan.findings if f.severity is FindingSeverity.ERROR)
+    warnings = sum(1 for f in plan.findings if f.severity is FindingSeverity.WARNING)
+    if where is not None:
+        console.print(f"[bold]wrote[/bold] {where}")
+    table = Table(title=f"plan of {plan.inventory.city}: {plan.inventory.systems} systems", show_header=False)
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    disp = getattr(m, "dispositions", None) or {}
+    table.add_row("dispositions", ", ".join(f"{k} {v}" for k, v in disp.items() if v))
+    table.add_row("waves", f"{m.waves} (lower bound {m.waves_lower_bound})")
+    table.add_row("stranded cost", f"{m.stranded_cost:,.0f} CNY (lower bound {m.stranded_cost_lower_bound:,.0f})")
+    table.add_row("cloud rate", f"{m.cloud_rate:.1%}")
+    table.add_row("rooms vacated", str(m.rooms_vacated))
+    table.add_row("lines retired", str(m.lines_retired))
+    table.add_row("monthly savings", f"{m.monthly_savings:,.0f} CNY")
+    table.add_row("findings", f"{errors} error(s), {warnings} warning(s)")
+    console.print(table)
+
+
+@app.command("plan")
+def plan_cmd(
+    path: Path | None = PathArg,
+    policy: Path | None = PolicyOpt,
+    out: Path = typer.Option(Path("out"), "--out", help="Directory for plan.json."),
+    exact: bool = typer.Option(False, "--exact", help="Exact CP-SAT scheduling (small inventories)."),
+) -> None:
+    """Plan the migration: classify, place, schedule waves; write DIR/plan.json."""
+    from planner.plan_model import write_plan
+
+    inventory, pol = _load(path, policy)
+    plan = _make(inventory, pol, exact)
+    target = out / "plan.json"
+    try:
+        write_plan(plan, target)
+    except OSError as exc:
+        fail(f"{target}: cannot write the plan: {exc.strerror or exc}")
+    _summary(plan, target)
+    raise typer.Exit(EXIT_OK)
+
+
+@app.command("check")
+def check_cmd(path: Path | None = PathArg, policy: Path | None = PolicyOpt) -> None:
+    """Print the retirement and target findings; exit 3 when an error finding remains."""
+    inventory, pol = _load(path, policy)
+    plan = _make(inventory, pol, False)
+    shown = [f for f in plan.findings if f.severity is not FindingSeverity.INFO]
+    for f in shown:
+        style = "red" if f.severity is FindingSeverity.ERROR else "yellow"
+        console.print(f"[{style}]{f.severity.value}[/{style}] {f.rule} {f.subject}: {f.message}",
+                      highlight=False, soft_wrap=True)
+    errors = sum(1 for f in plan.findings if f.severity is FindingSeverity.ERROR)
+    console.print(f"{errors} error(s), {len(shown) - errors} warning(s)")
+    raise typer.Exit(EXIT_FINDINGS if errors else EXIT_OK)
+
+
+@app.command("simulate")
+def simulate_cmd(
+    path: Path | None = PathArg,
+    scenario: Path = typer.Option(..., "--scenario", help="Scenario YAML (what-if changes)."),
+    policy: Path | None = PolicyOpt,
+) -> None:
+    """Plan a what-if scenario and print it side by side with the baseline."""
+    from planner.simulate import ScenarioError, load_scenario, simulate
+
+    inventory, pol = _load(path, policy)
+    try:
+        scen = load_scenario(scenario, inventory)
+        with progress_callback() as progress:
+            sim = simulate(inventory, pol, scen, progress=progress)
+    except ScenarioError as exc:
+        fail("invalid scenario:\n" + "\n".join(exc.messages))
+    table = Table(title=f"scenario {scen.name!r} vs baseline")
+    table.add_column("metric")
+    table.add_column("baseline", justify="right")
+    table.add_column(scen.name, justify="right")
+    table.add_column("change", justify="right")
+    for name, a, b in sim.comparison.rows:
+        fmt = "{:.1%}" if name == "cloud rate" else "{:,.0f}"
+        delta = b - a
+        table.add_row(name, fmt.format(a), fmt.format(b), ("+" if delta > 0 else "") + fmt.format(delta))
+    console.print(table)
+    months = Table(title="rooms vacated per month and monthly savings curve")
+    for col in ("month", "rooms vacated (base)", f"rooms vacated ({scen.name})",
+                "savings/month (base)", f"savings/month ({scen.name})"):
+        months.add_column(col, justify="right")
+    for a, b in sim.comparison.months:
+        months.add_row(a.month, str(a.rooms_vacated), str(b.rooms_vacated),
+                       f"{a.monthly_savings:,.0f}", f"{b.monthly_savings:,.0f}")
+    console.print(months)
+    for note in sim.comparison.notes:
+        console.print(f"- {note}", highlight=False)
+
+
+@app.command("explain")
+def explain_cmd(
+    system_id: str = typer.Argument(..., metavar="SYSTEM-ID", help="The system to explain."),
+    path: Path | None = PathArg,
+    policy: Path | None = PolicyOpt,
+) -> None:
+    """The chain of rules and facts behind one system's disposition, domain and wave."""
+    from planner.explain import UnknownSystem, explain
+
+    inventory, pol = _load(path, policy)
+    try:
+        with progress_callback() as progress:
+            from planner.core import plan_with_context
+
+            plan, ctx = plan_with_context(inventory, pol, progress=progress)
+            result = explain(inventory, pol, system_id, plan=plan, context=ctx)
+    except UnknownSystem:
+        fail(f"{system_id}: no such system in the inventory", EXIT_INVALID)
+    for line in result.lines():
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+_ = err_console  # the shared consoles: errors go through fail()

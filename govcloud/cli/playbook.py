@@ -1,1 +1,165 @@
-"""CLI area: playbook (registered on the root app)."""
+"""CLI area: playbook (registered on the root app as `govcloud playbook`).
+
+    govcloud playbook render SYSTEM-ID [--plan out/plan.json] [--inventory PATH] [--targets FILE]
+    govcloud playbook run SYSTEM-ID | --wave N [--dry-run] [--known-hosts FILE] [--identity FILE]
+                          [--journal-dir DIR] [--workers N]
+    govcloud playbook rollback SYSTEM-ID ...
+
+A system's target host comes from the targets file (see playbooks/render.py for its format) or,
+failing that, from its inventory host with role `target`. Exit codes: 0 every system complete
+(or dry run clean), 1 invalid input or at least one system not complete, 2 usage error.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import typer
+from rich.logging import RichHandler
+from rich.table import Table
+
+from govcloud.cli.app import app
+from govcloud.cli.common import EXIT_INVALID, EXIT_OK, EXIT_USAGE, console, err_console, fail
+from inventory.loader import load_inventory
+from inventory.models import Inventory
+from inventory.problems import InventoryError
+from planner.plan_model import Plan, PlanError, load_plan
+from playbooks.errors import PlaybookError
+from playbooks.model import SystemTarget
+from playbooks.render import MOVING, RenderedRunbook, load_targets, render_runbook
+from playbooks.runner import (
+    SUMMARY_COLUMNS,
+    RunOptions,
+    RunResult,
+    rollback_runbook,
+    run_wave,
+    summary_rows,
+)
+from playbooks.ssh import Connector, Credentials
+
+playbook_app = typer.Typer(no_args_is_help=True, help="Migration runbooks: render them, run them over SSH (MLPS-4).")
+app.add_typer(playbook_app, name="playbook")
+
+DEFAULT_PLAN = Path("out/plan.json")
+DEFAULT_JOURNALS = Path("out/journal")
+
+PlanOpt = typer.Option(DEFAULT_PLAN, "--plan", help="plan.json written by `govcloud plan`.")
+InventoryOpt = typer.Option(None, "--inventory", help="Inventory file or directory (default: the bundled sample).")
+TargetsOpt = typer.Option(None, "--targets", help="YAML: system id -> target host, data root, service commands.")
+
+
+def _inputs(plan_path: Path, inventory_path: Path | None,
+            targets_path: Path | None) -> tuple[Plan, Inventory, dict[str, SystemTarget]]:
+    try:
+        plan = load_plan(plan_path)
+        inventory = load_inventory(inventory_path)
+        targets = load_targets(targets_path) if targets_path else {}
+    except (PlanError, PlaybookError) as exc:
+        fail(str(exc), EXIT_INVALID)
+    except InventoryError as exc:
+        fail(str(exc), EXIT_INVALID)
+    return plan, inventory, targets
+
+
+def _logging(verbose: bool) -> None:
+    handler = RichHandler(console=err_console, show_path=False, markup=False)
+    logger = logging.getLogger("playbooks")
+    logger.handlers[:] = [handler]
+    logger.setLevel(logging.INFO if verbose else logging.WARNING)
+    logger.propagate = False
+
+
+@playbook_app.command("render")
+def render_cmd(
+    system_id: str = typer.Argument(..., help="System id of the plan."),
+    plan: Path = PlanOpt, inventory: Path | None = InventoryOpt, targets: Path | None = TargetsOpt,
+) -> None:
+    """Print a system's rendered runbook (secrets masked): exactly what `run` executes."""
+    p, inv, tg = _inputs(plan, inventory, targets)
+    try:
+        rendered = render_runbook(system_id, p, inv, tg)
+    except PlaybookError as exc:
+        fail(str(exc), EXIT_INVALID)
+    console.print(rendered.text, markup=False, highlight=False, soft_wrap=True, end="")
+
+
+def _connector(known_hosts: Path | None, identity: Path | None, no_agent: bool) -> Connector:
+    if identity is not None and not identity.is_file():
+        fail(f"{identity}: no such identity file", EXIT_USAGE)
+    if known_hosts is not None and not known_hosts.is_file():
+        fail(f"{known_hosts}: no such known_hosts file (it is never created for you)", EXIT_USAGE)
+    return Connector(Credentials(identity=str(identity) if identity else None, allow_agent=not no_agent,
+                                 look_for_keys=identity is None and not no_agent),
+                     known_hosts=str(known_hosts) if known_hosts else None)
+
+
+def _summary(results: list[RunResult], title: str) -> None:
+    table = Table(title=title)
+    for col in SUMMARY_COLUMNS:
+        table.add_column(col, overflow="fold")
+    for row in summary_rows(results):
+        style = "green" if row[1] in ("complete", "dry-run") else "red"
+        table.add_row(*row, style=style)
+    console.print(table)
+    for r in results:
+        if r.journal and r.journal.exists():
+            console.print(f"journal {r.system}: {r.journal}", markup=False, highlight=False)
+
+
+@playbook_app.command("run")
+def run_cmd(
+    system_id: str | None = typer.Argument(None, help="System id (or use --wave)."),
+    wave: int | None = typer.Option(None, "--wave", help="Run every moving system of wave N."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Connect and check only: change nothing on any host."),
+    plan: Path = PlanOpt, inventory: Path | None = InventoryOpt, targets: Path | None = TargetsOpt,
+    known_hosts: Path | None = typer.Option(None, "--known-hosts", help="known_hosts for every host (never written)."),
+    identity: Path | None = typer.Option(None, "--identity", help="Private key file (else the ssh-agent)."),
+    no_agent: bool = typer.Option(False, "--no-agent", help="Do not use the ssh-agent."),
+    journal_dir: Path = typer.Option(DEFAULT_JOURNALS, "--journal-dir", help="One JSON-lines journal per system."),
+    workers: int = typer.Option(4, "--workers", min=1, max=64, help="Systems run at once."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log every step."),
+) -> None:
+    """Execute runbooks: resume from the journal, roll back after a failure past freeze."""
+    if (system_id is None) == (wave is None):
+        fail("give exactly one of SYSTEM-ID or --wave N", EXIT_USAGE)
+    p, inv, tg = _inputs(plan, inventory, targets)
+    if wave is not None:
+        ids = [s.id for s in p.wave_systems(wave) if s.disposition in MOVING]
+        if not ids:
+            fail(f"wave {wave}: no system of the plan moves data in this wave", EXIT_INVALID)
+    else:
+        ids = [system_id]  # type: ignore[list-item]
+    rendered: list[RenderedRunbook] = []
+    problems: list[RunResult] = []
+    for sid in ids:
+        try:
+            rendered.append(render_runbook(sid, p, inv, tg))
+        except PlaybookError as exc:
+            problems.append(RunResult(sid, "failed", error=str(exc)))
+    if system_id is not None and problems:
+        fail(problems[0].error or "cannot render", EXIT_INVALID)
+    _logging(verbose)
+    options = RunOptions(_connector(known_hosts, identity, no_agent), journal_dir, dry_run=dry_run)
+    results = run_wave(rendered, options, workers) + problems
+    _summary(results, f"wave {wave}" if wave is not None else f"{system_id}" + (" (dry run)" if dry_run else ""))
+    raise typer.Exit(EXIT_OK if all(r.ok for r in results) else EXIT_INVALID)
+
+
+@playbook_app.command("rollback")
+def rollback_cmd(
+    system_id: str = typer.Argument(..., help="System id."),
+    plan: Path = PlanOpt, inventory: Path | None = InventoryOpt, targets: Path | None = TargetsOpt,
+    known_hosts: Path | None = typer.Option(None, "--known-hosts"),
+    identity: Path | None = typer.Option(None, "--identity"),
+    no_agent: bool = typer.Option(False, "--no-agent"),
+    journal_dir: Path = typer.Option(DEFAULT_JOURNALS, "--journal-dir"),
+) -> None:
+    """Abandon a system's migration: put the source back into service, clean the target."""
+    p, inv, tg = _inputs(plan, inventory, targets)
+    try:
+        rendered = render_runbook(system_id, p, inv, tg)
+    except PlaybookError as exc:
+        fail(str(exc), EXIT_INVALID)
+    result = rollback_runbook(rendered, RunOptions(_connector(known_hosts, identity, no_agent), journal_dir))
+    _summary([result], f"{system_id} rollback")
+    raise typer.Exit(EXIT_OK if result.outcome == "rolled-back" else EXIT_INVALID)

@@ -1,1 +1,209 @@
-"""CLI area: reporting (registered on the root app)."""
+"""CLI area: reporting — `govcloud report`, `govcloud finance`, `govcloud progress record|report`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from govcloud.cli.app import app
+from govcloud.cli.common import EXIT_INVALID, EXIT_USAGE, console, fail, progress_callback
+from inventory.models import Inventory
+from planner.plan_model import Plan
+
+progress_app = typer.Typer(
+    no_args_is_help=True, help="Record what actually happened and report monthly (METRIC-1)."
+)
+app.add_typer(progress_app, name="progress")
+
+PATH_ARG = typer.Argument(None, help="Inventory file or directory (default: the bundled sample city).")
+PLAN_OPT = typer.Option(None, "--plan", help="Use this plan.json instead of planning the inventory now.")
+POLICY_OPT = typer.Option(None, "--policy", help="Policy file (default: the bundled policy).")
+LANG_OPT = typer.Option("zh", "--lang", help="Language of labels: zh or en.")
+
+
+def _lang(lang: str) -> Any:
+    if lang not in ("zh", "en"):
+        fail(f"--lang: {lang!r} is not one of zh, en", EXIT_USAGE)
+    return lang
+
+
+def _load(
+    path: Path | None, plan_path: Path | None, policy_path: Path | None, *, quiet: bool = False
+) -> tuple[Plan, Inventory, Any]:
+    """Inventory, policy and plan (read from --plan, else planned now), or a clear failure."""
+    from inventory.loader import load_inventory
+    from inventory.problems import InventoryError
+    from planner.plan_model import PlanError, load_plan
+    from planner.policy import PolicyError, load_policy
+
+    try:
+        with progress_callback(not quiet) as cb:
+            inventory = load_inventory(path, progress=cb)
+    except InventoryError as exc:
+        fail("\n".join(str(p) for p in exc.problems) or str(exc), EXIT_INVALID)
+    try:
+        policy = load_policy(policy_path)
+    except PolicyError as exc:
+        fail("\n".join(exc.messages), EXIT_INVALID)
+    if plan_path is not None:
+        try:
+            return load_plan(plan_path), inventory, policy
+        except PlanError as exc:
+            fail(str(exc), EXIT_INVALID)
+    try:
+        from planner.core import make_plan
+    except ImportError:
+        fail("planner.core is not available: pass --plan plan.json", EXIT_USAGE)
+    return make_plan(inventory, policy), inventory, policy
+
+
+@app.command("report")
+def report_cmd(
+    path: Path | None = PATH_ARG,
+    out: Path = typer.Option(Path("out"), "--out", help="Directory of report.html (and departments/)."),
+    lang: str = LANG_OPT,
+    departments: bool = typer.Option(
+        False, "--departments", help="Also write one migration plan per department (PLAN-1)."
+    ),
+    plan: Path | None = PLAN_OPT,
+    policy: Path | None = POLICY_OPT,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> None:
+    """Write the self-contained HTML report of a plan (and the department plans)."""
+    from reporting.departments import write_department_plans
+    from reporting.report import render_report
+
+    language = _lang(lang)
+    the_plan, inventory, the_policy = _load(path, plan, policy, quiet=quiet)
+    with progress_callback(not quiet) as cb:
+        page = render_report(the_plan, inventory, lang=language, out_dir=out, policy=the_policy, progress=cb)
+        console.print(f"report: {page}")
+        if departments:
+            paths = write_department_plans(the_plan, inventory, out_dir=out, lang=language, progress=cb)
+            console.print(f"department plans: {len(paths) - 1} files in {paths[-1].parent}")
+
+
+@app.command("finance")
+def finance_cmd(
+    path: Path | None = PATH_ARG,
+    xlsx: Path | None = typer.Option(None, "--xlsx", help="Write the ledger workbook here."),
+    csv: Path | None = typer.Option(
+        None, "--csv", help="Write one CSV per ledger sheet into this directory."
+    ),
+    lang: str = LANG_OPT,
+    plan: Path | None = PLAN_OPT,
+    policy: Path | None = POLICY_OPT,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> None:
+    """Write the finance ledger (ASSET-1, LINE-1/2, FUND-1) as XLSX and/or CSV."""
+    from reporting.finance import write_finance
+
+    if xlsx is None and csv is None:
+        fail("finance: give --xlsx FILE and/or --csv DIR", EXIT_USAGE)
+    language = _lang(lang)
+    the_plan, inventory, _ = _load(path, plan, policy, quiet=quiet)
+    with progress_callback(not quiet) as cb:
+        ledger = write_finance(the_plan, inventory, xlsx=xlsx, csv_dir=csv, lang=language, progress=cb)
+    monthly = ledger.monthly_line_savings() + ledger.monthly_room_savings()
+    console.print(
+        f"ledger: {len(ledger.disposals)} asset disposals, {len(ledger.lines)} lines cancelled, "
+        f"{len(ledger.rooms)} rooms given up, {monthly:,.0f} CNY/month saved"
+        + (f"; {xlsx}" if xlsx else "")
+        + (f"; {csv}/" if csv else "")
+    )
+
+
+def _tracker(
+    inventory_path: Path | None, plan: Path | None, policy: Path | None, db: str, today: str | None
+) -> Any:
+    from reporting.progress import ProgressError, ProgressTracker
+
+    day = _date(today, "--today") if today else None
+    the_plan, inventory, _ = _load(inventory_path, plan, policy, quiet=True)
+    try:
+        return ProgressTracker(the_plan, inventory, url=db, today=day)
+    except ProgressError as exc:
+        fail(str(exc), EXIT_INVALID)
+
+
+def _date(text: str, option: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        fail(f"{option}: {text!r} is not a date YYYY-MM-DD", EXIT_USAGE)
+
+
+DB_OPT = typer.Option("sqlite:///govcloud-progress.db", "--db", help="Database URL (SQLite file by default).")
+INV_OPT = typer.Option(None, "--inventory", help="Inventory file or directory (default: the bundled city).")
+
+
+@progress_app.command("record")
+def progress_record(
+    kind: str = typer.Argument(
+        ...,
+        help="system_migrated | system_merged | system_retired | system_connected | "
+        "line_cancelled | room_vacated | asset_disposed",
+    ),
+    subject: str = typer.Argument(..., help="ID of the system, line, room or asset."),
+    date: str | None = typer.Option(None, "--date", help="When it happened, YYYY-MM-DD (default: today)."),
+    note: str = typer.Option("", "--note", help="Free text kept with the event."),
+    db: str = DB_OPT,
+    inventory: Path | None = INV_OPT,
+    plan: Path | None = PLAN_OPT,
+    policy: Path | None = POLICY_OPT,
+    today: str | None = typer.Option(
+        None, "--today", hidden=True, help="Override today's date (tests, replays)."
+    ),
+) -> None:
+    """Record one event; a duplicate or contradictory event is refused (exit 1)."""
+    from reporting.progress import Event, EventKind, ProgressError
+
+    try:
+        event_kind = EventKind(kind.replace("-", "_"))
+    except ValueError:
+        fail(f"kind: {kind!r} is not one of {', '.join(k.value for k in EventKind)}", EXIT_USAGE)
+    tracker = _tracker(inventory, plan, policy, db, today)
+    day = _date(date, "--date") if date else tracker.today
+    try:
+        tracker.record(Event(event_kind, subject, day, note))
+    except ProgressError as exc:
+        fail(f"refused: {exc}", EXIT_INVALID)
+    finally:
+        tracker.close()
+    console.print(f"recorded: {event_kind.value} {subject} {day}")
+
+
+@progress_app.command("report")
+def progress_report(
+    month: str = typer.Option(..., "--month", help="YYYY-MM"),
+    db: str = DB_OPT,
+    inventory: Path | None = INV_OPT,
+    plan: Path | None = PLAN_OPT,
+    policy: Path | None = POLICY_OPT,
+    lang: str = LANG_OPT,
+    as_json: bool = typer.Option(False, "--json", help="Print the indicators as JSON."),
+) -> None:
+    """Monthly indicators (METRIC-1): systems integrated, sharing, connection rate, waves, savings."""
+    from reporting.messages import Catalogue
+    from reporting.progress import ProgressError, parse_month
+
+    language = _lang(lang)
+    try:
+        first = parse_month(month)
+    except ValueError as exc:
+        fail(f"--month: {exc}", EXIT_USAGE)
+    tracker = _tracker(inventory, plan, policy, db, None)
+    try:
+        result = tracker.monthly_report(first)
+    except ProgressError as exc:
+        fail(str(exc), EXIT_INVALID)
+    finally:
+        tracker.close()
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        typer.echo(result.to_markdown(Catalogue(language)))

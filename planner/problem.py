@@ -1,0 +1,126 @@
+"""Inventory + policy + decisions -> the abstract ScheduleProblem the schedulers solve.
+
+One job per co-migration unit (a group, or a lone scheduled system). A job's load is the sum
+of its systems' sizing (systems = 1 each; vCPU for migrations; data GB for migrations and
+merges; team-hours for every move, retirement and merge). Retirables are the rooms that will
+be vacated or merged and the networks that will be retired, with their monthly costs.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from inventory.models import Inventory, NetworkKind
+from planner.classify import Decision
+from planner.graph import Grouping
+from planner.plan_model import Disposition, Sizing
+from planner.policy import Policy
+from planner.rooms import NetworkDecision, RoomDecision
+from planner.scheduling import DIMENSIONS, Job, Retirable, ScheduleProblem
+
+
+def load_of(sizing: Sizing) -> dict[str, float]:
+    """A system's contribution to its wave's load (the sum the plan's waves[].load reports)."""
+    return {"systems": 1.0, "vcpu": float(sizing.vcpu), "data_gb": float(sizing.data_gb),
+            "team_hours": float(sizing.team_hours)}
+
+
+@dataclass(frozen=True)
+class Constraints:
+    """Per-system scheduling constraints from a scenario (delays, forced waves)."""
+
+    earliest: Mapping[str, int]  # department -> earliest wave
+    fixed: Mapping[str, int]  # system -> forced wave
+
+
+@dataclass
+class Deadlines:
+    """The last wave each kind of move may use (None: the deadline precedes the calendar)."""
+
+    retire: int | None
+    migrate: int | None
+    private_networks: int | None
+
+    @classmethod
+    def of(cls, policy: Policy) -> Deadlines:
+        d = policy.deadlines
+        return cls(policy.last_wave_by(d.zombie_cleanup), policy.last_wave_by(d.all_migrated),
+                   policy.last_wave_by(d.private_networks))
+
+
+def system_deadline(disposition: Disposition, on_private: bool, dl: Deadlines) -> int:
+    """The latest wave a scheduled system may use; 0 when the deadline is already past."""
+    wave = dl.retire if disposition is Disposition.RETIRE else dl.migrate
+    latest = wave if wave is not None else 0
+    if on_private:
+        latest = min(latest, dl.private_networks if dl.private_networks is not None else 0)
+    return latest
+
+
+def pilot_eligible(decision: Decision, sizing: Sizing, dependencies: int, policy: Policy) -> bool:
+    """PILOT-1: a small, low-MLPS, low-dependency system that migrates on its own."""
+    p = policy.pilot
+    return (decision.disposition is Disposition.MIGRATE and decision.mlps_level <= p.max_mlps_level
+            and sizing.vcpu <= p.max_vcpu and sizing.data_gb <= p.max_data_gb
+            and dependencies <= p.max_dependencies)
+
+
+def build_problem(inventory: Inventory, policy: Policy, decisions: Mapping[str, Decision],
+                  sizing: Mapping[str, Sizing], grouping: Grouping, rooms: Mapping[str, RoomDecision],
+                  networks: Mapping[str, NetworkDecision], constraints: Constraints | None = None
+                  ) -> ScheduleProblem:
+    """The ScheduleProblem of one plan."""
+    systems = {s.id: s for s in inventory.systems}
+    private = {n.id for n in inventory.networks if n.kind is NetworkKind.PRIVATE_NETWORK}
+    dl = Deadlines.of(policy)
+    jobs = []
+    totals = dict.fromkeys(DIMENSIONS, 0.0)
+    max_wave = 0
+    for unit, members in grouping.members.items():
+        load = dict.fromkeys(DIMENSIONS, 0.0)
+        latest = None
+        earliest = 0
+        fixed = None
+        for sid in members:
+            for d, v in load_of(sizing[sid]).items():
+                load[d] += v
+            s = systems[sid]
+            on_private = any(n in private for n in s.networks)
+            w = system_deadline(decisions[sid].disposition, on_private, dl)
+            latest = w if latest is None else min(latest, w)
+            if constraints is not None:
+                earliest = max(earliest, constraints.earliest.get(s.department, 0))
+                if sid in constraints.fixed:
+                    fixed = constraints.fixed[sid]
+        only = members[0]
+        eligible = len(members) == 1 and pilot_eligible(
+            decisions[only], sizing[only], len(systems[only].depends_on), policy)
+        if not eligible:
+            earliest = max(earliest, 1)  # wave 0 is the pilot
+        if fixed is not None and fixed == 0 and not eligible:
+            fixed = 1
+        max_wave = max(max_wave, earliest, fixed or 0)
+        for d in DIMENSIONS:
+            totals[d] += load[d]
+        jobs.append(Job(id=unit, load=load, predecessors=frozenset(grouping.predecessors.get(unit, ())),
+                        pilot_eligible=eligible, earliest_wave=earliest, latest_wave=latest, fixed_wave=fixed))
+
+    retirables = []
+    for rd in rooms.values():
+        if rd.retires:
+            retirables.append(Retirable(id=f"room:{rd.room.id}", monthly_cost=rd.room.monthly_cost,
+                                        jobs=frozenset(grouping.unit_of[s] for s in rd.waits_for)))
+    for nd in networks.values():
+        if nd.outcome.value == "retired":
+            retirables.append(Retirable(id=f"network:{nd.network_id}", monthly_cost=nd.monthly_fee,
+                                        jobs=frozenset(grouping.unit_of[s] for s in nd.waits_for)))
+
+    base = policy.wave_capacity(1)
+    need = 0
+    for d in DIMENSIONS:
+        if totals[d] > 0:
+            need = max(need, math.ceil(totals[d] / base[d]) if base[d] > 0 else len(jobs))
+    horizon = max(policy.calendar.horizon_waves, max_wave + 2 * need + 2)
+    return ScheduleProblem(jobs=tuple(jobs), retirables=tuple(retirables), capacity=policy.wave_capacity,
+                           horizon=horizon, wave_months=policy.calendar.wave_months)

@@ -1,0 +1,827 @@
+"""Wave scheduling: a serious heuristic and the naive baseline over :mod:`planner.scheduling`.
+
+The heuristic (``schedule_heuristic``) works in four steps, all near-linear in the number of jobs:
+
+1. *Preparation* (:func:`prepare`): index the jobs, drop references to unknown jobs, set aside jobs
+   that fit no wave on their own (``unscheduled``), and propagate time windows along precedence:
+   a job's effective earliest wave is the latest earliest wave of its transitive predecessors
+   (wave 0 is the pilot, so a job that is not pilot-eligible, or that waits for one, starts at 1);
+   its effective latest wave is the earliest deadline of its transitive successors.
+2. *Deadline reservation*: jobs with a deadline are packed backwards, each as late as its window
+   allows (latest deadline first), which reserves capacity so that every deadline that can be met
+   is met, while leaving early waves free for retiring rooms and lines.
+3. *Forward list scheduling*, wave by wave: first the reserved deadline jobs of the wave, then
+   retirables in order of monthly cost per unit of remaining work (their unmoved jobs and their
+   unmoved transitive predecessors, in units of a wave's bottleneck capacity). A retirable whose
+   remaining work fits the wave goes in whole (it retires now); then the best ones that do not fit
+   are advanced partially; then cost-free jobs fill what is left.
+4. *Local improvement*: for the most expensive retirables first, move all jobs of their last wave
+   (with predecessors, if needed) into earlier waves — moving a job earlier never delays any
+   retirement — evicting cost-free jobs to later waves where that makes room without delaying
+   anyone; then compact the last waves to reduce the number of waves.
+
+The naive baseline (``schedule_naive``) layers jobs topologically and splits each layer first-fit
+by capacity, ignoring costs and deadlines.
+"""
+from __future__ import annotations
+
+import heapq
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from planner.scheduling import DIMENSIONS, ProgressCallback, Schedule, ScheduleProblem
+
+EPS = 1e-9  # slack for float capacity comparisons
+_MAX_EXTRA_WAVES = 10_000  # safety stop if capacities make progress impossible
+
+
+@dataclass
+class Prepared:
+    """Index-based view of a ScheduleProblem shared by the heuristic, exact model and bound."""
+
+    problem: ScheduleProblem
+    ids: list[str]  # schedulable jobs only (index -> id)
+    load: list[tuple[float, ...]]  # per job, per dimension
+    preds: list[list[int]]
+    succs: list[list[int]]
+    topo: list[int]  # topological order (predecessors first)
+    earliest: list[int]  # effective earliest wave
+    latest: list[int | None]  # effective latest wave (deadline), None = none
+    fixed: list[int | None]
+    ret_ids: list[str]
+    ret_cost: list[float]  # monthly cost × wave_months: cost of one wave of delay
+    ret_jobs: list[list[int]]
+    job_rets: list[list[int]]
+    unscheduled: list[str]
+    notes: list[str] = field(default_factory=list)
+    _caps: list[tuple[float, ...]] = field(default_factory=list)
+
+    @property
+    def n(self) -> int:
+        return len(self.ids)
+
+    def cap(self, w: int) -> tuple[float, ...]:
+        """Capacity of wave w per dimension (cached)."""
+        while len(self._caps) <= w:
+            c = self.problem.capacity(len(self._caps))
+            self._caps.append(tuple(float(c.get(d, 0.0)) for d in DIMENSIONS))
+        return self._caps[w]
+
+    def closure(self, roots: Sequence[int], wave: Sequence[int] | None = None) -> list[int]:
+        """Roots and their transitive predecessors (not yet placed, if ``wave`` given), topo order."""
+        seen = set(roots)
+        stack = list(roots)
+        while stack:
+            j = stack.pop()
+            for p in self.preds[j]:
+                if p not in seen and (wave is None or wave[p] < 0):
+                    seen.add(p)
+                    stack.append(p)
+        return sorted(seen, key=self.topo_pos.__getitem__)
+
+    def ret_closures(self) -> list[list[int]]:
+        """Each retirable's jobs with their transitive predecessors, topo order (cached)."""
+        cl = getattr(self, "_ret_closures", None)
+        if cl is None:
+            cl = [self.closure(jobs) if jobs else [] for jobs in self.ret_jobs]
+            self._ret_closures = cl
+        return cl
+
+    @property
+    def topo_pos(self) -> list[int]:
+        pos = getattr(self, "_topo_pos", None)
+        if pos is None:
+            pos = [0] * self.n
+            for i, j in enumerate(self.topo):
+                pos[j] = i
+            self._topo_pos = pos
+        return pos
+
+    def cost_of(self, wave: Sequence[int]) -> float:
+        """Stranded cost of an index assignment (unscheduled jobs do not count)."""
+        total = 0.0
+        for r, jobs in enumerate(self.ret_jobs):
+            last = max((wave[j] for j in jobs), default=0)
+            total += self.ret_cost[r] * (last + 1)
+        return total
+
+    def to_schedule(self, wave: Sequence[int], method: str, notes: list[str]) -> Schedule:
+        """Wrap an index assignment as a Schedule with the deadline/fixed notes it deserves."""
+        assignment = {self.ids[j]: int(wave[j]) for j in range(self.n)}
+        all_notes = list(self.notes)
+        jobs = {job.id: job for job in self.problem.jobs}
+        for j in range(self.n):
+            job = jobs[self.ids[j]]
+            if job.fixed_wave is not None and wave[j] != job.fixed_wave:
+                all_notes.append(f"job {job.id}: fixed wave {job.fixed_wave} not honoured, "
+                                 f"scheduled in wave {wave[j]}")
+            elif job.fixed_wave is None and job.latest_wave is not None and wave[j] > job.latest_wave:
+                all_notes.append(f"job {job.id}: deadline wave {job.latest_wave} missed, "
+                                 f"scheduled in wave {wave[j]}")
+        all_notes.extend(notes)
+        waves = max(wave, default=-1) + 1
+        if waves > self.problem.horizon:
+            all_notes.append(f"horizon extended from {self.problem.horizon} to {waves} waves")
+        return Schedule(assignment=assignment, stranded_cost=self.cost_of(wave), waves=waves,
+                        method=method, notes=all_notes, unscheduled=list(self.unscheduled))
+
+
+def _fits(load: Sequence[float], cap: Sequence[float]) -> bool:
+    for x, c in zip(load, cap, strict=True):  # noqa: SIM110 (hot loop)
+        if x > c + EPS:
+            return False
+    return True
+
+
+def prepare(problem: ScheduleProblem) -> Prepared:
+    """Validate and index a problem; propagate time windows. Raises ValueError on a cycle."""
+    notes: list[str] = []
+    known = {job.id for job in problem.jobs}
+    if len(known) != len(problem.jobs):
+        raise ValueError("duplicate job ids in the schedule problem")
+    caps: list[tuple[float, ...]] = []
+
+    def cap(w: int) -> tuple[float, ...]:
+        while len(caps) <= w:
+            c = problem.capacity(len(caps))
+            caps.append(tuple(float(c.get(d, 0.0)) for d in DIMENSIONS))
+        return caps[w]
+
+    # A job too big for every wave it may use can never move: set it aside for the planner.
+    scan_to = max(problem.horizon, 2)
+    unscheduled: list[str] = []
+    ids: list[str] = []
+    load: list[tuple[float, ...]] = []
+    for job in problem.jobs:
+        jl = job.load
+        size = tuple([float(jl.get(d, 0.0)) for d in DIMENSIONS])
+        start = job.fixed_wave if job.fixed_wave is not None else job.earliest_wave
+        first = max(start, 0 if job.pilot_eligible else 1)
+        if _fits(size, cap(first)) or any(_fits(size, cap(w)) for w in range(first + 1, max(scan_to, first + 2))):  # noqa: E501
+            ids.append(job.id)
+            load.append(size)
+        else:
+            unscheduled.append(job.id)
+            notes.append(f"job {job.id}: larger than the capacity of any wave; not scheduled")
+    index = {jid: i for i, jid in enumerate(ids)}
+    n = len(ids)
+    jobs_by_id = {job.id: job for job in problem.jobs}
+    preds: list[list[int]] = [[] for _ in range(n)]
+    succs: list[list[int]] = [[] for _ in range(n)]
+    dropped_unknown = 0
+    unsched_set = set(unscheduled)
+    for i, jid in enumerate(ids):
+        for p in sorted(jobs_by_id[jid].predecessors):
+            if p in index:
+                if index[p] != i:
+                    preds[i].append(index[p])
+                    succs[index[p]].append(i)
+            elif p not in unsched_set:
+                dropped_unknown += 1
+    if dropped_unknown:
+        notes.append(f"{dropped_unknown} predecessor reference(s) to unknown jobs ignored")
+
+    # Kahn's algorithm; a cycle is a contract violation (co-migration groups must be collapsed).
+    indeg = [len(p) for p in preds]
+    order = [i for i in range(n) if indeg[i] == 0]
+    k = 0
+    while k < len(order):
+        j = order[k]
+        k += 1
+        for s in succs[j]:
+            indeg[s] -= 1
+            if indeg[s] == 0:
+                order.append(s)
+    if len(order) != n:
+        cyc = sorted(ids[i] for i in range(n) if indeg[i] > 0)[:5]
+        raise ValueError("precedence cycle among jobs (collapse co-migration groups first): "
+                         + ", ".join(cyc))
+
+    earliest = [0] * n
+    latest: list[int | None] = [None] * n
+    fixed: list[int | None] = [None] * n
+    for i, jid in enumerate(ids):
+        job = jobs_by_id[jid]
+        fixed[i] = job.fixed_wave
+        if job.fixed_wave is not None:
+            earliest[i] = max(job.fixed_wave, 0 if job.pilot_eligible else 1)
+            latest[i] = job.fixed_wave
+        else:
+            earliest[i] = max(job.earliest_wave, 0 if job.pilot_eligible else 1)
+            latest[i] = job.latest_wave
+    for j in order:
+        for q in preds[j]:
+            if earliest[q] > earliest[j]:
+                earliest[j] = earliest[q]
+    for j in reversed(order):
+        lj = latest[j]
+        if lj is None:
+            continue
+        for q in preds[j]:
+            lq = latest[q]
+            if lq is None or lj < lq:
+                latest[q] = lj
+    ret_ids: list[str] = []
+    ret_cost: list[float] = []
+    ret_jobs: list[list[int]] = []
+    job_rets: list[list[int]] = [[] for _ in range(n)]
+    unknown_ret = 0
+    for r in problem.retirables:
+        members = []
+        for jid in sorted(r.jobs):
+            if jid in index:
+                members.append(index[jid])
+            elif jid not in unsched_set:
+                unknown_ret += 1
+        if any(jid in unsched_set for jid in r.jobs):
+            notes.append(f"retirable {r.id}: waits for an unscheduled job; cost counts only moved jobs")
+        ri = len(ret_ids)
+        ret_ids.append(r.id)
+        ret_cost.append(float(r.monthly_cost) * problem.wave_months)
+        ret_jobs.append(members)
+        for j in members:
+            job_rets[j].append(ri)
+    if unknown_ret:
+        notes.append(f"{unknown_ret} retirable job reference(s) to unknown jobs ignored")
+    prep = Prepared(problem=problem, ids=ids, load=load, preds=preds, succs=succs, topo=order,
+                    earliest=earliest, latest=latest, fixed=fixed, ret_ids=ret_ids, ret_cost=ret_cost,
+                    ret_jobs=ret_jobs, job_rets=job_rets, unscheduled=unscheduled, notes=notes)
+    prep._caps = caps
+    return prep
+
+
+class _Waves:
+    """Residual capacity per wave, grown on demand."""
+
+    def __init__(self, prep: Prepared) -> None:
+        self.prep = prep
+        self.res: list[list[float]] = []
+
+    def residual(self, w: int) -> list[float]:
+        while len(self.res) <= w:
+            self.res.append(list(self.prep.cap(len(self.res))))
+        return self.res[w]
+
+    def fits(self, j: int, w: int) -> bool:
+        res = self.residual(w)
+        for x, c in zip(self.prep.load[j], res, strict=True):  # noqa: SIM110 (hot loop)
+            if x > c + EPS:
+                return False
+        return True
+
+    def take(self, j: int, w: int) -> None:
+        res = self.residual(w)
+        for d, x in enumerate(self.prep.load[j]):
+            res[d] -= x
+
+    def give(self, j: int, w: int) -> None:
+        res = self.residual(w)
+        for d, x in enumerate(self.prep.load[j]):
+            res[d] += x
+
+
+def _reserve_deadlines(prep: Prepared, waves: _Waves) -> tuple[list[int | None], list[int]]:
+    """Pack deadline jobs backwards (as late as allowed): reserved wave per job, and the late ones."""
+    n = prep.n
+    reserved: list[int | None] = [None] * n
+    late: list[int] = []
+    pos = prep.topo_pos
+    order = [j for j in range(n) if prep.latest[j] is not None]
+    # Latest deadline first; among equal deadlines, successors before predecessors.
+    order.sort(key=lambda j: (-(prep.latest[j] or 0), -pos[j]))
+    for j in order:
+        bound = prep.latest[j]
+        assert bound is not None
+        for s in prep.succs[j]:
+            a = reserved[s]
+            if a is not None and a < bound:
+                bound = a
+        lo = prep.earliest[j]
+        placed = False
+        for w in range(bound, lo - 1, -1):
+            if waves.fits(j, w):
+                waves.take(j, w)
+                reserved[j] = w
+                placed = True
+                break
+        if not placed:
+            late.append(j)
+    return reserved, late
+
+
+def schedule_heuristic(problem: ScheduleProblem, progress: ProgressCallback | None = None) -> Schedule:
+    """List scheduling by deadline, then retirable cost per remaining work, then local improvement.
+
+    Several priority rules are tried (fewer on big problems) and the best result is kept.
+    """
+    prep = prepare(problem)
+    variants: list[tuple[str, str]] = [("list", "ratio_max"), ("waves", "ratio_max"),
+                                       ("list", "ratio_sum"), ("list", "cost")]
+    if prep.n > 20_000:
+        variants = variants[:1]
+    elif prep.n > 5_000:
+        variants = variants[:2]
+    best: list[int] | None = None
+    best_key = (float("inf"), 0)
+    for i, (kind, key) in enumerate(variants):
+        def sub(stage: str, frac: float, i: int = i) -> None:
+            if progress:
+                progress("scheduling waves", (i + frac) / len(variants))
+        wave = _forward(prep, sub) if kind == "waves" else _list_schedule(prep, key)
+        _improve(prep, wave)
+        k = (round(prep.cost_of(wave), 6), max(wave, default=-1))
+        if best is None or k < best_key:
+            best, best_key = wave, k
+        sub("", 1.0)
+    assert best is not None
+    return prep.to_schedule(best, "heuristic", [])
+
+
+def _ret_keys(prep: Prepared, key: str) -> list[int]:
+    """Retirables with a cost, best first, by the named priority rule."""
+    nd = len(DIMENSIONS)
+    ref = prep.cap(1)
+    inv = [1.0 / c if c > EPS else 0.0 for c in ref]
+    out = []
+    closures = prep.ret_closures()
+    for r, jobs in enumerate(prep.ret_jobs):
+        if not jobs or prep.ret_cost[r] <= 0:
+            continue
+        tot = [0.0] * nd
+        for j in closures[r]:
+            lj = prep.load[j]
+            for d in range(nd):
+                tot[d] += lj[d]
+        if key == "ratio_max":
+            work = max(tot[d] * inv[d] for d in range(nd))
+        elif key == "ratio_sum":
+            work = sum(tot[d] * inv[d] for d in range(nd)) / nd
+        else:
+            work = 1.0
+        out.append((-prep.ret_cost[r] / max(work, 1e-12), r))
+    out.sort()
+    return [r for _, r in out]
+
+
+def _list_schedule(prep: Prepared, key: str) -> list[int]:
+    """Global list scheduling: deadline reservations, then each retirable's closure first-fit."""
+    n = prep.n
+    waves = _Waves(prep)
+    reserved, late = _reserve_deadlines(prep, waves)
+    wave = [a if a is not None else -1 for a in reserved]
+    preds, earliest = prep.preds, prep.earliest
+    pos = prep.topo_pos
+    nd = len(DIMENSIONS)
+    load = prep.load
+    min_load = [min((load[j][d] for j in range(n) if load[j][d] > EPS), default=0.0) for d in range(nd)]
+    first_open = [0]
+
+    def lb(j: int) -> int:
+        lo = earliest[j]
+        for p in preds[j]:
+            if wave[p] > lo:
+                lo = wave[p]
+        return lo
+
+    def first_fit(j: int, lo: int, hi: int | None = None) -> int | None:
+        w = max(lo, first_open[0]) if lo >= first_open[0] else lo
+        while hi is None or w < hi:
+            res = waves.residual(w)
+            lj = load[j]
+            for d in range(nd):  # noqa: SIM110 (hot loop)
+                if lj[d] > res[d] + EPS:
+                    break
+            else:
+                return w
+            w += 1
+            if hi is None and w > lo + _MAX_EXTRA_WAVES:
+                raise RuntimeError(f"job {prep.ids[j]} fits no wave")
+        return None
+
+    def advance_open() -> None:
+        w = first_open[0]
+        while w < len(waves.res) and any(waves.res[w][d] < min_load[d] - EPS for d in range(nd)):
+            w += 1
+        first_open[0] = w
+
+    def put(j: int, w: int) -> None:
+        wave[j] = w
+        waves.take(j, w)
+
+    # Late deadline jobs as soon as possible, then repair reservations they now precede.
+    for j in sorted(late, key=pos.__getitem__):
+        lo = lb(j)
+        w = first_fit(j, lo)
+        assert w is not None
+        put(j, w)
+    if late:
+        for j in prep.topo:
+            if wave[j] >= 0 and wave[j] < lb(j):
+                waves.give(j, wave[j])
+                w = first_fit(j, lb(j))
+                assert w is not None
+                put(j, w)
+    # Within a closure, jobs with the longest chain of dependent work go first (critical path).
+    ref = prep.cap(1)
+    height = [0.0] * n
+    for j in reversed(prep.topo):
+        own = max((load[j][d] / ref[d] for d in range(nd) if ref[d] > EPS), default=0.0) + 1e-9
+        height[j] = own + max((height[s_] for s_ in prep.succs[j]), default=0.0)
+
+    def crit(j: int) -> tuple[float, int]:
+        return (-height[j], pos[j])
+
+    closures = prep.ret_closures()
+
+    for count, r in enumerate(_ret_keys(prep, key)):
+        for j in sorted(closures[r], key=crit):
+            if wave[j] < 0:
+                w = first_fit(j, lb(j))
+                assert w is not None
+                put(j, w)
+            elif reserved[j] is not None and wave[j] > lb(j):
+                # A reserved deadline job of a valuable retirable: bring it forward if there is room.
+                w2 = first_fit(j, lb(j), wave[j])
+                if w2 is not None:
+                    waves.give(j, wave[j])
+                    put(j, w2)
+        if count % 64 == 0:
+            advance_open()
+    for j in prep.topo:
+        if wave[j] < 0:
+            w = first_fit(j, lb(j))
+            assert w is not None
+            put(j, w)
+    return wave
+
+
+def _forward(prep: Prepared, progress: ProgressCallback | None) -> list[int]:
+    """Forward wave-by-wave list scheduling (steps 2 and 3 of the module docstring)."""
+    n = prep.n
+    nd = len(DIMENSIONS)
+    load = prep.load
+    preds, succs = prep.preds, prep.succs
+    earliest = prep.earliest
+    reserve_waves = _Waves(prep)
+    reserved, late = _reserve_deadlines(prep, reserve_waves)
+    forced: dict[int, list[int]] = {}
+    pos = prep.topo_pos
+    for j in range(n):
+        a = reserved[j]
+        if a is not None:
+            forced.setdefault(a, []).append(j)
+    for lst in forced.values():
+        lst.sort(key=pos.__getitem__)
+    late.sort(key=pos.__getitem__)
+
+    wave = [-1] * n
+    unplaced_preds = [len(p) for p in preds]
+    # Work is measured in units of a regular wave's capacity, bottleneck dimension.
+    ref = prep.cap(1)
+    inv = [1.0 / c if c > EPS else 0.0 for c in ref]
+    min_load = [min((load[j][d] for j in range(n) if load[j][d] > EPS), default=0.0) for d in range(nd)]
+
+    nret = len(prep.ret_ids)
+    own_rem = [[0.0] * nd for _ in range(nret)]
+    own_cnt = [0] * nret
+    for r, jobs in enumerate(prep.ret_jobs):
+        acc = own_rem[r]
+        for j in jobs:
+            for d in range(nd):
+                acc[d] += load[j][d]
+        own_cnt[r] = len(jobs)
+    # Predecessor work outside the retirable's own jobs, cached (refreshed when a retirable is examined).
+    ext_rem = [[0.0] * nd for _ in range(nret)]
+    for r, jobs in enumerate(prep.ret_jobs):
+        if not jobs:
+            continue
+        own = set(jobs)
+        acc = ext_rem[r]
+        for j in prep.closure(jobs):
+            if j not in own:
+                for d in range(nd):
+                    acc[d] += load[j][d]
+    active = [r for r in range(nret) if own_cnt[r] > 0 and prep.ret_cost[r] > 0]
+    in_ret = [any(prep.ret_cost[r] > 0 for r in prep.job_rets[j]) for j in range(n)]
+    # Cost-free jobs whose predecessors have all moved, by earliest wave then topo order.
+    free_ready: list[tuple[int, int, int]] = []
+    for j in range(n):
+        if not in_ret[j] and unplaced_preds[j] == 0:
+            heapq.heappush(free_ready, (earliest[j], pos[j], j))
+
+    remaining = n
+    res: list[float] = []
+    w = 0
+
+    def place(j: int) -> None:
+        nonlocal remaining
+        wave[j] = w
+        remaining -= 1
+        lj = load[j]
+        for d in range(nd):
+            res[d] -= lj[d]
+        for r in prep.job_rets[j]:
+            acc = own_rem[r]
+            for d in range(nd):
+                acc[d] -= lj[d]
+            own_cnt[r] -= 1
+        for s in succs[j]:
+            unplaced_preds[s] -= 1
+            if unplaced_preds[s] == 0 and not in_ret[s]:
+                heapq.heappush(free_ready, (earliest[s], pos[s], s))
+
+    def fits_now(j: int) -> bool:
+        lj = load[j]
+        for d in range(nd):  # noqa: SIM110 (hot loop)
+            if lj[d] > res[d] + EPS:
+                return False
+        return True
+
+    def full() -> bool:
+        return any(res[d] < min_load[d] - EPS for d in range(nd))
+
+    def work(r: int) -> float:
+        a, b = own_rem[r], ext_rem[r]
+        return max(max((a[d] + b[d]) * inv[d] for d in range(nd)), 1e-12)
+
+    last_progress = 0
+    while remaining > 0:
+        res = list(prep.cap(w))
+        placed_before = remaining
+        # 1. jobs reserved for this wave by the deadline pass (they fit by construction).
+        for j in forced.get(w, ()):
+            if wave[j] < 0:
+                if unplaced_preds[j] == 0:
+                    place(j)
+                else:  # a predecessor missed its own reservation: follow it as soon as possible
+                    late.append(j)
+        late.sort(key=pos.__getitem__)
+        # 2. jobs whose deadline cannot be met: as soon as possible.
+        if late:
+            keep = []
+            for j in late:
+                if wave[j] >= 0:
+                    continue
+                if earliest[j] <= w and unplaced_preds[j] == 0 and fits_now(j):
+                    place(j)
+                else:
+                    keep.append(j)
+            late = keep
+        # 3. retirables by monthly cost per unit of remaining work.
+        active = [r for r in active if own_cnt[r] > 0]
+        active.sort(key=lambda r: -prep.ret_cost[r] / work(r))
+        deferred: list[int] = []
+        for r in active:
+            if full():
+                break
+            own_left = own_rem[r]
+            if any(own_left[d] > res[d] + EPS for d in range(nd)):
+                deferred.append(r)
+                continue
+            todo = prep.closure([j for j in prep.ret_jobs[r] if wave[j] < 0], wave)
+            need = [0.0] * nd
+            ok = True
+            own = set(prep.ret_jobs[r])
+            ext = [0.0] * nd
+            for j in todo:
+                if earliest[j] > w:
+                    ok = False
+                for d in range(nd):
+                    need[d] += load[j][d]
+                    if j not in own:
+                        ext[d] += load[j][d]
+            ext_rem[r] = ext
+            if ok and all(need[d] <= res[d] + EPS for d in range(nd)):
+                for j in todo:
+                    place(j)
+            else:
+                deferred.append(r)
+        # 4. advance the best retirables that cannot finish in this wave.
+        for r in deferred:
+            if full():
+                break
+            if own_cnt[r] == 0:
+                continue
+            todo = prep.closure([j for j in prep.ret_jobs[r] if wave[j] < 0], wave)
+            for j in todo:
+                if wave[j] < 0 and earliest[j] <= w and unplaced_preds[j] == 0 and fits_now(j):
+                    place(j)
+        # 5. cost-free jobs fill the rest.
+        skipped: list[tuple[int, int, int]] = []
+        while free_ready and not full():
+            e, p, j = free_ready[0]
+            if e > w:
+                break
+            heapq.heappop(free_ready)
+            if wave[j] >= 0:
+                continue
+            if fits_now(j):
+                place(j)
+            else:
+                skipped.append((e, p, j))
+        for item in skipped:
+            heapq.heappush(free_ready, item)
+        if remaining < placed_before:
+            last_progress = w
+        elif w - last_progress > _MAX_EXTRA_WAVES:
+            break  # capacities give no room at all: leave the rest to the caller's safety net
+        if progress and n:
+            progress("scheduling waves", 0.7 * (n - remaining) / n)
+        w += 1
+    if remaining:
+        raise RuntimeError("heuristic made no progress; capacities admit none of the remaining jobs")
+    return wave
+
+
+def _improve(prep: Prepared, wave: list[int], rounds: int = 3) -> None:
+    """Pull retirements earlier (most expensive first), then compact the last waves."""
+    n = prep.n
+    if n == 0:
+        return
+    waves = _Waves(prep)
+    for j in range(n):
+        waves.take(j, wave[j])
+    earliest, preds, succs = prep.earliest, prep.preds, prep.succs
+    job_rets = [[r for r in rs if prep.ret_cost[r] > 0] for rs in prep.job_rets]
+    top = max(wave)
+    # Members of each wave, kept loosely (entries may be stale; checked on use).
+    members: dict[int, list[int]] = {}
+    for j in range(n):
+        members.setdefault(wave[j], []).append(j)
+    # How many jobs of each retirable sit in each wave, and its current last wave.
+    count: list[dict[int, int]] = [{} for _ in prep.ret_ids]
+    last = [0] * len(prep.ret_ids)
+    for r, jobs in enumerate(prep.ret_jobs):
+        for j in jobs:
+            count[r][wave[j]] = count[r].get(wave[j], 0) + 1
+        last[r] = max(count[r], default=0)
+    costly = [r for r in range(len(prep.ret_ids)) if prep.ret_cost[r] > 0 and prep.ret_jobs[r]]
+    costly.sort(key=lambda r: -prep.ret_cost[r])
+
+    def relocate(j: int, to: int) -> None:
+        old = wave[j]
+        waves.give(j, old)
+        waves.take(j, to)
+        wave[j] = to
+        members.setdefault(to, []).append(j)
+        for q in job_rets[j]:
+            cq = count[q]
+            cq[old] -= 1
+            cq[to] = cq.get(to, 0) + 1
+            if to > last[q]:
+                last[q] = to
+            elif old == last[q] and cq[old] == 0:
+                del cq[old]
+                last[q] = max(cq, default=0)
+            elif cq[old] == 0:
+                del cq[old]
+
+    def move(j: int, to: int, log: list[tuple[int, int]]) -> None:
+        log.append((j, wave[j]))
+        relocate(j, to)
+
+    def undo(log: list[tuple[int, int]]) -> None:
+        for j, old in reversed(log):
+            relocate(j, old)
+        log.clear()
+
+    def later_limit(k: int, r: int, t: int) -> int:
+        """Latest wave job k may move to without breaking successors, deadlines or any retirement."""
+        lim = top
+        for s_ in succs[k]:
+            if wave[s_] < lim:
+                lim = wave[s_]
+        lk = prep.latest[k]
+        if lk is not None and lk < lim:
+            lim = lk
+        for q in job_rets[k]:
+            bound = t - 1 if q == r else last[q]
+            if bound < lim:
+                lim = bound
+        return lim
+
+    budget = [n + 500]  # bounds the eviction work overall (keeps the pass near-linear)
+
+    def evict_for(j: int, v: int, r: int, t: int, log: list[tuple[int, int]]) -> bool:
+        """Make room for j in wave v by pushing other jobs of v later, where that costs nothing."""
+        res = waves.residual(v)
+        short = [x - c for x, c in zip(prep.load[j], res, strict=True)]
+        if not any(x > EPS for x in short):
+            return True
+        blocked = set(preds[j])  # j goes to v: its predecessors must stay at or before v
+        for scanned, k in enumerate(members.get(v, ())):
+            budget[0] -= 1
+            if budget[0] <= 0 or scanned > 200:
+                return False
+            if wave[k] != v or k == j or k in blocked:
+                continue
+            lk = prep.load[k]
+            if not any(short[d] > EPS and lk[d] > EPS for d in range(len(short))):
+                continue
+            lim = later_limit(k, r, t)
+            for u in range(lim, v, -1):
+                if waves.fits(k, u):
+                    move(k, u, log)
+                    for d in range(len(short)):
+                        short[d] -= lk[d]
+                    break
+            if not any(x > EPS for x in short):
+                return True
+        return False
+
+    def pull(j: int, r: int, t: int, log: list[tuple[int, int]], depth: int) -> bool:
+        """Move job j (now in wave t) to a wave before t, pulling predecessors along if needed."""
+        for p in preds[j]:
+            if wave[p] >= t and (depth > 8 or not pull(p, r, t, log, depth + 1)):
+                return False
+        lo = max([earliest[j]] + [wave[p] for p in preds[j]])
+        for v in range(t - 1, lo - 1, -1):
+            if waves.fits(j, v):
+                move(j, v, log)
+                return True
+        if budget[0] <= 0:
+            return False
+        for v in range(t - 1, lo - 1, -1):
+            mark = len(log)
+            if evict_for(j, v, r, t, log) and waves.fits(j, v):
+                move(j, v, log)
+                return True
+            tail = log[mark:]
+            del log[mark:]
+            undo(tail)
+        return False
+
+    for _ in range(rounds):
+        improved = False
+        for r in costly:
+            while last[r] > 0:
+                t = last[r]
+                before = prep.cost_of(wave) if n <= 200 else None
+                todo = sorted((j for j in prep.ret_jobs[r] if wave[j] == t), key=prep.topo_pos.__getitem__)
+                log: list[tuple[int, int]] = []
+                ok = all(wave[j] < t or pull(j, r, t, log, 0) for j in todo)
+                if not ok or last[r] >= t:
+                    undo(log)
+                    break
+                # Pulls move jobs earlier; evictions stay within every other retirement wave:
+                # the cost strictly drops.
+                if before is not None:
+                    assert prep.cost_of(wave) < before + 1e-6
+                improved = True
+        if not improved:
+            break
+    # Compaction: empty the last wave into earlier ones while it is possible (never raises cost).
+    while True:
+        top = max(wave)
+        if top == 0:
+            break
+        todo = sorted((j for j in range(n) if wave[j] == top), key=prep.topo_pos.__getitem__)
+        log = []
+        ok = True
+        for j in todo:
+            lo = max([earliest[j]] + [wave[p] for p in preds[j]])
+            for v in range(lo, top):
+                if waves.fits(j, v):
+                    move(j, v, log)
+                    break
+            else:
+                ok = False
+                break
+        if not ok:
+            undo(log)
+            break
+
+
+def schedule_naive(problem: ScheduleProblem) -> Schedule:
+    """Baseline: topological layers in order, each split first-fit by capacity; costs ignored."""
+    prep = prepare(problem)
+    n = prep.n
+    layer = [0] * n
+    for j in prep.topo:
+        for p in prep.preds[j]:
+            layer[j] = max(layer[j], layer[p] + 1)
+    by_layer: dict[int, list[int]] = {}
+    for j in prep.topo:
+        by_layer.setdefault(layer[j], []).append(j)
+    waves = _Waves(prep)
+    wave = [-1] * n
+    start = 0
+    for lay in sorted(by_layer):
+        end = start
+        for j in by_layer[lay]:
+            lo = max([start, prep.earliest[j]] + [wave[p] for p in prep.preds[j]])
+            w = lo
+            while not waves.fits(j, w):
+                w += 1
+                if w > lo + _MAX_EXTRA_WAVES:
+                    raise RuntimeError(f"job {prep.ids[j]} fits no wave")
+            waves.take(j, w)
+            wave[j] = w
+            end = max(end, w)
+        start = end + 1 if by_layer[lay] else start
+    return prep.to_schedule(wave, "naive", ["naive layering ignores costs and deadlines"])
+
+
+def assignment_waves(assignment: Mapping[str, int]) -> int:
+    """Number of waves used by an assignment."""
+    return max(assignment.values(), default=-1) + 1

@@ -1,0 +1,358 @@
+"""SSH executor (paramiko): strict host keys, key/agent auth, timeouts, keepalives, bounded retries.
+
+Host keys are checked against a known_hosts file with a reject policy: an unknown host and a
+changed key are refused with distinct errors and the file is never written. Only refused or
+reset connections are retried (with jittered backoff); authentication and host-key failures
+never are, so a wrong key cannot lock an account and an impostor gets one look only.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import random
+import shlex
+import socket
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import paramiko
+
+from playbooks.errors import (
+    AuthenticationFailed,
+    ChangedHostKey,
+    CommandFailed,
+    CommandTimeout,
+    ConnectFailed,
+    ConnectionLost,
+    SSHError,
+    SudoPasswordRequired,
+    UnknownHostKey,
+)
+
+log = logging.getLogger("playbooks.ssh")
+
+DEFAULT_KNOWN_HOSTS = Path("~/.ssh/known_hosts")
+# What sudo -n prints when the account would have to type a password.
+SUDO_PASSWORD_MARKERS = ("a password is required", "a terminal is required", "password is required")
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Seconds allowed for each phase of talking to a host."""
+
+    connect: float = 10.0
+    banner: float = 15.0
+    auth: float = 15.0
+    command: float = 300.0
+    keepalive: int = 15  # interval of SSH keepalive packets; 0 disables
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Bounded exponential backoff with full jitter, for refused/reset connections only."""
+
+    attempts: int = 4
+    base_delay: float = 0.5
+    max_delay: float = 8.0
+
+    def delay(self, attempt: int) -> float:
+        """Sleep before attempt number *attempt* (2, 3, ...)."""
+        return random.uniform(0, min(self.max_delay, self.base_delay * 2 ** (attempt - 2)))
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """How we authenticate: a private key file and/or the ssh-agent."""
+
+    identity: str | None = None
+    allow_agent: bool = True
+    look_for_keys: bool = False
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One SSH host as the executor sees it."""
+
+    address: str
+    port: int = 22
+    user: str = "migrate"
+    known_hosts: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.user}@{self.address}:{self.port}"
+
+    @property
+    def known_hosts_name(self) -> str:
+        """How known_hosts names this host (bracketed with the port unless it is 22)."""
+        return self.address if self.port == 22 else f"[{self.address}]:{self.port}"
+
+
+@dataclass
+class CommandResult:
+    """Outcome of one remote command."""
+
+    exit_status: int
+    stdout: bytes
+    stderr: bytes
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_status == 0
+
+    def text(self) -> str:
+        return self.stdout.decode("utf-8", "replace")
+
+
+@dataclass
+class ConnectStats:
+    """Counters a caller (or a test) can read: how often we tried to connect."""
+
+    attempts: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def count(self) -> None:
+        with self.lock:
+            self.attempts += 1
+
+
+class _StrictPolicy(paramiko.MissingHostKeyPolicy):
+    """Refuse unknown hosts with our own error type; never add them to known_hosts."""
+
+    def missing_host_key(self, client: paramiko.SSHClient, hostname: str, key: paramiko.PKey) -> None:
+        raise UnknownHostKey(
+            f"host key of {hostname} is not in known_hosts ({key.get_name()} "
+            f"{key.fingerprint}); verify it out of band and add it yourself - nothing was written"
+        )
+
+
+def _is_retriable(exc: BaseException) -> bool:
+    """Refused or reset connections are worth another try; nothing else is."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ConnectionRefusedError | ConnectionResetError):
+            return True
+        if isinstance(seen, paramiko.SSHException) and "reset by peer" in str(seen).lower():
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+class SSHSession:
+    """A live, verified SSH connection to one host: run commands, open SFTP."""
+
+    def __init__(self, endpoint: Endpoint, client: paramiko.SSHClient, timeouts: Timeouts,
+                 sudo_command: str = "sudo") -> None:
+        self.endpoint = endpoint
+        self.client = client
+        self.timeouts = timeouts
+        self.sudo_command = sudo_command
+        self._sftp: paramiko.SFTPClient | None = None
+        # Whether the host can hash files itself (None: not known yet; False: stream through SFTP).
+        self.has_sha256sum: bool | None = None
+        self.sha256sum = "sha256sum"
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @property
+    def transport(self) -> paramiko.Transport:
+        transport = self.client.get_transport()
+        if transport is None or not transport.is_active():
+            raise ConnectionLost(f"{self.endpoint.label}: connection is closed")
+        return transport
+
+    def is_active(self) -> bool:
+        transport = self.client.get_transport()
+        return transport is not None and transport.is_active()
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            if self._sftp is not None:
+                self._sftp.close()
+        with contextlib.suppress(Exception):
+            self.client.close()
+
+    def __enter__(self) -> SSHSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def lost(self, exc: BaseException) -> SSHError:
+        """Map a low-level failure to ConnectionLost when the transport is gone."""
+        if isinstance(exc, SSHError):
+            return exc
+        return ConnectionLost(f"{self.endpoint.label}: connection lost: {type(exc).__name__}: {exc}")
+
+    # ------------------------------------------------------------------ commands
+
+    def run(self, command: str, *, sudo: bool = False, env: Mapping[str, str] | None = None,
+            timeout: float | None = None, check: bool = False, stdin: bytes | None = None) -> CommandResult:
+        """Run *command* with `sh -c`; with *sudo* via `sudo -n` (never prompting for a password)."""
+        script = command
+        if env:
+            # Exported in the script rather than via AcceptEnv, which servers rarely allow.
+            exports = "; ".join(f"export {k}={shlex.quote(v)}" for k, v in env.items())
+            script = f"{exports}; {command}"
+        remote = f"sh -c {shlex.quote(script)}"
+        if sudo:
+            remote = f"{self.sudo_command} -n -- {remote}"
+        limit = timeout if timeout is not None else self.timeouts.command
+        try:
+            channel = self.transport.open_session(timeout=self.timeouts.auth)
+            channel.settimeout(limit)
+            channel.exec_command(remote)
+            if stdin:
+                channel.sendall(stdin)
+            channel.shutdown_write()
+            out, err = self._drain(channel, time.monotonic() + limit)
+            status = channel.recv_exit_status()
+            channel.close()
+        except CommandTimeout:
+            raise
+        except socket.timeout:
+            raise CommandTimeout(f"{self.endpoint.label}: command did not finish within {limit:.0f}s: {command}") from None
+        except (paramiko.SSHException, EOFError, OSError) as exc:
+            raise self.lost(exc) from None
+        if status == -1:  # the server closed without an exit status: the connection died
+            raise ConnectionLost(f"{self.endpoint.label}: connection lost while running: {command}")
+        result = CommandResult(status, out, err)
+        if sudo and status != 0 and any(m in err.decode("utf-8", "replace").lower() for m in SUDO_PASSWORD_MARKERS):
+            raise SudoPasswordRequired(
+                f"{self.endpoint.label}: sudo needs a password for {self.endpoint.user}; grant NOPASSWD "
+                f"for the migration commands or run without sudo (command: {command})", status)
+        if check and status != 0:
+            raise CommandFailed(
+                f"{self.endpoint.label}: exit {status}: {command}: {err.decode('utf-8', 'replace').strip()[-500:]}",
+                status)
+        return result
+
+    def _drain(self, channel: paramiko.Channel, deadline: float) -> tuple[bytes, bytes]:
+        out, err = bytearray(), bytearray()
+        while True:
+            if time.monotonic() > deadline:
+                channel.close()
+                raise CommandTimeout(f"{self.endpoint.label}: command timed out")
+            progressed = False
+            if channel.recv_ready():
+                out += channel.recv(65536)
+                progressed = True
+            if channel.recv_stderr_ready():
+                err += channel.recv_stderr(65536)
+                progressed = True
+            if channel.exit_status_ready() and not channel.recv_ready() and not channel.recv_stderr_ready():
+                break
+            if channel.closed and not channel.recv_ready() and not channel.recv_stderr_ready():
+                break
+            if not self.is_active():
+                raise ConnectionLost(f"{self.endpoint.label}: connection lost while a command ran")
+            if not progressed:
+                time.sleep(0.002)
+        return bytes(out), bytes(err)
+
+    @property
+    def sftp(self) -> paramiko.SFTPClient:
+        if self._sftp is None:
+            try:
+                self._sftp = self.client.open_sftp()
+            except (paramiko.SSHException, EOFError, OSError) as exc:
+                raise self.lost(exc) from None
+            self._sftp.get_channel().settimeout(self.timeouts.command)  # type: ignore[union-attr]
+        return self._sftp
+
+
+class Connector:
+    """Opens verified SSH sessions with the configured credentials, timeouts and retry policy."""
+
+    def __init__(self, credentials: Credentials | None = None, timeouts: Timeouts | None = None,
+                 retry: RetryPolicy | None = None, known_hosts: str | None = None,
+                 sudo_command: str = "sudo", sleep: Callable[[float], None] = time.sleep,
+                 sha256sum: str = "sha256sum") -> None:
+        self.credentials = credentials or Credentials()
+        self.timeouts = timeouts or Timeouts()
+        self.retry = retry or RetryPolicy()
+        self.known_hosts = known_hosts  # overrides every endpoint's own file
+        self.sudo_command = sudo_command
+        self.sha256sum = sha256sum  # the hashing command on hosts (a wrong one exercises the fallback)
+        self.stats = ConnectStats()
+        self._sleep = sleep
+
+    def known_hosts_for(self, endpoint: Endpoint) -> Path:
+        return Path(self.known_hosts or endpoint.known_hosts or DEFAULT_KNOWN_HOSTS).expanduser()
+
+    def connect(self, endpoint: Endpoint) -> SSHSession:
+        """A verified, authenticated session; retried only while the host refuses or resets."""
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return self._connect_once(endpoint)
+            except (UnknownHostKey, ChangedHostKey, AuthenticationFailed):
+                raise
+            except ConnectFailed as exc:
+                if not _is_retriable(exc) or attempt >= self.retry.attempts:
+                    raise
+                delay = self.retry.delay(attempt + 1)
+                log.info("%s: %s; retry %d/%d in %.2fs", endpoint.label, exc, attempt + 1,
+                         self.retry.attempts, delay)
+                self._sleep(delay)
+
+    def _connect_once(self, endpoint: Endpoint) -> SSHSession:
+        self.stats.count()
+        known_hosts = self.known_hosts_for(endpoint)
+        client = paramiko.SSHClient()
+        # Our own HostKeys object, never client.load_host_keys(): that path can be saved back.
+        if known_hosts.is_file():
+            try:
+                client.get_host_keys().load(str(known_hosts))
+            except (OSError, paramiko.SSHException) as exc:
+                raise ConnectFailed(f"{endpoint.label}: cannot read known_hosts {known_hosts}: {exc}") from None
+        client.set_missing_host_key_policy(_StrictPolicy())
+        try:
+            sock = socket.create_connection((endpoint.address, endpoint.port), timeout=self.timeouts.connect)
+        except OSError as exc:
+            raise ConnectFailed(f"{endpoint.label}: cannot connect: {exc}") from exc
+        creds = self.credentials
+        try:
+            client.connect(
+                endpoint.address, port=endpoint.port, username=endpoint.user, sock=sock,
+                key_filename=creds.identity, allow_agent=creds.allow_agent,
+                look_for_keys=creds.look_for_keys, timeout=self.timeouts.connect,
+                banner_timeout=self.timeouts.banner, auth_timeout=self.timeouts.auth,
+                channel_timeout=self.timeouts.auth,
+            )
+        except UnknownHostKey as exc:
+            sock.close()
+            raise UnknownHostKey(f"{endpoint.label}: {exc} (known_hosts: {known_hosts})") from None
+        except paramiko.BadHostKeyException as exc:
+            sock.close()
+            raise ChangedHostKey(
+                f"{endpoint.label}: HOST KEY CHANGED: known_hosts {known_hosts} has "
+                f"{exc.expected_key.get_name()} {exc.expected_key.fingerprint} but the host presented "
+                f"{exc.key.get_name()} {exc.key.fingerprint}; refusing to connect (possible impersonation)"
+            ) from None
+        except paramiko.PasswordRequiredException:
+            sock.close()
+            raise AuthenticationFailed(
+                f"{endpoint.label}: identity file is encrypted; load it into ssh-agent instead") from None
+        except paramiko.AuthenticationException as exc:
+            sock.close()
+            raise AuthenticationFailed(f"{endpoint.label}: authentication failed: {exc}") from None
+        except paramiko.SSHException as exc:
+            sock.close()
+            if "no authentication methods" in str(exc).lower():
+                raise AuthenticationFailed(f"{endpoint.label}: no key or agent to authenticate with "
+                                           f"(--identity FILE or ssh-agent)") from None
+            raise ConnectFailed(f"{endpoint.label}: SSH handshake failed: {exc}") from exc
+        except (paramiko.SSHException, EOFError, OSError) as exc:
+            sock.close()
+            raise ConnectFailed(f"{endpoint.label}: SSH handshake failed: {exc}") from exc
+        transport = client.get_transport()
+        if transport is not None and self.timeouts.keepalive:
+            transport.set_keepalive(self.timeouts.keepalive)
+        session = SSHSession(endpoint, client, self.timeouts, self.sudo_command)
+        session.sha256sum = self.sha256sum
+        return session

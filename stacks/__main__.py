@@ -1,0 +1,5 @@
+"""Entry point `pulumi up` runs (Pulumi.yaml `main: stacks/`): only composes, see stacks/program.py."""
+
+from stacks.program import compose
+
+compose()

@@ -1,0 +1,104 @@
+"""DomainNetwork: the network, subnet and router of one cloud domain (DOMAIN-1)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_openstack as openstack
+
+from inventory.models import DomainName
+from stacks import tags
+
+
+@dataclass(frozen=True)
+class DomainNetworkArgs:
+    """What one domain's network is built from."""
+
+    domain: DomainName
+    cidr: str
+    dns_nameservers: Sequence[str]
+    transit_network_id: pulumi.Input[str]
+    transit_subnet_id: pulumi.Input[str]
+    transit_ip: str  # this domain router's address on the boundary transit network
+    external_network_id: pulumi.Input[str] | None = None  # only the public-service domain exits (LINE-4)
+
+
+class DomainNetwork(pulumi.ComponentResource):
+    """One domain's shared network; its router's only other legs are the boundary and, for the
+    public-service domain, the city's single internet exit."""
+
+    network_id: pulumi.Output[str]
+    subnet_id: pulumi.Output[str]
+    router_id: pulumi.Output[str]
+    transit_port_id: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: DomainNetworkArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("govcloud:platform:DomainNetwork", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        domain_tags = [tags.tag(tags.DOMAIN, args.domain.value)]
+        network = openstack.networking.Network(
+            f"{name}-net",
+            name=f"govcloud-{args.domain.value}",
+            admin_state_up=True,
+            description=f"{args.domain.value} domain (DOMAIN-1)",
+            tags=domain_tags,
+            opts=child,
+        )
+        subnet = openstack.networking.Subnet(
+            f"{name}-subnet",
+            name=f"govcloud-{args.domain.value}",
+            network_id=network.id,
+            cidr=args.cidr,
+            ip_version=4,
+            enable_dhcp=True,
+            dns_nameservers=list(args.dns_nameservers),
+            tags=domain_tags,
+            opts=child,
+        )
+        router = openstack.networking.Router(
+            f"{name}-router",
+            name=f"govcloud-{args.domain.value}",
+            admin_state_up=True,
+            description=(
+                "the unified internet exit of the public-service domain (LINE-4)"
+                if args.external_network_id is not None
+                else "no internet exit (DOMAIN-1)"
+            ),
+            external_network_id=args.external_network_id,
+            tags=domain_tags,
+            opts=child,
+        )
+        openstack.networking.RouterInterface(
+            f"{name}-router-subnet", router_id=router.id, subnet_id=subnet.id, opts=child
+        )
+        transit_port = openstack.networking.Port(
+            f"{name}-transit-port",
+            name=f"govcloud-{args.domain.value}-boundary",
+            network_id=args.transit_network_id,
+            fixed_ips=[
+                openstack.networking.PortFixedIpArgs(
+                    subnet_id=args.transit_subnet_id, ip_address=args.transit_ip
+                )
+            ],
+            tags=domain_tags,
+            opts=child,
+        )
+        openstack.networking.RouterInterface(
+            f"{name}-router-transit", router_id=router.id, port_id=transit_port.id, opts=child
+        )
+        self.network_id = network.id
+        self.subnet_id = subnet.id
+        self.router_id = router.id
+        self.transit_port_id = transit_port.id
+        self.register_outputs(
+            {
+                "network_id": network.id,
+                "subnet_id": subnet.id,
+                "router_id": router.id,
+                "transit_port_id": transit_port.id,
+            }
+        )

@@ -1,0 +1,273 @@
+"""Offline preview: run the real Pulumi program under Pulumi's mock runtime, no cloud needed.
+
+The program is exactly the one `pulumi up` runs (stacks.program.compose, which reads the plan
+file named by config); only the engine is replaced by ``pulumi.runtime.set_mocks``: every
+resource registration is recorded with its type, parent and inputs and answered with a fake ID
+(`<name>-id`). Stack references answer with what the referenced stacks would export: the
+platform's exports come from previewing the platform stack first, an earlier wave's security
+groups from the same fake-ID convention. Each preview runs in a fresh thread, so it starts with
+clean Pulumi runtime state (the SDK keeps that state in context variables).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc
+from pulumi.runtime.stack import run_pulumi_func
+
+from planner.plan_model import PlanError, load_plan
+from stacks.components.system_deployment import security_group_name
+from stacks.config import NAMESPACE, config_map, settings_from_values
+from stacks.program import OUT_SECURITY_GROUPS, compose
+from stacks.security import is_placed
+
+PROJECT = "govcloud"
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
+STACK_TYPE = "pulumi:pulumi:Stack"
+PROVIDER_PREFIX = "pulumi:providers:"
+
+
+def mock_id(name: str) -> str:
+    """The fake physical ID the mock engine gives a resource of this logical name."""
+    return f"{name}-id"
+
+
+@dataclass(frozen=True)
+class PreviewResource:
+    """One resource the program registered."""
+
+    urn: str
+    type: str
+    name: str
+    parent: str | None
+    inputs: Mapping[str, Any]
+    id: str
+
+    @property
+    def is_component(self) -> bool:
+        return self.type.startswith("govcloud:")
+
+
+@dataclass
+class PreviewResult:
+    """The resources a stack would create, its outputs and the engine's warnings."""
+
+    stack: str
+    resources: list[PreviewResource]
+    outputs: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def counts(self) -> Counter[str]:
+        """Resources per type (stack references and providers included)."""
+        return Counter(r.type for r in self.resources)
+
+    def of_type(self, type_token: str) -> list[PreviewResource]:
+        return [r for r in self.resources if r.type == type_token]
+
+    def by_id(self) -> dict[str, PreviewResource]:
+        return {r.id: r for r in self.resources if r.id}
+
+    def children(self) -> dict[str | None, list[PreviewResource]]:
+        """Resources by parent URN (None for the top level)."""
+        kids: dict[str | None, list[PreviewResource]] = {}
+        for r in self.resources:
+            kids.setdefault(r.parent, []).append(r)
+        return kids
+
+
+class PreviewError(RuntimeError):
+    """The program failed under the mock runtime; the message is the program's error."""
+
+
+class RecordingMocks(pulumi.runtime.Mocks):
+    """Answers every registration with `<name>-id` and its inputs; stack references from a table."""
+
+    def __init__(self, stack_outputs: Mapping[str, Mapping[str, Any]]) -> None:
+        self.stack_outputs = stack_outputs
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
+        if args.typ == STACK_REFERENCE:
+            name = args.inputs.get("name") or args.name
+            if name not in self.stack_outputs:
+                raise PreviewError(
+                    f"stack reference {name!r} does not resolve (no such stack in the preview)"
+                )
+            return name, {"name": name, "outputs": dict(self.stack_outputs[name]), "secretOutputNames": []}
+        return mock_id(args.name), dict(args.inputs)
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list[tuple[str, str]] | None]:
+        if args.token == "openstack:networking/getNetwork:getNetwork":
+            name = args.args.get("name") or "network"
+            return {"id": mock_id(name), "name": name, "external": bool(args.args.get("external"))}, []
+        return {}, []
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """The mock engine, additionally recording each resource's parent and inputs in order."""
+
+    def __init__(self, mocks: RecordingMocks) -> None:
+        super().__init__(mocks)
+        self.records: list[PreviewResource] = []
+        self._lock = threading.Lock()
+
+    def _record(self, request: Any, response: Any) -> None:
+        inputs = rpc.deserialize_properties(
+            request.object if hasattr(request, "object") else request.properties
+        )
+        with self._lock:
+            self.records.append(
+                PreviewResource(
+                    urn=response.urn,
+                    type=request.type,
+                    name=request.name,
+                    parent=request.parent or None,
+                    inputs=inputs,
+                    id=getattr(response, "id", "") or self.resources[response.urn].id or "",
+                )
+            )
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        response = super().RegisterResource(request)
+        if request.type != STACK_TYPE:
+            self._record(request, response)
+        return response
+
+    def ReadResource(self, request: Any) -> Any:  # noqa: N802
+        response = super().ReadResource(request)
+        self._record(request, response)
+        return response
+
+
+def _run_isolated(fn: Callable[[], PreviewResult]) -> PreviewResult:
+    """Run in a fresh thread: fresh context variables (Pulumi's runtime state) and event loop."""
+    box: dict[str, Any] = {}
+
+    def body() -> None:
+        try:
+            box["result"] = fn()
+        except BaseException as exc:  # noqa: BLE001 re-raised in the caller's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=body, name="govcloud-preview")
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
+
+
+def run_program(
+    stack: str,
+    config: Mapping[str, Any],
+    stack_outputs: Mapping[str, Mapping[str, Any]],
+    program: Callable[[], None] = compose,
+) -> PreviewResult:
+    """Run *program* as stack *stack* with project config *config* under the mock runtime."""
+
+    def body() -> PreviewResult:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        warnings: list[str] = []
+        try:
+            mocks = RecordingMocks(stack_outputs)
+            monitor = RecordingMonitor(mocks)
+            pulumi.runtime.set_all_config(config_map(config))
+            logger = _WarningLogger(warnings)
+            pulumi.runtime.set_mocks(
+                mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor, logger=logger
+            )
+            started = time.perf_counter()
+            try:
+                loop.run_until_complete(run_pulumi_func(program))
+            except pulumi.RunError as exc:
+                raise PreviewError(str(exc)) from None
+            except PreviewError:
+                raise
+            except Exception as exc:  # an engine-side failure (e.g. an output a reference lacks)
+                raise PreviewError(f"stack {stack}: {type(exc).__name__}: {exc}") from exc
+            root = pulumi.runtime.settings.get_root_resource()
+            raw_outputs = dict(getattr(root, "outputs", {}) or {})
+            outputs = loop.run_until_complete(pulumi.Output.from_input(raw_outputs).future()) or {}
+            elapsed = time.perf_counter() - started
+            return PreviewResult(stack, list(monitor.records), dict(outputs), warnings, elapsed)
+        finally:
+            loop.close()
+
+    return _run_isolated(body)
+
+
+class _WarningLogger:
+    """Logger the mock engine writes pulumi.log messages to; keeps warnings and errors."""
+
+    def __init__(self, sink: list[str]) -> None:
+        self.sink = sink
+
+    def debug(self, msg: str) -> None: ...
+
+    def info(self, msg: str) -> None: ...
+
+    def warning(self, msg: str) -> None:
+        self.sink.append(msg)
+
+    def error(self, msg: str) -> None:
+        self.sink.append(msg)
+
+
+def preview_platform(plan_path: str | Path, overrides: Mapping[str, Any] | None = None) -> PreviewResult:
+    """Preview the platform stack of a plan."""
+    config = {**(overrides or {}), "layer": "platform", "plan": str(Path(plan_path).resolve())}
+    return run_program("platform", config, {})
+
+
+def earlier_wave_outputs(
+    plan_path: str | Path, wave: int, overrides: Mapping[str, Any]
+) -> dict[str, dict[str, Any]]:
+    """What the stacks of earlier waves export (their systems' security groups), by stack name."""
+    settings = settings_from_values({**overrides, "plan": str(Path(plan_path).resolve())})
+    try:
+        plan = load_plan(settings.plan_path)
+    except PlanError as exc:
+        raise PreviewError(str(exc)) from None
+    by_wave: dict[int, dict[str, str]] = {}
+    for s in plan.systems:
+        if is_placed(s) and s.wave is not None and s.wave < wave:
+            by_wave.setdefault(s.wave, {})[s.id] = mock_id(security_group_name(s.id))
+    return {settings.wave_stack(w): {OUT_SECURITY_GROUPS: groups} for w, groups in by_wave.items()}
+
+
+def preview_wave(
+    plan_path: str | Path,
+    wave: int,
+    overrides: Mapping[str, Any] | None = None,
+    platform: PreviewResult | None = None,
+) -> PreviewResult:
+    """Preview one wave's stack; the platform is previewed first for the stack reference's values."""
+    overrides = dict(overrides or {})
+    platform = platform or preview_platform(plan_path, overrides)
+    settings = settings_from_values({**overrides, "plan": str(Path(plan_path).resolve())})
+    refs = {settings.platform_stack: platform.outputs, **earlier_wave_outputs(plan_path, wave, overrides)}
+    config = {**overrides, "layer": "wave", "wave": wave, "plan": str(Path(plan_path).resolve())}
+    return run_program(f"wave-{wave:02d}", config, refs)
+
+
+__all__ = [
+    "NAMESPACE",
+    "PreviewError",
+    "PreviewResource",
+    "PreviewResult",
+    "mock_id",
+    "preview_platform",
+    "preview_wave",
+    "run_program",
+]

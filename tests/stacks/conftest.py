@@ -1,0 +1,133 @@
+"""Plans built in the tests, and their previews under Pulumi's mock runtime (run once per session)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from planner.plan_model import InventoryRef, Link, Plan, PlanSystem, PolicyRef, Sizing, Wave, write_plan
+
+
+def system(
+    sid: str,
+    dept: str,
+    disposition: str = "migrate",
+    domain: str | None = "administrative_service",
+    wave: int | None = 0,
+    links: list[tuple[str, int]] | None = None,
+    **kw: Any,
+) -> PlanSystem:
+    """A plan system; links are (target, port) over tcp."""
+    return PlanSystem(
+        id=sid,
+        department=dept,
+        disposition=disposition,
+        domain=domain if disposition == "migrate" else None,
+        wave=wave,
+        links=[
+            Link(system=t, kind="data", protocol="tcp", port=p, boundary="same_domain")
+            for t, p in links or []
+        ],
+        **kw,
+    )
+
+
+def make_plan(systems: list[PlanSystem], waves: int = 2) -> Plan:
+    return Plan(
+        inventory=InventoryRef(city="testcity", systems=len(systems), digest="sha256:0"),
+        policy=PolicyRef(name="default", digest="sha256:0"),
+        systems=systems,
+        waves=[
+            Wave(number=n, start=dt.date(2018, 3 + n, 1), end=dt.date(2018, 3 + n, 28)) for n in range(waves)
+        ],
+    )
+
+
+def two_wave_plan() -> Plan:
+    """Two waves with every disposition, cross-wave, cross-domain, merged and off-cloud flows."""
+    return make_plan(
+        [
+            # wave 0
+            system(
+                "fin-db",
+                "fin",
+                mlps_level=2,
+                sizing=Sizing(vcpu=4, ram_gb=8, storage_gb=0, servers=1),
+                rules=["CLASS-1", "DOMAIN-1"],
+            ),
+            system(
+                "portal",
+                "gov",
+                domain="public_service",
+                public_facing=True,
+                mlps_level=2,
+                sizing=Sizing(vcpu=2, ram_gb=4, storage_gb=50, servers=1),
+                rules=["DOMAIN-1"],
+            ),
+            system(
+                "edu-intra-web",
+                "edu",
+                public_facing=True,
+                mlps_level=2,  # public-facing, administrative domain
+                sizing=Sizing(vcpu=1, ram_gb=2, storage_gb=20),
+            ),
+            system("old-report", "fin", disposition="retire", wave=0, links=[("fin-db", 5432)]),
+            system(
+                "hr-leave", "hr", disposition="merge", wave=0, into="fin-budget", links=[("fin-db", 5432)]
+            ),
+            # wave 1
+            system(
+                "fin-budget",
+                "fin",
+                wave=1,
+                mlps_level=3,
+                sizing=Sizing(vcpu=8, ram_gb=16, storage_gb=500, servers=2),
+                rules=["CLASS-1", "DOMAIN-1", "MLPS-3"],
+                links=[
+                    ("fin-db", 5432),
+                    ("portal", 443),
+                    ("tax-golden", 8443),
+                    ("old-report", 80),
+                    ("secret-db", 1521),
+                ],
+            ),
+            system(
+                "hr-app",
+                "hr",
+                wave=1,
+                mlps_level=1,
+                sizing=Sizing(vcpu=2, ram_gb=3, storage_gb=10),
+                links=[("hr-leave", 8080)],
+            ),  # merged into fin-budget: the flow goes there
+            # no resources, ever
+            system("tax-golden", "tax", disposition="programme", wave=None),
+            system("secret-db", "sec", disposition="intranet", wave=None, links=[("fin-budget", 22)]),
+            system("stuck", "fin", disposition="blocked", wave=None, links=[("portal", 443)]),
+            system("lan-print", "edu", disposition="keep_local", wave=None),
+        ]
+    )
+
+
+@pytest.fixture(scope="session")
+def plan_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[Plan, Path]:
+    plan = two_wave_plan()
+    path = tmp_path_factory.mktemp("plan") / "plan.json"
+    write_plan(plan, path)
+    return plan, path
+
+
+@pytest.fixture(scope="session")
+def previews(plan_file: tuple[Plan, Path]) -> dict[str, Any]:
+    """The platform and both wave stacks of the two-wave plan, previewed under mocks."""
+    from stacks.preview import preview_platform, preview_wave
+
+    _, path = plan_file
+    platform = preview_platform(path)
+    return {
+        "platform": platform,
+        0: preview_wave(path, 0, platform=platform),
+        1: preview_wave(path, 1, platform=platform),
+    }

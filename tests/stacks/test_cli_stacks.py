@@ -1,0 +1,100 @@
+"""`govcloud stacks generate` and `govcloud stacks preview` through the root app."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+from stacks.config import project_config_schema
+
+
+def test_generate_writes_a_platform_and_one_file_per_wave_without_secrets(
+    cli, runner, plan_file, tmp_path
+) -> None:
+    plan, path = plan_file
+    result = runner.invoke(
+        cli,
+        [
+            "stacks",
+            "generate",
+            "--plan",
+            str(path),
+            "--out",
+            str(tmp_path),
+            "--set",
+            "externalNetwork=internet",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["Pulumi.platform.yaml", "Pulumi.wave-00.yaml", "Pulumi.wave-01.yaml"]
+    keys = set(project_config_schema())
+    for name in names:
+        text = (tmp_path / name).read_text(encoding="utf-8")
+        config = yaml.safe_load(text)["config"]
+        assert all(k.startswith("govcloud:") and k.removeprefix("govcloud:") in keys for k in config)
+        assert (
+            config["govcloud:plan"] == str(path.resolve())
+            and config["govcloud:externalNetwork"] == "internet"
+        )
+        assert not re.search(r"password|secret|token|credential", yaml.safe_dump(config), re.I)
+    wave1 = yaml.safe_load((tmp_path / "Pulumi.wave-01.yaml").read_text())["config"]
+    assert (wave1["govcloud:layer"], wave1["govcloud:wave"]) == ("wave", 1)
+    assert "2 migrating system(s)" in (tmp_path / "Pulumi.wave-01.yaml").read_text()
+
+
+def test_generate_refuses_an_override_of_a_per_stack_key(cli, runner, plan_file, tmp_path) -> None:
+    _, path = plan_file
+    result = runner.invoke(
+        cli, ["stacks", "generate", "--plan", str(path), "--out", str(tmp_path), "--set", "wave=3"]
+    )
+    assert result.exit_code == 2 and "govcloud:wave" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_generate_with_a_broken_plan_says_which_file(cli, runner, tmp_path) -> None:
+    bad = tmp_path / "plan.json"
+    bad.write_text("{not json", encoding="utf-8")
+    result = runner.invoke(cli, ["stacks", "generate", "--plan", str(bad), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1 and "plan.json: not a JSON plan" in result.output
+
+
+def _counts(output: str) -> dict[str, int]:
+    return {m.group(1): int(m.group(2)) for m in re.finditer(r"│ (\S+)\s+│\s+(\d+) │", output)}
+
+
+def test_preview_of_a_wave_prints_tree_and_counts_matching_the_plan(cli, runner, plan_file) -> None:
+    plan, path = plan_file
+    result = runner.invoke(cli, ["stacks", "preview", "--plan", str(path), "--wave", "1"])
+    assert result.exit_code == 0, result.output
+    counts = _counts(result.output)
+    servers = sum(
+        max(1, s.sizing.servers) for s in plan.systems if s.disposition == "migrate" and s.wave == 1
+    )
+    assert counts["openstack:compute/instance:Instance"] == servers == 3
+    assert counts["openstack:identity/project:Project"] == 2
+    assert "SystemDeployment fin-budget" in result.output and "DepartmentProject hr" in result.output
+
+
+def test_preview_of_every_wave_prints_one_row_per_wave(cli, runner, plan_file) -> None:
+    plan, path = plan_file
+    result = runner.invoke(cli, ["stacks", "preview", "--plan", str(path)])
+    assert result.exit_code == 0, result.output
+    rows = {
+        m.group(1): [int(x) for x in m.group(2).split("│") if x.strip()]
+        for m in re.finditer(r"│ (wave-\d\d) │([\d│ ]+)│", result.output)
+    }
+    assert rows["wave-00"][1] == 3 and rows["wave-01"][1] == 3  # instances column
+
+
+def test_preview_of_an_unknown_wave_is_a_usage_error(cli, runner, plan_file) -> None:
+    _, path = plan_file
+    result = runner.invoke(cli, ["stacks", "preview", "--plan", str(path), "--wave", "9"])
+    assert result.exit_code == 2 and "no such wave" in result.output
+
+
+def test_preview_with_a_missing_plan_is_a_clear_error(cli, runner, tmp_path: Path) -> None:
+    result = runner.invoke(cli, ["stacks", "preview", "--plan", str(tmp_path / "none.json"), "--wave", "0"])
+    assert result.exit_code == 1 and "no such plan file" in result.output

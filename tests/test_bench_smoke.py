@@ -1,0 +1,123 @@
+"""Smoke test of the scale benchmark: it runs at a tiny size and writes its results tables.
+
+Performance itself is measured by `python -m bench.scale`, never asserted here.
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench.common import StageClock, Table, run_child, write_results
+from bench.scale import main, nlogn_ratio, run
+
+TINY = 200
+NEEDED = ("inventory.synth", "inventory.loader", "planner.policy", "planner.core")
+
+
+def _missing_modules() -> list[str]:
+    return [m for m in NEEDED if importlib.util.find_spec(m) is None]
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """One run of the scale benchmark on a 200-system synthetic inventory."""
+    missing = _missing_modules()
+    if missing:
+        pytest.skip(f"the scale benchmark needs {', '.join(missing)}, not written yet")
+    base = tmp_path_factory.mktemp("scale")
+    return run([TINY], seed=3, workdir=base / "work", results_dir=base / "results", timeout=120,
+               argv=["--sizes", str(TINY)], log=lambda _msg: None)
+
+
+def test_tiny_scale_run_profiles_every_stage_without_errors_in_process(tiny_run: dict[str, Any]) -> None:
+    r = tiny_run["results"][0]
+    assert r["n"] == TINY
+    assert [e for e in r["errors"] if not e.startswith("govcloud plan")] == []
+    assert r["load_s"] > 0 and r["plan_s"] > 0
+    assert r["stages"]["write plan.json"] > 0 and "verify" in r["stages"]
+    assert any(s.startswith("plan: ") for s in r["stages"])
+    assert r["plan"]["systems"] == TINY
+
+
+def test_tiny_scale_run_plans_end_to_end_in_a_child_process(tiny_run: dict[str, Any]) -> None:
+    cli = tiny_run["results"][0]["cli"]
+    assert cli["returncode"] == 0, tiny_run["results"][0]["errors"]
+    assert cli["wall_s"] > 0 and cli["peak_rss_mb"] > 10
+    assert tiny_run["results"][0]["cli_violations"] == 0, tiny_run["results"][0]["cli_violation_examples"]
+
+
+def test_tiny_scale_run_writes_markdown_and_json_results(tiny_run: dict[str, Any]) -> None:
+    md, js = Path(tiny_run["markdown"]), Path(tiny_run["json"])
+    data = json.loads(js.read_text(encoding="utf-8"))
+    assert data["data"]["results"][0]["n"] == TINY
+    assert data["machine"]["python"] and data["machine"]["cores"] >= 1
+    assert data["command"] == f"python -m bench.scale --sizes {TINY}"
+    text = md.read_text(encoding="utf-8")
+    assert "Machine:" in text and "| 200 |" in text and "Growth" in text
+
+
+def test_bad_sizes_are_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["--sizes", "ten"])
+    assert exc.value.code == 2
+    assert "--sizes" in capsys.readouterr().err
+
+
+def test_stage_clock_charges_time_to_the_stage_reported_until_the_next_one() -> None:
+    ticks = iter([0.0, 1.0, 1.5, 4.0, 4.5, 6.0])
+    clock = StageClock(prefix="plan: ", clock=lambda: next(ticks))
+    clock.start()  # 0.0
+    clock("classify", 0.0)  # 1.0: startup took 1.0
+    clock("classify", 0.5)  # same stage: no tick taken
+    clock("schedule", 0.0)  # 1.5: classify took 0.5
+    clock("classify", 1.0)  # 4.0: schedule took 2.5
+    clock("check", 0.0)  # 4.5: classify again, 0.5 more
+    clock.stop()  # 6.0: check took 1.5
+    assert clock.spans == {
+        "plan: startup": 1.0, "plan: classify": 1.0, "plan: schedule": 2.5, "plan: check": 1.5,
+    }
+
+
+def test_nlogn_ratio_for_a_tenfold_step() -> None:
+    assert nlogn_ratio(1000, 10_000) == pytest.approx(10 * math.log(10_000) / math.log(1000))
+
+
+TOUCH_150_MB = "b = bytearray(150 * 1024 * 1024); b[::4096] = b'x' * len(b[::4096])"
+
+
+def test_child_peak_memory_is_the_childs_not_the_parents() -> None:
+    ballast = bytearray(300 * 1024 * 1024)  # the parent is big: the small child must not look big
+    ballast[::4096] = b"x" * len(ballast[::4096])
+    small = run_child([sys.executable, "-c", "pass"])
+    big = run_child([sys.executable, "-c", TOUCH_150_MB])
+    del ballast
+    assert small.returncode == 0 and big.returncode == 0
+    assert small.peak_rss_mb < 100
+    assert big.peak_rss_mb - small.peak_rss_mb > 140
+
+
+def test_child_past_its_timeout_is_killed() -> None:
+    r = run_child([sys.executable, "-c", "import time; time.sleep(30)"], timeout=0.5)
+    assert r.returncode != 0 and r.wall_s < 10
+    assert "killed after 0.5 s" in r.stderr
+
+
+def test_command_that_cannot_start_is_reported() -> None:
+    r = run_child(["/nonexistent/govcloud"])
+    assert r.returncode == 127 and "cannot run /nonexistent/govcloud" in r.stderr
+
+
+def test_results_are_written_atomically_as_markdown_and_json(tmp_path: Path) -> None:
+    t = Table("T", ["a", "b"], [["x|y", 1234.5], [None, 0.01234]])
+    md, js = write_results("demo", "Demo", [t], results_dir=tmp_path, machine_info={
+        "cpu": "c", "cores": 1, "usable_cores": 1, "ram_gb": 1, "os": "o", "python": "3", "git_commit": None,
+        "date": "d"})
+    assert "| x\\|y | 1,234 |" in md.read_text(encoding="utf-8")
+    assert json.loads(js.read_text(encoding="utf-8"))["tables"][0]["rows"][0] == ["x|y", 1234.5]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo.json", "demo.md"]
