@@ -12,23 +12,108 @@ of S_w is at most the fractional-knapsack optimum of that dimension, over the re
 be retired by w at all (their own earliest wave and closure load permit it). Summing the
 resulting cost still unretired over all waves gives a valid bound; it dominates the simple
 per-retirable bound (each room alone at its earliest possible wave).
+
+On problems of moderate size the LP relaxation of the cumulative time-indexed model is solved as
+well (GLOP) and the larger bound is kept: ``z[j,w]`` (job j moved by wave w, monotone in w,
+``z[j,w] <= z[p,w]`` for predecessors p), per-wave capacity on ``z[j,w] - z[j,w-1]``, and
+``y[r,w] <= z[j,w]`` (retired by w only when each of its jobs has moved). Costs beyond the LP's
+last wave are dropped and jobs need not finish within it, so truncation keeps it a relaxation;
+deadlines are soft in this problem, so they are not constraints of the bound either.
 """
 from __future__ import annotations
 
 import numpy as np
+from ortools.linear_solver import pywraplp
 
-from planner.schedule import prepare
+from planner.schedule import Prepared, prepare
 from planner.scheduling import DIMENSIONS, LowerBound, ScheduleProblem
 
 _MAX_WAVES = 100_000
+LP_MAX_CELLS = 120_000  # jobs × waves up to which the LP bound is computed by default
 
 
-def lower_bound(problem: ScheduleProblem) -> LowerBound:
-    """Lower bounds no feasible schedule beats (unscheduled jobs excluded, as in the schedules)."""
+def lower_bound(problem: ScheduleProblem, *, lp: bool | None = None) -> LowerBound:
+    """Lower bounds no feasible schedule beats (unscheduled jobs excluded, as in the schedules).
+
+    ``lp``: True forces the LP relaxation, False skips it, None uses it when the problem is small
+    enough (``LP_MAX_CELLS``).
+    """
     prep = prepare(problem)
+    fk, settled, first = _knapsack_bound(prep)
+    horizon = max(fk.waves, settled) + 2
+    if lp or (lp is None and prep.n * horizon <= LP_MAX_CELLS and prep.n > 0):
+        value = _lp_bound(prep, horizon, first)
+        if value is not None and value > fk.stranded_cost:
+            return LowerBound(stranded_cost=value, waves=fk.waves)
+    return fk
+
+
+def _lp_bound(prep: Prepared, horizon: int, first: dict[int, int]) -> float | None:
+    """LP relaxation of the cumulative time-indexed model over ``horizon`` waves (None if GLOP fails)."""
+    solver = pywraplp.Solver.CreateSolver("GLOP")
+    if solver is None:
+        return None
+    n, nd, W = prep.n, len(DIMENSIONS), horizon
+    inf = solver.infinity()
+    z: list[list[object | None]] = []
+    for j in range(n):
+        row: list[object | None] = [None] * W
+        for w in range(prep.earliest[j], W):
+            row[w] = solver.NumVar(0.0, 1.0, "")
+        z.append(row)
+    for j in range(n):
+        row = z[j]
+        for w in range(prep.earliest[j] + 1, W):
+            solver.Add(row[w] >= row[w - 1])  # type: ignore[operator]
+        for p in prep.preds[j]:
+            for w in range(prep.earliest[j], W):
+                zp = z[p][w]
+                if zp is None:
+                    solver.Add(row[w] <= 0)  # type: ignore[operator]
+                else:
+                    solver.Add(row[w] <= zp)  # type: ignore[operator]
+    for w in range(W):
+        cap = prep.cap(w)
+        for d in range(nd):
+            ct = solver.Constraint(-inf, cap[d])
+            any_term = False
+            for j in range(n):
+                x = prep.load[j][d]
+                if x <= 0 or z[j][w] is None:
+                    continue
+                any_term = True
+                ct.SetCoefficient(z[j][w], x)
+                if w > 0 and z[j][w - 1] is not None:
+                    ct.SetCoefficient(z[j][w - 1], -x)
+            if not any_term:
+                ct.SetBounds(-inf, inf)
+    objective = solver.Objective()
+    base = 0.0
+    for r, jobs in enumerate(prep.ret_jobs):
+        c = prep.ret_cost[r]
+        base += c * W  # Σ_{w=0}^{W-1} c, minus c·y[r,w] for w <= W-2 below
+        if c <= 0:
+            continue
+        lo = max(max((prep.earliest[j] for j in jobs), default=0), first.get(r, 0))
+        for w in range(lo, W - 1):
+            y = solver.NumVar(0.0, 1.0, "")
+            for j in jobs:
+                solver.Add(y <= z[j][w])  # type: ignore[operator]
+            objective.SetCoefficient(y, c)
+    objective.SetMaximization()
+    status = solver.Solve()
+    if status != pywraplp.Solver.OPTIMAL:
+        return None
+    # Dual bound would be exact; GLOP's primal optimum carries tolerance: shave it off.
+    value = base - objective.Value()
+    return max(0.0, value - 1e-6 * max(1.0, abs(value)))
+
+
+def _knapsack_bound(prep: Prepared) -> tuple[LowerBound, int, dict[int, int]]:
+    """The fractional-knapsack bound (fast, any size) and the wave by which it has all retired."""
     n, nd = prep.n, len(DIMENSIONS)
     if n == 0:
-        return LowerBound(stranded_cost=sum(c for c in prep.ret_cost), waves=0)
+        return LowerBound(stranded_cost=float(sum(prep.ret_cost)), waves=0), 0, {}
     load = np.array(prep.load, dtype=float).reshape(n, nd)
     earliest = np.array(prep.earliest)
     pilot_ok = earliest == 0
@@ -71,7 +156,7 @@ def lower_bound(problem: ScheduleProblem) -> LowerBound:
     cost = np.array([prep.ret_cost[r] for r in ret], dtype=float)
     base = float(sum(prep.ret_cost))  # every room and line is paid at least for wave 0
     if not ret:
-        return LowerBound(stranded_cost=base, waves=waves)
+        return LowerBound(stranded_cost=base, waves=waves), 0, {}
     closures = [prep.closure(prep.ret_jobs[r]) for r in ret]
     mult = np.zeros(n)
     for cl in closures:
@@ -120,4 +205,5 @@ def lower_bound(problem: ScheduleProblem) -> LowerBound:
             break
         extra += unretired
         w += 1
-    return LowerBound(stranded_cost=base + extra, waves=waves)
+    first = {r: int(e[i]) for i, r in enumerate(ret)}
+    return LowerBound(stranded_cost=float(base + extra), waves=waves), w, first

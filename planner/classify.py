@@ -1,30 +1,34 @@
 """Classification (CLASS-1): every system gets exactly one Disposition, with its evidence.
 
-Precedence — the first rule that applies decides; later rules are not consulted:
+Precedence, top row first — the first rule that applies decides; later rules are not consulted:
 
-| order | rule            | disposition | why it outranks what follows                                        |
-|-------|-----------------|-------------|---------------------------------------------------------------------|
-| 1     | SCOPE-2         | intranet    | a classified system never leaves the secure network, even a zombie  |
-|       |                 |             | or a unit-named one: its clean-up belongs to the intranet's         |
-|       |                 |             | unified deployment, not to the cloud plan                           |
-| 2     | SCOPE-3         | programme   | the city has no authority over golden-programme systems; whatever   |
-|       |                 |             | they look like, the national/provincial deployment decides          |
-| 3     | ZOMBIE-1..5     | retire      | a dead system is switched off, not integrated or moved: merging a   |
-|       |                 |             | unit-named zombie or a zombie website would carry dead weight       |
-| 4     | ROOM-1          | keep_local  | a LAN-only system serves the building it is in; integration rules   |
-|       |                 |             | target applications, not the LAN                                    |
-| 5     | PLATFORM-1      | merge       | websites/OA/hotlines/video/e-mail/IM have a city-wide target that   |
-|       |                 |             | outranks any department-level integration                           |
-| 6     | SHADOW-1        | merge       | duplicates collapse first, so the survivor is the one BIGSYS sees   |
-| 7     | BIGSYS-1        | merge       | unit-named systems join the department's main system                |
-| 8     | MLPS-1 / MLPS-2 | blocked     | only systems that would land on the cloud are placement-checked;    |
-|       |                 |             | a merge whose target is blocked is blocked with it                  |
-| 9     | DOMAIN-1 (cap.) | blocked     | systems that do not fit the domain's capacity (see domains.py)      |
-| 10    | CLASS-1         | migrate     | everything else goes up (CLOUD-1), into its DOMAIN-1 domain         |
+| rule            | disposition | why it outranks what follows                                  |
+|-----------------|-------------|---------------------------------------------------------------|
+| SCOPE-2         | intranet    | a classified system never leaves the secure network, even a   |
+|                 |             | zombie or a unit-named one: its clean-up belongs to the       |
+|                 |             | intranet's unified deployment, not to the cloud plan          |
+| SCOPE-3         | programme   | the city has no authority over golden-programme systems;      |
+|                 |             | whatever they look like, their programme decides              |
+| ZOMBIE-1..5     | retire      | a dead system is switched off, not integrated or moved:       |
+|                 |             | merging a unit-named zombie or a zombie website into a live   |
+|                 |             | system would carry dead weight into it                        |
+| ROOM-1          | keep_local  | a LAN-only system serves the building it is in; integration   |
+|                 |             | rules target applications, not the LAN                        |
+| PLATFORM-1      | merge       | websites/OA/hotlines/video/e-mail/IM have a city-wide target  |
+|                 |             | that outranks any department-level integration                |
+| SHADOW-1        | merge       | duplicates collapse first, so the survivor is what BIGSYS-1   |
+|                 |             | sees (a loser's `into` is the end of the merge chain)         |
+| BIGSYS-1        | merge       | unit-named systems join the department's main system          |
+| MLPS-1 / MLPS-2 | blocked     | only systems that would land on the cloud are checked; a      |
+|                 |             | merge whose target is blocked is blocked with it              |
+| DOMAIN-1 (cap.) | blocked     | systems beyond the domain's capacity (see planner.domains)    |
+| CLASS-1         | migrate     | everything else goes up (CLOUD-1), into its DOMAIN-1 domain   |
 
-A system listed in the policy's ``exceptions.keep_separate`` skips rules 5–7 (it migrates on
-its own). Missing survey fields never make a system a zombie: INV-1 defaults are conservative.
+A system listed in the policy's ``exceptions.keep_separate`` skips PLATFORM-1, SHADOW-1 and
+BIGSYS-1 (it migrates on its own). Missing survey fields never make a system a zombie: the
+INV-1 defaults are conservative.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -49,9 +53,17 @@ from planner.policy import Policy
 # The precedence above, as data: what `govcloud explain` and the README print.
 PRECEDENCE: tuple[tuple[str, str, str], ...] = (
     (rules.SCOPE_2, Disposition.INTRANET, "classified systems stay on the secure network, even zombies"),
-    (rules.SCOPE_3, Disposition.PROGRAMME, "golden-programme systems follow their programme, whatever they look like"),
+    (
+        rules.SCOPE_3,
+        Disposition.PROGRAMME,
+        "golden-programme systems follow their programme, whatever they look like",
+    ),
     ("ZOMBIE-1..5", Disposition.RETIRE, "dead systems are switched off, never integrated or moved"),
-    (rules.ROOM_1, Disposition.KEEP_LOCAL, "LAN-only systems serve their building; integration targets applications"),
+    (
+        rules.ROOM_1,
+        Disposition.KEEP_LOCAL,
+        "LAN-only systems serve their building; integration targets applications",
+    ),
     (rules.PLATFORM_1, Disposition.MERGE, "city-wide platforms outrank department-level integration"),
     (rules.SHADOW_1, Disposition.MERGE, "duplicates collapse first so the survivor is what BIGSYS-1 sees"),
     (rules.BIGSYS_1, Disposition.MERGE, "unit-named systems join the department's main system"),
@@ -99,7 +111,9 @@ class Classification:
 
 
 def months_between(earlier: dt.date, later: dt.date) -> int:
-    return (later.year - earlier.year) * 12 + later.month - earlier.month - (1 if later.day < earlier.day else 0)
+    return (
+        (later.year - earlier.year) * 12 + later.month - earlier.month - (1 if later.day < earlier.day else 0)
+    )
 
 
 def zombie_evidence(system: System, policy: Policy, known: set[str]) -> list[tuple[str, str]]:
@@ -109,22 +123,46 @@ def zombie_evidence(system: System, policy: Policy, known: set[str]) -> list[tup
     usage = system.usage
     if usage is not None:
         if not usage.business_linked:
-            found.append((rules.ZOMBIE_1, "disconnected from business processes (usage.business_linked is false)"))
-        elif usage.last_used is not None and months_between(usage.last_used, policy.survey_date) >= z.disconnected_months:
-            found.append((rules.ZOMBIE_1, f"last used {usage.last_used}, {z.disconnected_months}+ months before "
-                                          f"the survey of {policy.survey_date}"))
+            found.append(
+                (rules.ZOMBIE_1, "disconnected from business processes (usage.business_linked is false)")
+            )
+        elif (
+            usage.last_used is not None
+            and months_between(usage.last_used, policy.survey_date) >= z.disconnected_months
+        ):
+            found.append(
+                (
+                    rules.ZOMBIE_1,
+                    f"last used {usage.last_used}, {z.disconnected_months}+ months before "
+                    f"the survey of {policy.survey_date}",
+                )
+            )
     if system.replaced_by and system.replaced_by in known and system.replaced_by != system.id:
         found.append((rules.ZOMBIE_2, f"its function is replaceable by {system.replaced_by}"))
     if system.status is SystemStatus.IDLE:
         found.append((rules.ZOMBIE_3, "resources idle (status idle)"))
     elif system.utilisation is not None and system.utilisation < z.idle_utilisation:
-        found.append((rules.ZOMBIE_3, f"average CPU utilisation {system.utilisation:.0%} below "
-                                      f"{z.idle_utilisation:.0%}: resources idle"))
+        found.append(
+            (
+                rules.ZOMBIE_3,
+                f"average CPU utilisation {system.utilisation:.0%} below "
+                f"{z.idle_utilisation:.0%}: resources idle",
+            )
+        )
     if system.status is SystemStatus.MAINTENANCE_STOPPED:
         found.append((rules.ZOMBIE_4, "operation and maintenance stopped"))
-    if usage is not None and usage.scope.value in z.small_scopes and usage.monthly_active_users < z.low_monthly_users:
-        found.append((rules.ZOMBIE_5, f"used only at {usage.scope.value} scope by {usage.monthly_active_users} "
-                                      f"people a month (fewer than {z.low_monthly_users})"))
+    if (
+        usage is not None
+        and usage.scope.value in z.small_scopes
+        and usage.monthly_active_users < z.low_monthly_users
+    ):
+        found.append(
+            (
+                rules.ZOMBIE_5,
+                f"used only at {usage.scope.value} scope by {usage.monthly_active_users} "
+                f"people a month (fewer than {z.low_monthly_users})",
+            )
+        )
     return found
 
 
@@ -177,8 +215,9 @@ def size_system(system: System, decision: Decision, policy: Policy) -> Sizing:
     elif decision.disposition is Disposition.MERGE:
         hours = round(hours * policy.team_hours.merge_factor, 2)
         vcpu, ram, storage, servers = 0, 0.0, 0.0, 0
-    return Sizing.model_construct(vcpu=vcpu, ram_gb=ram, storage_gb=storage, servers=servers, data_gb=data,
-                                  team_hours=hours)
+    return Sizing.model_construct(
+        vcpu=vcpu, ram_gb=ram, storage_gb=storage, servers=servers, data_gb=data, team_hours=hours
+    )
 
 
 def classify(inventory: Inventory, policy: Policy) -> Classification:
@@ -202,17 +241,26 @@ def classify(inventory: Inventory, policy: Policy) -> Classification:
         gaps = _survey_gaps(s)
         if gaps:
             dec.defaults_applied = gaps
-            findings.append(Finding(rule=rules.INV_1, severity=FindingSeverity.WARNING, subject=s.id,
-                                    message=f"survey did not record {', '.join(gaps)}; planned with the policy's "
-                                            f"conservative defaults (usage unknown = not a zombie, MLPS level "
-                                            f"{level}, default size where resources are missing)"))
+            findings.append(
+                Finding(
+                    rule=rules.INV_1,
+                    severity=FindingSeverity.WARNING,
+                    subject=s.id,
+                    message=f"survey did not record {', '.join(gaps)}; planned with the policy's "
+                    f"conservative defaults (usage unknown = not a zombie, MLPS level "
+                    f"{level}, default size where resources are missing)",
+                )
+            )
         if s.classified:
             dec.disposition = Disposition.INTRANET
             dec.cite(rules.SCOPE_2, "classified (涉密): moves to the e-government intranet, not the cloud")
             continue
         if s.programme:
             dec.disposition = Disposition.PROGRAMME
-            dec.cite(rules.SCOPE_3, f"belongs to the {s.programme} programme: national/provincial deployment decides")
+            dec.cite(
+                rules.SCOPE_3,
+                f"belongs to the {s.programme} programme: national/provincial deployment decides",
+            )
             continue
         evidence = zombie_evidence(s, policy, known)
         if evidence:
@@ -230,16 +278,24 @@ def classify(inventory: Inventory, policy: Policy) -> Classification:
             if kind in platforms:
                 dec.disposition = Disposition.MERGE
                 dec.into = platforms[kind]
-                dec.cite(rules.PLATFORM_1, f"{s.category.value} system joins the city platform {platforms[kind]}")
+                dec.cite(
+                    rules.PLATFORM_1, f"{s.category.value} system joins the city platform {platforms[kind]}"
+                )
                 dec.cite(rules.CLASS_1, "classified as integrate (merge)")
                 continue
             missing_platform[kind].append(s.id)
         pending.append(s)
 
     for kind, ids in sorted(missing_platform.items()):
-        findings.append(Finding(rule=rules.PLATFORM_1, severity=FindingSeverity.WARNING, subject=f"platform:{kind.value}",
-                                message=f"no city {kind.value} platform in the inventory; {len(ids)} {kind.value} "
-                                        f"system(s) migrate on their own (e.g. {', '.join(ids[:3])})"))
+        findings.append(
+            Finding(
+                rule=rules.PLATFORM_1,
+                severity=FindingSeverity.WARNING,
+                subject=f"platform:{kind.value}",
+                message=f"no city {kind.value} platform in the inventory; {len(ids)} {kind.value} "
+                f"system(s) migrate on their own (e.g. {', '.join(ids[:3])})",
+            )
+        )
 
     _shadow_and_bigsys(pending, decisions, separate, inventory)
     _place(pending, decisions, systems, networks, inventory, findings)
@@ -249,8 +305,9 @@ def classify(inventory: Inventory, policy: Policy) -> Classification:
     return Classification(decisions, sizing, findings)
 
 
-def _shadow_and_bigsys(pending: Iterable[System], decisions: dict[str, Decision], separate: set[str],
-                       inventory: Inventory) -> None:
+def _shadow_and_bigsys(
+    pending: Iterable[System], decisions: dict[str, Decision], separate: set[str], inventory: Inventory
+) -> None:
     """SHADOW-1 then BIGSYS-1 among systems no earlier rule decided."""
     by_function: dict[tuple[str, str], list[System]] = defaultdict(list)
     for s in pending:
@@ -263,7 +320,8 @@ def _shadow_and_bigsys(pending: Iterable[System], decisions: dict[str, Decision]
         survivor = members[0]
         users = survivor.usage.monthly_active_users if survivor.usage else 0
         decisions[survivor.id].reasons.append(
-            f"survives its shadow group {dept}/{function} as the most used ({users} monthly users)")
+            f"survives its shadow group {dept}/{function} as the most used ({users} monthly users)"
+        )
         if rules.SHADOW_1 not in decisions[survivor.id].rules:
             decisions[survivor.id].rules.append(rules.SHADOW_1)
         for s in members[1:]:
@@ -271,8 +329,11 @@ def _shadow_and_bigsys(pending: Iterable[System], decisions: dict[str, Decision]
             dec.disposition = Disposition.MERGE
             dec.into = survivor.id
             mine = s.usage.monthly_active_users if s.usage else 0
-            dec.cite(rules.SHADOW_1, f"shadow of {survivor.id} (same department {dept}, same function {function}); "
-                                     f"{survivor.id} is more used ({users} vs {mine} monthly users)")
+            dec.cite(
+                rules.SHADOW_1,
+                f"shadow of {survivor.id} (same department {dept}, same function {function}); "
+                f"{survivor.id} is more used ({users} vs {mine} monthly users)",
+            )
             dec.cite(rules.CLASS_1, "classified as integrate (merge)")
 
     by_department: dict[str, list[System]] = defaultdict(list)
@@ -289,21 +350,33 @@ def _shadow_and_bigsys(pending: Iterable[System], decisions: dict[str, Decision]
         else:
             # No department-level system: the most used unit system becomes the big system.
             main = sorted(unit_named, key=_usage_key)[0]
-            decisions[main.id].cite(rules.BIGSYS_1, f"the most used system of {dept}, which has no department-level "
-                                                    f"system: it becomes the department's big system")
+            decisions[main.id].cite(
+                rules.BIGSYS_1,
+                f"the most used system of {dept}, which has no department-level "
+                f"system: it becomes the department's big system",
+            )
         for s in unit_named:
             if s.id == main.id:
                 continue
             dec = decisions[s.id]
             dec.disposition = Disposition.MERGE
             dec.into = main.id
-            dec.cite(rules.BIGSYS_1, f"built in the name of internal unit {s.unit}: integrated into {dept}'s main "
-                                     f"system {main.id}")
+            dec.cite(
+                rules.BIGSYS_1,
+                f"built in the name of internal unit {s.unit}: integrated into {dept}'s main "
+                f"system {main.id}",
+            )
             dec.cite(rules.CLASS_1, "classified as integrate (merge)")
 
 
-def _place(pending: Iterable[System], decisions: dict[str, Decision], systems: dict[str, System],
-           networks: dict[str, Network], inventory: Inventory, findings: list[Finding]) -> None:
+def _place(
+    pending: Iterable[System],
+    decisions: dict[str, Decision],
+    systems: dict[str, System],
+    networks: dict[str, Network],
+    inventory: Inventory,
+    findings: list[Finding],
+) -> None:
     """DOMAIN-1 and MLPS-1/2 for every system that would land on the cloud."""
     for s in pending:
         dec = decisions[s.id]
@@ -316,9 +389,14 @@ def _place(pending: Iterable[System], decisions: dict[str, Decision], systems: d
             for rule in verdict.rules:
                 dec.cite(rule, verdict.reason)
             dec.cite(rules.DOMAIN_1, f"would land in {domain.value}: {why}")
-            findings.append(Finding(rule=verdict.rules[-1], severity=FindingSeverity.ERROR, subject=s.id,
-                                    message=f"blocked: {verdict.reason}; it cannot migrate until a suitable pool "
-                                            f"exists"))
+            findings.append(
+                Finding(
+                    rule=verdict.rules[0],
+                    severity=FindingSeverity.ERROR,
+                    subject=s.id,
+                    message=f"blocked: {verdict.reason}; it cannot migrate until a suitable pool exists",
+                )
+            )
             continue
         dec.domain = domain
         dec.cite(rules.CLASS_1, "classified as migrate")
@@ -334,7 +412,9 @@ def _resolve_merge_chains(decisions: dict[str, Decision]) -> None:
             continue
         seen = {dec.system}
         target = decisions[dec.into]
-        while target.disposition is Disposition.MERGE and target.into in decisions and target.system not in seen:
+        while (
+            target.disposition is Disposition.MERGE and target.into in decisions and target.system not in seen
+        ):
             seen.add(target.system)
             target = decisions[target.into]
         if target.disposition is Disposition.MERGE and target.into not in decisions:
@@ -345,6 +425,8 @@ def _resolve_merge_chains(decisions: dict[str, Decision]) -> None:
                 dec.into = target.system
         else:
             dec.disposition = Disposition.BLOCKED
-            dec.cite(rules.CLASS_1, f"its merge target {target.system} is {target.disposition.value}, "
-                                    f"so it cannot merge yet")
+            dec.cite(
+                rules.CLASS_1,
+                f"its merge target {target.system} is {target.disposition.value}, so it cannot merge yet",
+            )
             dec.into = None

@@ -7,8 +7,10 @@ the schedule into waves, per-system records, rooms, networks, findings and metri
 
 Everything is near-linear in the inventory's size: indexes are built once, no pairwise scans.
 """
+
 from __future__ import annotations
 
+import gc
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -44,7 +46,6 @@ if TYPE_CHECKING:
     from planner.simulate import Scenario
 
 
-
 def _silent(stage: str, fraction: float) -> None:
     return None
 
@@ -55,27 +56,36 @@ def block(decision: Decision, rule: str, reason: str, findings: list[Finding]) -
     decision.domain = None
     decision.into = None
     decision.cite(rule, reason)
-    findings.append(Finding(rule=rule, severity=FindingSeverity.ERROR, subject=decision.system,
-                            message=f"blocked: {reason}"))
+    findings.append(
+        Finding(
+            rule=rule, severity=FindingSeverity.ERROR, subject=decision.system, message=f"blocked: {reason}"
+        )
+    )
 
 
-def _schedule(problem: ScheduleProblem, exact: bool, progress: ProgressCallback) -> Schedule:
+def _schedule(
+    problem: ScheduleProblem, exact: bool, progress: ProgressCallback, time_limit_s: float = 60.0
+) -> Schedule:
     if exact:
         from planner.exact import schedule_exact
 
-        return schedule_exact(problem)
+        try:
+            return schedule_exact(problem, time_limit_s=time_limit_s)
+        except ValueError as exc:  # too big for the time-indexed model
+            raise PlanningError(f"--exact: {exc}") from None
     from planner.schedule import schedule_heuristic
 
     return schedule_heuristic(problem, progress=progress)
 
 
 def _lower_bound(problem: ScheduleProblem) -> LowerBound:
-    try:
-        from planner.bounds import lower_bound
-    except ImportError:  # TEMPORARY until planner/bounds.py lands: earliest-wave bound only
-        cost = sum(r.monthly_cost * problem.wave_months for r in problem.retirables)
-        return LowerBound(stranded_cost=cost, waves=1 if problem.jobs else 0)
+    from planner.bounds import lower_bound
+
     return lower_bound(problem)
+
+
+class PlanningError(Exception):
+    """The plan cannot be made as asked (e.g. exact mode on an inventory too large for it)."""
 
 
 def _oversized(problem: ScheduleProblem, grouping: Grouping) -> dict[str, str]:
@@ -90,9 +100,11 @@ def _oversized(problem: ScheduleProblem, grouping: Grouping) -> dict[str, str]:
         if over:
             what = "group " + job.id if len(grouping.members[job.id]) > 1 else "it"
             for sid in grouping.members[job.id]:
-                out[sid] = (f"{what} needs more {', '.join(over)} than any wave offers "
-                            f"({', '.join(f'{job.load[d]:g} > {best[d]:g}' for d in over)}); "
-                            f"a dedicated migration plan is needed")
+                out[sid] = (
+                    f"{what} needs more {', '.join(over)} than any wave offers "
+                    f"({', '.join(f'{job.load[d]:g} > {best[d]:g}' for d in over)}); "
+                    f"a dedicated migration plan is needed"
+                )
     return out
 
 
@@ -113,16 +125,47 @@ class PlanContext:
     networks: dict[str, NetworkDecision]
 
 
-def make_plan(inventory: Inventory, policy: Policy, *, exact: bool = False,
-              progress: ProgressCallback | None = None, scenario: Scenario | None = None) -> Plan:
-    """Plan the migration of *inventory* under *policy* (optionally changed by a what-if *scenario*)."""
-    return plan_with_context(inventory, policy, exact=exact, progress=progress, scenario=scenario)[0]
+def make_plan(
+    inventory: Inventory,
+    policy: Policy,
+    *,
+    exact: bool = False,
+    progress: ProgressCallback | None = None,
+    scenario: Scenario | None = None,
+    time_limit_s: float = 60.0,
+) -> Plan:
+    """Plan the migration of *inventory* under *policy* (optionally changed by a what-if *scenario*).
+
+    Raises PlanningError when ``exact`` is asked of an inventory too large for the exact model.
+    """
+    return plan_with_context(
+        inventory, policy, exact=exact, progress=progress, scenario=scenario, time_limit_s=time_limit_s
+    )[0]
 
 
-def plan_with_context(inventory: Inventory, policy: Policy, *, exact: bool = False,
-                      progress: ProgressCallback | None = None, scenario: Scenario | None = None
-                      ) -> tuple[Plan, PlanContext]:
+def plan_with_context(
+    inventory: Inventory,
+    policy: Policy,
+    *,
+    exact: bool = False,
+    progress: ProgressCallback | None = None,
+    scenario: Scenario | None = None,
+    time_limit_s: float = 60.0,
+) -> tuple[Plan, PlanContext]:
     """make_plan, also returning the intermediate facts the plan was derived from."""
+    # The planner allocates millions of small acyclic objects; the cyclic collector would rescan
+    # the whole inventory again and again (seconds at 100,000 systems) and free nothing.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _plan(inventory, policy, exact, progress, scenario, time_limit_s)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _plan(inventory: Inventory, policy: Policy, exact: bool, progress: ProgressCallback | None,
+          scenario: Scenario | None, time_limit_s: float) -> tuple[Plan, PlanContext]:
     report = progress or _silent
     constraints: Constraints | None = None
     if scenario is not None:
@@ -132,11 +175,18 @@ def plan_with_context(inventory: Inventory, policy: Policy, *, exact: bool = Fal
     report("classify", 0.0)
     cls: Classification = classify(inventory, policy)
     decisions = cls.decisions
+    sizing = dict(cls.sizing)
     findings: list[Finding] = list(cls.findings)
     systems = {s.id: s for s in inventory.systems}
 
-    fit = fit_capacity(((sid, d.domain, _need(cls.sizing[sid])) for sid, d in decisions.items()
-                        if d.disposition is Disposition.MIGRATE and d.domain is not None), inventory.cloud.domains)
+    fit = fit_capacity(
+        (
+            (sid, d.domain, _need(cls.sizing[sid]))
+            for sid, d in decisions.items()
+            if d.disposition is Disposition.MIGRATE and d.domain is not None
+        ),
+        inventory.cloud.domains,
+    )
     for sid, why in sorted(fit.refused.items()):
         block(decisions[sid], rules.DOMAIN_1, why, findings)
     findings += domain_findings(fit)
@@ -144,7 +194,10 @@ def plan_with_context(inventory: Inventory, policy: Policy, *, exact: bool = Fal
 
     while True:  # each retry blocks at least one more system, so this ends
         _resolve_merge_chains(decisions)
-        sizing = {sid: size_system(systems[sid], decisions[sid], policy) for sid in decisions}
+        # Only blocking changes a disposition after classification; a blocked system keeps its full size.
+        for sid, d in decisions.items():
+            if d.disposition is Disposition.BLOCKED:
+                sizing[sid] = size_system(systems[sid], d, policy)
         report("group", 0.0)
         grouping = group_systems(inventory, decisions)
         report("group", 1.0)
@@ -152,15 +205,16 @@ def plan_with_context(inventory: Inventory, policy: Policy, *, exact: bool = Fal
         room_decisions, room_findings = decide_rooms(inventory, decisions, policy)
         net_decisions, net_findings = decide_networks(inventory, decisions)
         report("rooms", 1.0)
-        problem = build_problem(inventory, policy, decisions, sizing, grouping, room_decisions, net_decisions,
-                                constraints)
+        problem = build_problem(
+            inventory, policy, decisions, sizing, grouping, room_decisions, net_decisions, constraints
+        )
         too_big = _oversized(problem, grouping)
         if too_big:
             for sid, why in sorted(too_big.items()):
                 block(decisions[sid], rules.PLAN_1, why, findings)
             continue
         report("schedule", 0.0)
-        schedule = _schedule(problem, exact, report)
+        schedule = _schedule(problem, exact, report, time_limit_s)
         report("schedule", 1.0)
         if schedule.unscheduled:
             for job in schedule.unscheduled:
@@ -174,8 +228,19 @@ def plan_with_context(inventory: Inventory, policy: Policy, *, exact: bool = Fal
     bound = _lower_bound(problem)
     report("bounds", 1.0)
     report("plan", 0.0)
-    plan = _assemble(inventory, policy, decisions, sizing, grouping, room_decisions, net_decisions,
-                     problem, schedule, bound, findings + room_findings + net_findings)
+    plan = _assemble(
+        inventory,
+        policy,
+        decisions,
+        sizing,
+        grouping,
+        room_decisions,
+        net_decisions,
+        problem,
+        schedule,
+        bound,
+        findings + room_findings + net_findings,
+    )
     report("plan", 1.0)
     return plan, PlanContext(policy, decisions, grouping, problem, schedule, room_decisions, net_decisions)
 
@@ -189,27 +254,57 @@ def _note_blocked_merges(decisions: Mapping[str, Decision], findings: list[Findi
     named = {f.subject for f in findings}
     for d in decisions.values():
         if d.disposition is Disposition.BLOCKED and d.system not in named:
-            findings.append(Finding(rule=rules.CLASS_1, severity=FindingSeverity.ERROR, subject=d.system,
-                                    message=f"blocked: {d.reasons[-1] if d.reasons else 'cannot move yet'}"))
+            findings.append(
+                Finding(
+                    rule=rules.CLASS_1,
+                    severity=FindingSeverity.ERROR,
+                    subject=d.system,
+                    message=f"blocked: {d.reasons[-1] if d.reasons else 'cannot move yet'}",
+                )
+            )
 
 
-def _assemble(inventory: Inventory, policy: Policy, decisions: dict[str, Decision], sizing: dict[str, Sizing],
-              grouping: Grouping, room_decisions: dict[str, RoomDecision],
-              net_decisions: dict[str, NetworkDecision], problem: ScheduleProblem,
-              schedule: Schedule, bound: LowerBound, findings: list[Finding]) -> Plan:
+def _assemble(
+    inventory: Inventory,
+    policy: Policy,
+    decisions: dict[str, Decision],
+    sizing: dict[str, Sizing],
+    grouping: Grouping,
+    room_decisions: dict[str, RoomDecision],
+    net_decisions: dict[str, NetworkDecision],
+    problem: ScheduleProblem,
+    schedule: Schedule,
+    bound: LowerBound,
+    findings: list[Finding],
+) -> Plan:
     wave_of: dict[str, int | None] = {
         sid: schedule.assignment.get(grouping.unit_of[sid]) if sid in grouping.unit_of else None
-        for sid in decisions}
+        for sid in decisions
+    }
     links = links_of(inventory, decisions)
     plan_systems = []
     for s in inventory.systems:
         d = decisions[s.id]
-        plan_systems.append(PlanSystem.model_construct(
-            id=s.id, name=s.name, department=s.department, disposition=d.disposition,
-            domain=d.domain if d.disposition is Disposition.MIGRATE else None, wave=wave_of[s.id],
-            group=grouping.group_of.get(s.id), into=d.into if d.disposition is Disposition.MERGE else None,
-            rules=list(d.rules), reasons=list(d.reasons), mlps_level=d.mlps_level, public_facing=s.public_facing,
-            room=s.room, networks=list(s.networks), sizing=sizing[s.id], links=links[s.id]))
+        plan_systems.append(
+            PlanSystem.model_construct(
+                id=s.id,
+                name=s.name,
+                department=s.department,
+                disposition=d.disposition,
+                domain=d.domain if d.disposition is Disposition.MIGRATE else None,
+                wave=wave_of[s.id],
+                group=grouping.group_of.get(s.id),
+                into=d.into if d.disposition is Disposition.MERGE else None,
+                rules=list(d.rules),
+                reasons=list(d.reasons),
+                mlps_level=d.mlps_level,
+                public_facing=s.public_facing,
+                room=s.room,
+                networks=list(s.networks),
+                sizing=sizing[s.id],
+                links=links[s.id],
+            )
+        )
 
     last = max((w for w in wave_of.values() if w is not None), default=-1)
     by_wave: dict[int, list[str]] = {w: [] for w in range(last + 1)}
@@ -222,8 +317,17 @@ def _assemble(inventory: Inventory, policy: Policy, decisions: dict[str, Decisio
         for sid in by_wave[w]:
             for dim, v in load_of(sizing[sid]).items():
                 load[dim] += v
-        waves.append(Wave(number=w, start=policy.wave_start(w), end=policy.wave_end(w), pilot=(w == 0),
-                          systems=sorted(by_wave[w]), load=Load(**load), capacity=Load(**problem.capacity(w))))
+        waves.append(
+            Wave(
+                number=w,
+                start=policy.wave_start(w),
+                end=policy.wave_end(w),
+                pilot=(w == 0),
+                systems=sorted(by_wave[w]),
+                load=Load(**load),
+                capacity=Load(**problem.capacity(w)),
+            )
+        )
 
     rooms = plan_rooms(room_decisions, wave_of)
     networks = []
@@ -233,12 +337,20 @@ def _assemble(inventory: Inventory, policy: Policy, decisions: dict[str, Decisio
             wave = max((w for s in nd.waits_for if (w := wave_of.get(s)) is not None), default=0)
         networks.append((nd, wave))
     nets_by_id = {n.id: n for n in inventory.networks}
-    plan_networks = [PlanNetwork(id=nd.network_id, outcome=nd.outcome, wave=wave, monthly_fee=nd.monthly_fee,
-                                 rules=list(nd.rules), reasons=list(nd.reasons),
-                                 kind=nets_by_id[nd.network_id].kind.value,
-                                 department=nets_by_id[nd.network_id].department,
-                                 contract_end=nets_by_id[nd.network_id].contract_end)
-                     for nd, wave in networks]
+    plan_networks = [
+        PlanNetwork(
+            id=nd.network_id,
+            outcome=nd.outcome,
+            wave=wave,
+            monthly_fee=nd.monthly_fee,
+            rules=list(nd.rules),
+            reasons=list(nd.reasons),
+            kind=nets_by_id[nd.network_id].kind.value,
+            department=nets_by_id[nd.network_id].department,
+            contract_end=nets_by_id[nd.network_id].contract_end,
+        )
+        for nd, wave in networks
+    ]
 
     more, rate = target_findings(inventory, policy, decisions, wave_of, waves, plan_networks)
     findings = findings + more + sharing_findings(inventory, decisions)
@@ -249,18 +361,30 @@ def _assemble(inventory: Inventory, policy: Policy, decisions: dict[str, Decisio
     stranded = sum(r.monthly_cost * ((r.wave or 0) + 1) * months for r in retired_rooms)
     stranded += sum(n.monthly_fee * ((n.wave or 0) + 1) * months for n in retired_nets)
     metrics = Metrics(
-        cloud_rate=round(rate, 6), rooms_vacated=len(retired_rooms), lines_retired=len(retired_nets),
+        cloud_rate=round(rate, 6),
+        rooms_vacated=len(retired_rooms),
+        lines_retired=len(retired_nets),
         monthly_savings=sum(r.monthly_cost for r in retired_rooms) + sum(n.monthly_fee for n in retired_nets),
-        stranded_cost=stranded, stranded_cost_lower_bound=min(bound.stranded_cost, stranded),
-        waves=last + 1, waves_lower_bound=min(bound.waves, last + 1),
-        method=schedule.method, optimal=schedule.optimal, gap=schedule.gap,
+        stranded_cost=stranded,
+        stranded_cost_lower_bound=min(bound.stranded_cost, stranded),
+        waves=last + 1,
+        waves_lower_bound=min(bound.waves, last + 1),
+        method=schedule.method,
+        optimal=schedule.optimal,
+        gap=schedule.gap,
         dispositions={d.value: sum(1 for x in decisions.values() if x.disposition is d) for d in Disposition},
         errors=sum(1 for f in findings if f.severity is FindingSeverity.ERROR),
     )
     return Plan(
-        inventory=InventoryRef(city=inventory.city.id, systems=len(inventory.systems),
-                               digest=inventory_digest(inventory)),
+        inventory=InventoryRef(
+            city=inventory.city.id, systems=len(inventory.systems), digest=inventory_digest(inventory)
+        ),
         policy=PolicyRef(name=policy.name, digest=policy.digest or "sha256:unknown"),
-        systems=plan_systems, waves=waves, rooms=rooms, networks=plan_networks,
-        findings=sort_findings(findings), groups=grouping.groups, metrics=metrics,
+        systems=plan_systems,
+        waves=waves,
+        rooms=rooms,
+        networks=plan_networks,
+        findings=sort_findings(findings),
+        groups=grouping.groups,
+        metrics=metrics,
     )

@@ -5,6 +5,7 @@ modules that decide; this module adds those that need the whole plan: domain sho
 (DOMAIN-1), the cloud rate (CLOUD-2), missed deadlines (ZOMBIE/CLOUD-2/LINE-2/PILOT-1) and
 data sharing (SHARE-1/2/4, FUND-1).
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -33,14 +34,21 @@ def domain_findings(fit: DomainFit) -> list[Finding]:
             continue
         parts = ", ".join(f"{f} short by {v:,.0f}" for f, v in short.items())
         refused = sum(1 for _ in fit.refused)
-        out.append(Finding(rule=rules.DOMAIN_1, severity=FindingSeverity.ERROR, subject=dom.value,
-                           message=f"{dom.value} capacity falls short of its migrating systems ({parts}); "
-                                   f"{refused} system(s) blocked until it grows"))
+        out.append(
+            Finding(
+                rule=rules.DOMAIN_1,
+                severity=FindingSeverity.ERROR,
+                subject=dom.value,
+                message=f"{dom.value} capacity falls short of its migrating systems ({parts}); "
+                f"{refused} system(s) blocked until it grows",
+            )
+        )
     return out
 
 
-def cloud_rate(decisions: Mapping[str, Decision], wave_of: Mapping[str, int | None], deadline: int | None
-               ) -> tuple[float, int, int]:
+def cloud_rate(
+    decisions: Mapping[str, Decision], wave_of: Mapping[str, int | None], deadline: int | None
+) -> tuple[float, int, int]:
     """Share of cloud-bound systems on the cloud by the CLOUD-2 date: (rate, on cloud, cloud-bound)."""
     bound = on = 0
     for sid, d in decisions.items():
@@ -48,23 +56,39 @@ def cloud_rate(decisions: Mapping[str, Decision], wave_of: Mapping[str, int | No
             continue
         bound += 1
         w = wave_of.get(sid)
-        if d.disposition is not Disposition.BLOCKED and w is not None and deadline is not None and w <= deadline:
+        if (
+            d.disposition is not Disposition.BLOCKED
+            and w is not None
+            and deadline is not None
+            and w <= deadline
+        ):
             on += 1
     return (on / bound if bound else 1.0), on, bound
 
 
-def target_findings(inventory: Inventory, policy: Policy, decisions: Mapping[str, Decision],
-                    wave_of: Mapping[str, int | None], waves: list[Wave], networks: Iterable[PlanNetwork]
-                    ) -> tuple[list[Finding], float]:
+def target_findings(
+    inventory: Inventory,
+    policy: Policy,
+    decisions: Mapping[str, Decision],
+    wave_of: Mapping[str, int | None],
+    waves: list[Wave],
+    networks: Iterable[PlanNetwork],
+) -> tuple[list[Finding], float]:
     """CLOUD-2, deadlines and pilot findings; returns them with the cloud rate."""
     out: list[Finding] = []
     dl = Deadlines.of(policy)
     rate, on, bound = cloud_rate(decisions, wave_of, dl.migrate)
     if rate < policy.cloud_rate_target:
-        out.append(Finding(rule=rules.CLOUD_2, severity=FindingSeverity.ERROR, subject="city",
-                           message=f"cloud rate {rate:.1%} ({on} of {bound} business systems on the cloud by "
-                                   f"{policy.deadlines.all_migrated}) is below the {policy.cloud_rate_target:.0%} "
-                                   f"target"))
+        out.append(
+            Finding(
+                rule=rules.CLOUD_2,
+                severity=FindingSeverity.ERROR,
+                subject="city",
+                message=f"cloud rate {rate:.1%} ({on} of {bound} business systems on the cloud by "
+                f"{policy.deadlines.all_migrated}) is below the {policy.cloud_rate_target:.0%} "
+                f"target",
+            )
+        )
     late: dict[tuple[str, str, str], list[str]] = defaultdict(list)
     systems = {s.id: s for s in inventory.systems}
     for sid, w in wave_of.items():
@@ -79,22 +103,50 @@ def target_findings(inventory: Inventory, policy: Policy, decisions: Mapping[str
             late[(systems[sid].department, rules.CLOUD_2, str(policy.deadlines.all_migrated))].append(sid)
     for (dept, rule, date), ids in sorted(late.items()):
         last = max(wave_of[s] or 0 for s in ids)
-        out.append(Finding(rule=rule, severity=FindingSeverity.ERROR, subject=dept,
-                           message=f"{len(ids)} system(s) of {dept} move after the {date} deadline (last in wave "
-                                   f"{last}): {', '.join(sorted(ids)[:5])}{' ...' if len(ids) > 5 else ''}"))
+        out.append(
+            Finding(
+                rule=rule,
+                severity=FindingSeverity.ERROR,
+                subject=dept,
+                message=f"{len(ids)} system(s) of {dept} move after the {date} deadline (last in wave "
+                f"{last}): {', '.join(sorted(ids)[:5])}{' ...' if len(ids) > 5 else ''}",
+            )
+        )
     for n in networks:
-        if n.outcome.value == "retired" and n.kind == "private_network" and n.wave is not None and (
-                dl.private_networks is None or n.wave > dl.private_networks):
-            out.append(Finding(rule=rules.LINE_2, severity=FindingSeverity.ERROR, subject=n.id,
-                               message=f"private network {n.id} is cancelled in wave {n.wave}, after the "
-                                       f"{policy.deadlines.private_networks} deadline"))
+        if (
+            n.outcome.value == "retired"
+            and n.kind == "private_network"
+            and n.wave is not None
+            and (dl.private_networks is None or n.wave > dl.private_networks)
+        ):
+            out.append(
+                Finding(
+                    rule=rules.LINE_2,
+                    severity=FindingSeverity.ERROR,
+                    subject=n.id,
+                    message=f"private network {n.id} is cancelled in wave {n.wave}, after the "
+                    f"{policy.deadlines.private_networks} deadline",
+                )
+            )
     pilot = next((w for w in waves if w.number == 0), None)
     if waves and (pilot is None or not pilot.systems):
-        out.append(Finding(rule=rules.PILOT_1, severity=FindingSeverity.WARNING, subject="wave:0",
-                           message="no system qualifies for the pilot wave (small, low-MLPS, few dependencies)"))
+        out.append(
+            Finding(
+                rule=rules.PILOT_1,
+                severity=FindingSeverity.WARNING,
+                subject="wave:0",
+                message="no system qualifies for the pilot wave (small, low-MLPS, few dependencies)",
+            )
+        )
     elif pilot is not None and pilot.end > policy.deadlines.pilot:
-        out.append(Finding(rule=rules.PILOT_1, severity=FindingSeverity.ERROR, subject="wave:0",
-                           message=f"the pilot ends {pilot.end}, after the {policy.deadlines.pilot} deadline"))
+        out.append(
+            Finding(
+                rule=rules.PILOT_1,
+                severity=FindingSeverity.ERROR,
+                subject="wave:0",
+                message=f"the pilot ends {pilot.end}, after the {policy.deadlines.pilot} deadline",
+            )
+        )
     return out, rate
 
 
@@ -118,19 +170,43 @@ def sharing_findings(inventory: Inventory, decisions: Mapping[str, Decision]) ->
         if partners.get(s.id) and not s.sharing.connected:
             with_ = sorted(partners[s.id])
             shown = ", ".join(with_[:5]) + (" ..." if len(with_) > 5 else "")
-            out.append(Finding(rule=rules.SHARE_4, severity=FindingSeverity.ERROR, subject=s.id,
-                               message=f"exchanges data with other departments ({shown}) but is not connected "
-                                       f"to the sharing platform"))
-            out.append(Finding(rule=rules.FUND_1, severity=FindingSeverity.WARNING, subject=s.id,
-                               message="gets no O&M funding until it connects to the sharing platform"))
+            out.append(
+                Finding(
+                    rule=rules.SHARE_4,
+                    severity=FindingSeverity.ERROR,
+                    subject=s.id,
+                    message=f"exchanges data with other departments ({shown}) but is not connected "
+                    f"to the sharing platform",
+                )
+            )
+            out.append(
+                Finding(
+                    rule=rules.FUND_1,
+                    severity=FindingSeverity.WARNING,
+                    subject=s.id,
+                    message="gets no O&M funding until it connects to the sharing platform",
+                )
+            )
         for r in s.sharing.resources:
             if r.type is SharingType.NONE and not r.legal_basis:
-                out.append(Finding(rule=rules.SHARE_1, severity=FindingSeverity.WARNING, subject=s.id,
-                                   message=f"resource {r.name!r} is not shared but names no legal basis"))
+                out.append(
+                    Finding(
+                        rule=rules.SHARE_1,
+                        severity=FindingSeverity.WARNING,
+                        subject=s.id,
+                        message=f"resource {r.name!r} is not shared but names no legal basis",
+                    )
+                )
             if r.basic and r.type is not SharingType.UNCONDITIONAL:
-                out.append(Finding(rule=rules.SHARE_2, severity=FindingSeverity.WARNING, subject=s.id,
-                                   message=f"basic information resource {r.name!r} is shared {r.type.value}, "
-                                           f"not unconditionally"))
+                out.append(
+                    Finding(
+                        rule=rules.SHARE_2,
+                        severity=FindingSeverity.WARNING,
+                        subject=s.id,
+                        message=f"basic information resource {r.name!r} is shared {r.type.value}, "
+                        f"not unconditionally",
+                    )
+                )
     return out
 
 
@@ -139,4 +215,11 @@ def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: (SEVERITY_ORDER[f.severity], f.rule, f.subject, f.message))
 
 
-__all__ = ["DomainName", "cloud_rate", "domain_findings", "sharing_findings", "sort_findings", "target_findings"]
+__all__ = [
+    "DomainName",
+    "cloud_rate",
+    "domain_findings",
+    "sharing_findings",
+    "sort_findings",
+    "target_findings",
+]

@@ -10,6 +10,7 @@ declared affinity (made mutual, so an affinity tag is one component). Cycles are
 one group, never refused. A dependency on a system that does not move is a cross-boundary link
 for the stacks (MLPS-3), not an error.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -29,7 +30,7 @@ def build_graph(inventory: Inventory) -> nx.DiGraph:
     g.add_nodes_from((("room", r.id), {"kind": "room"}) for r in inventory.rooms)
     g.add_nodes_from((("network", n.id), {"kind": "network"}) for n in inventory.networks)
     g.add_nodes_from((("system", s.id), {"kind": "system"}) for s in inventory.systems)
-    edges = []
+    edges: list[tuple[tuple[str, str], tuple[str, str], dict[str, str]]] = []
     for s in inventory.systems:
         node = ("system", s.id)
         edges.extend((node, ("system", d.system), {"kind": "depends"}) for d in s.depends_on)
@@ -149,6 +150,10 @@ def links_of(inventory: Inventory, decisions: dict[str, Decision]) -> dict[str, 
             else:
                 boundary = LinkBoundary.CROSS_DOMAIN
             proto, port = d.flow()
-            links.append(Link.model_construct(system=d.system, kind=d.kind.value, protocol=proto, port=port, boundary=boundary))
+            links.append(
+                Link.model_construct(
+                    system=d.system, kind=d.kind.value, protocol=proto, port=port, boundary=boundary
+                )
+            )
         out[s.id] = links
     return out

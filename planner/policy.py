@@ -4,6 +4,7 @@
 *path* is None, reproducing the documents' numbers) and validates it. Bad input raises
 :class:`PolicyError` whose message lists every problem as ``FILE:LINE: FIELD: message``.
 """
+
 from __future__ import annotations
 
 import datetime as dt

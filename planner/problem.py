@@ -5,6 +5,7 @@ of its systems' sizing (systems = 1 each; vCPU for migrations; data GB for migra
 merges; team-hours for every move, retirement and merge). Retirables are the rooms that will
 be vacated or merged and the networks that will be retired, with their monthly costs.
 """
+
 from __future__ import annotations
 
 import math
@@ -22,8 +23,12 @@ from planner.scheduling import DIMENSIONS, Job, Retirable, ScheduleProblem
 
 def load_of(sizing: Sizing) -> dict[str, float]:
     """A system's contribution to its wave's load (the sum the plan's waves[].load reports)."""
-    return {"systems": 1.0, "vcpu": float(sizing.vcpu), "data_gb": float(sizing.data_gb),
-            "team_hours": float(sizing.team_hours)}
+    return {
+        "systems": 1.0,
+        "vcpu": float(sizing.vcpu),
+        "data_gb": float(sizing.data_gb),
+        "team_hours": float(sizing.team_hours),
+    }
 
 
 @dataclass(frozen=True)
@@ -45,8 +50,11 @@ class Deadlines:
     @classmethod
     def of(cls, policy: Policy) -> Deadlines:
         d = policy.deadlines
-        return cls(policy.last_wave_by(d.zombie_cleanup), policy.last_wave_by(d.all_migrated),
-                   policy.last_wave_by(d.private_networks))
+        return cls(
+            policy.last_wave_by(d.zombie_cleanup),
+            policy.last_wave_by(d.all_migrated),
+            policy.last_wave_by(d.private_networks),
+        )
 
 
 def system_deadline(disposition: Disposition, on_private: bool, dl: Deadlines) -> int:
@@ -61,15 +69,25 @@ def system_deadline(disposition: Disposition, on_private: bool, dl: Deadlines) -
 def pilot_eligible(decision: Decision, sizing: Sizing, dependencies: int, policy: Policy) -> bool:
     """PILOT-1: a small, low-MLPS, low-dependency system that migrates on its own."""
     p = policy.pilot
-    return (decision.disposition is Disposition.MIGRATE and decision.mlps_level <= p.max_mlps_level
-            and sizing.vcpu <= p.max_vcpu and sizing.data_gb <= p.max_data_gb
-            and dependencies <= p.max_dependencies)
+    return (
+        decision.disposition is Disposition.MIGRATE
+        and decision.mlps_level <= p.max_mlps_level
+        and sizing.vcpu <= p.max_vcpu
+        and sizing.data_gb <= p.max_data_gb
+        and dependencies <= p.max_dependencies
+    )
 
 
-def build_problem(inventory: Inventory, policy: Policy, decisions: Mapping[str, Decision],
-                  sizing: Mapping[str, Sizing], grouping: Grouping, rooms: Mapping[str, RoomDecision],
-                  networks: Mapping[str, NetworkDecision], constraints: Constraints | None = None
-                  ) -> ScheduleProblem:
+def build_problem(
+    inventory: Inventory,
+    policy: Policy,
+    decisions: Mapping[str, Decision],
+    sizing: Mapping[str, Sizing],
+    grouping: Grouping,
+    rooms: Mapping[str, RoomDecision],
+    networks: Mapping[str, NetworkDecision],
+    constraints: Constraints | None = None,
+) -> ScheduleProblem:
     """The ScheduleProblem of one plan."""
     systems = {s.id: s for s in inventory.systems}
     private = {n.id for n in inventory.networks if n.kind is NetworkKind.PRIVATE_NETWORK}
@@ -95,7 +113,8 @@ def build_problem(inventory: Inventory, policy: Policy, decisions: Mapping[str, 
                     fixed = constraints.fixed[sid]
         only = members[0]
         eligible = len(members) == 1 and pilot_eligible(
-            decisions[only], sizing[only], len(systems[only].depends_on), policy)
+            decisions[only], sizing[only], len(systems[only].depends_on), policy
+        )
         if not eligible:
             earliest = max(earliest, 1)  # wave 0 is the pilot
         if fixed is not None and fixed == 0 and not eligible:
@@ -103,18 +122,37 @@ def build_problem(inventory: Inventory, policy: Policy, decisions: Mapping[str, 
         max_wave = max(max_wave, earliest, fixed or 0)
         for d in DIMENSIONS:
             totals[d] += load[d]
-        jobs.append(Job(id=unit, load=load, predecessors=frozenset(grouping.predecessors.get(unit, ())),
-                        pilot_eligible=eligible, earliest_wave=earliest, latest_wave=latest, fixed_wave=fixed))
+        jobs.append(
+            Job(
+                id=unit,
+                load=load,
+                predecessors=frozenset(grouping.predecessors.get(unit, ())),
+                pilot_eligible=eligible,
+                earliest_wave=earliest,
+                latest_wave=latest,
+                fixed_wave=fixed,
+            )
+        )
 
     retirables = []
     for rd in rooms.values():
         if rd.retires:
-            retirables.append(Retirable(id=f"room:{rd.room.id}", monthly_cost=rd.room.monthly_cost,
-                                        jobs=frozenset(grouping.unit_of[s] for s in rd.waits_for)))
+            retirables.append(
+                Retirable(
+                    id=f"room:{rd.room.id}",
+                    monthly_cost=rd.room.monthly_cost,
+                    jobs=frozenset(grouping.unit_of[s] for s in rd.waits_for),
+                )
+            )
     for nd in networks.values():
         if nd.outcome.value == "retired":
-            retirables.append(Retirable(id=f"network:{nd.network_id}", monthly_cost=nd.monthly_fee,
-                                        jobs=frozenset(grouping.unit_of[s] for s in nd.waits_for)))
+            retirables.append(
+                Retirable(
+                    id=f"network:{nd.network_id}",
+                    monthly_cost=nd.monthly_fee,
+                    jobs=frozenset(grouping.unit_of[s] for s in nd.waits_for),
+                )
+            )
 
     base = policy.wave_capacity(1)
     need = 0
@@ -122,5 +160,10 @@ def build_problem(inventory: Inventory, policy: Policy, decisions: Mapping[str, 
         if totals[d] > 0:
             need = max(need, math.ceil(totals[d] / base[d]) if base[d] > 0 else len(jobs))
     horizon = max(policy.calendar.horizon_waves, max_wave + 2 * need + 2)
-    return ScheduleProblem(jobs=tuple(jobs), retirables=tuple(retirables), capacity=policy.wave_capacity,
-                           horizon=horizon, wave_months=policy.calendar.wave_months)
+    return ScheduleProblem(
+        jobs=tuple(jobs),
+        retirables=tuple(retirables),
+        capacity=policy.wave_capacity,
+        horizon=horizon,
+        wave_months=policy.calendar.wave_months,
+    )

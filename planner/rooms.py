@@ -20,6 +20,7 @@ the city's extranet and intranet are ``kept``; internet lines (LINE-1, LINE-4) a
 networks (LINE-2) are ``retired`` once every system they carry has moved — a system that stays
 (intranet, programme, keep_local, blocked) keeps the line paid, which is an error finding.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -35,7 +36,6 @@ from planner.plan_model import (
     Finding,
     FindingSeverity,
     NetworkOutcome,
-    PlanNetwork,
     PlanRoom,
     RoomOutcome,
 )
@@ -84,8 +84,9 @@ def _room_key(room: Room, limit: float, local: set[str]) -> tuple[bool, bool, fl
     return (room.area_m2 > limit, room.id not in local, room.area_m2, room.id)
 
 
-def decide_rooms(inventory: Inventory, decisions: Mapping[str, Decision], policy: Policy
-                 ) -> tuple[dict[str, RoomDecision], list[Finding]]:
+def decide_rooms(
+    inventory: Inventory, decisions: Mapping[str, Decision], policy: Policy
+) -> tuple[dict[str, RoomDecision], list[Finding]]:
     """Every room's outcome (ROOM-1..4) and the room findings."""
     limit = policy.rooms.max_area_m2
     exceptions = {r.id: (r.exception or policy.exceptions.rooms.get(r.id)) for r in inventory.rooms}
@@ -103,7 +104,11 @@ def decide_rooms(inventory: Inventory, decisions: Mapping[str, Decision], policy
     net_only: list[Room] = []  # rooms a department keeps only for access equipment: ROOM-3 candidates
     for dept, rooms in sorted(by_dept.items()):
         pinned = {r.id: [s for s in in_room[r.id] if decisions[s].disposition in PINNING] for r in rooms}
-        local = {r.id for r in rooms if any(decisions[s].disposition is Disposition.KEEP_LOCAL for s in in_room[r.id])}
+        local = {
+            r.id
+            for r in rooms
+            if any(decisions[s].disposition is Disposition.KEEP_LOCAL for s in in_room[r.id])
+        }
         kept: list[Room] = [r for r in rooms if pinned[r.id]]  # cannot empty within the plan
         needs_local = bool(local)
         needs_access = any(r.id in access for r in rooms)
@@ -121,8 +126,11 @@ def decide_rooms(inventory: Inventory, decisions: Mapping[str, Decision], policy
             if r.id in kept_ids:
                 d = RoomDecision(r, RoomOutcome.RETAINED, waits)
                 if pinned[r.id]:
-                    d.cite(rules.ROOM_1, f"holds systems that do not move: {', '.join(pinned[r.id][:5])}"
-                                         + (" ..." if len(pinned[r.id]) > 5 else ""))
+                    d.cite(
+                        rules.ROOM_1,
+                        f"holds systems that do not move: {', '.join(pinned[r.id][:5])}"
+                        + (" ..." if len(pinned[r.id]) > 5 else ""),
+                    )
                 if exceptions[r.id]:
                     d.cite(rules.ROOM_4, f"recorded exception: {exceptions[r.id]}")
                 if needs_local:
@@ -147,29 +155,54 @@ def decide_rooms(inventory: Inventory, decisions: Mapping[str, Decision], policy
             continue
         if r.area_m2 > limit:
             if exceptions[r.id]:
-                findings.append(Finding(rule=rules.ROOM_4, severity=FindingSeverity.INFO, subject=r.id,
-                                        message=f"retained at {r.area_m2:g} m² (limit {limit:g}) under the "
-                                                f"recorded exception: {exceptions[r.id]}"))
+                findings.append(
+                    Finding(
+                        rule=rules.ROOM_4,
+                        severity=FindingSeverity.INFO,
+                        subject=r.id,
+                        message=f"retained at {r.area_m2:g} m² (limit {limit:g}) under the "
+                        f"recorded exception: {exceptions[r.id]}",
+                    )
+                )
             else:
-                findings.append(Finding(rule=rules.ROOM_2, severity=FindingSeverity.ERROR, subject=r.id,
-                                        message=f"retained room of {r.department} is {r.area_m2:g} m², above "
-                                                f"the {limit:g} m² limit"))
+                findings.append(
+                    Finding(
+                        rule=rules.ROOM_2,
+                        severity=FindingSeverity.ERROR,
+                        subject=r.id,
+                        message=f"retained room of {r.department} is {r.area_m2:g} m², above "
+                        f"the {limit:g} m² limit",
+                    )
+                )
         pinned_here = [s for s in in_room[r.id] if decisions[s].disposition in PINNING]
         if pinned_here:
-            findings.append(Finding(rule=rules.ROOM_1, severity=FindingSeverity.WARNING, subject=r.id,
-                                    message=f"still holds {len(pinned_here)} system(s) that do not move "
-                                            f"({', '.join(pinned_here[:5])}), beyond network equipment and "
-                                            f"LAN-only systems"))
-    for dept, kept_ids in sorted(retained.items()):
-        if len(kept_ids) > policy.rooms.max_per_department:
-            findings.append(Finding(rule=rules.ROOM_2, severity=FindingSeverity.ERROR, subject=dept,
-                                    message=f"{dept} retains {len(kept_ids)} rooms ({', '.join(sorted(kept_ids))}); "
-                                            f"the limit is {policy.rooms.max_per_department}"))
+            findings.append(
+                Finding(
+                    rule=rules.ROOM_1,
+                    severity=FindingSeverity.WARNING,
+                    subject=r.id,
+                    message=f"still holds {len(pinned_here)} system(s) that do not move "
+                    f"({', '.join(pinned_here[:5])}), beyond network equipment and "
+                    f"LAN-only systems",
+                )
+            )
+    for dept, kept_list in sorted(retained.items()):
+        if len(kept_list) > policy.rooms.max_per_department:
+            findings.append(
+                Finding(
+                    rule=rules.ROOM_2,
+                    severity=FindingSeverity.ERROR,
+                    subject=dept,
+                    message=f"{dept} retains {len(kept_list)} rooms ({', '.join(sorted(kept_list))}); "
+                    f"the limit is {policy.rooms.max_per_department}",
+                )
+            )
     return out, findings
 
 
-def _consolidate(candidates: list[Room], out: dict[str, RoomDecision], exceptions: Mapping[str, str | None],
-                 limit: float) -> None:
+def _consolidate(
+    candidates: list[Room], out: dict[str, RoomDecision], exceptions: Mapping[str, str | None], limit: float
+) -> None:
     """ROOM-3: departments needing only access equipment share a room in their building."""
     hosts: dict[str, list[Room]] = defaultdict(list)
     for d in out.values():
@@ -189,58 +222,101 @@ def _consolidate(candidates: list[Room], out: dict[str, RoomDecision], exception
             d.cite(rules.ROOM_2, f"the room {host.department} keeps for its network access equipment")
             pool = [host]
         for r in rooms:
-            host = next((h for h in pool if h.department != r.department), None)
+            target = next((h for h in pool if h.department != r.department), None)
             d = out[r.id]
-            if host is None:  # only rooms of its own department: keep it (ROOM-2 allows one)
+            if target is None:  # only rooms of its own department: keep it (ROOM-2 allows one)
                 d.outcome = RoomOutcome.RETAINED
                 d.rules, d.reasons = [], []
                 d.cite(rules.ROOM_2, f"the room {r.department} keeps for its network access equipment")
+                pool.append(r)
                 continue
             d.outcome = RoomOutcome.MERGED
-            d.shared_with = [host.id]
+            d.shared_with = [target.id]
             d.rules, d.reasons = [], []
-            d.cite(rules.ROOM_3, f"{r.department}'s network access equipment moves into {host.id} of "
-                                 f"{host.department} in the same building {building}")
-            out[host.id].shared_with.append(r.id)
-            out[host.id].cite(rules.ROOM_3, f"shared with {r.department} (room {r.id})")
+            d.cite(
+                rules.ROOM_3,
+                f"{r.department}'s network access equipment moves into {target.id} of "
+                f"{target.department} in the same building {building}",
+            )
+            out[target.id].shared_with.append(r.id)
+            out[target.id].cite(rules.ROOM_3, f"shared with {r.department} (room {r.id})")
 
 
-def decide_networks(inventory: Inventory, decisions: Mapping[str, Decision]
-                    ) -> tuple[dict[str, NetworkDecision], list[Finding]]:
+def decide_networks(
+    inventory: Inventory, decisions: Mapping[str, Decision]
+) -> tuple[dict[str, NetworkDecision], list[Finding]]:
     """Every network's outcome (LINE-1..4) and the findings for lines still paid."""
     carried: dict[str, list[str]] = defaultdict(list)
     for s in inventory.systems:
-        for n in s.networks:
-            carried[n].append(s.id)
+        for nid in s.networks:
+            carried[nid].append(s.id)
     out: dict[str, NetworkDecision] = {}
     findings: list[Finding] = []
     for n in inventory.networks:
         ids = carried.get(n.id, [])
         waits = [s for s in ids if decisions[s].disposition in SCHEDULED_DISPOSITIONS]
         if n.kind is NetworkKind.NATIONAL_NETWORK or n.programme:
-            d = NetworkDecision(n.id, NetworkOutcome.PROGRAMME, n.monthly_fee, [], [rules.LINE_3],
-                                [f"{n.programme or 'national'} programme network: integrated only under the "
-                                 f"national and provincial deployment"])
+            d = NetworkDecision(
+                n.id,
+                NetworkOutcome.PROGRAMME,
+                n.monthly_fee,
+                [],
+                [rules.LINE_3],
+                [
+                    f"{n.programme or 'national'} programme network: integrated only under the "
+                    f"national and provincial deployment"
+                ],
+            )
         elif n.kind is NetworkKind.EXTRANET:
-            d = NetworkDecision(n.id, NetworkOutcome.KEPT, n.monthly_fee, [], [rules.LINE_4],
-                                ["the e-government extranet: departments reach the internet through it"])
+            d = NetworkDecision(
+                n.id,
+                NetworkOutcome.KEPT,
+                n.monthly_fee,
+                [],
+                [rules.LINE_4],
+                ["the e-government extranet: departments reach the internet through it"],
+            )
         elif n.kind is NetworkKind.INTRANET:
-            d = NetworkDecision(n.id, NetworkOutcome.KEPT, n.monthly_fee, [], [rules.SCOPE_2],
-                                ["the e-government intranet carries classified systems"])
+            d = NetworkDecision(
+                n.id,
+                NetworkOutcome.KEPT,
+                n.monthly_fee,
+                [],
+                [rules.SCOPE_2],
+                ["the e-government intranet carries classified systems"],
+            )
         else:
             rule_ids = [rules.LINE_1, rules.LINE_4] if n.kind is NetworkKind.INTERNET_LINE else [rules.LINE_2]
             staying = [s for s in ids if decisions[s].disposition in STAYING]
             if staying:
-                d = NetworkDecision(n.id, NetworkOutcome.KEPT, n.monthly_fee, [], rule_ids,
-                                    [f"still needed by systems that stay: {', '.join(staying[:5])}"])
-                findings.append(Finding(rule=rule_ids[0], severity=FindingSeverity.ERROR, subject=n.id,
-                                        message=f"{n.kind.value} {n.id} stays paid ({n.monthly_fee:g} CNY/month): "
-                                                f"{len(staying)} system(s) that do not move still use it "
-                                                f"({', '.join(staying[:5])})"))
+                d = NetworkDecision(
+                    n.id,
+                    NetworkOutcome.KEPT,
+                    n.monthly_fee,
+                    [],
+                    rule_ids,
+                    [f"still needed by systems that stay: {', '.join(staying[:5])}"],
+                )
+                findings.append(
+                    Finding(
+                        rule=rule_ids[0],
+                        severity=FindingSeverity.ERROR,
+                        subject=n.id,
+                        message=f"{n.kind.value} {n.id} stays paid ({n.monthly_fee:g} CNY/month): "
+                        f"{len(staying)} system(s) that do not move still use it "
+                        f"({', '.join(staying[:5])})",
+                    )
+                )
             else:
                 what = "internet line" if n.kind is NetworkKind.INTERNET_LINE else "private network"
-                d = NetworkDecision(n.id, NetworkOutcome.RETIRED, n.monthly_fee, waits, rule_ids,
-                                    [f"{what} cancelled once its {len(waits)} system(s) have moved"])
+                d = NetworkDecision(
+                    n.id,
+                    NetworkOutcome.RETIRED,
+                    n.monthly_fee,
+                    waits,
+                    rule_ids,
+                    [f"{what} cancelled once its {len(waits)} system(s) have moved"],
+                )
         out[n.id] = d
     return out, findings
 
@@ -252,7 +328,18 @@ def plan_rooms(rooms: Mapping[str, RoomDecision], wave_of: Mapping[str, int | No
         wave = None
         if d.retires:
             wave = max((w for s in d.waits_for if (w := wave_of.get(s)) is not None), default=0)
-        out.append(PlanRoom(id=d.room.id, department=d.room.department, outcome=d.outcome, wave=wave,
-                            shared_with=list(d.shared_with), rules=list(d.rules), reasons=list(d.reasons),
-                            building=d.room.building, area_m2=d.room.area_m2, monthly_cost=d.room.monthly_cost))
+        out.append(
+            PlanRoom(
+                id=d.room.id,
+                department=d.room.department,
+                outcome=d.outcome,
+                wave=wave,
+                shared_with=list(d.shared_with),
+                rules=list(d.rules),
+                reasons=list(d.reasons),
+                building=d.room.building,
+                area_m2=d.room.area_m2,
+                monthly_cost=d.room.monthly_cost,
+            )
+        )
     return out

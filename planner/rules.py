@@ -3,6 +3,7 @@
 Every planner decision, reason and finding cites one of these constants; nothing else in the
 code base writes a rule ID as a string literal.
 """
+
 from __future__ import annotations
 
 INV_1 = "INV-1"
@@ -53,14 +54,14 @@ RULES: dict[str, str] = {
     INV_2: "After migration each system has an archive entry (name, function, scope, resources).",
     SCOPE_1: "In scope: non-classified systems built or run with government money.",
     SCOPE_2: "Classified (涉密) systems do not go to the cloud: they move to the e-government intranet.",
-    SCOPE_3: "Golden-programme systems follow the national/provincial deployment; the city does not schedule them.",
+    SCOPE_3: "Golden-programme systems follow the national/provincial deployment, not the city's plan.",
     ZOMBIE_1: "A zombie system long disconnected from actual business is retired.",
     ZOMBIE_2: "A zombie system whose function another system can replace is retired.",
     ZOMBIE_3: "A zombie system whose resources are idle for a long time is retired.",
     ZOMBIE_4: "A zombie system whose operation and maintenance has stopped is retired.",
     ZOMBIE_5: "A zombie system with small usage scope and low usage frequency is retired.",
     SHADOW_1: "Shadow systems (same department, same function) are integrated into one surviving system.",
-    BIGSYS_1: "Systems built in the name of an internal unit are integrated into the department's big system.",
+    BIGSYS_1: "Systems built in the name of an internal unit join the department's big system.",
     PLATFORM_1: "Websites, OA, hotlines, video, e-mail and IM join the city's central platforms.",
     CLASS_1: "Every system is classified as clean-up, integrate or migrate.",
     DOMAIN_1: "A system migrates into the cloud domain matching the network that carries it.",

@@ -109,9 +109,12 @@ class Prepared:
         """Wrap an index assignment as a Schedule with the deadline/fixed notes it deserves."""
         assignment = {self.ids[j]: int(wave[j]) for j in range(self.n)}
         all_notes = list(self.notes)
-        jobs = {job.id: job for job in self.problem.jobs}
+        jobs = {job.id: job for job in self.problem.jobs
+                if job.fixed_wave is not None or job.latest_wave is not None}
         for j in range(self.n):
-            job = jobs[self.ids[j]]
+            job = jobs.get(self.ids[j])
+            if job is None:
+                continue
             if job.fixed_wave is not None and wave[j] != job.fixed_wave:
                 all_notes.append(f"job {job.id}: fixed wave {job.fixed_wave} not honoured, "
                                  f"scheduled in wave {wave[j]}")
@@ -166,18 +169,26 @@ def prepare(problem: ScheduleProblem) -> Prepared:
     index = {jid: i for i, jid in enumerate(ids)}
     n = len(ids)
     jobs_by_id = {job.id: job for job in problem.jobs}
+    kept = [jobs_by_id[jid] for jid in ids]
     preds: list[list[int]] = [[] for _ in range(n)]
     succs: list[list[int]] = [[] for _ in range(n)]
     dropped_unknown = 0
     unsched_set = set(unscheduled)
-    for i, jid in enumerate(ids):
-        for p in sorted(jobs_by_id[jid].predecessors):
-            if p in index:
-                if index[p] != i:
-                    preds[i].append(index[p])
-                    succs[index[p]].append(i)
+    get = index.get
+    for i, job in enumerate(kept):
+        if not job.predecessors:
+            continue
+        mine = preds[i]
+        for p in job.predecessors:
+            k = get(p)
+            if k is not None:
+                if k != i:
+                    mine.append(k)
             elif p not in unsched_set:
                 dropped_unknown += 1
+        mine.sort()  # sets iterate in hash order: sort so results do not depend on it
+        for k in mine:
+            succs[k].append(i)
     if dropped_unknown:
         notes.append(f"{dropped_unknown} predecessor reference(s) to unknown jobs ignored")
 
@@ -200,8 +211,7 @@ def prepare(problem: ScheduleProblem) -> Prepared:
     earliest = [0] * n
     latest: list[int | None] = [None] * n
     fixed: list[int | None] = [None] * n
-    for i, jid in enumerate(ids):
-        job = jobs_by_id[jid]
+    for i, job in enumerate(kept):
         fixed[i] = job.fixed_wave
         if job.fixed_wave is not None:
             earliest[i] = max(job.fixed_wave, 0 if job.pilot_eligible else 1)
@@ -228,12 +238,14 @@ def prepare(problem: ScheduleProblem) -> Prepared:
     unknown_ret = 0
     for r in problem.retirables:
         members = []
-        for jid in sorted(r.jobs):
-            if jid in index:
-                members.append(index[jid])
+        for jid in r.jobs:
+            k = get(jid)
+            if k is not None:
+                members.append(k)
             elif jid not in unsched_set:
                 unknown_ret += 1
-        if any(jid in unsched_set for jid in r.jobs):
+        members.sort()
+        if unsched_set and any(jid in unsched_set for jid in r.jobs):
             notes.append(f"retirable {r.id}: waits for an unscheduled job; cost counts only moved jobs")
         ri = len(ret_ids)
         ret_ids.append(r.id)

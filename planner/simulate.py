@@ -17,6 +17,7 @@ systems into a wave, and record room exceptions (ROOM-4)::
 ``simulate`` returns the baseline plan, the scenario plan and a :class:`Comparison`
 (waves, stranded cost, rooms vacated per month, monthly savings curve).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -103,7 +104,9 @@ class Scenario(ScenarioModel):
         depts = {d.id for d in inventory.departments}
         systems = {s.id for s in inventory.systems}
         rooms = {r.id for r in inventory.rooms}
-        out = [f"delays: unknown department {d.department!r}" for d in self.delays if d.department not in depts]
+        out = [
+            f"delays: unknown department {d.department!r}" for d in self.delays if d.department not in depts
+        ]
         out += [f"force: unknown system {f.system!r}" for f in self.force if f.system not in systems]
         out += [f"room_exceptions: unknown room {r!r}" for r in self.room_exceptions if r not in rooms]
         return out
@@ -135,9 +138,11 @@ def load_scenario(path: str | Path, inventory: Inventory | None = None) -> Scena
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
-        raise ScenarioError([
-            f"{p}:{locate(lines, tuple(e['loc'])) or '-'}: {'.'.join(str(x) for x in e['loc']) or '-'}: {e['msg']}"
-            for e in exc.errors()]) from None
+        messages = []
+        for e in exc.errors():
+            field = ".".join(str(x) for x in e["loc"]) or "-"
+            messages.append(f"{p}:{locate(lines, tuple(e['loc'])) or '-'}: {field}: {e['msg']}")
+        raise ScenarioError(messages) from None
     if inventory is not None:
         bad = scenario.problems(inventory)
         if bad:
@@ -205,6 +210,7 @@ class Simulation:
 
 def compare(baseline: Plan, plan: Plan) -> Comparison:
     """Headline metrics and the monthly curves of two plans."""
+
     def errors(p: Plan) -> float:
         return float(sum(1 for f in p.findings if f.severity.value == "error"))
 
@@ -227,8 +233,14 @@ def compare(baseline: Plan, plan: Plan) -> Comparison:
     return Comparison(rows, list(zip(a, b, strict=True)), notes)
 
 
-def simulate(inventory: Inventory, policy: Policy, scenario: Scenario, *, exact: bool = False,
-             progress: ProgressCallback | None = None) -> Simulation:
+def simulate(
+    inventory: Inventory,
+    policy: Policy,
+    scenario: Scenario,
+    *,
+    exact: bool = False,
+    progress: ProgressCallback | None = None,
+) -> Simulation:
     """Plan the baseline and the scenario, and compare them."""
     from planner.core import make_plan
 
@@ -239,7 +251,11 @@ def simulate(inventory: Inventory, policy: Policy, scenario: Scenario, *, exact:
     changed = make_plan(inventory, policy, exact=exact, progress=progress, scenario=scenario)
     comparison = compare(baseline, changed)
     forced = {s.id: s.wave for s in changed.systems}
-    extra = [f"forced {f.system} into wave {f.wave}, but it is planned in wave {forced.get(f.system)}"
-             for f in scenario.force if forced.get(f.system) != f.wave]
-    return Simulation(scenario, baseline, changed, Comparison(comparison.rows, comparison.months,
-                                                              comparison.notes + extra))
+    extra = [
+        f"forced {f.system} into wave {f.wave}, but it is planned in wave {forced.get(f.system)}"
+        for f in scenario.force
+        if forced.get(f.system) != f.wave
+    ]
+    return Simulation(
+        scenario, baseline, changed, Comparison(comparison.rows, comparison.months, comparison.notes + extra)
+    )

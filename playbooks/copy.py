@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import paramiko
 
 from playbooks.errors import CommandFailed, ConnectionLost, PlaybookError, SSHError, VerificationFailed
-from playbooks.ssh import SSHSession
+from playbooks.ssh import SFTP_REQUEST, SSHSession
 
 PART_SUFFIX = ".govcloud-part"
 CHUNK = 1 << 20
@@ -207,6 +207,7 @@ def send_file(src: SSHSession, dst: SSHSession, src_path: str, part_path: str, i
 
     def transfer() -> None:
         with src.sftp.open(src_path, "rb") as fin, dst.sftp.open(part_path, "wb") as fout:
+            fin.MAX_REQUEST_SIZE = fout.MAX_REQUEST_SIZE = SFTP_REQUEST  # type: ignore[misc]
             fin.prefetch(info.size)
             fout.set_pipelined(True)
             while chunk := fin.read(CHUNK):

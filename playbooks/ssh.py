@@ -35,6 +35,10 @@ from playbooks.errors import (
 log = logging.getLogger("playbooks.ssh")
 
 DEFAULT_KNOWN_HOSTS = Path("~/.ssh/known_hosts")
+SFTP_WINDOW = 64 << 20
+SFTP_PACKET = 32 << 10
+# OpenSSH's sftp-server takes read/write requests up to 256 KiB (paramiko defaults to 32 KiB).
+SFTP_REQUEST = 256 << 10
 # What sudo -n prints when the account would have to type a password.
 SUDO_PASSWORD_MARKERS = ("a password is required", "a terminal is required", "password is required")
 
@@ -255,9 +259,11 @@ class SSHSession:
 
     @property
     def sftp(self) -> paramiko.SFTPClient:
-        if self._sftp is None:
+        if self._sftp is None or self._sftp.sock.closed:
             try:
-                self._sftp = self.client.open_sftp()
+                # A wide window keeps pipelined SFTP requests flowing on fast links.
+                self._sftp = paramiko.SFTPClient.from_transport(self.transport, window_size=SFTP_WINDOW,
+                                                                max_packet_size=SFTP_PACKET)
             except (paramiko.SSHException, EOFError, OSError) as exc:
                 raise self.lost(exc) from None
             self._sftp.get_channel().settimeout(self.timeouts.command)  # type: ignore[union-attr]

@@ -12,6 +12,7 @@ clean Pulumi runtime state (the SDK keeps that state in context variables).
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 from collections import Counter
@@ -183,7 +184,7 @@ def run_program(
             mocks = RecordingMocks(stack_outputs)
             monitor = RecordingMonitor(mocks)
             pulumi.runtime.set_all_config(config_map(config))
-            logger = _WarningLogger(warnings)
+            logger = _warning_logger(warnings)
             pulumi.runtime.set_mocks(
                 mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor, logger=logger
             )
@@ -207,21 +208,21 @@ def run_program(
     return _run_isolated(body)
 
 
-class _WarningLogger:
-    """Logger the mock engine writes pulumi.log messages to; keeps warnings and errors."""
+class _Collect(logging.Handler):
+    """Keeps the warnings and errors the program logs (pulumi.log) during a preview."""
 
     def __init__(self, sink: list[str]) -> None:
+        super().__init__(logging.WARNING)
         self.sink = sink
 
-    def debug(self, msg: str) -> None: ...
+    def emit(self, record: logging.LogRecord) -> None:
+        self.sink.append(record.getMessage())
 
-    def info(self, msg: str) -> None: ...
 
-    def warning(self, msg: str) -> None:
-        self.sink.append(msg)
-
-    def error(self, msg: str) -> None:
-        self.sink.append(msg)
+def _warning_logger(sink: list[str]) -> logging.Logger:
+    logger = logging.Logger("govcloud.preview", logging.WARNING)  # not registered: one per preview
+    logger.addHandler(_Collect(sink))
+    return logger
 
 
 def preview_platform(plan_path: str | Path, overrides: Mapping[str, Any] | None = None) -> PreviewResult:

@@ -163,8 +163,8 @@ def compose_wave(settings: StackSettings, plan: Plan) -> None:
     public_web = _required(platform, settings.platform_stack, OUT_PUBLIC_WEB_SG)
     host_os = _host_os(settings)
     # One lookup per domain, shared by every system (each apply is a task for the engine).
-    domain_net = {d.value: networks.apply(lambda n, d=d.value: n[d]) for d in DomainName}
-    domain_subnet = {d.value: subnets.apply(lambda n, d=d.value: n[d]) for d in DomainName}
+    domain_net = {d.value: _pick(networks, d.value) for d in DomainName}
+    domain_subnet = {d.value: _pick(subnets, d.value) for d in DomainName}
 
     rules_by_owner: dict[str, int] = defaultdict(int)
     for rule in design.rules:
@@ -222,7 +222,7 @@ def compose_wave(settings: StackSettings, plan: Plan) -> None:
         ref = pulumi.StackReference(settings.wave_stack(earlier))
         groups = _required(ref, settings.wave_stack(earlier), OUT_SECURITY_GROUPS)
         for sid in sorted(systems_needed):
-            security_groups[sid] = groups.apply(lambda g, sid=sid: g[sid])
+            security_groups[sid] = _pick(groups, sid)
 
     for rule in design.rules:
         # A rule lives with the deployment of this wave it belongs to: its owner's, else its peer's.
@@ -245,6 +245,15 @@ def compose_wave(settings: StackSettings, plan: Plan) -> None:
     pulumi.export(OUT_SECURITY_GROUPS, security_groups_of_wave(security_groups, design))
     pulumi.export(OUT_PROJECTS, projects)
     pulumi.export(OUT_INSTANCES, instances)
+
+
+def _pick(mapping: pulumi.Output, key: str) -> pulumi.Output[str]:
+    """One entry of a referenced stack's map output."""
+
+    def get(m: dict[str, str]) -> str:
+        return m[key]
+
+    return mapping.apply(get)
 
 
 def _required(ref: pulumi.StackReference, stack: str, name: str) -> pulumi.Output:

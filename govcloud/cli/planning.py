@@ -1,4 +1,5 @@
 """CLI area: planning — `govcloud plan`, `check`, `simulate`, `explain` (registered on the root app)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,7 +8,16 @@ import typer
 from rich.table import Table
 
 from govcloud.cli.app import app
-from govcloud.cli.common import EXIT_FINDINGS, EXIT_INVALID, EXIT_OK, console, err_console, fail, progress_callback
+from govcloud.cli.common import (
+    EXIT_FINDINGS,
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_USAGE,
+    console,
+    err_console,
+    fail,
+    progress_callback,
+)
 from inventory.models import Inventory
 from planner.plan_model import FindingSeverity, Plan
 from planner.policy import Policy
@@ -37,10 +47,13 @@ def _load(path: Path | None, policy_path: Path | None) -> tuple[Inventory, Polic
 
 
 def _make(inventory: Inventory, policy: Policy, exact: bool) -> Plan:
-    from planner.core import make_plan
+    from planner.core import PlanningError, make_plan
 
-    with progress_callback() as progress:
-        return make_plan(inventory, policy, exact=exact, progress=progress)
+    try:
+        with progress_callback() as progress:
+            return make_plan(inventory, policy, exact=exact, progress=progress)
+    except PlanningError as exc:
+        fail(str(exc), EXIT_USAGE)
 
 
 def _summary(plan: Plan, where: Path | None = None) -> None:
@@ -55,7 +68,9 @@ def _summary(plan: Plan, where: Path | None = None) -> None:
     disp = getattr(m, "dispositions", None) or {}
     table.add_row("dispositions", ", ".join(f"{k} {v}" for k, v in disp.items() if v))
     table.add_row("waves", f"{m.waves} (lower bound {m.waves_lower_bound})")
-    table.add_row("stranded cost", f"{m.stranded_cost:,.0f} CNY (lower bound {m.stranded_cost_lower_bound:,.0f})")
+    table.add_row(
+        "stranded cost", f"{m.stranded_cost:,.0f} CNY (lower bound {m.stranded_cost_lower_bound:,.0f})"
+    )
     table.add_row("cloud rate", f"{m.cloud_rate:.1%}")
     table.add_row("rooms vacated", str(m.rooms_vacated))
     table.add_row("lines retired", str(m.lines_retired))
@@ -93,8 +108,11 @@ def check_cmd(path: Path | None = PathArg, policy: Path | None = PolicyOpt) -> N
     shown = [f for f in plan.findings if f.severity is not FindingSeverity.INFO]
     for f in shown:
         style = "red" if f.severity is FindingSeverity.ERROR else "yellow"
-        console.print(f"[{style}]{f.severity.value}[/{style}] {f.rule} {f.subject}: {f.message}",
-                      highlight=False, soft_wrap=True)
+        console.print(
+            f"[{style}]{f.severity.value}[/{style}] {f.rule} {f.subject}: {f.message}",
+            highlight=False,
+            soft_wrap=True,
+        )
     errors = sum(1 for f in plan.findings if f.severity is FindingSeverity.ERROR)
     console.print(f"{errors} error(s), {len(shown) - errors} warning(s)")
     raise typer.Exit(EXIT_FINDINGS if errors else EXIT_OK)
@@ -127,12 +145,22 @@ def simulate_cmd(
         table.add_row(name, fmt.format(a), fmt.format(b), ("+" if delta > 0 else "") + fmt.format(delta))
     console.print(table)
     months = Table(title="rooms vacated per month and monthly savings curve")
-    for col in ("month", "rooms vacated (base)", f"rooms vacated ({scen.name})",
-                "savings/month (base)", f"savings/month ({scen.name})"):
+    for col in (
+        "month",
+        "rooms vacated (base)",
+        f"rooms vacated ({scen.name})",
+        "savings/month (base)",
+        f"savings/month ({scen.name})",
+    ):
         months.add_column(col, justify="right")
-    for a, b in sim.comparison.months:
-        months.add_row(a.month, str(a.rooms_vacated), str(b.rooms_vacated),
-                       f"{a.monthly_savings:,.0f}", f"{b.monthly_savings:,.0f}")
+    for base, alt in sim.comparison.months:
+        months.add_row(
+            base.month,
+            str(base.rooms_vacated),
+            str(alt.rooms_vacated),
+            f"{base.monthly_savings:,.0f}",
+            f"{alt.monthly_savings:,.0f}",
+        )
     console.print(months)
     for note in sim.comparison.notes:
         console.print(f"- {note}", highlight=False)
@@ -148,6 +176,8 @@ def explain_cmd(
     from planner.explain import UnknownSystem, explain
 
     inventory, pol = _load(path, policy)
+    if all(s.id != system_id for s in inventory.systems):
+        fail(f"{system_id}: no such system in the inventory", EXIT_INVALID)
     try:
         with progress_callback() as progress:
             from planner.core import plan_with_context

@@ -109,7 +109,7 @@ def generate(
         list[str] | None, typer.Option("--set", help="Override a Pulumi.yaml key: KEY=VALUE")
     ] = None,
 ) -> None:
-    """Write Pulumi.platform.yaml and one Pulumi.wave-NN.yaml per wave (no secrets: credentials via OS_CLOUD)."""
+    """Write Pulumi.platform.yaml and one Pulumi.wave-NN.yaml per wave (no secrets: OS_CLOUD)."""
     from stacks.config import ConfigError
     from stacks.generate import generate_stack_files
 
@@ -187,7 +187,7 @@ def preview(
         list[str] | None, typer.Option("--set", help="Override a Pulumi.yaml key: KEY=VALUE")
     ] = None,
 ) -> None:
-    """Run the real Pulumi program under the mock runtime (no cloud, no credentials); print what it creates."""
+    """Run the real Pulumi program under the mock runtime (no cloud, no credentials)."""
     from stacks.config import ConfigError
     from stacks.preview import PreviewError, preview_platform, preview_wave
 

@@ -1,4 +1,5 @@
 """Planner test fixtures: a compact inventory builder and a plan helper that verifies every plan."""
+
 from __future__ import annotations
 
 import copy
@@ -12,7 +13,6 @@ import yaml
 from inventory.models import Inventory
 from planner.plan_model import Plan
 from planner.policy import Policy, load_policy
-
 from tests.plan_verifier import verify_plan
 
 # A fully surveyed, healthy, small business system: tests override only what they are about.
@@ -23,8 +23,12 @@ BASE_SYSTEM: dict[str, Any] = {
     "networks": [],
     "public_facing": False,
     "status": "active",
-    "usage": {"scope": "department", "monthly_active_users": 100, "last_used": "2018-01-20",
-              "business_linked": True},
+    "usage": {
+        "scope": "department",
+        "monthly_active_users": 100,
+        "last_used": "2018-01-20",
+        "business_linked": True,
+    },
     "approval": {"authority": "市发改委", "date": "2015-01-01"},
     "funding": "fiscal",
     "investment": 100000,
@@ -44,39 +48,80 @@ class InventoryBuilder:
             "version": 1,
             "city": {"id": "tc", "name": "测试市"},
             "regions": [{"id": "tc", "name": "测试市", "level": "city"}],
-            "buildings": [{"id": "b1", "name": "一号楼", "region": "tc"}, {"id": "b2", "name": "二号楼", "region": "tc"}],
+            "buildings": [
+                {"id": "b1", "name": "一号楼", "region": "tc"},
+                {"id": "b2", "name": "二号楼", "region": "tc"},
+            ],
             "departments": [],
-            "rooms": [], "networks": [], "systems": [], "assets": [],
-            "platforms": [{"id": "city-portal", "kind": "website", "name": "门户网站群"},
-                          {"id": "city-oa", "kind": "oa", "name": "协同办公平台"},
-                          {"id": "city-12345", "kind": "hotline", "name": "12345热线"}],
-            "cloud": {"region": "tc-egov", "domains": {
-                "public_service": {"vcpu": 4000, "ram_gb": 16000, "storage_gb": 800000, "mlps_level": 3},
-                "administrative_service": {"vcpu": 6000, "ram_gb": 24000, "storage_gb": 1200000, "mlps_level": 3},
-            }},
+            "rooms": [],
+            "networks": [],
+            "systems": [],
+            "assets": [],
+            "platforms": [
+                {"id": "city-portal", "kind": "website", "name": "门户网站群"},
+                {"id": "city-oa", "kind": "oa", "name": "协同办公平台"},
+                {"id": "city-12345", "kind": "hotline", "name": "12345热线"},
+            ],
+            "cloud": {
+                "region": "tc-egov",
+                "domains": {
+                    "public_service": {"vcpu": 4000, "ram_gb": 16000, "storage_gb": 800000, "mlps_level": 3},
+                    "administrative_service": {
+                        "vcpu": 6000,
+                        "ram_gb": 24000,
+                        "storage_gb": 1200000,
+                        "mlps_level": 3,
+                    },
+                },
+            },
         }
 
     def dept(self, id: str, building: str = "b1", units: list[str] | None = None) -> InventoryBuilder:
-        self.data["departments"].append({"id": id, "name": f"{id}局", "region": "tc", "building": building,
-                                         "units": units or []})
+        self.data["departments"].append(
+            {"id": id, "name": f"{id}局", "region": "tc", "building": building, "units": units or []}
+        )
         return self
 
     def _ensure_dept(self, id: str) -> None:
         if not any(d["id"] == id for d in self.data["departments"]):
             self.dept(id)
 
-    def room(self, id: str, dept: str, area: float = 15, cost: float = 1000, building: str | None = None,
-             exception: str | None = None) -> InventoryBuilder:
+    def room(
+        self,
+        id: str,
+        dept: str,
+        area: float = 15,
+        cost: float = 1000,
+        building: str | None = None,
+        exception: str | None = None,
+    ) -> InventoryBuilder:
         self._ensure_dept(dept)
         b = building or next(d["building"] for d in self.data["departments"] if d["id"] == dept)
-        self.data["rooms"].append({"id": id, "department": dept, "building": b, "area_m2": area,
-                                   "monthly_cost": cost, "exception": exception})
+        self.data["rooms"].append(
+            {
+                "id": id,
+                "department": dept,
+                "building": b,
+                "area_m2": area,
+                "monthly_cost": cost,
+                "exception": exception,
+            }
+        )
         return self
 
-    def net(self, id: str, kind: str, dept: str | None = None, fee: float = 500,
-            programme: str | None = None) -> InventoryBuilder:
-        self.data["networks"].append({"id": id, "name": id, "kind": kind, "department": dept,
-                                      "monthly_fee": fee, "programme": programme})
+    def net(
+        self, id: str, kind: str, dept: str | None = None, fee: float = 500, programme: str | None = None
+    ) -> InventoryBuilder:
+        self.data["networks"].append(
+            {
+                "id": id,
+                "name": id,
+                "kind": kind,
+                "department": dept,
+                "monthly_fee": fee,
+                "programme": programme,
+            }
+        )
         return self
 
     def asset(self, id: str, room: str, kind: str = "network") -> InventoryBuilder:
@@ -88,8 +133,18 @@ class InventoryBuilder:
         rec = copy.deepcopy(BASE_SYSTEM)
         rec.update({"id": id, "name": id, "department": dept, "function": id})
         for k, v in fields.items():
-            if v is None and k in ("usage", "approval", "funding", "investment", "annual_om_cost", "resources",
-                                   "mlps_level", "data_gb", "function", "utilisation"):
+            if v is None and k in (
+                "usage",
+                "approval",
+                "funding",
+                "investment",
+                "annual_om_cost",
+                "resources",
+                "mlps_level",
+                "data_gb",
+                "function",
+                "utilisation",
+            ):
                 rec.pop(k, None)
             elif isinstance(v, dict) and isinstance(rec.get(k), dict):
                 rec[k] = {**rec[k], **v}

@@ -1,4 +1,5 @@
 """The policy file: bundled defaults, validation with file/line/field messages, the calendar."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -60,8 +61,10 @@ def test_capacity_changes_scale_and_set_dimensions(policy):
     from planner.policy import CapacityChange
 
     changed = policy.model_copy(deep=True)
-    changed.capacity_changes = [CapacityChange(from_wave=2, to_wave=3, factor=0.5),
-                                CapacityChange(from_wave=3, set={"team_hours": 7})]
+    changed.capacity_changes = [
+        CapacityChange(from_wave=2, to_wave=3, factor=0.5),
+        CapacityChange(from_wave=3, set={"team_hours": 7}),
+    ]
     assert changed.wave_capacity(1) == policy.wave_capacity(1)
     assert changed.wave_capacity(2)["vcpu"] == policy.capacity.vcpu / 2
     assert changed.wave_capacity(3)["team_hours"] == 7

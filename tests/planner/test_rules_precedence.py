@@ -1,4 +1,5 @@
 """Precedence among rules and the grouping of co-migrating systems."""
+
 from __future__ import annotations
 
 from planner import rules
@@ -28,9 +29,11 @@ def test_zombie_website_is_retired_rather_than_merged_into_the_portal(inv, plan_
 
 
 def test_unit_named_shadow_loser_merges_into_the_survivor_chain_end(inv, plan_of):
-    plan = plan_of(inv.system("main", usage={"monthly_active_users": 900})
-                   .system("u1", unit="预算科", function="budget", usage={"monthly_active_users": 80})
-                   .system("u2", unit="预算科", function="budget", usage={"monthly_active_users": 20}))
+    plan = plan_of(
+        inv.system("main", usage={"monthly_active_users": 900})
+        .system("u1", unit="预算科", function="budget", usage={"monthly_active_users": 80})
+        .system("u2", unit="预算科", function="budget", usage={"monthly_active_users": 20})
+    )
     # u2 is u1's shadow; u1 is unit-named and joins main: u2's final target is main.
     assert plan.system("u2").into == "main" and rules.SHADOW_1 in plan.system("u2").rules
     assert plan.system("u1").into == "main" and rules.BIGSYS_1 in plan.system("u1").rules
@@ -48,9 +51,11 @@ def test_precedence_table_lists_every_disposition_in_order():
 
 
 def test_dependency_cycle_spanning_two_departments_moves_as_one_group(inv, plan_of):
-    plan = plan_of(inv.system("fin-a", dept="fin", depends_on=[{"system": "edu-b"}])
-                   .system("edu-b", dept="edu", depends_on=[{"system": "fin-a"}])
-                   .system("other", dept="edu"))
+    plan = plan_of(
+        inv.system("fin-a", dept="fin", depends_on=[{"system": "edu-b"}])
+        .system("edu-b", dept="edu", depends_on=[{"system": "fin-a"}])
+        .system("other", dept="edu")
+    )
     a, b = plan.system("fin-a"), plan.system("edu-b")
     assert a.group is not None and a.group == b.group and a.wave == b.wave
     group = next(g for g in plan.groups if g.id == a.group)
@@ -68,8 +73,12 @@ def test_merged_system_never_moves_before_its_target(inv, plan_of, policy):
     from tests.planner.conftest import policy_with
 
     pol = policy_with(policy, capacity={"systems": 1})
-    plan = plan_of(inv.system("b", function="f", usage={"monthly_active_users": 500})
-                   .system("a", function="f", usage={"monthly_active_users": 5}), pol)
+    plan = plan_of(
+        inv.system("b", function="f", usage={"monthly_active_users": 500}).system(
+            "a", function="f", usage={"monthly_active_users": 5}
+        ),
+        pol,
+    )
     assert plan.system("a").into == "b" and plan.system("a").wave >= plan.system("b").wave
 
 

@@ -1,4 +1,5 @@
 """Targets and findings that need the whole plan: CLOUD-2, deadlines, PILOT-1, SHARE-4/FUND-1."""
+
 from __future__ import annotations
 
 from planner import rules
@@ -39,16 +40,21 @@ def test_zombie_retired_after_the_clean_up_deadline_is_an_error(inv, plan_of, po
 
 
 def test_pilot_wave_holds_only_small_low_level_systems(inv, plan_of, policy):
-    plan = plan_of(inv.system("tiny", resources={"vcpu": 2}, mlps_level=1)
-                   .system("big", resources={"vcpu": 64}, mlps_level=3))
+    plan = plan_of(
+        inv.system("tiny", resources={"vcpu": 2}, mlps_level=1).system(
+            "big", resources={"vcpu": 64}, mlps_level=3
+        )
+    )
     assert plan.waves[0].pilot and plan.system("big").wave >= 1
     assert all(plan.system(s).mlps_level <= policy.pilot.max_mlps_level for s in plan.waves[0].systems)
 
 
 def test_cross_department_exchange_without_the_sharing_platform_is_share_4_and_fund_1(inv, plan_of):
-    plan = plan_of(inv.system("fin-a", dept="fin", sharing={"connected": False},
-                              depends_on=[{"system": "hr-b"}])
-                   .system("hr-b", dept="hr"))
+    plan = plan_of(
+        inv.system("fin-a", dept="fin", sharing={"connected": False}, depends_on=[{"system": "hr-b"}]).system(
+            "hr-b", dept="hr"
+        )
+    )
     assert [f.subject for f in errors(plan, rules.SHARE_4)] == ["fin-a"]
     assert any(f.rule == rules.FUND_1 and f.subject == "fin-a" for f in plan.findings)
 
@@ -59,8 +65,18 @@ def test_exchange_within_one_department_needs_no_sharing_platform(inv, plan_of):
 
 
 def test_resource_not_shared_without_legal_basis_is_a_share_1_warning(inv, plan_of):
-    plan = plan_of(inv.system("a", sharing={"connected": True, "resources": [
-        {"name": "人口", "type": "none"}, {"name": "法人", "type": "conditional", "basic": True}]}))
+    plan = plan_of(
+        inv.system(
+            "a",
+            sharing={
+                "connected": True,
+                "resources": [
+                    {"name": "人口", "type": "none"},
+                    {"name": "法人", "type": "conditional", "basic": True},
+                ],
+            },
+        )
+    )
     assert any(f.rule == rules.SHARE_1 for f in plan.findings)
     assert any(f.rule == rules.SHARE_2 for f in plan.findings)
 

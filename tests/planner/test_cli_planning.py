@@ -1,0 +1,90 @@
+"""`govcloud plan | check | simulate | explain` through the CLI runner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from planner.plan_model import load_plan
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+def clean_city(inv):
+    return (
+        inv.room("r1", "fin", cost=2000)
+        .system("a", room="r1")
+        .system("b", room="r1", depends_on=[{"system": "a"}])
+    )
+
+
+def test_plan_writes_plan_json_and_prints_a_summary(cli, runner, inv, tmp_path):
+    src = clean_city(inv).write(tmp_path / "city.yaml")
+    result = runner.invoke(cli, ["plan", str(src), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    plan = load_plan(tmp_path / "out" / "plan.json")
+    assert {s.id for s in plan.systems} == {"a", "b"}
+    assert "stranded cost" in result.output and "rooms vacated" in result.output
+    assert not list((tmp_path / "out").glob(".*tmp"))  # atomic write leaves no temporary file
+
+
+def test_plan_with_a_bad_policy_exits_1_naming_file_and_line(cli, runner, inv, tmp_path):
+    src = clean_city(inv).write(tmp_path / "city.yaml")
+    result = runner.invoke(
+        cli, ["plan", str(src), "--policy", str(DATA / "policies" / "bad.yaml"), "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 1
+    assert "bad.yaml:3: cloud_rate_target" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "plan.json").exists()
+
+
+def test_plan_of_a_missing_inventory_exits_1(cli, runner, tmp_path):
+    result = runner.invoke(cli, ["plan", str(tmp_path / "nowhere.yaml"), "--out", str(tmp_path)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+
+
+def test_check_exits_3_while_an_error_finding_remains(cli, runner, inv, tmp_path):
+    src = inv.system("core", mlps_level=4).write(tmp_path / "city.yaml")
+    result = runner.invoke(cli, ["check", str(src)])
+    assert result.exit_code == 3
+    assert "MLPS-2" in result.output
+
+
+def test_check_exits_0_when_every_target_is_met(cli, runner, inv, tmp_path):
+    src = clean_city(inv).write(tmp_path / "city.yaml")
+    result = runner.invoke(cli, ["check", str(src)])
+    assert result.exit_code == 0, result.output
+    assert "0 error(s)" in result.output
+
+
+def test_simulate_prints_scenario_and_baseline_side_by_side(cli, runner, inv, tmp_path):
+    for i in range(6):
+        inv.room(f"r{i}", "fin", cost=1000).system(f"s{i}", room=f"r{i}")
+    src = inv.write(tmp_path / "city.yaml")
+    result = runner.invoke(
+        cli, ["simulate", str(src), "--scenario", str(DATA / "scenarios" / "capacity_cut.yaml")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "baseline" in result.output and "capacity-cut" in result.output
+    assert "stranded cost" in result.output and "savings/month" in result.output
+
+
+def test_simulate_with_bad_references_exits_1(cli, runner, inv, tmp_path):
+    src = clean_city(inv).write(tmp_path / "city.yaml")
+    result = runner.invoke(
+        cli, ["simulate", str(src), "--scenario", str(DATA / "scenarios" / "bad_refs.yaml")]
+    )
+    assert result.exit_code == 1 and "ghost" in result.output
+
+
+def test_explain_prints_the_chain_for_one_system(cli, runner, inv, tmp_path):
+    src = clean_city(inv).write(tmp_path / "city.yaml")
+    result = runner.invoke(cli, ["explain", "b", str(src)])
+    assert result.exit_code == 0, result.output
+    assert "SCOPE-2 [does not apply]" in result.output and "DOMAIN-1" in result.output
+    assert "waits for a" in result.output
+
+
+def test_explain_of_an_unknown_system_exits_1(cli, runner, inv, tmp_path):
+    src = clean_city(inv).write(tmp_path / "city.yaml")
+    result = runner.invoke(cli, ["explain", "ghost", str(src)])
+    assert result.exit_code == 1 and "no such system" in result.output

@@ -1,0 +1,83 @@
+"""What-if scenarios: capacity, delays, forced waves, room exceptions; loading and comparing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from planner.plan_model import RoomOutcome
+from planner.policy import CapacityChange
+from planner.simulate import Delay, Force, Scenario, ScenarioError, load_scenario, savings_curve, simulate
+from tests.plan_verifier import verify_plan
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "scenarios"
+
+
+def city(inv):
+    for i in range(10):
+        inv.room(f"r{i}", "fin" if i < 5 else "edu", cost=1000 * (i + 1)).system(
+            f"s{i}", dept="fin" if i < 5 else "edu", room=f"r{i}", resources={"vcpu": 8}
+        )
+    return inv.build()
+
+
+def test_capacity_cut_delays_retirements_and_costs_more(inv, policy):
+    inventory = city(inv)
+    sim = simulate(
+        inventory, policy, Scenario(name="cut", capacity=[CapacityChange(from_wave=1, set={"systems": 1})])
+    )
+    assert verify_plan(sim.plan, inventory) == []
+    assert sim.plan.metrics.waves > sim.baseline.metrics.waves
+    assert sim.plan.metrics.stranded_cost > sim.baseline.metrics.stranded_cost
+    rows = {name: (a, b) for name, a, b in sim.comparison.rows}
+    assert rows["waves"] == (sim.baseline.metrics.waves, sim.plan.metrics.waves)
+
+
+def test_delayed_department_moves_no_earlier_than_its_wave(inv, policy):
+    inventory = city(inv)
+    sim = simulate(inventory, policy, Scenario(delays=[Delay(department="edu", until_wave=4)]))
+    assert all(s.wave >= 4 for s in sim.plan.systems if s.department == "edu")
+    assert verify_plan(sim.plan, inventory) == []
+
+
+def test_delay_until_a_date_uses_the_first_wave_starting_then(policy):
+    assert Delay(department="x", until="2018-06-01").wave(policy) == 3
+
+
+def test_forced_system_lands_in_its_wave(inv, policy):
+    inventory = city(inv)
+    sim = simulate(inventory, policy, Scenario(force=[Force(system="s9", wave=5)]))
+    assert sim.plan.system("s9").wave == 5
+
+
+def test_room_exception_keeps_a_room_the_baseline_consolidates(inv, policy):
+    inv.room("ra", "fin").asset("a1", "ra").room("rb", "edu").asset("a2", "rb")
+    inventory = inv.build()
+    sim = simulate(inventory, policy, Scenario(room_exceptions={"rb": "保密要求", "ra": "保密要求"}))
+    base = {r.id: r.outcome for r in sim.baseline.rooms}
+    assert RoomOutcome.MERGED in base.values()
+    assert {r.outcome for r in sim.plan.rooms} == {RoomOutcome.RETAINED}
+
+
+def test_savings_curve_accumulates_from_the_month_after_each_retirement(inv, plan_of):
+    plan = plan_of(inv.room("r1", "fin", cost=1000).system("a", room="r1"))
+    curve = savings_curve(plan)
+    w = plan.system("a").wave
+    assert curve[w].monthly_savings == 0 and curve[w].rooms_vacated == 1
+    assert curve[w + 1].monthly_savings == 1000
+
+
+def test_scenario_file_loads_and_bad_references_are_all_reported(inv):
+    inventory = city(inv)
+    assert load_scenario(DATA / "capacity_cut.yaml", inventory).capacity[0].factor == 0.5
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(DATA / "bad_refs.yaml", inventory)
+    assert "nowhere" in str(err.value) and "ghost" in str(err.value)
+
+
+def test_scenario_with_an_unknown_key_names_file_line_and_field(tmp_path):
+    f = tmp_path / "s.yaml"
+    f.write_text("name: x\ncapacity:\n  - {from_wave: 1, factr: 2}\n", encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"s.yaml:3: capacity.0.factr"):
+        load_scenario(f)
