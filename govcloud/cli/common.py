@@ -23,7 +23,7 @@ err_console = Console(stderr=True)
 
 def fail(message: str, code: int = EXIT_INVALID) -> NoReturn:
     """Print a clear message to stderr and exit with *code* (never a traceback)."""
-    err_console.print(message, markup=False, highlight=False, soft_wrap=True)
+    err_console.print(message, markup=False, highlight=False, emoji=False, soft_wrap=True)
     raise typer.Exit(code)
 
 

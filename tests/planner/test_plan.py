@@ -95,7 +95,11 @@ def test_exact_mode_agrees_with_the_heuristic_within_the_reported_gap(inv, plan_
         assert (exact.metrics.gap or 0.0) <= 1e-6
 
 
-def test_exact_mode_refuses_an_inventory_too_large_for_it(policy):
-    synth = pytest.importorskip("inventory.synth")
+def test_exact_mode_refuses_a_problem_too_large_for_it(inv, policy):
+    from tests.planner.conftest import policy_with
+
+    pol = policy_with(policy, calendar={"horizon_waves": 5000})  # jobs × waves beyond the exact model
+    for i in range(20):
+        inv.system(f"s{i}")
     with pytest.raises(PlanningError, match="--exact"):
-        make_plan(synth.synthesize(3000, 1), policy, exact=True)
+        make_plan(inv.build(), pol, exact=True)
