@@ -1,21 +1,43 @@
-"""Inventory loading: YAML file or directory (merged) -> validated Inventory.
+"""Inventory loading: YAML or survey spreadsheets -> validated Inventory, every problem at once.
 
 PUBLIC API (stable, used by every other package):
     load_inventory(path=None, *, progress=None) -> Inventory      # raises InventoryError
     check_inventory(path=None, *, progress=None) -> (Inventory | None, list[Problem])
     bundled_inventory_path() -> Path                              # the sample city
+
+Which route a path takes:
+- a ``.yaml``/``.yml`` file, or a directory holding any ``*.yaml``/``*.yml`` files (merged:
+  top-level lists concatenated, ``version``/``city``/``cloud`` must agree) -> YAML route;
+- an ``.xlsx`` file, a ``.csv`` file, or a directory of CSV files named by sheet
+  (``systems.csv``, ``信息系统.csv`` ...) -> survey route (``inventory.survey``).
+A directory is never read both ways: YAML files win, CSV files are then ignored.
+
+Validation runs in stages, each over every record, so one run reports everything: schema
+(per record, pydantic), duplicate IDs, then cross-references (``inventory.crossref``).
+Line numbers are looked up only for the records that have a problem (``inventory.yaml_source``).
 """
 from __future__ import annotations
 
+import difflib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
-import yaml
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from inventory.models import Inventory
+from inventory import yaml_source
+from inventory.models import ENTITY_MODELS, FORMAT_VERSION, City, Cloud, Inventory, Record
 from inventory.problems import InventoryError, Problem, Severity
 from planner.scheduling import ProgressCallback
 
 SAMPLE_DIR = Path(__file__).parent / "sample"
+YAML_SUFFIXES = (".yaml", ".yml")
+SURVEY_SUFFIXES = (".xlsx", ".csv")
+SCALAR_KEYS: dict[str, Any] = {"version": int, "city": City, "cloud": Cloud}
+TOP_LEVEL_KEYS = (*SCALAR_KEYS, *ENTITY_MODELS)
+CHUNK = 5000  # records validated per pydantic call (progress granularity)
+PathKey = tuple[Any, ...]
 
 
 def bundled_inventory_path() -> Path:
@@ -23,20 +45,386 @@ def bundled_inventory_path() -> Path:
     return SAMPLE_DIR
 
 
-def check_inventory(path: str | Path | None = None, *, progress: ProgressCallback | None = None) -> tuple[Inventory | None, list[Problem]]:
-    """Load and cross-check; return the inventory (None when invalid) and every problem found."""
-    # Placeholder implementation: replaced by the full loader (line numbers, survey route).
-    p = Path(path) if path else bundled_inventory_path()
-    files = sorted(p.glob("*.y*ml")) if p.is_dir() else [p]
-    merged: dict = {}
-    for f in files:
-        data = yaml.safe_load(f.read_text(encoding="utf-8")) or {}
-        for k, v in data.items():
-            if isinstance(v, list):
-                merged.setdefault(k, []).extend(v)
+# ---------------------------------------------------------------- sources and gathered records
+
+
+class Source(Protocol):
+    """Where records came from: a YAML file, a survey sheet or CSV file."""
+
+    label: str
+
+    def lines(self, paths: Iterable[PathKey]) -> Callable[[PathKey], int | None]:
+        """A function giving the line of each of *paths* (prepared for all of them at once)."""
+        ...
+
+
+@dataclass(eq=False)
+class YamlSource:
+    """One YAML file; line numbers from a second pass over its events, only when needed."""
+
+    label: str
+    file: Path
+
+    def lines(self, paths: Iterable[PathKey]) -> Callable[[PathKey], int | None]:
+        wanted = {p[:2] for p in paths if len(p) >= 2}
+        text = yaml_source.decode(self.file.read_bytes())
+        found = yaml_source.locate(text, wanted) if isinstance(text, str) else {}
+        return lambda p: yaml_source.nearest_line(found, p)
+
+
+@dataclass(eq=False)
+class FixedSource:
+    """A source whose lines are known up front (a file that could not be parsed)."""
+
+    label: str
+    line: int | None = None
+
+    def lines(self, paths: Iterable[PathKey]) -> Callable[[PathKey], int | None]:
+        return lambda p: self.line
+
+
+@dataclass
+class Pending:
+    """A problem whose line is looked up later, all lines of one source in one pass."""
+
+    source: Source
+    path: PathKey
+    record: str | None
+    field: str | None
+    message: str
+    severity: Severity = Severity.ERROR
+    see: tuple[Source, PathKey] | None = None  # "first defined at FILE:LINE"
+
+
+@dataclass
+class Gathered:
+    """Raw records of every file, with where each came from, before validation."""
+
+    records: dict[str, list[Any]] = field(default_factory=lambda: {k: [] for k in ENTITY_MODELS})
+    origins: dict[str, list[tuple[Source, PathKey]]] = field(
+        default_factory=lambda: {k: [] for k in ENTITY_MODELS})
+    scalars: dict[str, tuple[Any, Source, PathKey]] = field(default_factory=dict)
+    pending: list[Pending] = field(default_factory=list)
+    label: str = ""
+
+    def problem(self, source: Source, path: PathKey, record: str | None, fld: str | None, message: str,
+                severity: Severity = Severity.ERROR) -> None:
+        self.pending.append(Pending(source, path, record, fld, message, severity))
+
+    def add_document(self, source: Source, data: Any, *, key_field: Callable[[str], str] = str) -> None:
+        """Merge one parsed document (a mapping of top-level keys) into what was gathered."""
+        if data is None:
+            return
+        if not isinstance(data, dict):
+            self.problem(source, (), None, None,
+                         f"the top level must be a mapping of keys ({', '.join(TOP_LEVEL_KEYS)}), "
+                         f"got {kind_of(data)}")
+            return
+        for key, value in data.items():
+            name = key_field(key) if isinstance(key, str) else str(key)
+            if key in ENTITY_MODELS:
+                if value is None:
+                    continue
+                if not isinstance(value, list):
+                    self.problem(source, (key,), None, key, f"must be a list of records, got {kind_of(value)}")
+                    continue
+                self.records[key].extend(value)
+                self.origins[key].extend((source, (key, i)) for i in range(len(value)))
+            elif key in SCALAR_KEYS:
+                if key in self.scalars and self.scalars[key][0] != value:
+                    first = self.scalars[key]
+                    self.pending.append(Pending(source, (key,), None, name,
+                                                f"differs from the {key} given before", see=(first[1], first[2])))
+                elif key not in self.scalars:
+                    self.scalars[key] = (value, source, (key,))
             else:
-                merged[k] = v
-    return Inventory.model_validate(merged), []
+                self.problem(source, (key,), None, name,
+                             f"unknown top-level key{suggest(str(key), TOP_LEVEL_KEYS)}; "
+                             f"known: {', '.join(TOP_LEVEL_KEYS)}")
+
+
+def kind_of(value: Any) -> str:
+    """A user's word for the YAML type of *value*."""
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"a boolean ({value})"
+    return f"{type(value).__name__} {short(value)}"
+
+
+def short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def suggest(word: str, choices: Sequence[str]) -> str:
+    """' (did you mean X?)' when a close match exists among a modest number of choices."""
+    if len(choices) > 5000:
+        return ""
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.75)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+# ---------------------------------------------------------------- gathering per route
+
+
+def _gather_yaml(files: list[Path], label_of: Callable[[Path], str], gathered: Gathered,
+                 progress: ProgressCallback | None) -> None:
+    total = sum(f.stat().st_size for f in files) or 1
+    done = 0
+    for f in files:
+        source = YamlSource(label_of(f), f)
+        try:
+            raw = f.read_bytes()
+        except OSError as exc:
+            gathered.problem(FixedSource(source.label), (), None, None, f"cannot read: {exc.strerror or exc}")
+            continue
+        text = yaml_source.decode(raw)
+        if isinstance(text, yaml_source.TextError):
+            gathered.problem(FixedSource(source.label, text.line), (), None, None, text.message)
+            continue
+        data = yaml_source.parse(text)
+        del text, raw
+        if isinstance(data, yaml_source.TextError):
+            gathered.problem(FixedSource(source.label, data.line), (), None, None, data.message)
+            continue
+        gathered.add_document(source, data)
+        done += f.stat().st_size
+        if progress:
+            progress("loading files", done / total)
+
+
+def _display(path: Path) -> str:
+    return str(path)
+
+
+def gather(path: Path, progress: ProgressCallback | None = None) -> Gathered:
+    """Read every file of the inventory at *path* into raw records (no validation yet)."""
+    gathered = Gathered(label=_display(path))
+    here = FixedSource(_display(path))
+    if not path.exists():
+        gathered.problem(here, (), None, None, "no such file or directory")
+        return gathered
+    if path.is_dir():
+        yaml_files = sorted(p for p in path.iterdir() if p.suffix.lower() in YAML_SUFFIXES and p.is_file())
+        if yaml_files:
+            _gather_yaml(yaml_files, _display, gathered, progress)
+            return gathered
+        csv_files = sorted(p for p in path.iterdir() if p.suffix.lower() == ".csv" and p.is_file())
+        if csv_files:
+            from inventory.survey import gather_csv_files
+
+            gather_csv_files(csv_files, gathered, progress)
+            return gathered
+        gathered.problem(here, (), None, None, "no inventory here: expected *.yaml / *.yml files or survey *.csv files")
+        return gathered
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        from inventory.survey import gather_xlsx
+
+        gather_xlsx(path, gathered, progress)
+    elif suffix == ".csv":
+        from inventory.survey import gather_csv_files
+
+        gather_csv_files([path], gathered, progress)
+    else:
+        # Any other file is read as YAML: inventories are sometimes saved as .txt or without suffix.
+        _gather_yaml([path], _display, gathered, progress)
+    return gathered
+
+
+# ---------------------------------------------------------------- schema validation
+
+
+def _field_name(loc: Sequence[Any]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _message(err: dict[str, Any]) -> str:
+    """A user's message for one pydantic error."""
+    kind = err["type"]
+    value = err.get("input")
+    ctx = err.get("ctx") or {}
+    loc = err.get("loc") or ()
+    last = str(loc[-1]) if loc else ""
+    if kind == "missing":
+        return "missing mandatory field"
+    if kind == "extra_forbidden":
+        return "unknown field"
+    if kind == "enum":
+        return f"{short(value)} is not allowed; expected one of: {ctx.get('expected', '')}"
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        if last == "mlps_level":
+            return f"MLPS level must be 1..4, got {short(value)}"
+        bound = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=", "less_than": "<"}[kind]
+        limit = next(iter(ctx.values()), "?")
+        if bound == ">=" and limit == 0 and isinstance(value, int | float):
+            return f"must not be negative, got {short(value)}"
+        return f"must be {bound} {limit}, got {short(value)}"
+    if kind == "string_pattern_mismatch":
+        return f"{short(value)} is not a valid ID (letters, digits, '_', '.', '-' only)"
+    if kind.startswith("date") or kind.startswith("datetime"):
+        return f"{short(value)} is not a valid date (YYYY-MM-DD)"
+    if kind == "model_type" or kind == "dict_type":
+        return f"must be a mapping of fields, got {kind_of(value)}"
+    if kind == "list_type":
+        return f"must be a list, got {kind_of(value)}"
+    if kind == "string_type":
+        return f"must be text, got {kind_of(value)} (quote it in YAML)"
+    if kind == "string_too_short":
+        return "must not be empty"
+    if kind == "value_error":
+        return str(ctx.get("error") or err.get("msg"))
+    msg = str(err.get("msg", kind))
+    return f"{msg[0].lower()}{msg[1:]}, got {kind_of(value)}" if msg else kind
+
+
+def _record_label(raw: Any, kind: str, index: int) -> str:
+    if isinstance(raw, dict):
+        rid = raw.get("id")
+        if isinstance(rid, str | int) and not isinstance(rid, bool) and str(rid):
+            return str(rid)
+    return f"{kind}[{index}]"
+
+
+def _report(g: Gathered, source: Source, base: PathKey, record: str | None, exc: ValidationError,
+            known_fields: Sequence[str] = ()) -> None:
+    for err in exc.errors(include_url=False):
+        loc = tuple(err["loc"])
+        message = _message(err)
+        if err["type"] == "extra_forbidden" and len(loc) == 1:
+            message += suggest(str(loc[-1]), known_fields)
+        g.problem(source, (*base, *loc), record, _field_name(loc) or None, message)
+
+
+def _validate_entity(g: Gathered, kind: str, model: type[Record], progress: Callable[[int], None]
+                     ) -> list[tuple[int, Record]]:
+    """Validated records of one kind, with their index; every invalid record is reported."""
+    raws = g.records[kind]
+    batch = TypeAdapter(list[model])  # type: ignore[valid-type]
+    fields = list(model.model_fields)
+    valid: list[tuple[int, Record]] = []
+    for start in range(0, len(raws), CHUNK):
+        chunk = raws[start:start + CHUNK]
+        try:
+            valid.extend(enumerate(batch.validate_python(chunk), start))
+        except ValidationError:
+            for i, raw in enumerate(chunk, start):
+                try:
+                    valid.append((i, model.model_validate(raw)))
+                except ValidationError as exc:
+                    source, base = g.origins[kind][i]
+                    _report(g, source, base, _record_label(raw, kind, i), exc, fields)
+        progress(len(chunk))
+    return valid
+
+
+def _validate_scalars(g: Gathered) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key, kind in SCALAR_KEYS.items():
+        if key not in g.scalars:
+            if key != "version":
+                g.problem(FixedSource(g.label), (), None, key, "missing mandatory top-level key")
+            continue
+        raw, source, path = g.scalars[key]
+        if key == "version":
+            try:
+                number = None if isinstance(raw, bool) else TypeAdapter(int).validate_python(raw)
+            except ValidationError:
+                number = None
+            if number != FORMAT_VERSION:
+                g.problem(source, path, None, key,
+                          f"unsupported inventory format version {short(raw)}; this tool reads version {FORMAT_VERSION}")
+            else:
+                values[key] = FORMAT_VERSION
+            continue
+        try:
+            values[key] = TypeAdapter(kind).validate_python(raw)
+        except ValidationError as exc:
+            fields = list(kind.model_fields) if isinstance(kind, type) and issubclass(kind, BaseModel) else []
+            for err in exc.errors(include_url=False):
+                loc = tuple(err["loc"])
+                message = _message(err)
+                if err["type"] == "extra_forbidden" and len(loc) == 1:
+                    message += suggest(str(loc[-1]), fields)
+                g.problem(source, (*path, *loc), key, _field_name((key, *loc)), message)
+    return values
+
+
+# ---------------------------------------------------------------- putting it together
+
+
+def _resolve(pending: list[Pending]) -> list[Problem]:
+    """Turn pending problems into Problems, looking up each source's lines in one pass."""
+    by_source: dict[int, tuple[Source, list[PathKey]]] = {}
+    for p in pending:
+        by_source.setdefault(id(p.source), (p.source, []))[1].append(p.path)
+        if p.see:
+            by_source.setdefault(id(p.see[0]), (p.see[0], []))[1].append(p.see[1])
+    finders = {key: src.lines(paths) for key, (src, paths) in by_source.items()}
+    problems = []
+    for p in pending:
+        message = p.message
+        if p.see:
+            where = finders[id(p.see[0])](p.see[1])
+            message += f" (first at {p.see[0].label}:{where if where is not None else '-'})"
+        problems.append(Problem(p.source.label, finders[id(p.source)](p.path), p.record, p.field, message, p.severity))
+    return sorted(problems, key=lambda pr: (pr.file, pr.line or 0, pr.severity != Severity.ERROR))
+
+
+def check_inventory(path: str | Path | None = None, *, progress: ProgressCallback | None = None
+                    ) -> tuple[Inventory | None, list[Problem]]:
+    """Load and cross-check; return the inventory (None when invalid) and every problem found."""
+    with yaml_source.gc_paused():  # millions of live objects: the cyclic GC would rescan them over and over
+        return _check(path, progress)
+
+
+def _check(path: str | Path | None, progress: ProgressCallback | None) -> tuple[Inventory | None, list[Problem]]:
+    from inventory.crossref import check_references, duplicate_ids, known_ids
+
+    g = gather(Path(path) if path is not None else bundled_inventory_path(), progress)
+    total = sum(len(v) for v in g.records.values()) or 1
+    done = 0
+
+    def advance(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress("validating records", done / total)
+
+    scalars = _validate_scalars(g)
+    valid = {kind: _validate_entity(g, kind, model, advance) for kind, model in ENTITY_MODELS.items()}
+    for kind, index, first in duplicate_ids(g.records):
+        source, base = g.origins[kind][index]
+        rid = _record_label(g.records[kind][index], kind, index)
+        g.pending.append(Pending(source, (*base, "id"), rid, "id", f"duplicate {kind} ID '{rid}'",
+                                 see=g.origins[kind][first]))
+    known = known_ids(g.records)
+    for found in check_references(valid, known):
+        source, base = g.origins[found.kind][found.index]
+        raw = g.records[found.kind][found.index]
+        g.problem(source, (*base, *found.loc), _record_label(raw, found.kind, found.index),
+                  _field_name(found.loc), found.message, found.severity)
+    if progress:
+        progress("validating records", 1.0)
+    problems = _resolve(g.pending)
+    if any(p.severity is Severity.ERROR for p in problems):
+        return None, problems
+    inventory = Inventory.model_construct(
+        version=scalars.get("version", FORMAT_VERSION), city=scalars["city"], cloud=scalars["cloud"],
+        **{kind: [rec for _, rec in valid[kind]] for kind in ENTITY_MODELS},
+    )
+    return inventory, problems
 
 
 def load_inventory(path: str | Path | None = None, *, progress: ProgressCallback | None = None) -> Inventory:
@@ -45,3 +433,4 @@ def load_inventory(path: str | Path | None = None, *, progress: ProgressCallback
     if inv is None or any(pr.severity is Severity.ERROR for pr in problems):
         raise InventoryError(problems)
     return inv
+

@@ -164,8 +164,14 @@ def plan_with_context(
             gc.enable()
 
 
-def _plan(inventory: Inventory, policy: Policy, exact: bool, progress: ProgressCallback | None,
-          scenario: Scenario | None, time_limit_s: float) -> tuple[Plan, PlanContext]:
+def _plan(
+    inventory: Inventory,
+    policy: Policy,
+    exact: bool,
+    progress: ProgressCallback | None,
+    scenario: Scenario | None,
+    time_limit_s: float,
+) -> tuple[Plan, PlanContext]:
     report = progress or _silent
     constraints: Constraints | None = None
     if scenario is not None:

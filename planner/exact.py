@@ -24,7 +24,8 @@ from planner.schedule import Prepared, prepare, schedule_heuristic
 from planner.scheduling import DIMENSIONS, Schedule, ScheduleProblem
 
 MAX_EXACT_CELLS = 2_000 * 30  # jobs × waves above which exact mode refuses unless forced
-_SCALE = 100  # float loads/capacities/costs are scaled to integers with this factor
+_SCALE = 1_000_000  # float loads/capacities are scaled to integers with this factor
+_COST_SCALE = 100  # float costs are scaled to integers (cents) with this factor
 
 
 def _integral(values: list[float]) -> bool:
@@ -84,7 +85,7 @@ def _solve(prep: Prepared, H: int, hint: list[int], time_limit_s: float, workers
     flat = [x for ld in loads for x in ld] + [x for c in caps for x in c]
     scale = 1 if _integral(flat) else _SCALE
     costs = prep.ret_cost
-    cscale = 1 if _integral(costs) else _SCALE
+    cscale = 1 if _integral(costs) else _COST_SCALE
     icost = [int(round(c * cscale)) for c in costs]
 
     m = cp_model.CpModel()
@@ -113,10 +114,16 @@ def _solve(prep: Prepared, H: int, hint: list[int], time_limit_s: float, workers
             m.add(wv[p] <= wv[j])
     for w in range(H):
         for d in range(len(DIMENSIONS)):
-            terms = [(math.ceil(loads[j][d] * scale - 1e-9), x[j][w]) for j in range(n)
+            terms = [(math.ceil(loads[j][d] * scale - 1e-6), x[j][w]) for j in range(n)
                      if w in x[j] and loads[j][d] > 0]
-            if terms and sum(c for c, _ in terms) > caps[w][d] * scale:
-                m.add(sum(c * v for c, v in terms) <= math.floor(caps[w][d] * scale + 1e-9))
+            if not terms:
+                continue
+            # Loads round up, capacity down; but a job that fits alone must still fit alone
+            # (this can exceed the float capacity by at most 1/scale).
+            cap_int = max(math.floor(caps[w][d] * scale + 1e-6), max(c for c, _ in terms))
+            if sum(c for c, _ in terms) > cap_int:
+                m.add(cp_model.LinearExpr.weighted_sum([v for _, v in terms], [c for c, _ in terms])
+                      <= cap_int)
     t = []
     for r, jobs in enumerate(prep.ret_jobs):
         tr = m.new_int_var(0, H - 1, f"t{r}")

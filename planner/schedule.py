@@ -26,6 +26,7 @@ by capacity, ignoring costs and deadlines.
 from __future__ import annotations
 
 import heapq
+import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -335,6 +336,10 @@ def schedule_heuristic(problem: ScheduleProblem, progress: ProgressCallback | No
         variants = variants[:2]
     best: list[int] | None = None
     best_key = (float("inf"), 0)
+    # Small problems can afford randomised restarts: the retirable order perturbed (seeded, so
+    # results are reproducible) and each result improved; the best wins.
+    restarts = min(48, 20_000 // max(prep.n, 1))
+    variants += [("list", f"ratio_max:{k}") for k in range(restarts)]
     for i, (kind, key) in enumerate(variants):
         def sub(stage: str, frac: float, i: int = i) -> None:
             if progress:
@@ -356,6 +361,8 @@ def _ret_keys(prep: Prepared, key: str) -> list[int]:
     inv = [1.0 / c if c > EPS else 0.0 for c in ref]
     out = []
     closures = prep.ret_closures()
+    key, _, seed = key.partition(":")
+    rng = random.Random(int(seed)) if seed else None
     for r, jobs in enumerate(prep.ret_jobs):
         if not jobs or prep.ret_cost[r] <= 0:
             continue
@@ -370,7 +377,8 @@ def _ret_keys(prep: Prepared, key: str) -> list[int]:
             work = sum(tot[d] * inv[d] for d in range(nd)) / nd
         else:
             work = 1.0
-        out.append((-prep.ret_cost[r] / max(work, 1e-12), r))
+        noise = rng.uniform(0.6, 1.4) if rng else 1.0
+        out.append((-prep.ret_cost[r] * noise / max(work, 1e-12), r))
     out.sort()
     return [r for _, r in out]
 
@@ -436,8 +444,12 @@ def _list_schedule(prep: Prepared, key: str) -> list[int]:
     # Within a closure, jobs with the longest chain of dependent work go first (critical path).
     ref = prep.cap(1)
     height = [0.0] * n
+    seed = key.partition(":")[2]
+    rng = random.Random(int(seed) + 7919) if seed else None  # restarts also perturb the job order
     for j in reversed(prep.topo):
         own = max((load[j][d] / ref[d] for d in range(nd) if ref[d] > EPS), default=0.0) + 1e-9
+        if rng:
+            own *= rng.uniform(0.5, 1.5)
         height[j] = own + max((height[s_] for s_ in prep.succs[j]), default=0.0)
 
     def crit(j: int) -> tuple[float, int]:

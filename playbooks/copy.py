@@ -207,7 +207,7 @@ def send_file(src: SSHSession, dst: SSHSession, src_path: str, part_path: str, i
 
     def transfer() -> None:
         with src.sftp.open(src_path, "rb") as fin, dst.sftp.open(part_path, "wb") as fout:
-            fin.MAX_REQUEST_SIZE = fout.MAX_REQUEST_SIZE = SFTP_REQUEST  # type: ignore[misc]
+            fout.MAX_REQUEST_SIZE = SFTP_REQUEST  # type: ignore[misc]
             fin.prefetch(info.size)
             fout.set_pipelined(True)
             while chunk := fin.read(CHUNK):

@@ -103,3 +103,42 @@ def test_exact_mode_refuses_a_problem_too_large_for_it(inv, policy):
         inv.system(f"s{i}")
     with pytest.raises(PlanningError, match="--exact"):
         make_plan(inv.build(), pol, exact=True)
+
+
+@pytest.fixture(scope="module")
+def sample_plan(policy):
+    inventory = _sample_or_skip()
+    return make_plan(inventory, policy)
+
+
+@pytest.mark.parametrize(
+    ("system", "disposition", "into"),
+    [
+        ("nr-survey-unit", "retire", None),  # unit-named zombie: ZOMBIE before BIGSYS-1
+        ("market-food-trace-2", "merge", "market-food-trace"),
+        ("fin-treasury-monitor", "merge", "fin-budget"),
+        ("emergency-videoconf", "merge", "city-video"),
+        ("secrecy-docs", "intranet", None),
+        ("tax-golden-tax-invoice", "programme", None),
+        ("police-lan-door", "keep_local", None),
+        ("police-bigdata", "blocked", None),
+    ],
+)
+def test_sample_city_deliberate_cases_get_their_documented_disposition(
+    sample_plan, system, disposition, into
+):
+    s = sample_plan.system(system)
+    assert (s.disposition.value, s.into) == (disposition, into)
+
+
+def test_sample_city_public_facing_system_on_a_private_network_is_public_service(sample_plan):
+    assert sample_plan.system("hrss-rights-query").domain.value == "public_service"
+
+
+def test_sample_city_cycle_across_two_departments_is_one_group(sample_plan):
+    a, b = sample_plan.system("medins-settle-hub"), sample_plan.system("health-his-gateway")
+    assert a.group is not None and a.group == b.group and a.wave == b.wave
+
+
+def test_sample_city_meets_the_cloud_rate_with_the_default_policy(sample_plan, policy):
+    assert sample_plan.metrics.cloud_rate >= policy.cloud_rate_target

@@ -29,7 +29,7 @@ def test_system_unused_for_a_year_before_the_survey_is_retired_under_zombie_1(in
 
 
 def test_system_recently_used_is_not_a_zombie(inv, plan_of):
-    s = plan_of(inv.system("live", usage={"last_used": "2017-06-01"})).system("live")
+    s = plan_of(inv.system("live", usage={"last_used": "2017-12-01"})).system("live")
     assert s.disposition is Disposition.MIGRATE
 
 

@@ -1,0 +1,545 @@
+"""The survey route: inventory records from spreadsheets (XLSX or CSV), and back.
+
+Layout of a survey:
+- one sheet per entity (XLSX) or one CSV file per entity, named by the top-level key
+  (``systems``, ``systems.csv``) or a Chinese title of ``inventory.labels.SHEET_TITLES``
+  (``信息系统``); a sheet with another name (instructions, 填表说明 ...) is skipped with a warning;
+- the first row is the header: English field names, dotted for nested fields
+  (``usage.scope``, ``resources.vcpu``, ``approval.date``), or the Chinese column titles of
+  ``inventory.labels.COLUMN_TITLES`` (``使用范围``); a trailing ``*`` (mandatory mark) is ignored;
+- one record per following row; empty rows are skipped; an empty cell means "not given";
+- list cells: ``a;b;c`` (``；`` and ``、`` also separate) or a JSON list; dependencies as
+  ``hr-core:data;gis:api`` or a JSON list of objects; hosts and shared resources as JSON;
+- value cells accept the English enum values or the Chinese labels of ``VALUE_LABELS``,
+  是/否 for yes/no, dates as 2014-05-01, 2014/5/1 or 2014年5月1日;
+- the sheet ``inventory`` / ``概况`` holds version, city and cloud as key/value rows
+  (``city.name`` or ``城市名称`` in the first column, the value in the second).
+
+Export writes the Chinese titles (first title of each label) and Chinese value labels, so
+the workbook reads like the survey form; import accepts them, and round-trip gives an equal
+Inventory. One limit: an optional nested block given with every field empty
+(``approval: {}``) reads back as not given.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import itertools
+import json
+import re
+import types
+import typing
+import zipfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from govcloud.atomic import atomic_write_bytes, atomic_write_text
+from inventory import labels
+from inventory.loader import Gathered, PathKey, suggest
+from inventory.models import ENTITY_MODELS, City, Cloud, Dependency, DependencyKind, Inventory
+from inventory.problems import Severity
+from inventory.yaml_source import TextError, decode
+from planner.scheduling import ProgressCallback
+
+META = labels.META_SHEET
+_SPLIT = re.compile(r"[;；、]")
+_DATE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
+
+
+class ExportError(Exception):
+    """The inventory cannot be written as a workbook (say why)."""
+
+
+# ---------------------------------------------------------------- columns derived from the models
+
+
+@dataclass(frozen=True)
+class Column:
+    """One survey column: a dotted field name, how its cells read, and its titles."""
+
+    name: str
+    kind: str  # str | int | float | bool | date | enum | list | deps | objects
+    enum: type[StrEnum] | None = None
+    titles: tuple[str, ...] = ()
+
+    @property
+    def title(self) -> str:
+        return self.titles[0] if self.titles else self.name
+
+
+def _unwrap(annotation: Any) -> Any:
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            annotation = args[0]
+        else:
+            return annotation
+
+
+def _columns_of(model: type[BaseModel], prefix: str = "") -> Iterator[tuple[str, str, type[StrEnum] | None]]:
+    for name, info in model.model_fields.items():
+        ann = _unwrap(info.annotation)
+        dotted = prefix + name
+        origin = typing.get_origin(ann)
+        if origin is list:
+            inner = _unwrap(typing.get_args(ann)[0])
+            if inner is Dependency:
+                yield dotted, "deps", None
+            elif isinstance(inner, type) and issubclass(inner, BaseModel):
+                yield dotted, "objects", None
+            else:
+                yield dotted, "list", None
+        elif isinstance(ann, type) and issubclass(ann, BaseModel):
+            yield from _columns_of(ann, dotted + ".")
+        elif isinstance(ann, type) and issubclass(ann, StrEnum):
+            yield dotted, "enum", ann
+        elif ann is bool:
+            yield dotted, "bool", None
+        elif ann is int:
+            yield dotted, "int", None
+        elif ann is float:
+            yield dotted, "float", None
+        elif ann is dt.date:
+            yield dotted, "date", None
+        else:
+            yield dotted, "str", None
+
+
+def sheet_columns(sheet: str) -> list[Column]:
+    """The columns of one sheet, in export order."""
+    if sheet == META:
+        model_cols = [("version", "int", None), *_columns_of(City, "city."), *_columns_of(Cloud, "cloud.")]
+        titles = labels.META_TITLES
+    else:
+        model_cols = list(_columns_of(ENTITY_MODELS[sheet]))
+        titles = labels.COLUMN_TITLES[sheet]
+    return [Column(name, kind, enum, titles.get(name, ())) for name, kind, enum in model_cols]
+
+
+def _header_index(columns: Sequence[Column]) -> dict[str, Column]:
+    index: dict[str, Column] = {}
+    for col in columns:
+        index[col.name.lower()] = col
+        for title in col.titles:
+            index[title.lower()] = col
+    return index
+
+
+def sheet_key(name: str) -> str | None:
+    """The top-level key a sheet or CSV file name stands for, or None."""
+    wanted = name.strip().lower()
+    for key, titles in labels.SHEET_TITLES.items():
+        if wanted == key or wanted in (t.lower() for t in titles):
+            return key
+    return None
+
+
+_LABEL_VALUES: dict[type[StrEnum], dict[str, str]] = {
+    enum: {label.lower(): value for value, titles in table.items() for label in titles}
+    for enum, table in labels.VALUE_LABELS.items()
+}
+_META_HEADERS = {"field", *(t.lower() for t in labels.COLUMN_TITLES[META]["field"])}
+_TRUE = {x.lower() for x in labels.TRUE_LABELS}
+_FALSE = {x.lower() for x in labels.FALSE_LABELS}
+
+
+# ---------------------------------------------------------------- reading cells
+
+
+class CellError(ValueError):
+    """A cell that cannot be read as its column's kind."""
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    return str(value)
+
+
+def read_cell(col: Column, value: Any) -> Any:
+    """The model value of one cell; raises CellError for a cell that cannot be read."""
+    if isinstance(value, str):
+        stripped = value.strip()
+        if col.kind == "str":
+            return value
+        value = stripped
+    if col.kind == "str":
+        return _text(value)
+    if col.kind == "enum":
+        text = _text(value).strip()
+        assert col.enum is not None
+        return _LABEL_VALUES.get(col.enum, {}).get(text.lower(), text)
+    if col.kind == "bool":
+        if isinstance(value, bool):
+            return value
+        text = _text(value).strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        raise CellError(f"{value!r} is not yes/no (是/否, true/false)")
+    if col.kind in ("int", "float"):
+        if isinstance(value, str):
+            text = value.replace(",", "").replace("，", "").replace(" ", "")
+            if text.endswith("%") and col.kind == "float":
+                try:
+                    return float(text[:-1]) / 100
+                except ValueError:
+                    return value
+            return text
+        return value
+    if col.kind == "date":
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        m = _DATE.match(str(value))
+        return dt.date(int(m[1]), int(m[2]), int(m[3])).isoformat() if m and _valid_date(m) else value
+    text = _text(value)
+    if col.kind == "list":
+        if text.startswith("["):
+            return _json_list(text)
+        return [item.strip() for item in _SPLIT.split(text) if item.strip()]
+    if col.kind == "deps":
+        if text.startswith("["):
+            return _json_list(text)
+        deps = []
+        for item in _SPLIT.split(text):
+            if not item.strip():
+                continue
+            system, _, kind = item.strip().partition(":")
+            dep: dict[str, Any] = {"system": system.strip()}
+            if kind.strip():
+                dep["kind"] = _LABEL_VALUES[DependencyKind].get(kind.strip().lower(), kind.strip())
+            deps.append(dep)
+        return deps
+    return _json_list(text)  # objects
+
+
+def _valid_date(m: re.Match[str]) -> bool:
+    try:
+        dt.date(int(m[1]), int(m[2]), int(m[3]))
+        return True
+    except ValueError:
+        return False
+
+
+def _json_list(text: str) -> Any:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CellError(f"not valid JSON ({exc.msg} at character {exc.pos + 1})") from None
+    if not isinstance(value, list):
+        raise CellError("must be a JSON list")
+    return value
+
+
+# ---------------------------------------------------------------- sheets as sources
+
+
+@dataclass(eq=False)
+class SheetSource:
+    """One sheet or CSV file: every record's (and every meta key's) row number is known."""
+
+    label: str
+    header_row: int = 1
+    rows: list[int] = field(default_factory=list)
+    keys: dict[str, int] = field(default_factory=dict)
+
+    def lines(self, paths: Iterable[PathKey]) -> Callable[[PathKey], int | None]:
+        return self.line
+
+    def line(self, path: PathKey) -> int | None:
+        if len(path) >= 2 and isinstance(path[1], int) and path[1] < len(self.rows):
+            return self.rows[path[1]]
+        if path and path[0] in ("city", "cloud", "version"):
+            dotted = ".".join(str(p) for p in path)
+            hits = [row for key, row in self.keys.items() if key == dotted or key.startswith(dotted + ".")]
+            if hits:
+                return min(hits)
+            hits = [row for key, row in self.keys.items() if dotted.startswith(key + ".")]
+            return min(hits) if hits else self.header_row
+        return self.header_row
+
+
+def _set(record: dict[str, Any], dotted: str, value: Any) -> None:
+    *parents, last = dotted.split(".")
+    for p in parents:
+        record = record.setdefault(p, {})
+    record[last] = value
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def read_sheet(key: str, label: str, rows: Iterable[tuple[int, Sequence[Any]]], g: Gathered) -> None:
+    """Gather the records of one sheet (rows numbered as the user sees them) into *g*."""
+    source = SheetSource(label)
+    it = iter(rows)
+    header: Sequence[Any] | None = None
+    for number, cells in it:
+        if any(not _blank(c) for c in cells):
+            source.header_row, header = number, cells
+            break
+    if header is None:
+        return
+    columns = sheet_columns(key) if key != META else []
+    known = _header_index(columns)
+    used: list[tuple[int, Column]] = []
+    seen: dict[str, str] = {}
+    for pos, cell in enumerate(header):
+        if _blank(cell):
+            continue
+        title = str(cell).strip().rstrip("*").strip()
+        if key == META:
+            continue
+        col = known.get(title.lower())
+        if col is None:
+            g.problem(source, (key,), None, title,
+                      f"unknown column{suggest(title, list(known))}; columns of this sheet: "
+                      + ", ".join(c.name for c in columns))
+        elif col.name in seen:
+            g.problem(source, (key,), None, title, f"column given twice (also as '{seen[col.name]}')")
+        else:
+            seen[col.name] = title
+            used.append((pos, col))
+    if key == META:
+        _read_meta(source, itertools.chain([(source.header_row, header)], it), g)
+        return
+    records = g.records[key]
+    origins = g.origins[key]
+    for number, cells in it:
+        if all(_blank(c) for c in cells):
+            continue
+        record: dict[str, Any] = {}
+        index = len(source.rows)
+        source.rows.append(number)
+        for pos, col in used:
+            value = cells[pos] if pos < len(cells) else None
+            if _blank(value):
+                continue
+            try:
+                _set(record, col.name, read_cell(col, value))
+            except CellError as exc:
+                rid = record.get("id") or (cells[used[0][0]] if used and used[0][1].name == "id" else None)
+                g.problem(source, (key, index), str(rid) if rid else f"{key}[{index}]", col.name,
+                          f"{exc} (column {seen[col.name]})")
+        records.append(record)
+        origins.append((source, (key, index)))
+
+
+def _read_meta(source: SheetSource, rows: Iterator[tuple[int, Sequence[Any]]], g: Gathered) -> None:
+    columns = sheet_columns(META)
+    known = {c.name.lower(): c for c in columns}
+    for c in columns:
+        for t in c.titles:
+            known[t.lower()] = c
+    top: dict[str, Any] = {}
+    for number, cells in rows:
+        if not cells or all(_blank(c) for c in cells):
+            continue
+        name = str(cells[0]).strip() if not _blank(cells[0]) else ""
+        if name.lower() in _META_HEADERS:
+            continue
+        value = cells[1] if len(cells) > 1 else None
+        col = known.get(name.lower())
+        if col is None:
+            g.problem(SheetSource(source.label, number), (), None, name or "-",
+                      f"unknown item{suggest(name, list(known))}; items: " + ", ".join(c.name for c in columns))
+            continue
+        source.keys[col.name] = number
+        if _blank(value):
+            continue
+        try:
+            _set(top, col.name, read_cell(col, value))
+        except CellError as exc:
+            g.problem(source, tuple(col.name.split(".")), None, col.name, str(exc))
+    for key, value in top.items():
+        if key in g.scalars and g.scalars[key][0] != value:
+            g.problem(source, (key,), None, key, "differs from the one given before")
+        elif key not in g.scalars:
+            g.scalars[key] = (value, source, (key,))
+
+
+def _sheet_name_problem(g: Gathered, label: str, name: str) -> None:
+    g.problem(SheetSource(label), (), None, None,
+              f"sheet '{name}' skipped: not an inventory sheet (expected one of "
+              + ", ".join(f"{k}/{t[0]}" for k, t in labels.SHEET_TITLES.items()) + ")", Severity.WARNING)
+
+
+def gather_xlsx(path: Path, g: Gathered, progress: ProgressCallback | None = None) -> None:
+    """Gather every inventory sheet of an XLSX workbook."""
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    here = SheetSource(str(path))
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, EOFError) as exc:
+        g.problem(here, (), None, None, f"cannot read the workbook (not a valid .xlsx file?): {exc}")
+        return
+    try:
+        names = book.sheetnames
+        for n, name in enumerate(names):
+            label = f"{path}[{name}]"
+            key = sheet_key(name)
+            if key is None:
+                _sheet_name_problem(g, label, name)
+                continue
+            ws = book[name]
+            try:
+                rows = [(i, row) for i, row in enumerate(ws.iter_rows(values_only=True), 1)]
+            except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError) as exc:
+                g.problem(SheetSource(label), (), None, None, f"cannot read the sheet: {exc}")
+                continue
+            read_sheet(key, label, rows, g)
+            if progress:
+                progress("loading files", (n + 1) / len(names))
+    finally:
+        book.close()
+
+
+def _csv_rows(text: str) -> Iterator[tuple[int, list[str]]]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    start = 1
+    for row in reader:
+        yield start, row
+        start = reader.line_num + 1
+
+
+def gather_csv_files(files: Sequence[Path], g: Gathered, progress: ProgressCallback | None = None) -> None:
+    """Gather every CSV file, one entity per file named by its key or title (systems.csv)."""
+    for n, f in enumerate(files):
+        label = str(f)
+        key = sheet_key(f.stem)
+        if key is None:
+            g.problem(SheetSource(label), (), None, None,
+                      f"file name '{f.name}' names no inventory sheet (expected one of "
+                      + ", ".join(f"{k}.csv" for k in labels.SHEET_TITLES) + ")")
+            continue
+        try:
+            text = decode(f.read_bytes())
+        except OSError as exc:
+            g.problem(SheetSource(label), (), None, None, f"cannot read: {exc.strerror or exc}")
+            continue
+        if isinstance(text, TextError):
+            g.problem(SheetSource(label, text.line or 1), (), None, None, text.message)
+            continue
+        try:
+            read_sheet(key, label, _csv_rows(text), g)
+        except csv.Error as exc:
+            g.problem(SheetSource(label), (), None, None, f"CSV error: {exc}")
+        if progress:
+            progress("loading files", (n + 1) / len(files))
+
+
+# ---------------------------------------------------------------- export
+
+
+def _get(record: Any, dotted: str) -> Any:
+    for part in dotted.split("."):
+        if record is None:
+            return None
+        record = getattr(record, part)
+    return record
+
+
+def write_cell(col: Column, value: Any, *, for_csv: bool) -> Any:
+    """The cell for one model value (Chinese labels for enums and yes/no)."""
+    if value is None:
+        return None
+    if col.kind == "enum":
+        assert col.enum is not None
+        titles = labels.VALUE_LABELS.get(col.enum, {}).get(str(value.value if isinstance(value, StrEnum) else value))
+        return titles[0] if titles else str(value)
+    if col.kind == "bool":
+        return labels.TRUE_LABELS[0] if value else labels.FALSE_LABELS[0]
+    if col.kind == "date":
+        return value.isoformat()
+    if col.kind == "list":
+        if not value:
+            return None
+        if any(_SPLIT.search(v) or v.startswith("[") or v != v.strip() for v in value):
+            return json.dumps(value, ensure_ascii=False)
+        return labels.LIST_SEPARATOR.join(value)
+    if col.kind == "deps":
+        if not value:
+            return None
+        if any(d.protocol or d.port or _SPLIT.search(d.system) for d in value):
+            return json.dumps([d.model_dump(mode="json", exclude_defaults=True) for d in value], ensure_ascii=False)
+        return labels.LIST_SEPARATOR.join(f"{d.system}:{labels.VALUE_LABELS[DependencyKind][d.kind][0]}"
+                                          for d in value)
+    if col.kind == "objects":
+        if not value:
+            return None
+        return json.dumps([o.model_dump(mode="json", exclude_defaults=True) for o in value], ensure_ascii=False)
+    if for_csv:
+        return repr(value) if isinstance(value, float) else str(value)
+    return value
+
+
+def survey_tables(inv: Inventory, *, for_csv: bool = False) -> Iterator[tuple[str, list[list[Any]]]]:
+    """(sheet key, rows incl. header) for every sheet of the survey of *inv*."""
+    meta_rows: list[list[Any]] = [[labels.COLUMN_TITLES[META]["field"][0], labels.COLUMN_TITLES[META]["value"][0]]]
+    meta_source = {"version": inv.version, "city": inv.city, "cloud": inv.cloud}
+    for col in sheet_columns(META):
+        head, _, rest = col.name.partition(".")
+        value = meta_source[head] if not rest else _get(meta_source[head], rest)
+        meta_rows.append([col.title, write_cell(col, value, for_csv=for_csv)])
+    yield META, meta_rows
+    for key in ENTITY_MODELS:
+        columns = sheet_columns(key)
+        rows = [[c.title for c in columns]]
+        rows.extend([write_cell(c, _get(rec, c.name), for_csv=for_csv) for c in columns] for rec in getattr(inv, key))
+        yield key, rows
+
+
+def export_xlsx(inv: Inventory, path: str | Path) -> None:
+    """Write the survey workbook of *inv* to *path* (atomically)."""
+    import openpyxl
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.utils.exceptions import IllegalCharacterError
+
+    book = openpyxl.Workbook(write_only=True)
+    try:
+        for key, rows in survey_tables(inv):
+            ws = book.create_sheet(labels.SHEET_TITLES[key][0])
+            for row in rows:
+                cells = []
+                for value in row:
+                    cell = WriteOnlyCell(ws, value=value)
+                    if isinstance(value, str) and value.startswith("="):
+                        cell.data_type = "s"  # text, never a formula
+                    cells.append(cell)
+                ws.append(cells)
+        buffer = io.BytesIO()
+        book.save(buffer)
+    except IllegalCharacterError as exc:
+        raise ExportError(f"a text contains a character a workbook cannot hold: {exc}") from None
+    atomic_write_bytes(path, buffer.getvalue())
+
+
+def export_csv(inv: Inventory, directory: str | Path) -> list[Path]:
+    """Write one CSV file per sheet (UTF-8 with BOM, so spreadsheet programs read Chinese)."""
+    out = Path(directory)
+    written = []
+    for key, rows in survey_tables(inv, for_csv=True):
+        buffer = io.StringIO(newline="")
+        csv.writer(buffer, lineterminator="\r\n").writerows(
+            [["" if v is None else v for v in row] for row in rows])
+        target = out / f"{key}.csv"
+        atomic_write_text(target, "\ufeff" + buffer.getvalue())
+        written.append(target)
+    return written

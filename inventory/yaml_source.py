@@ -1,0 +1,244 @@
+"""Reading inventory YAML fast, and finding line numbers only when a problem needs one.
+
+PyYAML's own constructor is pure Python and far too slow for a province-scale inventory
+(~100 MB). The fast path here drives libyaml's C parser event by event and builds plain dicts,
+lists and scalars directly (implicit scalars resolved exactly as PyYAML's SafeLoader would).
+Anything unusual (anchors and aliases, explicit tags, merge keys, non-scalar keys) falls back
+to ``yaml.load(..., CSafeLoader)``, so the result is always what SafeLoader gives.
+
+Line numbers are not recorded on the fast path. When validation finds problems,
+:func:`locate` walks the events of that one file again and returns the 1-based line of
+every node under the records that need one (and of every top-level value and record).
+"""
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from yaml.constructor import SafeConstructor
+from yaml.events import (
+    AliasEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
+from yaml.nodes import ScalarNode
+
+Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_STR_TAG = "tag:yaml.org,2002:str"
+_NO_KEY = object()
+Path = tuple[Any, ...]
+
+
+class _Fallback(Exception):
+    """The document uses a YAML feature the fast builder leaves to PyYAML."""
+
+
+@dataclass(frozen=True)
+class TextError:
+    """Why a file's bytes are not a YAML document, with the 1-based line (and column) to show."""
+
+    message: str
+    line: int | None
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    # Building millions of small containers triggers the cyclic GC over and over (quadratic).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def decode(data: bytes) -> str | TextError:
+    """UTF-8 text of *data* (BOM dropped), or where the first byte that is not UTF-8 sits."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return TextError(
+            f"not UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start} (line {line}); "
+            "save the file as UTF-8", line)
+
+
+def _yaml_error(exc: yaml.YAMLError) -> TextError:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None)
+    text = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
+    if mark is not None:
+        return TextError(f"{text} at line {mark.line + 1}, column {mark.column + 1}", mark.line + 1)
+    return TextError(text, None)
+
+
+def parse(text: str) -> Any | TextError:
+    """The document in *text* as plain Python data (like SafeLoader), or a syntax error."""
+    with gc_paused():
+        try:
+            try:
+                return _build(text)
+            except _Fallback:
+                return yaml.load(text, Loader=Loader)  # noqa: S506 - a safe loader
+        except yaml.YAMLError as exc:
+            return _yaml_error(exc)
+        except (ValueError, TypeError, OverflowError) as exc:  # e.g. an impossible !!timestamp
+            return TextError(f"YAML value error: {exc}", None)
+
+
+def _build(text: str) -> Any:
+    parser = Loader(text)
+    resolve = parser.resolve
+    constructor = SafeConstructor()
+    scalars: dict[str, tuple[Any]] = {}  # plain scalar text -> resolved value (IDs repeat a lot)
+    stack: list[Any] = []
+    keys: list[Any] = []
+    root: Any = None
+    documents = 0
+    try:
+        while True:
+            event = parser.get_event()
+            kind = type(event)
+            if kind is ScalarEvent:
+                if event.anchor is not None:
+                    raise _Fallback
+                if event.tag is None and event.implicit[0]:
+                    cached = scalars.get(event.value)
+                    if cached is None:
+                        tag = resolve(ScalarNode, event.value, (True, False))
+                        try:
+                            value = event.value if tag == _STR_TAG else constructor.construct_object(
+                                ScalarNode(tag, event.value))
+                        except (ValueError, OverflowError):
+                            value = event.value  # e.g. 2019-13-45: left as text, validation names it
+                        cached = (value,)
+                        if len(scalars) < 200_000:
+                            scalars[event.value] = cached
+                    value = cached[0]
+                elif event.tag is None or event.tag == "!":
+                    value = event.value
+                else:
+                    raise _Fallback
+            elif kind is MappingStartEvent or kind is SequenceStartEvent:
+                if event.anchor is not None or (event.tag is not None and not event.implicit):
+                    raise _Fallback
+                value = {} if kind is MappingStartEvent else []
+            elif kind is MappingEndEvent or kind is SequenceEndEvent:
+                done = stack.pop()
+                if keys.pop() is not _NO_KEY and kind is MappingEndEvent:
+                    raise _Fallback  # a key without a value cannot happen; be safe
+                if not stack:
+                    root = done
+                continue
+            elif kind is AliasEvent:
+                raise _Fallback
+            elif kind is StreamEndEvent:
+                break
+            else:  # stream/document start and end
+                if type(event).__name__ == "DocumentStartEvent":
+                    documents += 1
+                    if documents > 1:
+                        raise _Fallback  # let PyYAML say "expected a single document"
+                continue
+            if stack:
+                top = stack[-1]
+                if type(top) is list:
+                    top.append(value)
+                elif keys[-1] is _NO_KEY:
+                    if type(value) is dict or type(value) is list or value == "<<":
+                        raise _Fallback  # complex keys, merge keys
+                    keys[-1] = value
+                    continue
+                else:
+                    top[keys[-1]] = value
+                    keys[-1] = _NO_KEY
+            else:
+                root = value
+            if kind is MappingStartEvent or kind is SequenceStartEvent:
+                stack.append(value)
+                keys.append(_NO_KEY if kind is MappingStartEvent else None)
+    finally:
+        parser.dispose()
+    return root
+
+
+def locate(text: str, wanted: Iterable[Path]) -> dict[Path, int]:
+    """1-based line of nodes of the document, by path from the top.
+
+    Always includes every top-level value and every list item directly under a top-level key
+    (the records); every node below a record is included only when the record's path
+    (``(key, index)``) is in *wanted*. A mapping value's line is that of its value node.
+    """
+    want = set(wanted)
+    lines: dict[Path, int] = {}
+    path: list[Any] = []  # path of the current container
+    frames: list[list[Any]] = []  # per open container: [is_mapping, pending key or next index, recording]
+    with gc_paused():
+        parser = Loader(text)
+        try:
+            while True:
+                try:
+                    event = parser.get_event()
+                except yaml.YAMLError:
+                    break
+                kind = type(event)
+                if kind is StreamEndEvent or event is None:
+                    break
+                if kind is MappingEndEvent or kind is SequenceEndEvent:
+                    frames.pop()
+                    if path:
+                        path.pop()
+                    continue
+                if kind not in (ScalarEvent, MappingStartEvent, SequenceStartEvent, AliasEvent):
+                    continue
+                if not frames:  # the root node
+                    if kind is not ScalarEvent and kind is not AliasEvent:
+                        frames.append([kind is MappingStartEvent, _NO_KEY if kind is MappingStartEvent else 0,
+                                       False])
+                    continue
+                frame = frames[-1]
+                if frame[0]:  # in a mapping: a key or a value
+                    if frame[1] is _NO_KEY:
+                        if kind is ScalarEvent:
+                            frame[1] = event.value
+                        else:
+                            frame[1] = None  # complex key: not addressable
+                            frames.append([kind is MappingStartEvent, _NO_KEY, False])
+                            path.append(None)
+                        continue
+                    step = frame[1]
+                    frame[1] = _NO_KEY
+                else:
+                    step = frame[1]
+                    frame[1] += 1
+                node_path = (*path, step)
+                depth = len(node_path)
+                recording = frame[2] or (depth == 2 and node_path in want)
+                if depth <= 2 or recording:
+                    lines[node_path] = event.start_mark.line + 1
+                if kind is MappingStartEvent or kind is SequenceStartEvent:
+                    frames.append([kind is MappingStartEvent, _NO_KEY if kind is MappingStartEvent else 0,
+                                   recording])
+                    path.append(step)
+        finally:
+            parser.dispose()
+    return lines
+
+
+def nearest_line(lines: dict[Path, int], path: Path) -> int | None:
+    """Line of *path*, or of its nearest ancestor that has one (a missing field: its record)."""
+    for end in range(len(path), 0, -1):
+        line = lines.get(tuple(path[:end]))
+        if line is not None:
+            return line
+    return None

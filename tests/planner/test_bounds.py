@@ -1,0 +1,80 @@
+"""Lower bounds are valid (never above the exact optimum) and reasonably tight."""
+from __future__ import annotations
+
+import pytest
+
+from planner.bounds import lower_bound
+from planner.exact import schedule_exact
+from planner.schedule import schedule_heuristic
+from planner.scheduling import Job, Retirable, ScheduleProblem
+from tests.planner.sched_gen import WaveCapacity, deadline_misses, random_problem
+
+CAP = {"systems": 4, "vcpu": 100, "data_gb": 100, "team_hours": 100}
+PILOT = {"systems": 1, "vcpu": 100, "data_gb": 100, "team_hours": 100}
+
+
+def job(jid: str, systems: float = 1, **kw: object) -> Job:
+    return Job(id=jid, load={"systems": systems, "vcpu": 1, "data_gb": 1, "team_hours": 1}, **kw)  # type: ignore[arg-type]
+
+
+def problem(jobs: list[Job], rooms: list[Retirable], wave_months: int = 1) -> ScheduleProblem:
+    return ScheduleProblem(jobs=tuple(jobs), retirables=tuple(rooms), capacity=WaveCapacity(PILOT, CAP),
+                           horizon=10, wave_months=wave_months)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_lower_bound_never_exceeds_the_proven_optimum(seed: int) -> None:
+    flags = [{}, {"earliest": True}, {"integer": False}][seed % 3]
+    p = random_problem(1000 + seed, n_jobs=4 + seed % 9, **flags)
+    e = schedule_exact(p, time_limit_s=5, workers=1)
+    assert e.optimal
+    for lb in (lower_bound(p, lp=False), lower_bound(p, lp=True)):
+        assert lb.stranded_cost <= e.stranded_cost + 1e-6
+        assert lb.waves <= e.waves
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_lower_bound_never_exceeds_any_heuristic_schedule(seed: int) -> None:
+    p = random_problem(seed, n_jobs=20 + seed * 3, deadlines=seed % 2 == 0)
+    h = schedule_heuristic(p)
+    lb = lower_bound(p)
+    assert lb.stranded_cost <= h.stranded_cost + 1e-6
+    assert lb.waves <= h.waves
+    assert deadline_misses(p, h) or True  # deadlines are soft: the bound holds either way
+
+
+def test_lp_bound_is_at_least_the_knapsack_bound() -> None:
+    for seed in range(5):
+        p = random_problem(seed, n_jobs=40, waves_target=5)
+        assert lower_bound(p, lp=True).stranded_cost >= lower_bound(p, lp=False).stranded_cost - 1e-6
+
+
+def test_one_room_needing_three_waves_cannot_retire_before_wave_three() -> None:
+    # 10 systems, 1 in the pilot at most (none eligible here), 4 per wave: waves 1, 2, 3.
+    jobs = [job(f"j{i}") for i in range(10)]
+    lb = lower_bound(problem(jobs, [Retirable("r", 1_000, frozenset(j.id for j in jobs))], wave_months=2))
+    assert lb.stranded_cost == pytest.approx(1_000 * 4 * 2)
+    assert lb.waves == 4
+
+
+def test_pilot_capacity_counts_only_for_eligible_jobs() -> None:
+    eligible = [job("p", pilot_eligible=True)] + [job(f"j{i}") for i in range(4)]
+    lb = lower_bound(problem(eligible, []))
+    assert lb.waves == 2  # the eligible one in the pilot, four in wave 1
+    ineligible = [job(f"j{i}") for i in range(5)]
+    assert lower_bound(problem(ineligible, [])).waves == 3
+
+
+def test_earliest_wave_raises_the_bound() -> None:
+    jobs = [job("a", earliest_wave=5)]
+    lb = lower_bound(problem(jobs, [Retirable("r", 100, frozenset({"a"}))]))
+    assert lb.stranded_cost == pytest.approx(600)
+    assert lb.waves == 6
+
+
+def test_two_rooms_competing_for_capacity_bound_above_each_alone() -> None:
+    # Each room alone could retire in wave 1; together one of them waits for wave 2.
+    jobs = [job(f"a{i}") for i in range(4)] + [job(f"b{i}") for i in range(4)]
+    rooms = [Retirable("a", 100, frozenset(f"a{i}" for i in range(4))),
+             Retirable("b", 100, frozenset(f"b{i}" for i in range(4)))]
+    assert lower_bound(problem(jobs, rooms)).stranded_cost == pytest.approx(100 * 2 + 100 * 3)
