@@ -115,7 +115,7 @@ def _system_refs(i: int, s: System, departments: set[str], rooms: set[str], netw
     if s.room is not None:
         if s.room not in rooms:
             yield Found("systems", i, ("room",), _unknown("room", s.room, rooms))
-        elif s.room in room_owner and room_owner[s.room] != s.department:
+        elif s.room in room_owner and room_owner[s.room] != s.department and s.department in departments:
             yield Found("systems", i, ("room",),
                         f"room '{s.room}' belongs to department '{room_owner[s.room]}', not '{s.department}'",
                         Severity.WARNING)

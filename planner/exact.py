@@ -23,7 +23,8 @@ from planner.bounds import lower_bound
 from planner.schedule import Prepared, prepare, schedule_heuristic
 from planner.scheduling import DIMENSIONS, Schedule, ScheduleProblem
 
-MAX_EXACT_CELLS = 2_000 * 30  # jobs × waves above which exact mode refuses unless forced
+MAX_EXACT_JOBS = 2_000  # co-migration groups above which exact mode refuses unless forced
+MAX_EXACT_CELLS = MAX_EXACT_JOBS * 30  # jobs × waves above which exact mode refuses unless forced
 _SCALE = 1_000_000  # float loads/capacities are scaled to integers with this factor
 _COST_SCALE = 100  # float costs are scaled to integers (cents) with this factor
 
@@ -37,8 +38,12 @@ def schedule_exact(problem: ScheduleProblem, time_limit_s: float = 60.0, workers
     """Solve the problem with CP-SAT; optimal flag and gap are reported in the Schedule."""
     started = time.monotonic()
     prep = prepare(problem)
-    heur = schedule_heuristic(problem)
     n = prep.n
+    if not force and (n > MAX_EXACT_JOBS or n * problem.horizon > MAX_EXACT_CELLS):
+        raise ValueError(
+            f"problem too big for exact mode: {n} jobs over a {problem.horizon}-wave horizon "
+            f"(limits {MAX_EXACT_JOBS} jobs, {MAX_EXACT_CELLS} job-waves); use the heuristic or force=True")
+    heur = schedule_heuristic(problem)
     if n == 0:
         return _empty(prep)
     H = horizon if horizon is not None else max(problem.horizon, heur.waves + 2,
@@ -54,15 +59,17 @@ def schedule_exact(problem: ScheduleProblem, time_limit_s: float = 60.0, workers
     if result == "infeasible":
         notes.append("deadlines cannot all be met: solved again without deadlines")
         result = _solve(prep, H, hint, time_limit_s, workers, deadlines=False, started=started)
-    if not isinstance(result, tuple):
-        notes.append("CP-SAT found no solution within the time limit: returning the heuristic")
-        heur.notes.extend(notes)
-        return heur
-    wave, optimal, gap = result
+    if isinstance(result, tuple):
+        wave, optimal, gap = result
+    else:
+        notes.append("CP-SAT found no solution within the time limit: the heuristic schedule is kept")
+        wave, optimal, gap = hint, False, None
     sched = prep.to_schedule(wave, "exact", notes)
+    # The solver's own bound may be weaker than ours: report the tighter gap.
     lb = lower_bound(problem).stranded_cost
     if sched.stranded_cost > 0:
-        gap = min(gap if gap is not None else 1.0, max(0.0, (sched.stranded_cost - lb) / sched.stranded_cost))
+        ours = max(0.0, (sched.stranded_cost - lb) / sched.stranded_cost)
+        gap = ours if gap is None else min(gap, ours)
         if gap <= 1e-9:
             optimal = True
     sched.optimal = optimal
