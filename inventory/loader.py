@@ -16,15 +16,18 @@ Validation runs in stages, each over every record, so one run reports everything
 (per record, pydantic), duplicate IDs, then cross-references (``inventory.crossref``).
 Line numbers are looked up only for the records that have a problem (``inventory.yaml_source``).
 """
+
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError, create_model
+from pydantic_core import ErrorDetails
 
 from inventory import yaml_source
 from inventory.models import ENTITY_MODELS, FORMAT_VERSION, City, Cloud, Inventory, Record
@@ -102,13 +105,22 @@ class Gathered:
 
     records: dict[str, list[Any]] = field(default_factory=lambda: {k: [] for k in ENTITY_MODELS})
     origins: dict[str, list[tuple[Source, PathKey]]] = field(
-        default_factory=lambda: {k: [] for k in ENTITY_MODELS})
+        default_factory=lambda: {k: [] for k in ENTITY_MODELS}
+    )
     scalars: dict[str, tuple[Any, Source, PathKey]] = field(default_factory=dict)
     pending: list[Pending] = field(default_factory=list)
     label: str = ""
+    unreadable: bool = False  # some file could not be read or parsed at all
 
-    def problem(self, source: Source, path: PathKey, record: str | None, fld: str | None, message: str,
-                severity: Severity = Severity.ERROR) -> None:
+    def problem(
+        self,
+        source: Source,
+        path: PathKey,
+        record: str | None,
+        fld: str | None,
+        message: str,
+        severity: Severity = Severity.ERROR,
+    ) -> None:
         self.pending.append(Pending(source, path, record, fld, message, severity))
 
     def add_document(self, source: Source, data: Any, *, key_field: Callable[[str], str] = str) -> None:
@@ -116,9 +128,14 @@ class Gathered:
         if data is None:
             return
         if not isinstance(data, dict):
-            self.problem(source, (), None, None,
-                         f"the top level must be a mapping of keys ({', '.join(TOP_LEVEL_KEYS)}), "
-                         f"got {kind_of(data)}")
+            self.unreadable = True
+            self.problem(
+                source,
+                (),
+                None,
+                None,
+                f"the top level must be a mapping of keys ({', '.join(TOP_LEVEL_KEYS)}), got {kind_of(data)}",
+            )
             return
         for key, value in data.items():
             name = key_field(key) if isinstance(key, str) else str(key)
@@ -126,21 +143,36 @@ class Gathered:
                 if value is None:
                     continue
                 if not isinstance(value, list):
-                    self.problem(source, (key,), None, key, f"must be a list of records, got {kind_of(value)}")
+                    self.problem(
+                        source, (key,), None, key, f"must be a list of records, got {kind_of(value)}"
+                    )
                     continue
                 self.records[key].extend(value)
                 self.origins[key].extend((source, (key, i)) for i in range(len(value)))
             elif key in SCALAR_KEYS:
                 if key in self.scalars and self.scalars[key][0] != value:
                     first = self.scalars[key]
-                    self.pending.append(Pending(source, (key,), None, name,
-                                                f"differs from the {key} given before", see=(first[1], first[2])))
+                    self.pending.append(
+                        Pending(
+                            source,
+                            (key,),
+                            None,
+                            name,
+                            f"differs from the {key} given before",
+                            see=(first[1], first[2]),
+                        )
+                    )
                 elif key not in self.scalars:
                     self.scalars[key] = (value, source, (key,))
             else:
-                self.problem(source, (key,), None, name,
-                             f"unknown top-level key{suggest(str(key), TOP_LEVEL_KEYS)}; "
-                             f"known: {', '.join(TOP_LEVEL_KEYS)}")
+                self.problem(
+                    source,
+                    (key,),
+                    None,
+                    name,
+                    f"unknown top-level key{suggest(str(key), TOP_LEVEL_KEYS)}; "
+                    f"known: {', '.join(TOP_LEVEL_KEYS)}",
+                )
 
 
 def kind_of(value: Any) -> str:
@@ -172,8 +204,9 @@ def suggest(word: str, choices: Sequence[str]) -> str:
 # ---------------------------------------------------------------- gathering per route
 
 
-def _gather_yaml(files: list[Path], label_of: Callable[[Path], str], gathered: Gathered,
-                 progress: ProgressCallback | None) -> None:
+def _gather_yaml(
+    files: list[Path], label_of: Callable[[Path], str], gathered: Gathered, progress: ProgressCallback | None
+) -> None:
     total = sum(f.stat().st_size for f in files) or 1
     done = 0
     for f in files:
@@ -182,15 +215,18 @@ def _gather_yaml(files: list[Path], label_of: Callable[[Path], str], gathered: G
             raw = f.read_bytes()
         except OSError as exc:
             gathered.problem(FixedSource(source.label), (), None, None, f"cannot read: {exc.strerror or exc}")
+            gathered.unreadable = True
             continue
         text = yaml_source.decode(raw)
         if isinstance(text, yaml_source.TextError):
             gathered.problem(FixedSource(source.label, text.line), (), None, None, text.message)
+            gathered.unreadable = True
             continue
         data = yaml_source.parse(text)
         del text, raw
         if isinstance(data, yaml_source.TextError):
             gathered.problem(FixedSource(source.label, data.line), (), None, None, data.message)
+            gathered.unreadable = True
             continue
         gathered.add_document(source, data)
         done += f.stat().st_size
@@ -220,7 +256,9 @@ def gather(path: Path, progress: ProgressCallback | None = None) -> Gathered:
 
             gather_csv_files(csv_files, gathered, progress)
             return gathered
-        gathered.problem(here, (), None, None, "no inventory here: expected *.yaml / *.yml files or survey *.csv files")
+        gathered.problem(
+            here, (), None, None, "no inventory here: expected *.yaml / *.yml files or survey *.csv files"
+        )
         return gathered
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
@@ -250,7 +288,7 @@ def _field_name(loc: Sequence[Any]) -> str:
     return out
 
 
-def _message(err: dict[str, Any]) -> str:
+def _message(err: ErrorDetails) -> str:
     """A user's message for one pydantic error."""
     kind = err["type"]
     value = err.get("input")
@@ -265,12 +303,14 @@ def _message(err: dict[str, Any]) -> str:
         return f"{short(value)} is not allowed; expected one of: {ctx.get('expected', '')}"
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
         if last == "mlps_level":
-            return f"MLPS level must be 1..4, got {short(value)}"
-        bound = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=", "less_than": "<"}[kind]
+            return f"MLPS level must be 1..4, got {_number(value)}"
+        bound = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=", "less_than": "<"}[
+            kind
+        ]
         limit = next(iter(ctx.values()), "?")
-        if bound == ">=" and limit == 0 and isinstance(value, int | float):
-            return f"must not be negative, got {short(value)}"
-        return f"must be {bound} {limit}, got {short(value)}"
+        if bound == ">=" and limit == 0:
+            return f"must not be negative, got {_number(value)}"
+        return f"must be {bound} {limit}, got {_number(value)}"
     if kind == "string_pattern_mismatch":
         return f"{short(value)} is not a valid ID (letters, digits, '_', '.', '-' only)"
     if kind.startswith("date") or kind.startswith("datetime"):
@@ -289,6 +329,17 @@ def _message(err: dict[str, Any]) -> str:
     return f"{msg[0].lower()}{msg[1:]}, got {kind_of(value)}" if msg else kind
 
 
+def _number(value: Any) -> str:
+    """A number as the user wrote it (a spreadsheet cell's text without quotes)."""
+    if isinstance(value, str):
+        try:
+            float(value)
+            return value.strip()
+        except ValueError:
+            pass
+    return short(value)
+
+
 def _record_label(raw: Any, kind: str, index: int) -> str:
     if isinstance(raw, dict):
         rid = raw.get("id")
@@ -297,8 +348,14 @@ def _record_label(raw: Any, kind: str, index: int) -> str:
     return f"{kind}[{index}]"
 
 
-def _report(g: Gathered, source: Source, base: PathKey, record: str | None, exc: ValidationError,
-            known_fields: Sequence[str] = ()) -> None:
+def _report(
+    g: Gathered,
+    source: Source,
+    base: PathKey,
+    record: str | None,
+    exc: ValidationError,
+    known_fields: Sequence[str] = (),
+) -> None:
     for err in exc.errors(include_url=False):
         loc = tuple(err["loc"])
         message = _message(err)
@@ -307,33 +364,66 @@ def _report(g: Gathered, source: Source, base: PathKey, record: str | None, exc:
         g.problem(source, (*base, *loc), record, _field_name(loc) or None, message)
 
 
-def _validate_entity(g: Gathered, kind: str, model: type[Record], progress: Callable[[int], None]
-                     ) -> list[tuple[int, Record]]:
-    """Validated records of one kind, with their index; every invalid record is reported."""
+@functools.cache
+def _lenient(model: type[Record]) -> type[Record]:
+    """*model* with every field optional: what is left of an invalid record, for cross-checks."""
+    optional: dict[str, Any] = {
+        name: (info.annotation | None, None)  # type: ignore[operator]
+        for name, info in model.model_fields.items()
+        if info.is_required()
+    }
+    return create_model(f"Partial{model.__name__}", __base__=model, **optional)
+
+
+def _salvage(model: type[Record], raw: Any, exc: ValidationError) -> Record | None:
+    """The valid fields of an invalid record, so its references are still checked."""
+    if not isinstance(raw, dict):
+        return None
+    bad = {err["loc"][0] for err in exc.errors() if err["loc"]}
+    kept = {k: v for k, v in raw.items() if k not in bad and k in model.model_fields}
+    try:
+        return _lenient(model).model_validate(kept)
+    except ValidationError:
+        return None
+
+
+def _validate_entity(
+    g: Gathered, kind: str, model: type[Record], progress: Callable[[int], None]
+) -> tuple[list[tuple[int, Record]], list[tuple[int, Record]]]:
+    """Valid records of one kind with their index, and what could be salvaged of invalid ones.
+
+    Every invalid record is reported.
+    """
     raws = g.records[kind]
     batch = TypeAdapter(list[model])  # type: ignore[valid-type]
     fields = list(model.model_fields)
     valid: list[tuple[int, Record]] = []
+    salvaged: list[tuple[int, Record]] = []
     for start in range(0, len(raws), CHUNK):
-        chunk = raws[start:start + CHUNK]
+        chunk = raws[start : start + CHUNK]
         try:
             valid.extend(enumerate(batch.validate_python(chunk), start))
+            raws[start : start + CHUNK] = [None] * len(chunk)
         except ValidationError:
             for i, raw in enumerate(chunk, start):
                 try:
                     valid.append((i, model.model_validate(raw)))
+                    raws[i] = None
                 except ValidationError as exc:
                     source, base = g.origins[kind][i]
                     _report(g, source, base, _record_label(raw, kind, i), exc, fields)
+                    partial = _salvage(model, raw, exc)
+                    if partial is not None:
+                        salvaged.append((i, partial))
         progress(len(chunk))
-    return valid
+    return valid, salvaged
 
 
 def _validate_scalars(g: Gathered) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for key, kind in SCALAR_KEYS.items():
         if key not in g.scalars:
-            if key != "version":
+            if key != "version" and not g.unreadable:  # an unreadable file may well have held it
                 g.problem(FixedSource(g.label), (), None, key, "missing mandatory top-level key")
             continue
         raw, source, path = g.scalars[key]
@@ -343,8 +433,14 @@ def _validate_scalars(g: Gathered) -> dict[str, Any]:
             except ValidationError:
                 number = None
             if number != FORMAT_VERSION:
-                g.problem(source, path, None, key,
-                          f"unsupported inventory format version {short(raw)}; this tool reads version {FORMAT_VERSION}")
+                g.problem(
+                    source,
+                    path,
+                    None,
+                    key,
+                    f"unsupported inventory format version {short(raw)}; "
+                    f"this tool reads version {FORMAT_VERSION}",
+                )
             else:
                 values[key] = FORMAT_VERSION
             continue
@@ -378,18 +474,23 @@ def _resolve(pending: list[Pending]) -> list[Problem]:
         if p.see:
             where = finders[id(p.see[0])](p.see[1])
             message += f" (first at {p.see[0].label}:{where if where is not None else '-'})"
-        problems.append(Problem(p.source.label, finders[id(p.source)](p.path), p.record, p.field, message, p.severity))
+        problems.append(
+            Problem(p.source.label, finders[id(p.source)](p.path), p.record, p.field, message, p.severity)
+        )
     return sorted(problems, key=lambda pr: (pr.file, pr.line or 0, pr.severity != Severity.ERROR))
 
 
-def check_inventory(path: str | Path | None = None, *, progress: ProgressCallback | None = None
-                    ) -> tuple[Inventory | None, list[Problem]]:
+def check_inventory(
+    path: str | Path | None = None, *, progress: ProgressCallback | None = None
+) -> tuple[Inventory | None, list[Problem]]:
     """Load and cross-check; return the inventory (None when invalid) and every problem found."""
     with yaml_source.gc_paused():  # millions of live objects: the cyclic GC would rescan them over and over
         return _check(path, progress)
 
 
-def _check(path: str | Path | None, progress: ProgressCallback | None) -> tuple[Inventory | None, list[Problem]]:
+def _check(
+    path: str | Path | None, progress: ProgressCallback | None
+) -> tuple[Inventory | None, list[Problem]]:
     from inventory.crossref import check_references, duplicate_ids, known_ids
 
     g = gather(Path(path) if path is not None else bundled_inventory_path(), progress)
@@ -403,26 +504,41 @@ def _check(path: str | Path | None, progress: ProgressCallback | None) -> tuple[
             progress("validating records", done / total)
 
     scalars = _validate_scalars(g)
-    valid = {kind: _validate_entity(g, kind, model, advance) for kind, model in ENTITY_MODELS.items()}
     for kind, index, first in duplicate_ids(g.records):
         source, base = g.origins[kind][index]
         rid = _record_label(g.records[kind][index], kind, index)
-        g.pending.append(Pending(source, (*base, "id"), rid, "id", f"duplicate {kind} ID '{rid}'",
-                                 see=g.origins[kind][first]))
+        g.pending.append(
+            Pending(
+                source, (*base, "id"), rid, "id", f"duplicate {kind} ID '{rid}'", see=g.origins[kind][first]
+            )
+        )
     known = known_ids(g.records)
-    for found in check_references(valid, known):
+    # Validation frees each raw record once it is a model: both at once would double the peak memory.
+    checked = {kind: _validate_entity(g, kind, model, advance) for kind, model in ENTITY_MODELS.items()}
+    valid = {kind: ok for kind, (ok, _) in checked.items()}
+    partial = {
+        kind: sorted(ok + rest, key=lambda item: item[0]) if rest else ok
+        for kind, (ok, rest) in checked.items()
+    }
+    for found in check_references(partial, known):
         source, base = g.origins[found.kind][found.index]
-        raw = g.records[found.kind][found.index]
-        g.problem(source, (*base, *found.loc), _record_label(raw, found.kind, found.index),
-                  _field_name(found.loc), found.message, found.severity)
+        g.problem(
+            source,
+            (*base, *found.loc),
+            found.record or f"{found.kind}[{found.index}]",
+            _field_name(found.loc),
+            found.message,
+            found.severity,
+        )
     if progress:
         progress("validating records", 1.0)
     problems = _resolve(g.pending)
     if any(p.severity is Severity.ERROR for p in problems):
         return None, problems
+    # Every part is validated already: construct without validating 100,000 records twice.
+    parts: dict[str, Any] = {kind: [rec for _, rec in valid[kind]] for kind in ENTITY_MODELS}
     inventory = Inventory.model_construct(
-        version=scalars.get("version", FORMAT_VERSION), city=scalars["city"], cloud=scalars["cloud"],
-        **{kind: [rec for _, rec in valid[kind]] for kind in ENTITY_MODELS},
+        version=scalars.get("version", FORMAT_VERSION), city=scalars["city"], cloud=scalars["cloud"], **parts
     )
     return inventory, problems
 
@@ -433,4 +549,3 @@ def load_inventory(path: str | Path | None = None, *, progress: ProgressCallback
     if inv is None or any(pr.severity is Severity.ERROR for pr in problems):
         raise InventoryError(problems)
     return inv
-

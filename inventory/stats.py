@@ -1,4 +1,5 @@
 """Counts and money of an inventory: what `govcloud inventory stats` prints (no rich here)."""
+
 from __future__ import annotations
 
 from collections import Counter, defaultdict
@@ -22,6 +23,20 @@ class DepartmentStats:
 
 
 @dataclass
+class RoomStats:
+    """One machine room: what it costs and what sits in it."""
+
+    id: str
+    department: str
+    building: str
+    area_m2: float
+    monthly_cost: float
+    systems: int = 0
+    assets: int = 0
+    exception: str | None = None
+
+
+@dataclass
 class NetworkKindStats:
     """Networks of one kind and what they cost per month."""
 
@@ -37,6 +52,7 @@ class InventoryStats:
     city: str
     counts: dict[str, int]
     departments: list[DepartmentStats] = field(default_factory=list)
+    rooms: list[RoomStats] = field(default_factory=list)
     network_kinds: list[NetworkKindStats] = field(default_factory=list)
     systems_by_category: dict[str, int] = field(default_factory=dict)
     total_room_area_m2: float = 0.0
@@ -66,6 +82,16 @@ def inventory_stats(inv: Inventory) -> InventoryStats:
             d.rooms += 1
             d.room_area_m2 += r.area_m2
             d.room_monthly_cost += r.monthly_cost
+    rooms = {
+        r.id: RoomStats(r.id, r.department, r.building, r.area_m2, r.monthly_cost, exception=r.exception)
+        for r in inv.rooms
+    }
+    for s in inv.systems:
+        if s.room in rooms:
+            rooms[s.room].systems += 1
+    for a in inv.assets:
+        if a.room in rooms:
+            rooms[a.room].assets += 1
     kinds = {k.value: NetworkKindStats(k.value) for k in NetworkKind}
     for n in inv.networks:
         kinds[n.kind.value].networks += 1
@@ -77,9 +103,21 @@ def inventory_stats(inv: Inventory) -> InventoryStats:
         by_category[cat] = count
     return InventoryStats(
         city=f"{inv.city.name} ({inv.city.id})",
-        counts={key: len(getattr(inv, key)) for key in
-                ("regions", "buildings", "departments", "rooms", "networks", "systems", "assets", "platforms")},
+        counts={
+            key: len(getattr(inv, key))
+            for key in (
+                "regions",
+                "buildings",
+                "departments",
+                "rooms",
+                "networks",
+                "systems",
+                "assets",
+                "platforms",
+            )
+        },
         departments=sorted(depts.values(), key=lambda d: (-d.systems, d.id)),
+        rooms=sorted(rooms.values(), key=lambda r: (r.department, r.id)),
         network_kinds=[k for k in kinds.values() if k.networks],
         systems_by_category=dict(by_category),
         total_room_area_m2=sum(r.area_m2 for r in inv.rooms),

@@ -20,6 +20,7 @@ the workbook reads like the survey form; import accepts them, and round-trip giv
 Inventory. One limit: an optional nested block given with every field empty
 (``approval: {}``) reads back as not given.
 """
+
 from __future__ import annotations
 
 import csv
@@ -307,9 +308,14 @@ def read_sheet(key: str, label: str, rows: Iterable[tuple[int, Sequence[Any]]], 
             continue
         col = known.get(title.lower())
         if col is None:
-            g.problem(source, (key,), None, title,
-                      f"unknown column{suggest(title, list(known))}; columns of this sheet: "
-                      + ", ".join(c.name for c in columns))
+            g.problem(
+                source,
+                (key,),
+                None,
+                title,
+                f"unknown column{suggest(title, list(known))}; "
+                "`govcloud inventory export --xlsx FILE` writes a workbook with every column",
+            )
         elif col.name in seen:
             g.problem(source, (key,), None, title, f"column given twice (also as '{seen[col.name]}')")
         else:
@@ -334,8 +340,13 @@ def read_sheet(key: str, label: str, rows: Iterable[tuple[int, Sequence[Any]]], 
                 _set(record, col.name, read_cell(col, value))
             except CellError as exc:
                 rid = record.get("id") or (cells[used[0][0]] if used and used[0][1].name == "id" else None)
-                g.problem(source, (key, index), str(rid) if rid else f"{key}[{index}]", col.name,
-                          f"{exc} (column {seen[col.name]})")
+                g.problem(
+                    source,
+                    (key, index),
+                    str(rid) if rid else f"{key}[{index}]",
+                    col.name,
+                    f"{exc} (column {seen[col.name]})",
+                )
         records.append(record)
         origins.append((source, (key, index)))
 
@@ -356,8 +367,13 @@ def _read_meta(source: SheetSource, rows: Iterator[tuple[int, Sequence[Any]]], g
         value = cells[1] if len(cells) > 1 else None
         col = known.get(name.lower())
         if col is None:
-            g.problem(SheetSource(source.label, number), (), None, name or "-",
-                      f"unknown item{suggest(name, list(known))}; items: " + ", ".join(c.name for c in columns))
+            g.problem(
+                SheetSource(source.label, number),
+                (),
+                None,
+                name or "-",
+                f"unknown item{suggest(name, list(known))}; items: " + ", ".join(c.name for c in columns),
+            )
             continue
         source.keys[col.name] = number
         if _blank(value):
@@ -374,9 +390,16 @@ def _read_meta(source: SheetSource, rows: Iterator[tuple[int, Sequence[Any]]], g
 
 
 def _sheet_name_problem(g: Gathered, label: str, name: str) -> None:
-    g.problem(SheetSource(label), (), None, None,
-              f"sheet '{name}' skipped: not an inventory sheet (expected one of "
-              + ", ".join(f"{k}/{t[0]}" for k, t in labels.SHEET_TITLES.items()) + ")", Severity.WARNING)
+    g.problem(
+        SheetSource(label),
+        (),
+        None,
+        None,
+        f"sheet '{name}' skipped: not an inventory sheet (expected one of "
+        + ", ".join(f"{k}/{t[0]}" for k, t in labels.SHEET_TITLES.items())
+        + ")",
+        Severity.WARNING,
+    )
 
 
 def gather_xlsx(path: Path, g: Gathered, progress: ProgressCallback | None = None) -> None:
@@ -389,6 +412,7 @@ def gather_xlsx(path: Path, g: Gathered, progress: ProgressCallback | None = Non
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, EOFError) as exc:
         g.problem(here, (), None, None, f"cannot read the workbook (not a valid .xlsx file?): {exc}")
+        g.unreadable = True
         return
     try:
         names = book.sheetnames
@@ -403,6 +427,7 @@ def gather_xlsx(path: Path, g: Gathered, progress: ProgressCallback | None = Non
                 rows = [(i, row) for i, row in enumerate(ws.iter_rows(values_only=True), 1)]
             except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError) as exc:
                 g.problem(SheetSource(label), (), None, None, f"cannot read the sheet: {exc}")
+                g.unreadable = True
                 continue
             read_sheet(key, label, rows, g)
             if progress:
@@ -425,17 +450,25 @@ def gather_csv_files(files: Sequence[Path], g: Gathered, progress: ProgressCallb
         label = str(f)
         key = sheet_key(f.stem)
         if key is None:
-            g.problem(SheetSource(label), (), None, None,
-                      f"file name '{f.name}' names no inventory sheet (expected one of "
-                      + ", ".join(f"{k}.csv" for k in labels.SHEET_TITLES) + ")")
+            g.problem(
+                SheetSource(label),
+                (),
+                None,
+                None,
+                f"file name '{f.name}' names no inventory sheet (expected one of "
+                + ", ".join(f"{k}.csv" for k in labels.SHEET_TITLES)
+                + ")",
+            )
             continue
         try:
             text = decode(f.read_bytes())
         except OSError as exc:
             g.problem(SheetSource(label), (), None, None, f"cannot read: {exc.strerror or exc}")
+            g.unreadable = True
             continue
         if isinstance(text, TextError):
             g.problem(SheetSource(label, text.line or 1), (), None, None, text.message)
+            g.unreadable = True
             continue
         try:
             read_sheet(key, label, _csv_rows(text), g)
@@ -462,7 +495,9 @@ def write_cell(col: Column, value: Any, *, for_csv: bool) -> Any:
         return None
     if col.kind == "enum":
         assert col.enum is not None
-        titles = labels.VALUE_LABELS.get(col.enum, {}).get(str(value.value if isinstance(value, StrEnum) else value))
+        titles = labels.VALUE_LABELS.get(col.enum, {}).get(
+            str(value.value if isinstance(value, StrEnum) else value)
+        )
         return titles[0] if titles else str(value)
     if col.kind == "bool":
         return labels.TRUE_LABELS[0] if value else labels.FALSE_LABELS[0]
@@ -478,13 +513,18 @@ def write_cell(col: Column, value: Any, *, for_csv: bool) -> Any:
         if not value:
             return None
         if any(d.protocol or d.port or _SPLIT.search(d.system) for d in value):
-            return json.dumps([d.model_dump(mode="json", exclude_defaults=True) for d in value], ensure_ascii=False)
-        return labels.LIST_SEPARATOR.join(f"{d.system}:{labels.VALUE_LABELS[DependencyKind][d.kind][0]}"
-                                          for d in value)
+            return json.dumps(
+                [d.model_dump(mode="json", exclude_defaults=True) for d in value], ensure_ascii=False
+            )
+        return labels.LIST_SEPARATOR.join(
+            f"{d.system}:{labels.VALUE_LABELS[DependencyKind][d.kind][0]}" for d in value
+        )
     if col.kind == "objects":
         if not value:
             return None
-        return json.dumps([o.model_dump(mode="json", exclude_defaults=True) for o in value], ensure_ascii=False)
+        return json.dumps(
+            [o.model_dump(mode="json", exclude_defaults=True) for o in value], ensure_ascii=False
+        )
     if for_csv:
         return repr(value) if isinstance(value, float) else str(value)
     return value
@@ -492,7 +532,9 @@ def write_cell(col: Column, value: Any, *, for_csv: bool) -> Any:
 
 def survey_tables(inv: Inventory, *, for_csv: bool = False) -> Iterator[tuple[str, list[list[Any]]]]:
     """(sheet key, rows incl. header) for every sheet of the survey of *inv*."""
-    meta_rows: list[list[Any]] = [[labels.COLUMN_TITLES[META]["field"][0], labels.COLUMN_TITLES[META]["value"][0]]]
+    meta_rows: list[list[Any]] = [
+        [labels.COLUMN_TITLES[META]["field"][0], labels.COLUMN_TITLES[META]["value"][0]]
+    ]
     meta_source = {"version": inv.version, "city": inv.city, "cloud": inv.cloud}
     for col in sheet_columns(META):
         head, _, rest = col.name.partition(".")
@@ -502,7 +544,9 @@ def survey_tables(inv: Inventory, *, for_csv: bool = False) -> Iterator[tuple[st
     for key in ENTITY_MODELS:
         columns = sheet_columns(key)
         rows = [[c.title for c in columns]]
-        rows.extend([write_cell(c, _get(rec, c.name), for_csv=for_csv) for c in columns] for rec in getattr(inv, key))
+        rows.extend(
+            [write_cell(c, _get(rec, c.name), for_csv=for_csv) for c in columns] for rec in getattr(inv, key)
+        )
         yield key, rows
 
 
@@ -538,7 +582,8 @@ def export_csv(inv: Inventory, directory: str | Path) -> list[Path]:
     for key, rows in survey_tables(inv, for_csv=True):
         buffer = io.StringIO(newline="")
         csv.writer(buffer, lineterminator="\r\n").writerows(
-            [["" if v is None else v for v in row] for row in rows])
+            [["" if v is None else v for v in row] for row in rows]
+        )
         target = out / f"{key}.csv"
         atomic_write_text(target, "\ufeff" + buffer.getvalue())
         written.append(target)

@@ -10,6 +10,7 @@ Line numbers are not recorded on the fast path. When validation finds problems,
 :func:`locate` walks the events of that one file again and returns the 1-based line of
 every node under the records that need one (and of every top-level value and record).
 """
+
 from __future__ import annotations
 
 import gc
@@ -69,7 +70,9 @@ def decode(data: bytes) -> str | TextError:
         line = data.count(b"\n", 0, exc.start) + 1
         return TextError(
             f"not UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start} (line {line}); "
-            "save the file as UTF-8", line)
+            "save the file as UTF-8",
+            line,
+        )
 
 
 def _yaml_error(exc: yaml.YAMLError) -> TextError:
@@ -117,8 +120,11 @@ def _build(text: str) -> Any:
                     if cached is None:
                         tag = resolve(ScalarNode, event.value, (True, False))
                         try:
-                            value = event.value if tag == _STR_TAG else constructor.construct_object(
-                                ScalarNode(tag, event.value))
+                            value = (
+                                event.value
+                                if tag == _STR_TAG
+                                else constructor.construct_object(ScalarNode(tag, event.value))
+                            )
                         except (ValueError, OverflowError):
                             value = event.value  # e.g. 2019-13-45: left as text, validation names it
                         cached = (value,)
@@ -203,8 +209,9 @@ def locate(text: str, wanted: Iterable[Path]) -> dict[Path, int]:
                     continue
                 if not frames:  # the root node
                     if kind is not ScalarEvent and kind is not AliasEvent:
-                        frames.append([kind is MappingStartEvent, _NO_KEY if kind is MappingStartEvent else 0,
-                                       False])
+                        frames.append(
+                            [kind is MappingStartEvent, _NO_KEY if kind is MappingStartEvent else 0, False]
+                        )
                     continue
                 frame = frames[-1]
                 if frame[0]:  # in a mapping: a key or a value
@@ -227,8 +234,9 @@ def locate(text: str, wanted: Iterable[Path]) -> dict[Path, int]:
                 if depth <= 2 or recording:
                     lines[node_path] = event.start_mark.line + 1
                 if kind is MappingStartEvent or kind is SequenceStartEvent:
-                    frames.append([kind is MappingStartEvent, _NO_KEY if kind is MappingStartEvent else 0,
-                                   recording])
+                    frames.append(
+                        [kind is MappingStartEvent, _NO_KEY if kind is MappingStartEvent else 0, recording]
+                    )
                     path.append(step)
         finally:
             parser.dispose()

@@ -22,6 +22,8 @@ deadlines are soft in this problem, so they are not constraints of the bound eit
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from ortools.linear_solver import pywraplp
 
@@ -161,16 +163,42 @@ def _knapsack_bound(prep: Prepared) -> tuple[LowerBound, int, dict[int, int]]:
     if not ret:
         return LowerBound(stranded_cost=base, waves=waves), 0, {}
     closures = [prep.closure(prep.ret_jobs[r]) for r in ret]
+    # Ways of sharing each job's load among the closures holding it (any split summing to at most
+    # 1 is valid); the largest resulting bound is kept. First: equally among all closures.
     mult = np.zeros(n)
     for cl in closures:
         mult[cl] += 1
+    # Also: a job's load goes only to the retirables that hold it directly (not via a dependant),
+    # when there are any — closures overlap a lot through shared predecessors, direct sets less.
+    dmult = np.zeros(n)
+    for r in ret:
+        dmult[prep.ret_jobs[r]] += 1
+    held = dmult > 0
+    # ... or wholly to the dearest retirable holding it directly (winner takes all).
+    owner = np.full(n, -1)
+    owner_cost = np.full(n, -1.0)
+    for i, r in enumerate(ret):
+        members = np.array(prep.ret_jobs[r], dtype=int)
+        if len(members):
+            better = cost[i] > owner_cost[members]
+            owner[members[better]] = i
+            owner_cost[members[better]] = cost[i]
     share = np.zeros((len(ret), nd))
+    share_direct = np.zeros((len(ret), nd))
+    share_owner = np.zeros((len(ret), nd))
     e = np.zeros(len(ret), dtype=int)
     for i, cl in enumerate(closures):
         if not cl:
             continue
-        idx = np.array(cl)
+        idx = np.array(sorted(cl))
         share[i] = (load[idx] / mult[idx, None]).sum(axis=0)
+        direct = np.zeros(len(idx), dtype=bool)
+        direct[np.searchsorted(idx, np.array(prep.ret_jobs[ret[i]]))] = True  # idx is sorted
+        free = ~held[idx]  # held by no retirable directly: shared among the closures holding it
+        share_direct[i] = ((load[idx] / np.maximum(dmult[idx], 1)[:, None]) * direct[:, None]).sum(axis=0) \
+            + ((load[idx] / mult[idx, None]) * free[:, None]).sum(axis=0)
+        share_owner[i] = (load[idx] * (owner[idx] == i)[:, None]).sum(axis=0) \
+            + ((load[idx] / mult[idx, None]) * free[:, None]).sum(axis=0)
         own = load[idx].sum(axis=0)
         own_pilot = load[idx[pilot_ok[idx]]].sum(axis=0)
         w = int(earliest[idx].max())
@@ -181,6 +209,30 @@ def _knapsack_bound(prep: Prepared) -> tuple[LowerBound, int, dict[int, int]]:
                 break
             w += 1
         e[i] = w
+    # A surrogate dimension (the capacity-normalised mean of all dimensions) is a non-negative
+    # combination of valid constraints, hence valid too; it catches retirables heavy in different
+    # dimensions, which the per-dimension knapsacks each miss.
+    ref = np.array(prep.cap(1), dtype=float)
+    weight = np.where(ref > 0, 1.0 / np.maximum(ref, 1e-300), 0.0) / nd
+
+    def C5(w: int) -> np.ndarray:
+        c = C(w)
+        return np.append(c, float((c * weight).sum()))
+
+    extra, settled = 0.0, 0
+    for shares in (share, share_direct, share_owner):
+        shares5 = np.hstack([shares, (shares * weight).sum(axis=1, keepdims=True)])
+        value, last = _knapsack_sum(cost, shares5, e, C5)
+        if value >= extra:
+            extra, settled = value, max(settled, last)
+    first = {r: int(e[i]) for i, r in enumerate(ret)}
+    return LowerBound(stranded_cost=float(base + extra), waves=waves), settled, first
+
+
+def _knapsack_sum(cost: np.ndarray, share: np.ndarray, e: np.ndarray,
+                  C: Callable[[int], np.ndarray]) -> tuple[float, int]:
+    """Σ over waves of the cost that the best fractional knapsack still leaves unretired."""
+    nd = share.shape[1]
     # Fractional knapsack per dimension, per wave, over retirables that may be retired by then.
     order = [np.argsort(-cost / np.maximum(share[:, d], 1e-300), kind="stable") for d in range(nd)]
     extra = 0.0
@@ -208,5 +260,4 @@ def _knapsack_bound(prep: Prepared) -> tuple[LowerBound, int, dict[int, int]]:
             break
         extra += unretired
         w += 1
-    first = {r: int(e[i]) for i, r in enumerate(ret)}
-    return LowerBound(stranded_cost=float(base + extra), waves=waves), w, first
+    return extra, w

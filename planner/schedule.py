@@ -336,21 +336,49 @@ def schedule_heuristic(problem: ScheduleProblem, progress: ProgressCallback | No
         variants = variants[:2]
     best: list[int] | None = None
     best_key = (float("inf"), 0)
+    best_variant = variants[0]
     # Small problems can afford randomised restarts: the retirable order perturbed (seeded, so
     # results are reproducible) and each result improved; the best wins.
     restarts = min(48, 20_000 // max(prep.n, 1))
     variants += [("list", f"ratio_max:{k}") for k in range(restarts)]
+    # ... and then a local search on the best retirable order (swaps of nearby retirables).
+    swaps = min(240, 40_000 // max(prep.n, 1))
+    total = len(variants) + swaps
+
+    def report(done: float) -> None:
+        if progress:
+            progress("scheduling waves", done / total)
+
+    def evaluate(wave: list[int]) -> tuple[float, int]:
+        _improve(prep, wave)
+        return (round(prep.cost_of(wave), 6), max(wave, default=-1))
+
     for i, (kind, key) in enumerate(variants):
         def sub(stage: str, frac: float, i: int = i) -> None:
-            if progress:
-                progress("scheduling waves", (i + frac) / len(variants))
+            report(i + frac)
         wave = _forward(prep, sub) if kind == "waves" else _list_schedule(prep, key)
-        _improve(prep, wave)
-        k = (round(prep.cost_of(wave), 6), max(wave, default=-1))
+        k = evaluate(wave)
         if best is None or k < best_key:
-            best, best_key = wave, k
-        sub("", 1.0)
+            best, best_key, best_variant = wave, k, (kind, key)
+        report(i + 1)
+    if swaps and best_variant[0] == "list":
+        key = best_variant[1]
+        order = _ret_keys(prep, key)
+        rng = random.Random(len(order))
+        for s_ in range(swaps):
+            if len(order) < 2:
+                break
+            a = rng.randrange(len(order) - 1)
+            b = min(len(order) - 1, a + 1 + rng.randrange(4))
+            trial = order[:]
+            trial[a], trial[b] = trial[b], trial[a]
+            wave = _list_schedule(prep, key, trial)
+            k = evaluate(wave)
+            if k <= best_key:
+                best, best_key, order = wave, k, trial
+            report(len(variants) + s_ + 1)
     assert best is not None
+    report(total)
     return prep.to_schedule(best, "heuristic", [])
 
 
@@ -383,7 +411,7 @@ def _ret_keys(prep: Prepared, key: str) -> list[int]:
     return [r for _, r in out]
 
 
-def _list_schedule(prep: Prepared, key: str) -> list[int]:
+def _list_schedule(prep: Prepared, key: str, order: list[int] | None = None) -> list[int]:
     """Global list scheduling: deadline reservations, then each retirable's closure first-fit."""
     n = prep.n
     waves = _Waves(prep)
@@ -457,7 +485,7 @@ def _list_schedule(prep: Prepared, key: str) -> list[int]:
 
     closures = prep.ret_closures()
 
-    for count, r in enumerate(_ret_keys(prep, key)):
+    for count, r in enumerate(order if order is not None else _ret_keys(prep, key)):
         for j in sorted(closures[r], key=crit):
             if wave[j] < 0:
                 w = first_fit(j, lb(j))

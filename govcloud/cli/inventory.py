@@ -1,4 +1,5 @@
 """CLI area: inventory — `govcloud inventory validate|stats|schema|export` (synth: cli/synth.py)."""
+
 from __future__ import annotations
 
 import json
@@ -23,8 +24,10 @@ inventory_app = typer.Typer(
 )
 app.add_typer(inventory_app, name="inventory")
 
-PATH_HELP = ("Inventory: a YAML file, a directory of YAML files, a survey .xlsx, a .csv or a directory of "
-             "survey CSV files. Default: the bundled sample city.")
+PATH_HELP = (
+    "Inventory: a YAML file, a directory of YAML files, a survey .xlsx, a .csv or a directory of "
+    "survey CSV files. Default: the bundled sample city."
+)
 
 
 def _echo_problems(problems: list[Problem]) -> None:
@@ -69,8 +72,10 @@ def validate(path: Path | None = typer.Argument(None, help=PATH_HELP, show_defau
         typer.echo(f"{where}: invalid: {errors} error(s), {warnings} warning(s)", err=True)
         raise typer.Exit(EXIT_INVALID)
     typer.echo(
-        f"{where}: valid: {len(inv.departments)} departments, {len(inv.systems)} systems, {len(inv.rooms)} rooms, "
-        f"{len(inv.networks)} networks, {len(inv.assets)} assets; {warnings} warning(s) ({elapsed:.1f} s)")
+        f"{where}: valid: {len(inv.departments)} departments, {len(inv.systems)} systems, "
+        f"{len(inv.rooms)} rooms, "
+        f"{len(inv.networks)} networks, {len(inv.assets)} assets; {warnings} warning(s) ({elapsed:.1f} s)"
+    )
 
 
 def _money(value: float) -> str:
@@ -94,12 +99,49 @@ def stats(
         counts.add_column(key, justify="right")
     counts.add_row(*(str(v) for v in st.counts.values()))
     depts = Table(title="Departments", show_header=True)
-    for col, justify in (("department", "left"), ("name", "left"), ("systems", "right"), ("rooms", "right"),
-                         ("room m²", "right"), ("room cost/month", "right"), ("line fees/month", "right")):
+    for col, justify in (
+        ("department", "left"),
+        ("name", "left"),
+        ("systems", "right"),
+        ("rooms", "right"),
+        ("room m²", "right"),
+        ("room cost/month", "right"),
+        ("line fees/month", "right"),
+    ):
         depts.add_column(col, justify=justify)  # type: ignore[arg-type]
     for d in st.departments:
-        depts.add_row(d.id, d.name, str(d.systems), str(d.rooms), f"{d.room_area_m2:,.1f}",
-                      _money(d.room_monthly_cost), _money(d.network_monthly_fee))
+        depts.add_row(
+            d.id,
+            d.name,
+            str(d.systems),
+            str(d.rooms),
+            f"{d.room_area_m2:,.1f}",
+            _money(d.room_monthly_cost),
+            _money(d.network_monthly_fee),
+        )
+    rooms = Table(title="Machine rooms", show_header=True)
+    for col, justify in (
+        ("room", "left"),
+        ("department", "left"),
+        ("building", "left"),
+        ("m²", "right"),
+        ("cost/month", "right"),
+        ("systems", "right"),
+        ("assets", "right"),
+        ("exception", "left"),
+    ):
+        rooms.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for r in st.rooms:
+        rooms.add_row(
+            r.id,
+            r.department,
+            r.building,
+            f"{r.area_m2:,.1f}",
+            _money(r.monthly_cost),
+            str(r.systems),
+            str(r.assets),
+            r.exception or "",
+        )
     nets = Table(title="Networks and leased lines", show_header=True)
     nets.add_column("kind")
     nets.add_column("networks", justify="right")
@@ -114,7 +156,7 @@ def stats(
     totals.add_row("network fees per month", _money(st.total_network_monthly_fee))
     totals.add_row("total per month", _money(st.total_monthly_cost))
     totals.add_row("asset book value", _money(st.total_asset_book_value))
-    for table in (counts, depts, nets, totals):
+    for table in (counts, depts, rooms, nets, totals):
         console.print(table)
 
 
@@ -134,7 +176,9 @@ def _yaml_text(inv: Inventory) -> str:
 def export(
     path: Path | None = typer.Argument(None, help=PATH_HELP, show_default=False),
     xlsx: Path | None = typer.Option(None, "--xlsx", help="Write the survey workbook (Chinese titles) here."),
-    csv_dir: Path | None = typer.Option(None, "--csv", help="Write one survey CSV file per sheet into this directory."),
+    csv_dir: Path | None = typer.Option(
+        None, "--csv", help="Write one survey CSV file per sheet into this directory."
+    ),
     yaml_file: Path | None = typer.Option(None, "--yaml", help="Write the inventory as one YAML file here."),
 ) -> None:
     """Write a valid inventory back out as a survey workbook, survey CSV files and/or YAML."""

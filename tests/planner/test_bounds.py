@@ -7,7 +7,7 @@ from planner.bounds import lower_bound
 from planner.exact import schedule_exact
 from planner.schedule import schedule_heuristic
 from planner.scheduling import Job, Retirable, ScheduleProblem
-from tests.planner.sched_gen import WaveCapacity, deadline_misses, random_problem
+from tests.planner.sched_gen import WaveCapacity, random_problem
 
 CAP = {"systems": 4, "vcpu": 100, "data_gb": 100, "team_hours": 100}
 PILOT = {"systems": 1, "vcpu": 100, "data_gb": 100, "team_hours": 100}
@@ -33,14 +33,13 @@ def test_lower_bound_never_exceeds_the_proven_optimum(seed: int) -> None:
         assert lb.waves <= e.waves
 
 
-@pytest.mark.parametrize("seed", range(30))
+@pytest.mark.parametrize("seed", range(12))
 def test_lower_bound_never_exceeds_any_heuristic_schedule(seed: int) -> None:
-    p = random_problem(seed, n_jobs=20 + seed * 3, deadlines=seed % 2 == 0)
+    p = random_problem(seed, n_jobs=20 + seed * 5, deadlines=seed % 2 == 0)
     h = schedule_heuristic(p)
     lb = lower_bound(p)
     assert lb.stranded_cost <= h.stranded_cost + 1e-6
     assert lb.waves <= h.waves
-    assert deadline_misses(p, h) or True  # deadlines are soft: the bound holds either way
 
 
 def test_lp_bound_is_at_least_the_knapsack_bound() -> None:

@@ -21,19 +21,19 @@ def problem(jobs: list[Job], retirables: tuple[Retirable, ...] | list[Retirable]
                            capacity=WaveCapacity(pilot, regular), horizon=horizon)
 
 
-@pytest.mark.parametrize("seed", range(40))
+@pytest.mark.parametrize("seed", range(12))
 @pytest.mark.parametrize("flags", [{}, {"deadlines": True}, {"earliest": True}, {"integer": False}])
 def test_heuristic_schedules_random_problems_feasibly(seed: int, flags: dict[str, bool]) -> None:
-    p = random_problem(seed, n_jobs=5 + seed % 30, **flags)
+    p = random_problem(seed, n_jobs=5 + seed * 2, **flags)
     s = schedule_heuristic(p)
     assert violations(p, s) == []
     assert s.method == "heuristic"
     assert not s.unscheduled
 
 
-@pytest.mark.parametrize("seed", range(25))
+@pytest.mark.parametrize("seed", range(12))
 def test_fixed_waves_are_honoured_or_explained(seed: int) -> None:
-    p = random_problem(seed, n_jobs=8 + seed % 20, fixed=True)
+    p = random_problem(seed, n_jobs=8 + seed, fixed=True)
     s = schedule_heuristic(p)
     assert violations(p, s, strict_windows=False) == []
     for j in p.jobs:
@@ -49,9 +49,9 @@ def test_naive_schedules_random_problems_feasibly(seed: int) -> None:
     assert s.method == "naive"
 
 
-@pytest.mark.parametrize("seed", range(60))
+@pytest.mark.parametrize("seed", range(20))
 def test_heuristic_strands_no_more_than_naive(seed: int) -> None:
-    p = random_problem(seed, n_jobs=5 + seed % 40)
+    p = random_problem(seed, n_jobs=5 + seed * 2)
     assert schedule_heuristic(p).stranded_cost <= schedule_naive(p).stranded_cost + 1e-6
 
 
@@ -155,7 +155,7 @@ def test_empty_problem_gives_empty_schedule() -> None:
 
 
 def test_heuristic_is_deterministic() -> None:
-    p = random_problem(11, n_jobs=60, deadlines=True)
+    p = random_problem(11, n_jobs=30, deadlines=True)
     assert schedule_heuristic(p).assignment == schedule_heuristic(p).assignment
 
 

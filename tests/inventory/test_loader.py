@@ -1,0 +1,135 @@
+"""The YAML route: files and directories, merging, fast parsing, warnings and the public API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from inventory import yaml_source
+from inventory.loader import bundled_inventory_path, check_inventory, load_inventory
+from inventory.models import Inventory
+from inventory.problems import InventoryError, Severity
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+MINIMAL = DATA / "minimal" / "city"
+
+
+def test_bundled_sample_city_loads_and_validates_clean():
+    inv, problems = check_inventory()
+    assert problems == []
+    assert inv is not None and len(inv.systems) >= 250 and len(inv.departments) >= 40
+
+
+def test_load_inventory_without_path_is_the_bundled_city():
+    assert bundled_inventory_path().is_dir()
+    assert load_inventory() == load_inventory(bundled_inventory_path())
+
+
+def test_directory_files_are_merged_list_by_list():
+    inv = load_inventory(MINIMAL)
+    assert [s.id for s in inv.systems] == ["fin-budget", "fin-web", "hr-core", "fin-tax"]  # from systems.yaml
+    assert [d.id for d in inv.departments] == ["fin", "hr", "a-gov"]  # from base.yaml
+    assert inv.city.name == "测试市" and inv.cloud.domains.administrative_service.dedicated_level4_pool
+
+
+def test_single_file_and_merged_directory_give_the_same_model(tmp_path):
+    merged = {}
+    for f in sorted(MINIMAL.glob("*.yaml")):
+        for key, value in yaml.safe_load(f.read_text(encoding="utf-8")).items():
+            if isinstance(value, list):
+                merged.setdefault(key, []).extend(value)
+            else:
+                merged[key] = value
+    one = tmp_path / "one.yaml"
+    one.write_text(yaml.safe_dump(merged, allow_unicode=True), encoding="utf-8")
+    assert load_inventory(one) == load_inventory(MINIMAL)
+
+
+def test_load_inventory_raises_with_every_problem():
+    with pytest.raises(InventoryError) as err:
+        load_inventory(DATA / "broken" / "many_problems.yaml")
+    assert len(err.value.problems) >= 15
+    assert "problem(s) in inventory" in str(err.value)
+
+
+def test_missing_path_and_empty_directory_are_problems_not_exceptions(tmp_path):
+    inv, problems = check_inventory(tmp_path / "nope.yaml")
+    assert inv is None and problems[0].message == "no such file or directory"
+    inv, problems = check_inventory(tmp_path)
+    assert inv is None and "no inventory here" in problems[0].message
+
+
+def test_system_in_another_departments_room_is_a_warning_only(tmp_path):
+    text = (MINIMAL / "systems.yaml").read_text(encoding="utf-8").replace("room: r-hr-1", "room: r-fin-1")
+    (tmp_path / "base.yaml").write_text((MINIMAL / "base.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "systems.yaml").write_text(text, encoding="utf-8")
+    inv, problems = check_inventory(tmp_path)
+    assert inv is not None
+    assert [(p.severity, p.record, p.field) for p in problems] == [(Severity.WARNING, "hr-core", "room")]
+    assert (
+        problems[0].file == str(tmp_path / "systems.yaml") and problems[0].line == 58
+    )  # "room: r-hr-1" of hr-core
+
+
+def test_progress_reports_loading_and_validation_up_to_done():
+    seen: list[tuple[str, float]] = []
+    load_inventory(MINIMAL, progress=lambda stage, fraction: seen.append((stage, fraction)))
+    stages = {stage for stage, _ in seen}
+    assert stages == {"loading files", "validating records"}
+    assert all(0.0 <= f <= 1.0 for _, f in seen)
+    assert seen[-1] == ("validating records", 1.0)
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(MINIMAL.glob("*.yaml")) + sorted(bundled_inventory_path().glob("*.yaml")),
+    ids=lambda p: p.name,
+)
+def test_fast_parser_gives_what_safe_loader_gives(path):
+    text = path.read_text(encoding="utf-8")
+    assert yaml_source.parse(text) == yaml.safe_load(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: &x {b: 1}\nc: *x\n",  # anchors and aliases
+        "base: &b {x: 1}\nd: {<<: *b, y: 2}\n",  # merge keys
+        "a: !!str 12\nb: !!float 1\n",  # explicit tags
+        "? [1, 2]\n: 3\n",  # a complex key: PyYAML's own error
+        "a: [1, 2.5, yes, ~, 2019-01-02, '3', 0x1f, 1_000]\n",
+    ],
+)
+def test_fast_parser_falls_back_to_pyyaml_for_rare_features(text):
+    try:
+        expected = yaml.safe_load(text)
+    except yaml.YAMLError:
+        assert isinstance(yaml_source.parse(text), yaml_source.TextError)
+        return
+    assert yaml_source.parse(text) == expected
+
+
+def test_impossible_date_is_left_as_text_for_validation_to_name():
+    assert yaml_source.parse("d: 2019-13-45\n") == {"d": "2019-13-45"}
+
+
+def test_locate_gives_value_lines_and_record_lines():
+    text = "version: 1\nsystems:\n  - id: a\n    usage:\n      scope: x\n  - id: b\n"
+    lines = yaml_source.locate(text, [("systems", 0)])
+    assert lines[("systems", 0, "usage", "scope")] == 5
+    assert lines[("systems", 1)] == 6 and ("systems", 1, "id") not in lines
+    assert yaml_source.nearest_line(lines, ("systems", 1, "name")) == 6
+
+
+def test_bom_is_ignored_and_bad_bytes_are_located():
+    assert yaml_source.decode("\ufeffa: 1".encode()) == "a: 1"
+    err = yaml_source.decode(b"a: 1\nb: \xff\n")
+    assert isinstance(err, yaml_source.TextError) and err.line == 2 and "offset 8" in err.message
+
+
+def test_inventory_model_is_a_real_inventory():
+    inv = load_inventory(MINIMAL)
+    assert isinstance(inv, Inventory)
+    assert Inventory.model_validate(inv.model_dump()) == inv
