@@ -14,6 +14,7 @@ megabytes on the source (large files plus many small ones), then in one run:
 
 Writes bench/results/copy_throughput.{md,json}.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,8 +29,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from govcloud.atomic import atomic_write_text
+from inventory.models import Cloud, CloudDomain, CloudDomains, Host, Inventory, System
+from planner.plan_model import InventoryRef, Plan, PlanSystem, PolicyRef
 from playbooks.localsshd import LocalSSHD, SSHDUnavailable, keygen
 from playbooks.model import ServiceCommands, SystemTarget
 from playbooks.render import render_runbook
@@ -61,9 +65,51 @@ def make_data(root: Path, total_mb: int) -> tuple[int, int]:
     return files, total
 
 
+def build_inventory_and_plan(systems: list[tuple[str, Host]]) -> tuple[Inventory, Plan]:
+    """A one-wave inventory and plan of *systems* migrating (what the runbook renders from)."""
+    dom = CloudDomain(vcpu=1, ram_gb=1, storage_gb=1)
+    inv = Inventory.model_validate(
+        {
+            "city": {"id": "bench", "name": "bench"},
+            "cloud": Cloud(domains=CloudDomains(public_service=dom, administrative_service=dom)).model_dump(),
+            "systems": [
+                System.model_validate(
+                    {
+                        "id": sid,
+                        "name": sid,
+                        "department": "d",
+                        "category": "business",
+                        "hosts": [h.model_dump()],
+                    }
+                ).model_dump()
+                for sid, h in systems
+            ],
+        }
+    )
+    plan = Plan(
+        inventory=InventoryRef(city="bench", systems=len(systems), digest="-"),
+        policy=PolicyRef(name="bench", digest="-"),
+        systems=[
+            PlanSystem.model_validate({"id": sid, "department": "d", "disposition": "migrate", "wave": 1})
+            for sid, _ in systems
+        ],
+    )
+    return inv, plan
+
+
 def ssh_opts(key: Path, known_hosts: Path) -> list[str]:
-    return ["-i", str(key), "-o", f"UserKnownHostsFile={known_hosts}", "-o", "StrictHostKeyChecking=yes",
-            "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes"]
+    return [
+        "-i",
+        str(key),
+        "-o",
+        f"UserKnownHostsFile={known_hosts}",
+        "-o",
+        "StrictHostKeyChecking=yes",
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "IdentitiesOnly=yes",
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -86,14 +132,13 @@ def main(argv: list[str] | None = None) -> int:
         data = src.root / "app" / "data"
         t0 = time.perf_counter()
         n_files, n_bytes = make_data(data, args.mb)
-        print(f"data set: {n_files} files, {n_bytes / MB:.0f} MiB in {time.perf_counter() - t0:.1f}s", flush=True)
+        print(
+            f"data set: {n_files} files, {n_bytes / MB:.0f} MiB in {time.perf_counter() - t0:.1f}s",
+            flush=True,
+        )
         subprocess.run(["sync"], check=False)
 
         # --- govcloud: a real runbook (freeze/cut-over are file-based here)
-        sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-        from tests.playbooks.conftest import build_inventory_and_plan  # reuse the minimal plan builder
-
-        from inventory.models import Host
         state = src.root / "app" / "service.state"
         state.write_text("running\n")
         host = Host(address=src.address, port=src.port, user=src.user, data_dirs=[str(data)])
@@ -101,27 +146,39 @@ def main(argv: list[str] | None = None) -> int:
         root = tgt.root / "govcloud"
         target = SystemTarget(
             target=Host(address=tgt.address, port=tgt.port, user=tgt.user, role="target"),
-            data_root=str(root), current_link=str(tgt.root / "current"),
-            service=ServiceCommands(is_frozen=f"grep -qx stopped {state}", stop=f"echo stopped > {state}",
-                                    start=f"echo running > {state}",
-                                    target_is_serving=f"test -L {tgt.root}/current",
-                                    target_start=f"ln -sfn {root} {tgt.root}/current",
-                                    target_stop="true", target_health=f"test -L {tgt.root}/current"))
+            data_root=str(root),
+            current_link=str(tgt.root / "current"),
+            service=ServiceCommands(
+                is_frozen=f"grep -qx stopped {state}",
+                stop=f"echo stopped > {state}",
+                start=f"echo running > {state}",
+                target_is_serving=f"test -L {tgt.root}/current",
+                target_start=f"ln -sfn {root} {tgt.root}/current",
+                target_stop="true",
+                target_health=f"test -L {tgt.root}/current",
+            ),
+        )
         rendered = render_runbook("bench-sys", plan, inv, {"bench-sys": target})
-        connector = Connector(Credentials(str(key), allow_agent=False), Timeouts(command=3600),
-                              known_hosts=str(known_hosts))
+        connector = Connector(
+            Credentials(str(key), allow_agent=False), Timeouts(command=3600), known_hosts=str(known_hosts)
+        )
         t0 = time.perf_counter()
         result = run_runbook(rendered, RunOptions(connector, work / "journal"))
         ours_total = time.perf_counter() - t0
         if result.outcome != "complete":
             print(f"govcloud run failed: {result.error}", file=sys.stderr)
             return 1
-        steps = {r["step"]: r for r in map(json.loads, (work / "journal" / "bench-sys.jsonl").read_text().splitlines())
-                 if r.get("event") == "step"}
+        steps = {
+            r["step"]: r
+            for r in map(json.loads, (work / "journal" / "bench-sys.jsonl").read_text().splitlines())
+            if r.get("event") == "step"
+        }
 
         def secs(step: str) -> float:
             s = steps[step]
-            return (dt.datetime.fromisoformat(s["end"]) - dt.datetime.fromisoformat(s["start"])).total_seconds()
+            return (
+                dt.datetime.fromisoformat(s["end"]) - dt.datetime.fromisoformat(s["start"])
+            ).total_seconds()
 
         ours_copy, ours_verify = secs("copy"), secs("verify")
         shutil.rmtree(root)
@@ -129,17 +186,37 @@ def main(argv: list[str] | None = None) -> int:
         # --- scp -3 source -> target through this machine (same path as ours)
         dest3 = tgt.root / "scp3"
         t0 = time.perf_counter()
-        subprocess.run(["scp", "-3", "-q", "-r", *ssh_opts(key, known_hosts),
-                        f"scp://{src.user}@{src.address}:{src.port}/{data}",
-                        f"scp://{tgt.user}@{tgt.address}:{tgt.port}/{dest3}"], check=True)
+        subprocess.run(
+            [
+                "scp",
+                "-3",
+                "-q",
+                "-r",
+                *ssh_opts(key, known_hosts),
+                f"scp://{src.user}@{src.address}:{src.port}/{data}",
+                f"scp://{tgt.user}@{tgt.address}:{tgt.port}/{dest3}",
+            ],
+            check=True,
+        )
         scp3 = time.perf_counter() - t0
         shutil.rmtree(dest3)
 
         # --- scp local -> target (one hop)
         dest = tgt.root / "scp"
         t0 = time.perf_counter()
-        subprocess.run(["scp", "-q", "-r", "-P", str(tgt.port), *ssh_opts(key, known_hosts), str(data),
-                        f"{tgt.user}@{tgt.address}:{dest}"], check=True)
+        subprocess.run(
+            [
+                "scp",
+                "-q",
+                "-r",
+                "-P",
+                str(tgt.port),
+                *ssh_opts(key, known_hosts),
+                str(data),
+                f"{tgt.user}@{tgt.address}:{dest}",
+            ],
+            check=True,
+        )
         scp1 = time.perf_counter() - t0
         shutil.rmtree(dest)
 
@@ -151,24 +228,42 @@ def main(argv: list[str] | None = None) -> int:
             ("scp -3 source -> target via controller (no verification)", scp3),
             ("scp local dir -> target (one hop, no verification)", scp1),
         ]
-        data_out = {
-            "benchmark": "copy_throughput", "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform(),
-                        "ssh": subprocess.run(["ssh", "-V"], capture_output=True, text=True).stderr.strip()},
-            "files": n_files, "bytes": n_bytes,
-            "results": [{"method": m, "seconds": round(s, 2), "mib_per_s": round(mib / s, 1)} for m, s in rows],
+        data_out: dict[str, Any] = {
+            "benchmark": "copy_throughput",
+            "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "machine": {
+                "python": platform.python_version(),
+                "cpus": os.cpu_count(),
+                "platform": platform.platform(),
+                "ssh": subprocess.run(["ssh", "-V"], capture_output=True, text=True).stderr.strip(),
+            },
+            "files": n_files,
+            "bytes": n_bytes,
+            "results": [
+                {"method": m, "seconds": round(s, 2), "mib_per_s": round(mib / s, 1)} for m, s in rows
+            ],
             "copy_stats": vars(result.copy),
             "command": "python -m bench.copy_throughput " + " ".join(argv or sys.argv[1:]),
         }
-        md = [f"# Copy throughput on loopback ({n_files} files, {mib:.0f} MiB)", "",
-              f"Command: `{data_out['command'].strip()}` — {data_out['date']}, {os.cpu_count()} CPUs, "
-              f"{data_out['machine']['ssh']}, paramiko SFTP", "",
-              "| method | seconds | MiB/s |", "|---|---:|---:|"]
+        md = [
+            f"# Copy throughput on loopback ({n_files} files, {mib:.0f} MiB)",
+            "",
+            f"Command: `{data_out['command'].strip()}` — {data_out['date']}, {os.cpu_count()} CPUs, "
+            f"{data_out['machine']['ssh']}, paramiko SFTP",
+            "",
+            "| method | seconds | MiB/s |",
+            "|---|---:|---:|",
+        ]
         md += [f"| {r['method']} | {r['seconds']} | {r['mib_per_s']} |" for r in data_out["results"]]
-        md += ["", "One run each, same files, same two private sshd instances; the machine is shared, so "
-               "treat differences under ~20 % as noise."]
+        md += [
+            "",
+            "One run each, same files, same two private sshd instances; the machine is shared, so "
+            "treat differences under ~20 % as noise.",
+        ]
         RESULTS.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(RESULTS / "copy_throughput.json", json.dumps(data_out, indent=2, ensure_ascii=False) + "\n")
+        atomic_write_text(
+            RESULTS / "copy_throughput.json", json.dumps(data_out, indent=2, ensure_ascii=False) + "\n"
+        )
         atomic_write_text(RESULTS / "copy_throughput.md", "\n".join(md) + "\n")
         print("\n".join(md))
         return 0

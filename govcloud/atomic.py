@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from collections.abc import Iterator
@@ -10,11 +11,16 @@ from typing import IO
 
 
 @contextlib.contextmanager
-def atomic_open(path: str | os.PathLike[str], mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO]:
+def atomic_open(
+    path: str | os.PathLike[str], mode: str = "w", encoding: str | None = "utf-8"
+) -> Iterator[IO]:
     """Open a temporary sibling of *path*; on success it replaces *path*, on error it vanishes."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    _prepare(target)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:  # name the file the user asked for, never our temporary sibling
+        raise _about(exc, target) from None
     # mkstemp creates 0600; give the file the mode a plain open() would (or the old file's).
     os.fchmod(fd, _final_mode(target))
     binary = "b" in mode
@@ -23,11 +29,32 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w", encoding: str | N
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, target)
+        try:
+            os.replace(tmp, target)
+        except OSError as exc:
+            raise _about(exc, target) from None
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def _prepare(target: Path) -> None:
+    """Refuse a directory as target and create missing parents; errors name the user's path."""
+    if target.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "is a directory, not a file", str(target))
+    for parent in reversed(target.parents):
+        if parent.exists() and not parent.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, "not a directory", str(parent))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _about(exc, target) from None
+
+
+def _about(exc: OSError, path: Path) -> OSError:
+    """The same error, naming *path* (what the user asked for) instead of a temporary file."""
+    return type(exc)(exc.errno, exc.strerror or str(exc), str(path))
 
 
 def _final_mode(target: Path) -> int:

@@ -243,6 +243,7 @@ def gather(path: Path, progress: ProgressCallback | None = None) -> Gathered:
     gathered = Gathered(label=_display(path))
     here = FixedSource(_display(path))
     if not path.exists():
+        gathered.unreadable = True  # one clear problem, not a cascade of "missing top-level key"
         gathered.problem(here, (), None, None, "no such file or directory")
         return gathered
     if path.is_dir():
@@ -256,6 +257,7 @@ def gather(path: Path, progress: ProgressCallback | None = None) -> Gathered:
 
             gather_csv_files(csv_files, gathered, progress)
             return gathered
+        gathered.unreadable = True
         gathered.problem(
             here, (), None, None, "no inventory here: expected *.yaml / *.yml files or survey *.csv files"
         )

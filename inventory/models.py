@@ -357,7 +357,8 @@ class CloudDomains(Record):
     administrative_service: CloudDomain
 
     def get(self, name: DomainName | str) -> CloudDomain:
-        return self.public_service if DomainName(name) is DomainName.PUBLIC_SERVICE else self.administrative_service
+        public = DomainName(name) is DomainName.PUBLIC_SERVICE
+        return self.public_service if public else self.administrative_service
 
 
 class Cloud(Record):
@@ -386,7 +387,9 @@ class Inventory(Record):
     @classmethod
     def _supported_version(cls, v: int) -> int:
         if v != FORMAT_VERSION:
-            raise ValueError(f"unsupported inventory format version {v}; this tool reads version {FORMAT_VERSION}")
+            raise ValueError(
+                f"unsupported inventory format version {v}; this tool reads version {FORMAT_VERSION}"
+            )
         return v
 
     # Index helpers: built on demand; the planner builds its own maps once.

@@ -34,4 +34,5 @@ class InventoryError(Exception):
     def __init__(self, problems: list[Problem]):
         self.problems = problems
         errors = [p for p in problems if p.severity is Severity.ERROR]
-        super().__init__(f"{len(errors)} problem(s) in inventory" + (f"; first: {errors[0]}" if errors else ""))
+        first = f"; first: {errors[0]}" if errors else ""
+        super().__init__(f"{len(errors)} problem(s) in inventory{first}")

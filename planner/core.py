@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -330,7 +331,8 @@ def _assemble(
                 end=policy.wave_end(w),
                 pilot=(w == 0),
                 systems=sorted(by_wave[w]),
-                load=Load(**load),
+                # Sums of 2-decimal sizes: round off float noise (1701.5099999999995).
+                load=Load(**{dim: round(v, 2) for dim, v in load.items()}),
                 capacity=Load(**problem.capacity(w)),
             )
         )
@@ -372,7 +374,8 @@ def _assemble(
         lines_retired=len(retired_nets),
         monthly_savings=sum(r.monthly_cost for r in retired_rooms) + sum(n.monthly_fee for n in retired_nets),
         stranded_cost=stranded,
-        stranded_cost_lower_bound=min(bound.stranded_cost, stranded),
+        # Rounded down to the cent so that it stays a valid lower bound.
+        stranded_cost_lower_bound=math.floor(min(bound.stranded_cost, stranded) * 100) / 100,
         waves=last + 1,
         waves_lower_bound=min(bound.waves, last + 1),
         method=schedule.method,

@@ -30,6 +30,9 @@ class Step:
 
     @property
     def text(self) -> str:
+        ids = [r.strip() for r in self.rule.split(",")]
+        if len(ids) > 1 and all(r in rules.ZOMBIE_RULES for r in ids):
+            return f"A zombie system is retired: {len(ids)} of the five zombie criteria hold."
         return rules.RULES.get(self.rule, "")
 
 
@@ -113,7 +116,8 @@ def explain(
     if not decided:
         ev = zombie_evidence(s, policy, set(systems))
         if ev:
-            chain.append(Step("ZOMBIE", "decides", [f"{r}: {why}" for r, why in ev]))
+            held = ", ".join(dict.fromkeys(r for r, _ in ev))
+            chain.append(Step(held, "decides", [f"{r}: {why}" for r, why in ev]))
             decided = True
         else:
             chain.append(

@@ -9,11 +9,12 @@ import datetime as dt
 import json
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from govcloud.atomic import atomic_write_text
-from inventory.models import DomainName
+from inventory.models import DomainName, Inventory
 
 PLAN_FORMAT_VERSION = 1
 
@@ -235,19 +236,61 @@ def load_plan(path: str | Path) -> Plan:
     """Read and validate a plan.json; raise PlanError with a clear message on bad input."""
     p = Path(path)
     try:
-        raw = json.loads(p.read_text(encoding="utf-8"))
+        text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise PlanError(f"{p}: no such plan file (run `govcloud plan` first)") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PlanError(f"{p}: not a JSON plan: {exc}") from None
+    except IsADirectoryError:
+        raise PlanError(f"{p}: is a directory; give the plan.json file inside it") from None
+    except UnicodeDecodeError as exc:
+        raise PlanError(f"{p}: not a JSON plan: not UTF-8 (byte {exc.start})") from None
+    except OSError as exc:
+        raise PlanError(f"{p}: cannot read the plan: {exc.strerror or exc}") from None
     try:
-        plan = Plan.model_validate(raw)
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PlanError(f"{p}: not a JSON plan: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+    if not isinstance(raw, dict):
+        raise PlanError(f"{p}: not a plan: expected a JSON object with format, inventory, systems, ...")
+    # The version first: a plan of another format fails on its fields for the wrong reason.
+    version = raw.get("format", PLAN_FORMAT_VERSION)
+    if version != PLAN_FORMAT_VERSION:
+        raise PlanError(
+            f"{p}: format: plan format {version!r} is not supported (expected {PLAN_FORMAT_VERSION})"
+        )
+    try:
+        return Plan.model_validate(raw)
     except ValidationError as exc:
-        lines = [f"{p}: {'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors()]
+        lines = [f"{p}: {_where(raw, e['loc'])}: {e['msg']}" for e in exc.errors()]
         raise PlanError("\n".join(lines)) from None
-    if plan.format != PLAN_FORMAT_VERSION:
-        raise PlanError(f"{p}: format: plan format {plan.format} is not supported (expected {PLAN_FORMAT_VERSION})")
-    return plan
+
+
+def _where(raw: dict[str, Any], loc: tuple[int | str, ...]) -> str:
+    """A validation error's location, naming the record by its id: systems[3] (fin-budget).wave."""
+    parts: list[str] = []
+    node: Any = raw
+    for key in loc:
+        if isinstance(key, int) and isinstance(node, list):
+            item = node[key] if key < len(node) else None
+            rid = item.get("id", item.get("number")) if isinstance(item, dict) else None
+            named = f"[{key}]" + (f" ({rid})" if rid is not None else "")
+            parts.append((parts.pop() if parts else "") + named)
+            node = item
+        else:
+            parts.append(str(key))
+            node = node.get(key) if isinstance(node, dict) else None
+    return ".".join(parts) or "-"
+
+
+def inventory_mismatch(plan: Plan, inventory: Inventory) -> str | None:
+    """Why *plan* cannot have been made from *inventory* (another city, unknown systems), else None."""
+    if plan.inventory.city != inventory.city.id:
+        return f"the plan is of city {plan.inventory.city!r}, the inventory of {inventory.city.id!r}"
+    known = {s.id for s in inventory.systems}
+    unknown = [s.id for s in plan.systems if s.id not in known]
+    if unknown:
+        shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+        return f"{len(unknown)} system(s) of the plan are not in the inventory ({shown})"
+    return None
 
 
 def write_plan(plan: Plan, path: str | Path) -> None:

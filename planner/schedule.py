@@ -1,6 +1,6 @@
 """Wave scheduling: a serious heuristic and the naive baseline over :mod:`planner.scheduling`.
 
-The heuristic (``schedule_heuristic``) works in four steps, all near-linear in the number of jobs:
+The heuristic (``schedule_heuristic``) works in five steps, near-linear in the number of jobs:
 
 1. *Preparation* (:func:`prepare`): index the jobs, drop references to unknown jobs, set aside jobs
    that fit no wave on their own (``unscheduled``), and propagate time windows along precedence:
@@ -8,17 +8,22 @@ The heuristic (``schedule_heuristic``) works in four steps, all near-linear in t
    (wave 0 is the pilot, so a job that is not pilot-eligible, or that waits for one, starts at 1);
    its effective latest wave is the earliest deadline of its transitive successors.
 2. *Deadline reservation*: jobs with a deadline are packed backwards, each as late as its window
-   allows (latest deadline first), which reserves capacity so that every deadline that can be met
-   is met, while leaving early waves free for retiring rooms and lines.
-3. *Forward list scheduling*, wave by wave: first the reserved deadline jobs of the wave, then
-   retirables in order of monthly cost per unit of remaining work (their unmoved jobs and their
-   unmoved transitive predecessors, in units of a wave's bottleneck capacity). A retirable whose
-   remaining work fits the wave goes in whole (it retires now); then the best ones that do not fit
-   are advanced partially; then cost-free jobs fill what is left.
-4. *Local improvement*: for the most expensive retirables first, move all jobs of their last wave
-   (with predecessors, if needed) into earlier waves — moving a job earlier never delays any
-   retirement — evicting cost-free jobs to later waves where that makes room without delaying
-   anyone; then compact the last waves to reduce the number of waves.
+   allows (latest deadline first), which reserves capacity for the deadlines while leaving early
+   waves free for retiring rooms and lines; a job this packing finds no room for is scheduled as
+   soon as possible after and reported in the notes.
+3. *List scheduling*: retirables in order of monthly cost per unit of work (their jobs and
+   transitive predecessors, in units of a wave's bottleneck capacity); each one's jobs go,
+   critical path first, into the earliest wave with room (first fit, multi-dimensional), so
+   cheaper retirables backfill the gaps the dearer ones leave. A wave-by-wave variant (a retirable
+   whose remaining work fits the current wave goes in whole, the best others advance partially,
+   cost-free jobs fill the rest) and other priority rules are run too.
+4. *Local improvement* of every candidate: for the most expensive retirables first, move all jobs
+   of their last wave (with predecessors, if needed) into earlier waves — moving a job earlier
+   never delays any retirement — evicting other jobs to later waves where that delays no
+   retirement, successor or deadline; then compact the last waves to reduce the number of waves.
+5. *Search*, on small problems only (the budget shrinks as 1/n, so big problems get one pass):
+   seeded random restarts (perturbed priorities and critical paths) and swaps of nearby
+   retirables in the best order; the best schedule (cost, then waves) wins. Deterministic.
 
 The naive baseline (``schedule_naive``) layers jobs topologically and splits each layer first-fit
 by capacity, ignoring costs and deadlines.
@@ -27,7 +32,7 @@ from __future__ import annotations
 
 import heapq
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from planner.scheduling import DIMENSIONS, ProgressCallback, Schedule, ScheduleProblem
@@ -56,6 +61,8 @@ class Prepared:
     unscheduled: list[str]
     notes: list[str] = field(default_factory=list)
     _caps: list[tuple[float, ...]] = field(default_factory=list)
+    _topo_pos: list[int] | None = None
+    _ret_closures: list[list[int]] | None = None
 
     @property
     def n(self) -> int:
@@ -82,7 +89,7 @@ class Prepared:
 
     def ret_closures(self) -> list[list[int]]:
         """Each retirable's jobs with their transitive predecessors, topo order (cached)."""
-        cl = getattr(self, "_ret_closures", None)
+        cl = self._ret_closures
         if cl is None:
             cl = [self.closure(jobs) if jobs else [] for jobs in self.ret_jobs]
             self._ret_closures = cl
@@ -90,7 +97,7 @@ class Prepared:
 
     @property
     def topo_pos(self) -> list[int]:
-        pos = getattr(self, "_topo_pos", None)
+        pos = self._topo_pos
         if pos is None:
             pos = [0] * self.n
             for i, j in enumerate(self.topo):
@@ -873,7 +880,3 @@ def schedule_naive(problem: ScheduleProblem) -> Schedule:
         start = end + 1 if by_layer[lay] else start
     return prep.to_schedule(wave, "naive", ["naive layering ignores costs and deadlines"])
 
-
-def assignment_waves(assignment: Mapping[str, int]) -> int:
-    """Number of waves used by an assignment."""
-    return max(assignment.values(), default=-1) + 1

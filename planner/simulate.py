@@ -129,9 +129,18 @@ def load_scenario(path: str | Path, inventory: Inventory | None = None) -> Scena
         raw = yaml.safe_load(text)
     except FileNotFoundError:
         raise ScenarioError([f"{p}:-: -: no such scenario file"]) from None
+    except IsADirectoryError:
+        raise ScenarioError([f"{p}:-: -: is a directory, not a scenario file"]) from None
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
+        why = f"not UTF-8 (byte {exc.start}); save the file as UTF-8"
+        raise ScenarioError([f"{p}:{line}: -: {why}"]) from None
+    except OSError as exc:
+        raise ScenarioError([f"{p}:-: -: cannot read the scenario file: {exc.strerror or exc}"]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise ScenarioError([f"{p}:{mark.line + 1 if mark else '-'}: -: not valid YAML"]) from None
+        why = getattr(exc, "problem", None) or "syntax error"
+        raise ScenarioError([f"{p}:{mark.line + 1 if mark else '-'}: -: not valid YAML: {why}"]) from None
     if not isinstance(raw, dict):
         raise ScenarioError([f"{p}:1: -: a scenario is a YAML mapping"])
     lines = line_index(node) if node is not None else {}

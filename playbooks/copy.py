@@ -6,6 +6,7 @@ a temporary name and renamed into place only when all three agree, and only then
 verified. A resumed copy skips a file only when the journal says it was verified *and* the
 target's file still hashes to the source's checksum; sizes are never trusted.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 import paramiko
 
 from playbooks.errors import CommandFailed, ConnectionLost, PlaybookError, SSHError, VerificationFailed
-from playbooks.ssh import SFTP_REQUEST, SSHSession
+from playbooks.ssh import SSHSession
 
 PART_SUFFIX = ".govcloud-part"
 CHUNK = 1 << 20
@@ -106,8 +107,9 @@ def walk(session: SSHSession, root: str) -> Tree:
                 tree.dirs.append(sub)
                 stack.append(sub)
             elif stat.S_ISLNK(mode):
-                tree.links[sub] = str(_guard(session, f"readlink {sub}",
-                                             lambda s=sub: sftp.readlink(posixpath.join(root, s))))
+                tree.links[sub] = str(
+                    _guard(session, f"readlink {sub}", lambda s=sub: sftp.readlink(posixpath.join(root, s)))  # type: ignore[misc]
+                )
             elif stat.S_ISREG(mode):
                 if is_part(a.filename):
                     tree.parts.append(sub)
@@ -131,7 +133,9 @@ def exists(session: SSHSession, path: str) -> bool:
         raise
 
 
-def remote_hashes(session: SSHSession, root: str, rels: Iterable[str], total_bytes: int = 0) -> dict[str, str]:
+def remote_hashes(
+    session: SSHSession, root: str, rels: Iterable[str], total_bytes: int = 0
+) -> dict[str, str]:
     """SHA-256 of files under *root* computed on the host; unreadable or missing files are absent."""
     names = list(rels)
     if not names:
@@ -141,10 +145,14 @@ def remote_hashes(session: SSHSession, root: str, rels: Iterable[str], total_byt
     out: dict[str, str] = {}
     timeout = session.timeouts.command + total_bytes / HASH_RATE
     for i in range(0, len(names), HASH_BATCH):
-        batch = names[i:i + HASH_BATCH]
+        batch = names[i : i + HASH_BATCH]
         stdin = b"".join(n.encode("utf-8", "surrogateescape") + b"\0" for n in batch)
-        res = session.run(f"command -v {session.sha256sum} >/dev/null 2>&1 || exit 127; cd {shlex.quote(root)} "
-                          f"&& xargs -0 -r {session.sha256sum} -z --", stdin=stdin, timeout=timeout)
+        res = session.run(
+            f"command -v {session.sha256sum} >/dev/null 2>&1 || exit 127; cd {shlex.quote(root)} "
+            f"&& xargs -0 -r {session.sha256sum} -z --",
+            stdin=stdin,
+            timeout=timeout,
+        )
         if res.exit_status in (126, 127):  # no sha256sum (or xargs) there: hash by streaming instead
             session.has_sha256sum = False
             out.update(stream_hashes(session, root, batch))
@@ -207,7 +215,6 @@ def send_file(src: SSHSession, dst: SSHSession, src_path: str, part_path: str, i
 
     def transfer() -> None:
         with src.sftp.open(src_path, "rb") as fin, dst.sftp.open(part_path, "wb") as fout:
-            fout.MAX_REQUEST_SIZE = SFTP_REQUEST  # type: ignore[misc]
             fin.prefetch(info.size)
             fout.set_pipelined(True)
             while chunk := fin.read(CHUNK):
@@ -249,14 +256,27 @@ def source_manifest(src: SSHSession, index: int, source: str, target: str) -> Di
     hashes = remote_hashes(src, source, sorted(tree.files), tree.bytes)
     missing = sorted(set(tree.files) - set(hashes))
     if missing:
-        raise CommandFailed(f"{src.endpoint.label}: cannot read {len(missing)} file(s) under {source}: "
-                            f"{', '.join(missing[:5])}")
+        raise CommandFailed(
+            f"{src.endpoint.label}: cannot read {len(missing)} file(s) under {source}: "
+            f"{', '.join(missing[:5])}"
+        )
     return DirPlan(index, source, target, tree, hashes)
 
 
-def copy_dir(src: SSHSession, dst: SSHSession, plan: DirPlan, verified: dict[str, str], stats: CopyStats,
-             record: FileRecorder, *, batch_files: int = 64, batch_bytes: int = 256 << 20,
-             dry_run: bool = False, live: bool = False, on_verified: Callable[[int], None] | None = None) -> None:
+def copy_dir(
+    src: SSHSession,
+    dst: SSHSession,
+    plan: DirPlan,
+    verified: dict[str, str],
+    stats: CopyStats,
+    record: FileRecorder,
+    *,
+    batch_files: int = 64,
+    batch_bytes: int = 256 << 20,
+    dry_run: bool = False,
+    live: bool = False,
+    on_verified: Callable[[int], None] | None = None,
+) -> None:
     """Bring one target directory to the source's manifest; see the module docstring for the rules.
 
     *verified* maps "index:rel" to the SHA-256 the journal recorded. With *live* (the system was
@@ -268,7 +288,9 @@ def copy_dir(src: SSHSession, dst: SSHSession, plan: DirPlan, verified: dict[str
     vouched = sorted(r for r in tree.files if verified.get(f"{i}:{r}") == plan.hashes[r])
     if live:
         vouched = sorted(tree.files)
-    now_hashes = remote_hashes(dst, plan.target, vouched, sum(tree.files[r].size for r in vouched)) if vouched else {}
+    now_hashes = (
+        remote_hashes(dst, plan.target, vouched, sum(tree.files[r].size for r in vouched)) if vouched else {}
+    )
     to_send: list[str] = []
     for rel in sorted(tree.files):
         if now_hashes.get(rel) == plan.hashes[rel]:
@@ -283,7 +305,9 @@ def copy_dir(src: SSHSession, dst: SSHSession, plan: DirPlan, verified: dict[str
         if to_send:
             raise VerificationFailed(
                 f"{dst.endpoint.label}:{plan.target}: {len(to_send)} file(s) differ from the source after "
-                f"cut-over; refusing to overwrite live data: {', '.join(to_send[:5])}", to_send)
+                f"cut-over; refusing to overwrite live data: {', '.join(to_send[:5])}",
+                to_send,
+            )
         return
     if dry_run:
         stats.files_sent += len(to_send)  # would send
@@ -301,8 +325,11 @@ def copy_dir(src: SSHSession, dst: SSHSession, plan: DirPlan, verified: dict[str
         stats.files_sent += 1
         stats.bytes_sent += info.size
         if streamed != plan.hashes[rel]:
-            raise VerificationFailed(f"{src.endpoint.label}:{plan.source}/{rel} changed while it was copied "
-                                     f"(is the service really frozen?)", [rel])
+            raise VerificationFailed(
+                f"{src.endpoint.label}:{plan.source}/{rel} changed while it was copied "
+                f"(is the service really frozen?)",
+                [rel],
+            )
         batch.append((rel, streamed))
         batch_size += info.size
         if len(batch) >= batch_files or batch_size >= batch_bytes or n == len(to_send):
@@ -321,8 +348,14 @@ def copy_dir(src: SSHSession, dst: SSHSession, plan: DirPlan, verified: dict[str
         stats.links_created += 1
 
 
-def _commit(dst: SSHSession, plan: DirPlan, batch: list[tuple[str, str]], stats: CopyStats,
-            record: FileRecorder, on_verified: Callable[[int], None] | None) -> None:
+def _commit(
+    dst: SSHSession,
+    plan: DirPlan,
+    batch: list[tuple[str, str]],
+    stats: CopyStats,
+    record: FileRecorder,
+    on_verified: Callable[[int], None] | None,
+) -> None:
     """Hash a batch of partial files on the target; rename and journal those that match."""
     parts = {part_name(rel): rel for rel, _ in batch}
     got = remote_hashes(dst, plan.target, list(parts), sum(plan.tree.files[r].size for r, _ in batch))
@@ -340,8 +373,11 @@ def _commit(dst: SSHSession, plan: DirPlan, batch: list[tuple[str, str]], stats:
     if bad:
         for rel in bad:
             record(plan.index, rel, plan.hashes[rel], plan.tree.files[rel].size, "mismatch")
-        raise VerificationFailed(f"{dst.endpoint.label}:{plan.target}: {len(bad)} file(s) arrived corrupted "
-                                 f"(SHA-256 differs from the source): {', '.join(bad[:5])}", bad)
+        raise VerificationFailed(
+            f"{dst.endpoint.label}:{plan.target}: {len(bad)} file(s) arrived corrupted "
+            f"(SHA-256 differs from the source): {', '.join(bad[:5])}",
+            bad,
+        )
 
 
 @dataclass
@@ -360,8 +396,9 @@ class VerifyReport:
         return not (self.missing or self.extra or self.mismatched)
 
 
-def verify_dir(src: SSHSession, dst: SSHSession, index: int, source: str, target: str,
-               plan: DirPlan | None = None) -> VerifyReport:
+def verify_dir(
+    src: SSHSession, dst: SSHSession, index: int, source: str, target: str, plan: DirPlan | None = None
+) -> VerifyReport:
     """Recompute the target's manifest from scratch and compare it with the source's (read-only).
 
     *plan* is the source manifest the copy step just computed on the frozen source; without it
@@ -369,13 +406,29 @@ def verify_dir(src: SSHSession, dst: SSHSession, index: int, source: str, target
     """
     plan = plan or source_manifest(src, index, source, target)
     if not exists(dst, target):
-        return VerifyReport(manifest_digest(plan.hashes, plan.tree.links), "sha256:none", len(plan.hashes),
-                            sorted(plan.hashes), [], [])
+        return VerifyReport(
+            manifest_digest(plan.hashes, plan.tree.links),
+            "sha256:none",
+            len(plan.hashes),
+            sorted(plan.hashes),
+            [],
+            [],
+        )
     ttree = walk(dst, target)
     thashes = remote_hashes(dst, target, sorted(ttree.files), ttree.bytes)
     missing = sorted((set(plan.hashes) - set(thashes)) | (set(plan.tree.links) - set(ttree.links)))
-    extra = sorted((set(thashes) - set(plan.hashes)) | set(ttree.parts) | (set(ttree.links) - set(plan.tree.links)))
-    mismatched = sorted([r for r in plan.hashes if r in thashes and thashes[r] != plan.hashes[r]]
-                        + [r for r in plan.tree.links if r in ttree.links and ttree.links[r] != plan.tree.links[r]])
-    return VerifyReport(manifest_digest(plan.hashes, plan.tree.links), manifest_digest(thashes, ttree.links),
-                        len(plan.hashes), missing, extra, mismatched)
+    extra = sorted(
+        (set(thashes) - set(plan.hashes)) | set(ttree.parts) | (set(ttree.links) - set(plan.tree.links))
+    )
+    mismatched = sorted(
+        [r for r in plan.hashes if r in thashes and thashes[r] != plan.hashes[r]]
+        + [r for r in plan.tree.links if r in ttree.links and ttree.links[r] != plan.tree.links[r]]
+    )
+    return VerifyReport(
+        manifest_digest(plan.hashes, plan.tree.links),
+        manifest_digest(thashes, ttree.links),
+        len(plan.hashes),
+        missing,
+        extra,
+        mismatched,
+    )

@@ -1,4 +1,5 @@
 """Errors of the playbooks: each failure kind is its own type so callers never parse messages."""
+
 from __future__ import annotations
 
 

@@ -4,6 +4,7 @@ Every line is written with O_APPEND and fsync'd before the runner moves on, so a
 most the line being written (a torn last line is ignored when reading). Lines pass through the
 runbook's Redactor here, the one place records leave the process.
 """
+
 from __future__ import annotations
 
 import datetime as dt

@@ -4,6 +4,7 @@ Runs as the current user on a free high port with its own ed25519 host key, PidF
 authorized_keys, all under one directory; the system's own sshd is never touched. When the
 current user is root, ``PermitRootLogin prohibit-password`` (key only) lets that user in.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -29,21 +30,27 @@ class SSHDUnavailable(RuntimeError):
 def require_sshd() -> None:
     """Raise SSHDUnavailable with a clear reason when sshd cannot be started here."""
     if not SSHD.is_file() or not os.access(SSHD, os.X_OK):
-        raise SSHDUnavailable(f"{SSHD} not found: install Debian package openssh-server "
-                              "(scripts/install-test-deps.sh does)")
+        raise SSHDUnavailable(
+            f"{SSHD} not found: install Debian package openssh-server (scripts/install-test-deps.sh does)"
+        )
     if not PRIVSEP_DIR.is_dir():
         try:
             PRIVSEP_DIR.mkdir(mode=0o755, parents=True, exist_ok=True)
         except OSError as exc:
-            raise SSHDUnavailable(f"sshd needs its privilege-separation directory {PRIVSEP_DIR} and it "
-                                  f"cannot be created ({exc}); create it as root") from None
+            raise SSHDUnavailable(
+                f"sshd needs its privilege-separation directory {PRIVSEP_DIR} and it "
+                f"cannot be created ({exc}); create it as root"
+            ) from None
 
 
 def keygen(path: Path, comment: str = "govcloud-test") -> Path:
     """A new ed25519 key pair without passphrase at *path* (+ .pub)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run([SSH_KEYGEN, "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", str(path)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [SSH_KEYGEN, "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", str(path)],
+        check=True,
+        capture_output=True,
+    )
     return path
 
 
@@ -95,12 +102,24 @@ class LocalSSHD:
 
     def config(self) -> str:
         lines = [
-            f"Port {self.port}", f"ListenAddress {self.address}", f"HostKey {self.host_key}",
-            f"PidFile {self.base / 'sshd.pid'}", f"AuthorizedKeysFile {self.authorized_keys}",
-            "StrictModes no", "UsePAM no", "PasswordAuthentication no", "KbdInteractiveAuthentication no",
-            "PubkeyAuthentication yes", f"AllowUsers {self.user}", f"Subsystem sftp {SFTP_SERVER}",
-            "LogLevel VERBOSE", "MaxStartups 100:30:200", "MaxSessions 64", "ClientAliveInterval 30",
-            "PrintMotd no", "UseDNS no",
+            f"Port {self.port}",
+            f"ListenAddress {self.address}",
+            f"HostKey {self.host_key}",
+            f"PidFile {self.base / 'sshd.pid'}",
+            f"AuthorizedKeysFile {self.authorized_keys}",
+            "StrictModes no",
+            "UsePAM no",
+            "PasswordAuthentication no",
+            "KbdInteractiveAuthentication no",
+            "PubkeyAuthentication yes",
+            f"AllowUsers {self.user}",
+            f"Subsystem sftp {SFTP_SERVER}",
+            "LogLevel VERBOSE",
+            "MaxStartups 100:30:200",
+            "MaxSessions 64",
+            "ClientAliveInterval 30",
+            "PrintMotd no",
+            "UseDNS no",
         ]
         if os.geteuid() == 0:
             lines.append("PermitRootLogin prohibit-password")
@@ -121,8 +140,11 @@ class LocalSSHD:
             check = subprocess.run([str(SSHD), "-t", "-f", str(cfg)], capture_output=True, text=True)
             if check.returncode != 0:
                 raise SSHDUnavailable(f"sshd rejects its test config: {check.stderr.strip()}")
-            self.process = subprocess.Popen([str(SSHD), "-D", "-f", str(cfg), "-E", str(self.log)],
-                                            stdin=subprocess.DEVNULL, start_new_session=True)
+            self.process = subprocess.Popen(
+                [str(SSHD), "-D", "-f", str(cfg), "-E", str(self.log)],
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline and self.process.poll() is None:
                 with contextlib.suppress(OSError), socket.create_connection((self.address, self.port), 0.2):
@@ -169,4 +191,3 @@ class LocalSSHD:
                 self.process.kill()
                 self.process.wait(5)
         self.process = None
-

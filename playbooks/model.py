@@ -3,6 +3,7 @@
 A runbook is rendered as YAML from ``templates/runbook.yaml.j2`` and parsed back into these
 models, so what an engineer reads with ``govcloud playbook render`` is exactly what runs.
 """
+
 from __future__ import annotations
 
 from enum import StrEnum
@@ -130,7 +131,9 @@ class SystemTarget(Strict):
     current_link: str | None = None  # symlink switched at cut-over; default <data_root>.current
     sudo: bool = False
     service: ServiceCommands = Field(default_factory=ServiceCommands)
-    env: dict[str, str] = Field(default_factory=dict)  # exported to every command; secret-looking values redacted
+    env: dict[str, str] = Field(
+        default_factory=dict
+    )  # exported to every command; secret-looking values redacted
     secrets: list[str] = Field(default_factory=list)  # further values never to be journalled or logged
 
 

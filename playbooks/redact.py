@@ -4,6 +4,7 @@ Secrets are known values (environment entries with secret-looking names, values 
 secrets in the targets file) plus recognisable shapes (``password=...``, bearer tokens,
 PEM private keys, ``user:pass@`` in URLs, ``mysql -pSECRET``).
 """
+
 from __future__ import annotations
 
 import logging
@@ -17,14 +18,28 @@ MASK = "***"
 SECRET_NAME = re.compile(r"(pass(word|wd|phrase)?|secret|token|key|credential|auth|pwd)", re.IGNORECASE)
 
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?(-----END [A-Z0-9 ]*PRIVATE KEY-----|$)", re.DOTALL),
-     f"-----PRIVATE KEY {MASK}-----"),
+    (
+        re.compile(
+            r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?(-----END [A-Z0-9 ]*PRIVATE KEY-----|$)", re.DOTALL
+        ),
+        f"-----PRIVATE KEY {MASK}-----",
+    ),
     (re.compile(r"(?i)\b(bearer|token|basic)(\s+)[A-Za-z0-9._~+/=-]{8,}"), rf"\1\2{MASK}"),
     # key=value / key: value for secret-looking keys, and --secret-option value
-    (re.compile(r"(?i)([A-Za-z0-9_.-]*(?:password|passwd|passphrase|secret|token|api[_-]?key|private[_-]?key|"
-                r"credential|pwd)[A-Za-z0-9_.-]*)(\s*[=:]\s*)(['\"]?)([^\s'\";&|]+)\3"), rf"\1\2\3{MASK}\3"),
-    (re.compile(r"(?i)(\s--?[A-Za-z0-9_-]*(?:password|passwd|passphrase|secret|token|api[_-]?key|pwd)[A-Za-z0-9_-]*)"
-                r"(\s+)(['\"]?)([^\s'\";&|-][^\s'\";&|]*)\3"), rf"\1\2\3{MASK}\3"),
+    (
+        re.compile(
+            r"(?i)([A-Za-z0-9_.-]*(?:password|passwd|passphrase|secret|token|api[_-]?key|private[_-]?key|"
+            r"credential|pwd)[A-Za-z0-9_.-]*)(\s*[=:]\s*)(['\"]?)([^\s'\";&|]+)\3"
+        ),
+        rf"\1\2\3{MASK}\3",
+    ),
+    (
+        re.compile(
+            r"(?i)(\s--?[A-Za-z0-9_-]*(?:password|passwd|passphrase|secret|token|api[_-]?key|pwd)[A-Za-z0-9_-]*)"
+            r"(\s+)(['\"]?)([^\s'\";&|-][^\s'\";&|]*)\3"
+        ),
+        rf"\1\2\3{MASK}\3",
+    ),
     (re.compile(r"(?i)(://[^/\s:@]+:)([^@\s/]+)(@)"), rf"\1{MASK}\3"),
     (re.compile(r"(\bmysql(?:dump|admin)?\b[^\n;|&]*?\s-p)(\S+)"), rf"\1{MASK}"),
     (re.compile(r"(\bsshpass\s+-p\s*)(\S+)"), rf"\1{MASK}"),

@@ -14,6 +14,7 @@ The target of a system comes from the targets file (``--targets FILE``, YAML)::
 or, without an entry there, from the system's inventory host whose ``role`` is ``target``.
 Service commands may use the template variables ({{ data_root }}, {{ current_link }}, {{ system }}).
 """
+
 from __future__ import annotations
 
 import json
@@ -65,15 +66,21 @@ def load_targets(path: str | Path) -> dict[str, SystemTarget]:
         lines = []
         for e in exc.errors():
             loc = [str(x) for x in e["loc"]]
-            where = f"{loc[1]}: {'.'.join(loc[2:])}" if len(loc) > 1 and loc[0] == "systems" else ".".join(loc)
+            where = (
+                f"{loc[1]}: {'.'.join(loc[2:])}" if len(loc) > 1 and loc[0] == "systems" else ".".join(loc)
+            )
             lines.append(f"{p}: {where}: {e['msg']}")
         raise TargetsError("\n".join(lines)) from None
 
 
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)), undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True, autoescape=False,
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
     )
     env.filters["q"] = lambda v: shlex.quote(str(v))
     # A JSON scalar is valid YAML in flow context and survives any shell text (quotes, '#', '[').
@@ -92,7 +99,8 @@ def _source_host(system: System, choice: str | None) -> Host:
     if len(with_data) > 1:
         raise RenderError(
             f"{system.id}: hosts: {len(with_data)} hosts have data_dirs; name the one to migrate with "
-            f"`source:` in the targets file (one source host per runbook)")
+            f"`source:` in the targets file (one source host per runbook)"
+        )
     if with_data:
         return with_data[0]
     if candidates:
@@ -108,7 +116,8 @@ def _target(system: System, targets: dict[str, SystemTarget]) -> SystemTarget:
             return SystemTarget(target=h)
     raise RenderError(
         f"{system.id}: no target host: add it to the targets file (--targets) or give the system an "
-        f"inventory host with role '{TARGET_ROLE}'")
+        f"inventory host with role '{TARGET_ROLE}'"
+    )
 
 
 def _data_dirs(source: Host, data_root: str) -> list[dict[str, str]]:
@@ -126,15 +135,18 @@ def _data_dirs(source: Host, data_root: str) -> list[dict[str, str]]:
     return dirs
 
 
-def render_runbook(system_id: str, plan: Plan, inventory: Inventory,
-                   targets: dict[str, SystemTarget] | None = None) -> RenderedRunbook:
+def render_runbook(
+    system_id: str, plan: Plan, inventory: Inventory, targets: dict[str, SystemTarget] | None = None
+) -> RenderedRunbook:
     """Render a system's runbook from the plan, its inventory hosts and its targets entry."""
     try:
         planned: PlanSystem = plan.system(system_id)
     except KeyError:
         raise RenderError(f"{system_id}: not in the plan") from None
     if planned.disposition not in MOVING:
-        raise RenderError(f"{system_id}: disposition is {planned.disposition.value}: no data moves, no runbook")
+        raise RenderError(
+            f"{system_id}: disposition is {planned.disposition.value}: no data moves, no runbook"
+        )
     system = inventory.by_id("systems").get(system_id)
     if system is None:
         raise RenderError(f"{system_id}: in the plan but not in the inventory (plan and inventory differ)")
@@ -145,9 +157,15 @@ def render_runbook(system_id: str, plan: Plan, inventory: Inventory,
         raise RenderError(f"{system_id}: data_root: {data_root!r} is not an absolute path")
     current_link = tgt.current_link or f"{data_root}.current"
     context = {
-        "system": planned, "source": source, "target": tgt.target, "data_root": data_root,
-        "current_link": current_link, "data": _data_dirs(source, data_root), "sudo": tgt.sudo,
-        "unit": tgt.service.unit or system_id, "env_names": sorted(tgt.env),
+        "system": planned,
+        "source": source,
+        "target": tgt.target,
+        "data_root": data_root,
+        "current_link": current_link,
+        "data": _data_dirs(source, data_root),
+        "sudo": tgt.sudo,
+        "unit": tgt.service.unit or system_id,
+        "env_names": sorted(tgt.env),
     }
     env = _environment()
     # Service commands from the targets file may use the same variables as the template.
@@ -158,8 +176,11 @@ def render_runbook(system_id: str, plan: Plan, inventory: Inventory,
     try:
         runbook = Runbook.model_validate(yaml.safe_load(text))
     except (yaml.YAMLError, ValidationError) as exc:
-        raise RenderError(f"{system_id}: the rendered runbook is not valid (template {RUNBOOK_TEMPLATE}): {exc}") from None
+        raise RenderError(
+            f"{system_id}: the rendered runbook is not valid (template {RUNBOOK_TEMPLATE}): {exc}"
+        ) from None
     redactor = Redactor(tgt.secrets)
     redactor.add_environment(tgt.env)
-    return RenderedRunbook(text=redactor.scrub(text), runbook=runbook, env=dict(tgt.env), redactor=redactor,
-                           sudo=tgt.sudo)
+    return RenderedRunbook(
+        text=redactor.scrub(text), runbook=runbook, env=dict(tgt.env), redactor=redactor, sudo=tgt.sudo
+    )

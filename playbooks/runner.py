@@ -6,6 +6,7 @@ action ran and its checks now pass), ``would-run`` (dry run), ``failed``, ``inte
 Every record leaving the runner — journal line, log line, error text — goes through
 :meth:`SystemRun.emit` / the runbook's Redactor first.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -124,7 +125,11 @@ class SystemRun:
             record = self.redactor.scrub_obj({"dry_run": True, **record})
         else:
             record = self.journal.append(record)
-        parts = [f"{k}={v}" for k, v in record.items() if k not in ("run", "system", "ts") and v not in (None, "", [])]
+        parts = [
+            f"{k}={v}"
+            for k, v in record.items()
+            if k not in ("run", "system", "ts") and v not in (None, "", [])
+        ]
         log.log(level, self.redactor.scrub(f"{self.rb.system}: " + " ".join(parts)))
 
     def scrub(self, text: str) -> str:
@@ -152,8 +157,14 @@ class SystemRun:
 
     def run(self) -> RunResult:
         rb = self.rb
-        self.emit({"event": "run-start", "source": self.host_label(Role.SOURCE),
-                   "target": self.host_label(Role.TARGET), "resumed_from": self.state.last_outcome})
+        self.emit(
+            {
+                "event": "run-start",
+                "source": self.host_label(Role.SOURCE),
+                "target": self.host_label(Role.TARGET),
+                "resumed_from": self.state.last_outcome,
+            }
+        )
         failure: BaseException | None = None
         for step in rb.steps:
             if step.name is StepName.FREEZE and not self.options.dry_run:
@@ -181,16 +192,24 @@ class SystemRun:
             self.result.outcome = self.rollback(reason=self.result.error or "failure")
         else:
             self.result.outcome = RunOutcome.FAILED
-        self.emit({"event": "run-end", "outcome": self.result.outcome, "error": self.result.error,
-                   "copy": vars(self.result.copy)},
-                  logging.INFO if self.result.ok else logging.ERROR)
+        self.emit(
+            {
+                "event": "run-end",
+                "outcome": self.result.outcome,
+                "error": self.result.error,
+                "copy": vars(self.result.copy),
+            },
+            logging.INFO if self.result.ok else logging.ERROR,
+        )
         self.close()
         return self.result
 
     def step(self, step: Step) -> StepResult:
         start = now()
-        host = ",".join(sorted({self.host_label(c.host) for c in [*step.check, *step.action]})) or \
-            f"{self.host_label(Role.SOURCE)}->{self.host_label(Role.TARGET)}"
+        host = (
+            ",".join(sorted({self.host_label(c.host) for c in [*step.check, *step.action]}))
+            or f"{self.host_label(Role.SOURCE)}->{self.host_label(Role.TARGET)}"
+        )
         extra: dict[str, Any] = {}
         try:
             if self.pending and step.read_only:
@@ -222,10 +241,20 @@ class SystemRun:
             self.result.error = detail
             if isinstance(exc, VerificationFailed):
                 extra["mismatched"] = exc.mismatched[:50]
-        self.emit({"event": "step", "step": step.name.value, "host": host, "start": start, "end": now(),
-                   "outcome": outcome, "commands": [f"{c.host.value}: {c.run}" for c in [*step.check, *step.action]],
-                   **extra, "error": detail or None},
-                  logging.ERROR if outcome in (Outcome.FAILED, Outcome.INTERRUPTED) else logging.INFO)
+        self.emit(
+            {
+                "event": "step",
+                "step": step.name.value,
+                "host": host,
+                "start": start,
+                "end": now(),
+                "outcome": outcome,
+                "commands": [f"{c.host.value}: {c.run}" for c in [*step.check, *step.action]],
+                **extra,
+                "error": detail or None,
+            },
+            logging.ERROR if outcome in (Outcome.FAILED, Outcome.INTERRUPTED) else logging.INFO,
+        )
         return StepResult(step.name.value, outcome, detail)
 
     def copy(self) -> tuple[str, dict[str, Any]]:
@@ -235,8 +264,18 @@ class SystemRun:
         verified_now = 0
 
         def record(index: int, rel: str, sha: str, size: int, outcome: str) -> None:
-            self.emit({"event": "file", "step": "copy", "host": dst.endpoint.label, "dir": index,
-                       "path": rel, "sha256": sha, "size": size, "outcome": outcome})
+            self.emit(
+                {
+                    "event": "file",
+                    "step": "copy",
+                    "host": dst.endpoint.label,
+                    "dir": index,
+                    "path": rel,
+                    "sha256": sha,
+                    "size": size,
+                    "outcome": outcome,
+                }
+            )
 
         def on_verified(n: int) -> None:
             nonlocal verified_now
@@ -248,9 +287,19 @@ class SystemRun:
             plan = source_manifest(src, i, d.source, d.target)
             self.manifests[i] = plan
             digests[d.source] = manifest_digest(plan.hashes, plan.tree.links)
-            copy_dir(src, dst, plan, self.state.verified, stats, record,
-                     batch_files=self.options.batch_files, batch_bytes=self.options.batch_bytes,
-                     dry_run=self.options.dry_run, live=self.state.complete, on_verified=on_verified)
+            copy_dir(
+                src,
+                dst,
+                plan,
+                self.state.verified,
+                stats,
+                record,
+                batch_files=self.options.batch_files,
+                batch_bytes=self.options.batch_bytes,
+                dry_run=self.options.dry_run,
+                live=self.state.complete,
+                on_verified=on_verified,
+            )
         extra = {"checksums": digests, "stats": vars(stats)}
         if self.options.dry_run:
             return (Outcome.WOULD_RUN if stats.changed else Outcome.UNCHANGED), extra
@@ -262,13 +311,20 @@ class SystemRun:
         bad: list[str] = []
         for i, d in enumerate(self.rb.data):
             rep = verify_dir(src, dst, i, d.source, d.target, self.manifests.get(i))
-            checksums[d.source] = {"source": rep.source_digest, "target": rep.target_digest, "files": rep.files}
+            checksums[d.source] = {
+                "source": rep.source_digest,
+                "target": rep.target_digest,
+                "files": rep.files,
+            }
             bad += [f"{d.target}/{r} (missing)" for r in rep.missing]
             bad += [f"{d.target}/{r} (unexpected)" for r in rep.extra]
             bad += [f"{d.target}/{r} (checksum differs)" for r in rep.mismatched]
         if bad:
-            raise VerificationFailed(f"target differs from the source manifest in {len(bad)} place(s): "
-                                     f"{'; '.join(bad[:10])}; cut-over blocked", bad)
+            raise VerificationFailed(
+                f"target differs from the source manifest in {len(bad)} place(s): "
+                f"{'; '.join(bad[:10])}; cut-over blocked",
+                bad,
+            )
         return Outcome.UNCHANGED, {"checksums": checksums}
 
     # ------------------------------------------------------------------ rollback
@@ -289,10 +345,20 @@ class SystemRun:
             checked, errors = False, [*errors, str(exc)]
         outcome = Outcome.DONE if checked else Outcome.FAILED
         detail = self.scrub("; ".join(errors)) if errors else ""
-        self.emit({"event": "step", "step": StepName.ROLLBACK.value, "host": self.host_label(Role.SOURCE) + "," +
-                   self.host_label(Role.TARGET), "start": start, "end": now(), "outcome": outcome,
-                   "reason": reason, "commands": [f"{c.host.value}: {c.run}" for c in step.action],
-                   "error": detail or None}, logging.WARNING)
+        self.emit(
+            {
+                "event": "step",
+                "step": StepName.ROLLBACK.value,
+                "host": self.host_label(Role.SOURCE) + "," + self.host_label(Role.TARGET),
+                "start": start,
+                "end": now(),
+                "outcome": outcome,
+                "reason": reason,
+                "commands": [f"{c.host.value}: {c.run}" for c in step.action],
+                "error": detail or None,
+            },
+            logging.WARNING,
+        )
         self.result.steps.append(StepResult(StepName.ROLLBACK.value, outcome, detail))
         return RunOutcome.ROLLED_BACK if checked else RunOutcome.ROLLBACK_FAILED
 
@@ -311,7 +377,9 @@ def run_runbook(rendered: RenderedRunbook, options: RunOptions) -> RunResult:
         run.result.outcome = RunOutcome.FAILED
         run.result.error = run.scrub(f"{type(exc).__name__}: {exc}")
         with contextlib.suppress(Exception):
-            run.emit({"event": "run-end", "outcome": RunOutcome.FAILED, "error": run.result.error}, logging.ERROR)
+            run.emit(
+                {"event": "run-end", "outcome": RunOutcome.FAILED, "error": run.result.error}, logging.ERROR
+            )
         return run.result
 
 
@@ -341,9 +409,18 @@ SUMMARY_COLUMNS = ("system", "outcome", "failed step", "files sent", "files skip
 
 def summary_rows(results: list[RunResult]) -> list[tuple[str, ...]]:
     """The end-of-wave table, one row per system (the CLI draws it)."""
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for r in results:
         failed = next((s.name for s in r.steps if s.outcome in (Outcome.FAILED, Outcome.INTERRUPTED)), "")
-        rows.append((r.system, r.outcome, failed, str(r.copy.files_sent), str(r.copy.files_skipped),
-                     f"{r.copy.bytes_sent / 1e6:.1f}", (r.error or "")[:200]))
+        rows.append(
+            (
+                r.system,
+                r.outcome,
+                failed,
+                str(r.copy.files_sent),
+                str(r.copy.files_skipped),
+                f"{r.copy.bytes_sent / 1e6:.1f}",
+                (r.error or "")[:200],
+            )
+        )
     return rows

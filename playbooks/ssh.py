@@ -5,6 +5,7 @@ changed key are refused with distinct errors and the file is never written. Only
 reset connections are retried (with jittered backoff); authentication and host-key failures
 never are, so a wrong key cannot lock an account and an impostor gets one look only.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -37,8 +38,6 @@ log = logging.getLogger("playbooks.ssh")
 DEFAULT_KNOWN_HOSTS = Path("~/.ssh/known_hosts")
 SFTP_WINDOW = 64 << 20
 SFTP_PACKET = 32 << 10
-# OpenSSH's sftp-server takes read/write requests up to 256 KiB (paramiko defaults to 32 KiB).
-SFTP_REQUEST = 256 << 10
 # What sudo -n prints when the account would have to type a password.
 SUDO_PASSWORD_MARKERS = ("a password is required", "a terminal is required", "password is required")
 
@@ -148,8 +147,9 @@ def _is_retriable(exc: BaseException) -> bool:
 class SSHSession:
     """A live, verified SSH connection to one host: run commands, open SFTP."""
 
-    def __init__(self, endpoint: Endpoint, client: paramiko.SSHClient, timeouts: Timeouts,
-                 sudo_command: str = "sudo") -> None:
+    def __init__(
+        self, endpoint: Endpoint, client: paramiko.SSHClient, timeouts: Timeouts, sudo_command: str = "sudo"
+    ) -> None:
         self.endpoint = endpoint
         self.client = client
         self.timeouts = timeouts
@@ -193,8 +193,16 @@ class SSHSession:
 
     # ------------------------------------------------------------------ commands
 
-    def run(self, command: str, *, sudo: bool = False, env: Mapping[str, str] | None = None,
-            timeout: float | None = None, check: bool = False, stdin: bytes | None = None) -> CommandResult:
+    def run(
+        self,
+        command: str,
+        *,
+        sudo: bool = False,
+        env: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+        check: bool = False,
+        stdin: bytes | None = None,
+    ) -> CommandResult:
         """Run *command* with `sh -c`; with *sudo* via `sudo -n` (never prompting for a password)."""
         script = command
         if env:
@@ -217,21 +225,28 @@ class SSHSession:
             channel.close()
         except CommandTimeout:
             raise
-        except socket.timeout:
-            raise CommandTimeout(f"{self.endpoint.label}: command did not finish within {limit:.0f}s: {command}") from None
+        except TimeoutError:
+            raise CommandTimeout(
+                f"{self.endpoint.label}: command did not finish within {limit:.0f}s: {command}"
+            ) from None
         except (paramiko.SSHException, EOFError, OSError) as exc:
             raise self.lost(exc) from None
         if status == -1:  # the server closed without an exit status: the connection died
             raise ConnectionLost(f"{self.endpoint.label}: connection lost while running: {command}")
         result = CommandResult(status, out, err)
-        if sudo and status != 0 and any(m in err.decode("utf-8", "replace").lower() for m in SUDO_PASSWORD_MARKERS):
+        if (
+            sudo
+            and status != 0
+            and any(m in err.decode("utf-8", "replace").lower() for m in SUDO_PASSWORD_MARKERS)
+        ):
             raise SudoPasswordRequired(
                 f"{self.endpoint.label}: sudo needs a password for {self.endpoint.user}; grant NOPASSWD "
-                f"for the migration commands or run without sudo (command: {command})", status)
+                f"for the migration commands or run without sudo (command: {command})",
+                status,
+            )
         if check and status != 0:
-            raise CommandFailed(
-                f"{self.endpoint.label}: exit {status}: {command}: {err.decode('utf-8', 'replace').strip()[-500:]}",
-                status)
+            tail = err.decode("utf-8", "replace").strip()[-500:]
+            raise CommandFailed(f"{self.endpoint.label}: exit {status}: {command}: {tail}", status)
         return result
 
     def _drain(self, channel: paramiko.Channel, deadline: float) -> tuple[bytes, bytes]:
@@ -262,10 +277,13 @@ class SSHSession:
         if self._sftp is None or self._sftp.sock.closed:
             try:
                 # A wide window keeps pipelined SFTP requests flowing on fast links.
-                self._sftp = paramiko.SFTPClient.from_transport(self.transport, window_size=SFTP_WINDOW,
-                                                                max_packet_size=SFTP_PACKET)
+                self._sftp = paramiko.SFTPClient.from_transport(
+                    self.transport, window_size=SFTP_WINDOW, max_packet_size=SFTP_PACKET
+                )
             except (paramiko.SSHException, EOFError, OSError) as exc:
                 raise self.lost(exc) from None
+            if self._sftp is None:
+                raise ConnectionLost(f"{self.endpoint.label}: cannot open an SFTP channel")
             self._sftp.get_channel().settimeout(self.timeouts.command)  # type: ignore[union-attr]
         return self._sftp
 
@@ -273,10 +291,16 @@ class SSHSession:
 class Connector:
     """Opens verified SSH sessions with the configured credentials, timeouts and retry policy."""
 
-    def __init__(self, credentials: Credentials | None = None, timeouts: Timeouts | None = None,
-                 retry: RetryPolicy | None = None, known_hosts: str | None = None,
-                 sudo_command: str = "sudo", sleep: Callable[[float], None] = time.sleep,
-                 sha256sum: str = "sha256sum") -> None:
+    def __init__(
+        self,
+        credentials: Credentials | None = None,
+        timeouts: Timeouts | None = None,
+        retry: RetryPolicy | None = None,
+        known_hosts: str | None = None,
+        sudo_command: str = "sudo",
+        sleep: Callable[[float], None] = time.sleep,
+        sha256sum: str = "sha256sum",
+    ) -> None:
         self.credentials = credentials or Credentials()
         self.timeouts = timeouts or Timeouts()
         self.retry = retry or RetryPolicy()
@@ -302,8 +326,14 @@ class Connector:
                 if not _is_retriable(exc) or attempt >= self.retry.attempts:
                     raise
                 delay = self.retry.delay(attempt + 1)
-                log.info("%s: %s; retry %d/%d in %.2fs", endpoint.label, exc, attempt + 1,
-                         self.retry.attempts, delay)
+                log.info(
+                    "%s: %s; retry %d/%d in %.2fs",
+                    endpoint.label,
+                    exc,
+                    attempt + 1,
+                    self.retry.attempts,
+                    delay,
+                )
                 self._sleep(delay)
 
     def _connect_once(self, endpoint: Endpoint) -> SSHSession:
@@ -315,7 +345,9 @@ class Connector:
             try:
                 client.get_host_keys().load(str(known_hosts))
             except (OSError, paramiko.SSHException) as exc:
-                raise ConnectFailed(f"{endpoint.label}: cannot read known_hosts {known_hosts}: {exc}") from None
+                raise ConnectFailed(
+                    f"{endpoint.label}: cannot read known_hosts {known_hosts}: {exc}"
+                ) from None
         client.set_missing_host_key_policy(_StrictPolicy())
         try:
             sock = socket.create_connection((endpoint.address, endpoint.port), timeout=self.timeouts.connect)
@@ -324,10 +356,16 @@ class Connector:
         creds = self.credentials
         try:
             client.connect(
-                endpoint.address, port=endpoint.port, username=endpoint.user, sock=sock,
-                key_filename=creds.identity, allow_agent=creds.allow_agent,
-                look_for_keys=creds.look_for_keys, timeout=self.timeouts.connect,
-                banner_timeout=self.timeouts.banner, auth_timeout=self.timeouts.auth,
+                endpoint.address,
+                port=endpoint.port,
+                username=endpoint.user,
+                sock=sock,
+                key_filename=creds.identity,
+                allow_agent=creds.allow_agent,
+                look_for_keys=creds.look_for_keys,
+                timeout=self.timeouts.connect,
+                banner_timeout=self.timeouts.banner,
+                auth_timeout=self.timeouts.auth,
                 channel_timeout=self.timeouts.auth,
             )
         except UnknownHostKey as exc:
@@ -343,17 +381,19 @@ class Connector:
         except paramiko.PasswordRequiredException:
             sock.close()
             raise AuthenticationFailed(
-                f"{endpoint.label}: identity file is encrypted; load it into ssh-agent instead") from None
+                f"{endpoint.label}: identity file is encrypted; load it into ssh-agent instead"
+            ) from None
         except paramiko.AuthenticationException as exc:
             sock.close()
             raise AuthenticationFailed(f"{endpoint.label}: authentication failed: {exc}") from None
         except paramiko.SSHException as exc:
             sock.close()
             if "no authentication methods" in str(exc).lower():
-                raise AuthenticationFailed(f"{endpoint.label}: no key or agent to authenticate with "
-                                           f"(--identity FILE or ssh-agent)") from None
+                raise AuthenticationFailed(
+                    f"{endpoint.label}: no key or agent to authenticate with (--identity FILE or ssh-agent)"
+                ) from None
             raise ConnectFailed(f"{endpoint.label}: SSH handshake failed: {exc}") from exc
-        except (paramiko.SSHException, EOFError, OSError) as exc:
+        except (EOFError, OSError) as exc:
             sock.close()
             raise ConnectFailed(f"{endpoint.label}: SSH handshake failed: {exc}") from exc
         transport = client.get_transport()

@@ -34,5 +34,8 @@ def main() -> None:
     except Exception as exc:  # a bug, not bad input: say so in one line unless debugging
         if os.environ.get("GOVCLOUD_DEBUG"):
             raise
-        print(f"govcloud: internal error: {type(exc).__name__}: {exc} (set GOVCLOUD_DEBUG=1 for details)", file=sys.stderr)
+        print(
+            f"govcloud: internal error: {type(exc).__name__}: {exc} (set GOVCLOUD_DEBUG=1 for details)",
+            file=sys.stderr,
+        )
         sys.exit(4)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from pathlib import Path
 from typing import NoReturn
 
 import typer
@@ -20,11 +21,42 @@ EXIT_FINDINGS = 3
 console = Console()
 err_console = Console(stderr=True)
 
+# One wording of the inventory argument for every command that takes one.
+INVENTORY_HELP = (
+    "Inventory: a YAML file, a directory of YAML files, a survey .xlsx, a .csv or a directory of "
+    "survey CSV files. Default: the bundled sample city."
+)
+POLICY_HELP = "Policy YAML file. Default: the bundled policy (the documents' numbers)."
+PLAN_HELP = "Read this plan.json (written by `govcloud plan`) instead of planning the inventory now."
+
 
 def fail(message: str, code: int = EXIT_INVALID) -> NoReturn:
     """Print a clear message to stderr and exit with *code* (never a traceback)."""
     err_console.print(message, markup=False, highlight=False, emoji=False, soft_wrap=True)
     raise typer.Exit(code)
+
+
+def check_out_dir(path: Path, option: str = "--out") -> None:
+    """Fail fast (exit 2), before any long work, when *path* cannot be an output directory."""
+    _no_file_above(path, path, option)
+
+
+def check_out_file(path: Path, option: str) -> None:
+    """Fail fast (exit 2) when *path* cannot be an output file (a directory, or under a file)."""
+    if path.is_dir():
+        fail(f"{option} {path}: is a directory; give a file name", EXIT_USAGE)
+    _no_file_above(path.parent, path, option)
+
+
+def _no_file_above(directory: Path, given: Path, option: str) -> None:
+    for p in (directory, *directory.parents):
+        if p.exists() and not p.is_dir():
+            fail(f"{option} {given}: {p} exists and is not a directory", EXIT_USAGE)
+
+
+def cannot_write(exc: OSError, target: Path, what: str) -> NoReturn:
+    """Exit 1 with the path the user gave (never a temporary file) and the system's reason."""
+    fail(f"{exc.filename or target}: cannot write {what}: {exc.strerror or exc}", EXIT_INVALID)
 
 
 @contextlib.contextmanager

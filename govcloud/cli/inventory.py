@@ -13,7 +13,18 @@ from rich.table import Table
 
 from govcloud.atomic import atomic_write_text
 from govcloud.cli.app import app
-from govcloud.cli.common import EXIT_INVALID, EXIT_USAGE, console, err_console, fail, progress_callback
+from govcloud.cli.common import (
+    EXIT_INVALID,
+    EXIT_USAGE,
+    INVENTORY_HELP,
+    cannot_write,
+    check_out_dir,
+    check_out_file,
+    console,
+    err_console,
+    fail,
+    progress_callback,
+)
 from inventory.loader import bundled_inventory_path, check_inventory
 from inventory.models import Inventory
 from inventory.problems import Problem, Severity
@@ -24,10 +35,7 @@ inventory_app = typer.Typer(
 )
 app.add_typer(inventory_app, name="inventory")
 
-PATH_HELP = (
-    "Inventory: a YAML file, a directory of YAML files, a survey .xlsx, a .csv or a directory of "
-    "survey CSV files. Default: the bundled sample city."
-)
+PATH_HELP = INVENTORY_HELP
 
 
 def _echo_problems(problems: list[Problem]) -> None:
@@ -188,6 +196,11 @@ def export(
         fail("nothing to write: give --xlsx FILE, --csv DIR and/or --yaml FILE", EXIT_USAGE)
     if csv_dir is not None and csv_dir.exists() and not csv_dir.is_dir():
         fail(f"{csv_dir}: exists and is not a directory", EXIT_USAGE)
+    for option, target in (("--xlsx", xlsx), ("--yaml", yaml_file)):
+        if target is not None:
+            check_out_file(target, option)
+    if csv_dir is not None:
+        check_out_dir(csv_dir, "--csv")
     inv = _load_or_exit(path)
     try:
         if xlsx is not None:
@@ -202,4 +215,4 @@ def export(
     except ExportError as exc:
         fail(f"cannot export: {exc}")
     except OSError as exc:
-        fail(f"cannot write: {exc.filename or ''}: {exc.strerror or exc}")
+        cannot_write(exc, Path(exc.filename or "."), "the export")

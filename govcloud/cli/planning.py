@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NoReturn
 
 import typer
 from rich.table import Table
@@ -13,6 +14,10 @@ from govcloud.cli.common import (
     EXIT_INVALID,
     EXIT_OK,
     EXIT_USAGE,
+    INVENTORY_HELP,
+    POLICY_HELP,
+    cannot_write,
+    check_out_dir,
     console,
     err_console,
     fail,
@@ -22,8 +27,8 @@ from inventory.models import Inventory
 from planner.plan_model import FindingSeverity, Plan
 from planner.policy import Policy
 
-PathArg = typer.Argument(None, help="Inventory file or directory (default: the bundled sample city).")
-PolicyOpt = typer.Option(None, "--policy", help="Policy YAML file (default: the bundled policy).")
+PathArg = typer.Argument(None, help=INVENTORY_HELP, show_default=False)
+PolicyOpt = typer.Option(None, "--policy", help=POLICY_HELP, show_default=False)
 
 
 def _load(path: Path | None, policy_path: Path | None) -> tuple[Inventory, Policy]:
@@ -64,7 +69,7 @@ def _summary(plan: Plan, where: Path | None = None) -> None:
         console.print(f"[bold]wrote[/bold] {where}")
     table = Table(title=f"plan of {plan.inventory.city}: {plan.inventory.systems} systems", show_header=False)
     table.add_column("metric")
-    table.add_column("value", justify="right")
+    table.add_column("value")
     disp = getattr(m, "dispositions", None) or {}
     table.add_row("dispositions", ", ".join(f"{k} {v}" for k, v in disp.items() if v))
     table.add_row("waves", f"{m.waves} (lower bound {m.waves_lower_bound})")
@@ -83,19 +88,20 @@ def _summary(plan: Plan, where: Path | None = None) -> None:
 def plan_cmd(
     path: Path | None = PathArg,
     policy: Path | None = PolicyOpt,
-    out: Path = typer.Option(Path("out"), "--out", help="Directory for plan.json."),
+    out: Path = typer.Option(Path("out"), "--out", help="Directory for plan.json (replaced atomically)."),
     exact: bool = typer.Option(False, "--exact", help="Exact CP-SAT scheduling (small inventories)."),
 ) -> None:
     """Plan the migration: classify, place, schedule waves; write DIR/plan.json."""
     from planner.plan_model import write_plan
 
+    check_out_dir(out)  # before planning: a long run must not end in "cannot write"
     inventory, pol = _load(path, policy)
     plan = _make(inventory, pol, exact)
     target = out / "plan.json"
     try:
         write_plan(plan, target)
     except OSError as exc:
-        fail(f"{target}: cannot write the plan: {exc.strerror or exc}")
+        cannot_write(exc, target, "the plan")
     _summary(plan, target)
     raise typer.Exit(EXIT_OK)
 
@@ -166,6 +172,15 @@ def simulate_cmd(
         console.print(f"- {note}", highlight=False)
 
 
+def _no_such_system(system_id: str, inventory: Inventory) -> NoReturn:
+    """Exit 1 naming the unknown system, with the closest IDs as a hint."""
+    import difflib
+
+    close = difflib.get_close_matches(system_id, [s.id for s in inventory.systems], n=3)
+    hint = f" (did you mean {', '.join(close)}?)" if close else ""
+    fail(f"{system_id!r}: no such system in the inventory{hint}", EXIT_INVALID)
+
+
 @app.command("explain")
 def explain_cmd(
     system_id: str = typer.Argument(..., metavar="SYSTEM-ID", help="The system to explain."),
@@ -177,7 +192,7 @@ def explain_cmd(
 
     inventory, pol = _load(path, policy)
     if all(s.id != system_id for s in inventory.systems):
-        fail(f"{system_id}: no such system in the inventory", EXIT_INVALID)
+        _no_such_system(system_id, inventory)
     try:
         with progress_callback() as progress:
             from planner.core import plan_with_context
@@ -185,7 +200,7 @@ def explain_cmd(
             plan, ctx = plan_with_context(inventory, pol, progress=progress)
             result = explain(inventory, pol, system_id, plan=plan, context=ctx)
     except UnknownSystem:
-        fail(f"{system_id}: no such system in the inventory", EXIT_INVALID)
+        _no_such_system(system_id, inventory)
     for line in result.lines():
         console.print(line, markup=False, highlight=False, soft_wrap=True)
 

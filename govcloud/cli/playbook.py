@@ -9,6 +9,7 @@ A system's target host comes from the targets file (see playbooks/render.py for 
 failing that, from its inventory host with role `target`. Exit codes: 0 every system complete
 (or dry run clean), 1 invalid input or at least one system not complete, 2 usage error.
 """
+
 from __future__ import annotations
 
 import logging
@@ -37,19 +38,26 @@ from playbooks.runner import (
 )
 from playbooks.ssh import Connector, Credentials
 
-playbook_app = typer.Typer(no_args_is_help=True, help="Migration runbooks: render them, run them over SSH (MLPS-4).")
+playbook_app = typer.Typer(
+    no_args_is_help=True, help="Migration runbooks: render them, run them over SSH (MLPS-4)."
+)
 app.add_typer(playbook_app, name="playbook")
 
 DEFAULT_PLAN = Path("out/plan.json")
 DEFAULT_JOURNALS = Path("out/journal")
 
 PlanOpt = typer.Option(DEFAULT_PLAN, "--plan", help="plan.json written by `govcloud plan`.")
-InventoryOpt = typer.Option(None, "--inventory", help="Inventory file or directory (default: the bundled sample).")
-TargetsOpt = typer.Option(None, "--targets", help="YAML: system id -> target host, data root, service commands.")
+InventoryOpt = typer.Option(
+    None, "--inventory", help="Inventory file or directory (default: the bundled sample)."
+)
+TargetsOpt = typer.Option(
+    None, "--targets", help="YAML: system id -> target host, data root, service commands."
+)
 
 
-def _inputs(plan_path: Path, inventory_path: Path | None,
-            targets_path: Path | None) -> tuple[Plan, Inventory, dict[str, SystemTarget]]:
+def _inputs(
+    plan_path: Path, inventory_path: Path | None, targets_path: Path | None
+) -> tuple[Plan, Inventory, dict[str, SystemTarget]]:
     try:
         plan = load_plan(plan_path)
         inventory = load_inventory(inventory_path)
@@ -72,7 +80,9 @@ def _logging(verbose: bool) -> None:
 @playbook_app.command("render")
 def render_cmd(
     system_id: str = typer.Argument(..., help="System id of the plan."),
-    plan: Path = PlanOpt, inventory: Path | None = InventoryOpt, targets: Path | None = TargetsOpt,
+    plan: Path = PlanOpt,
+    inventory: Path | None = InventoryOpt,
+    targets: Path | None = TargetsOpt,
 ) -> None:
     """Print a system's rendered runbook (secrets masked): exactly what `run` executes."""
     p, inv, tg = _inputs(plan, inventory, targets)
@@ -88,9 +98,14 @@ def _connector(known_hosts: Path | None, identity: Path | None, no_agent: bool) 
         fail(f"{identity}: no such identity file", EXIT_USAGE)
     if known_hosts is not None and not known_hosts.is_file():
         fail(f"{known_hosts}: no such known_hosts file (it is never created for you)", EXIT_USAGE)
-    return Connector(Credentials(identity=str(identity) if identity else None, allow_agent=not no_agent,
-                                 look_for_keys=identity is None and not no_agent),
-                     known_hosts=str(known_hosts) if known_hosts else None)
+    return Connector(
+        Credentials(
+            identity=str(identity) if identity else None,
+            allow_agent=not no_agent,
+            look_for_keys=identity is None and not no_agent,
+        ),
+        known_hosts=str(known_hosts) if known_hosts else None,
+    )
 
 
 def _summary(results: list[RunResult], title: str) -> None:
@@ -110,12 +125,20 @@ def _summary(results: list[RunResult], title: str) -> None:
 def run_cmd(
     system_id: str | None = typer.Argument(None, help="System id (or use --wave)."),
     wave: int | None = typer.Option(None, "--wave", help="Run every moving system of wave N."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Connect and check only: change nothing on any host."),
-    plan: Path = PlanOpt, inventory: Path | None = InventoryOpt, targets: Path | None = TargetsOpt,
-    known_hosts: Path | None = typer.Option(None, "--known-hosts", help="known_hosts for every host (never written)."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Connect and check only: change nothing on any host."
+    ),
+    plan: Path = PlanOpt,
+    inventory: Path | None = InventoryOpt,
+    targets: Path | None = TargetsOpt,
+    known_hosts: Path | None = typer.Option(
+        None, "--known-hosts", help="known_hosts for every host (never written)."
+    ),
     identity: Path | None = typer.Option(None, "--identity", help="Private key file (else the ssh-agent)."),
     no_agent: bool = typer.Option(False, "--no-agent", help="Do not use the ssh-agent."),
-    journal_dir: Path = typer.Option(DEFAULT_JOURNALS, "--journal-dir", help="One JSON-lines journal per system."),
+    journal_dir: Path = typer.Option(
+        DEFAULT_JOURNALS, "--journal-dir", help="One JSON-lines journal per system."
+    ),
     workers: int = typer.Option(4, "--workers", min=1, max=64, help="Systems run at once."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log every step."),
 ) -> None:
@@ -141,14 +164,18 @@ def run_cmd(
     _logging(verbose)
     options = RunOptions(_connector(known_hosts, identity, no_agent), journal_dir, dry_run=dry_run)
     results = run_wave(rendered, options, workers) + problems
-    _summary(results, f"wave {wave}" if wave is not None else f"{system_id}" + (" (dry run)" if dry_run else ""))
+    _summary(
+        results, f"wave {wave}" if wave is not None else f"{system_id}" + (" (dry run)" if dry_run else "")
+    )
     raise typer.Exit(EXIT_OK if all(r.ok for r in results) else EXIT_INVALID)
 
 
 @playbook_app.command("rollback")
 def rollback_cmd(
     system_id: str = typer.Argument(..., help="System id."),
-    plan: Path = PlanOpt, inventory: Path | None = InventoryOpt, targets: Path | None = TargetsOpt,
+    plan: Path = PlanOpt,
+    inventory: Path | None = InventoryOpt,
+    targets: Path | None = TargetsOpt,
     known_hosts: Path | None = typer.Option(None, "--known-hosts"),
     identity: Path | None = typer.Option(None, "--identity"),
     no_agent: bool = typer.Option(False, "--no-agent"),

@@ -10,7 +10,20 @@ from typing import Any
 import typer
 
 from govcloud.cli.app import app
-from govcloud.cli.common import EXIT_INVALID, EXIT_USAGE, console, fail, progress_callback
+from govcloud.cli.common import (
+    EXIT_INVALID,
+    EXIT_USAGE,
+    INVENTORY_HELP,
+    PLAN_HELP,
+    POLICY_HELP,
+    cannot_write,
+    check_out_dir,
+    check_out_file,
+    console,
+    err_console,
+    fail,
+    progress_callback,
+)
 from inventory.models import Inventory
 from planner.plan_model import Plan
 
@@ -19,9 +32,9 @@ progress_app = typer.Typer(
 )
 app.add_typer(progress_app, name="progress")
 
-PATH_ARG = typer.Argument(None, help="Inventory file or directory (default: the bundled sample city).")
-PLAN_OPT = typer.Option(None, "--plan", help="Use this plan.json instead of planning the inventory now.")
-POLICY_OPT = typer.Option(None, "--policy", help="Policy file (default: the bundled policy).")
+PATH_ARG = typer.Argument(None, help=INVENTORY_HELP, show_default=False)
+PLAN_OPT = typer.Option(None, "--plan", help=PLAN_HELP, show_default=False)
+POLICY_OPT = typer.Option(None, "--policy", help=POLICY_HELP, show_default=False)
 LANG_OPT = typer.Option("zh", "--lang", help="Language of labels: zh or en.")
 
 
@@ -37,7 +50,7 @@ def _load(
     """Inventory, policy and plan (read from --plan, else planned now), or a clear failure."""
     from inventory.loader import load_inventory
     from inventory.problems import InventoryError
-    from planner.plan_model import PlanError, load_plan
+    from planner.plan_model import PlanError, inventory_mismatch, load_plan
     from planner.policy import PolicyError, load_policy
 
     try:
@@ -49,16 +62,33 @@ def _load(
         policy = load_policy(policy_path)
     except PolicyError as exc:
         fail("\n".join(exc.messages), EXIT_INVALID)
+    from planner.core import PlanningError, inventory_digest, make_plan
+
     if plan_path is not None:
         try:
-            return load_plan(plan_path), inventory, policy
+            plan = load_plan(plan_path)
         except PlanError as exc:
             fail(str(exc), EXIT_INVALID)
+        # A plan read against another inventory gives silently wrong ledgers and reports.
+        wrong = inventory_mismatch(plan, inventory)
+        if wrong:
+            fail(
+                f"{plan_path}: not a plan of this inventory: {wrong}; give the inventory it was made "
+                "from as PATH (or --inventory)",
+                EXIT_INVALID,
+            )
+        if plan.inventory.digest != inventory_digest(inventory):
+            err_console.print(
+                f"warning: {plan_path} was made from another version of this inventory; "
+                "re-run `govcloud plan` for current numbers",
+                markup=False, highlight=False, emoji=False, soft_wrap=True,
+            )
+        return plan, inventory, policy
     try:
-        from planner.core import make_plan
-    except ImportError:
-        fail("planner.core is not available: pass --plan plan.json", EXIT_USAGE)
-    return make_plan(inventory, policy), inventory, policy
+        with progress_callback(not quiet) as cb:
+            return make_plan(inventory, policy, progress=cb), inventory, policy
+    except PlanningError as exc:
+        fail(str(exc), EXIT_USAGE)
 
 
 @app.command("report")
@@ -78,13 +108,25 @@ def report_cmd(
     from reporting.report import render_report
 
     language = _lang(lang)
+    check_out_dir(out)
     the_plan, inventory, the_policy = _load(path, plan, policy, quiet=quiet)
     with progress_callback(not quiet) as cb:
-        page = render_report(the_plan, inventory, lang=language, out_dir=out, policy=the_policy, progress=cb)
-        console.print(f"report: {page}")
+        try:
+            page = render_report(
+                the_plan, inventory, lang=language, out_dir=out, policy=the_policy, progress=cb
+            )
+        except OSError as exc:
+            cannot_write(exc, out, "the report")
+        console.print(f"report: {page}", markup=False, highlight=False)
         if departments:
-            paths = write_department_plans(the_plan, inventory, out_dir=out, lang=language, progress=cb)
-            console.print(f"department plans: {len(paths) - 1} files in {paths[-1].parent}")
+            try:
+                paths = write_department_plans(the_plan, inventory, out_dir=out, lang=language, progress=cb)
+            except OSError as exc:
+                cannot_write(exc, out, "the department plans")
+            where = paths[-1].parent
+            console.print(
+                f"department plans: {len(paths) - 1} files in {where}", markup=False, highlight=False
+            )
 
 
 @app.command("finance")
@@ -105,9 +147,16 @@ def finance_cmd(
     if xlsx is None and csv is None:
         fail("finance: give --xlsx FILE and/or --csv DIR", EXIT_USAGE)
     language = _lang(lang)
+    if xlsx is not None:
+        check_out_file(xlsx, "--xlsx")
+    if csv is not None:
+        check_out_dir(csv, "--csv")
     the_plan, inventory, _ = _load(path, plan, policy, quiet=quiet)
     with progress_callback(not quiet) as cb:
-        ledger = write_finance(the_plan, inventory, xlsx=xlsx, csv_dir=csv, lang=language, progress=cb)
+        try:
+            ledger = write_finance(the_plan, inventory, xlsx=xlsx, csv_dir=csv, lang=language, progress=cb)
+        except OSError as exc:
+            cannot_write(exc, xlsx or csv or Path("."), "the ledger")
     monthly = ledger.monthly_line_savings() + ledger.monthly_room_savings()
     console.print(
         f"ledger: {len(ledger.disposals)} asset disposals, {len(ledger.lines)} lines cancelled, "
@@ -138,7 +187,7 @@ def _date(text: str, option: str) -> dt.date:
 
 
 DB_OPT = typer.Option("sqlite:///govcloud-progress.db", "--db", help="Database URL (SQLite file by default).")
-INV_OPT = typer.Option(None, "--inventory", help="Inventory file or directory (default: the bundled city).")
+INV_OPT = typer.Option(None, "--inventory", help=INVENTORY_HELP, show_default=False)
 
 
 @progress_app.command("record")

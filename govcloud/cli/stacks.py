@@ -6,7 +6,7 @@ import json
 import tempfile
 from collections import Counter
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -14,7 +14,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from govcloud.cli.app import app
-from govcloud.cli.common import EXIT_INVALID, EXIT_USAGE, console, err_console
+from govcloud.cli.common import EXIT_INVALID, EXIT_USAGE, cannot_write, check_out_dir, console, fail
 from planner.plan_model import Plan, PlanError, load_plan, write_plan
 
 stacks_app = typer.Typer(
@@ -23,6 +23,8 @@ stacks_app = typer.Typer(
 app.add_typer(stacks_app, name="stacks")
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+SET_HELP = "Override a Pulumi.yaml config key: KEY=VALUE (repeatable)."
+PLAN_HELP = "Read this plan.json (written by `govcloud plan`). Default: plan the bundled sample city now."
 # Types summarised in the per-wave table, in the order a cloud engineer reads them.
 SUMMARY_TYPES = (
     ("projects", "openstack:identity/project:Project"),
@@ -33,12 +35,6 @@ SUMMARY_TYPES = (
     ("rules", "openstack:networking/secGroupRule:SecGroupRule"),
     ("FIPs", "openstack:networking/floatingIp:FloatingIp"),
 )
-
-
-def fail(message: str, code: int = EXIT_INVALID) -> NoReturn:
-    """Print a clear message to stderr and exit (emoji off: `govcloud:wave` is a config key, not :wave:)."""
-    err_console.print(message, markup=False, highlight=False, emoji=False, soft_wrap=True)
-    raise typer.Exit(code)
 
 
 def say(message: str) -> None:
@@ -90,6 +86,21 @@ def _plan_from(path: Path | None) -> tuple[Plan, Path | None]:
         fail(str(exc))
 
 
+def _keep_other_plan(path: Path, plan: Plan) -> None:
+    """Refuse to replace a plan.json of another inventory (the user's work) with the bundled city's."""
+    if not path.exists():
+        return
+    try:
+        same = load_plan(path).inventory.digest == plan.inventory.digest
+    except PlanError:
+        same = False
+    if not same:
+        fail(
+            f"{path} already holds another plan: pass it with --plan {path}, or choose another --out",
+            EXIT_USAGE,
+        )
+
+
 def _reference(path: Path) -> str:
     """How a stack file names a plan: relative to the repository root when inside it."""
     resolved = path.resolve()
@@ -103,10 +114,10 @@ def _reference(path: Path) -> str:
 def generate(
     out: Annotated[Path, typer.Option("--out", help="Directory for the Pulumi.<stack>.yaml files.")],
     plan_path: Annotated[
-        Path | None, typer.Option("--plan", help="plan.json (default: plan the bundled city)")
+        Path | None, typer.Option("--plan", help=PLAN_HELP, show_default=False)
     ] = None,
     sets: Annotated[
-        list[str] | None, typer.Option("--set", help="Override a Pulumi.yaml key: KEY=VALUE")
+        list[str] | None, typer.Option("--set", help=SET_HELP)
     ] = None,
 ) -> None:
     """Write Pulumi.platform.yaml and one Pulumi.wave-NN.yaml per wave (no secrets: OS_CLOUD)."""
@@ -114,14 +125,21 @@ def generate(
     from stacks.generate import generate_stack_files
 
     overrides = _parse_sets(sets)
+    check_out_dir(out)
     plan, path = _plan_from(plan_path)
     if path is None:  # the stack files must name a plan file: keep the one just made next to them
         path = out / "plan.json"
-        write_plan(plan, path)
+        _keep_other_plan(path, plan)
+        try:
+            write_plan(plan, path)
+        except OSError as exc:
+            cannot_write(exc, path, "the plan")
     try:
         written = generate_stack_files(plan, out, _reference(path), overrides)
     except (ConfigError, ValueError) as exc:
         fail(str(exc), EXIT_USAGE)
+    except OSError as exc:
+        cannot_write(exc, out, "the stack files")
     for p in written:
         say(str(p))
     say(
@@ -176,7 +194,7 @@ def preview(
         int | None, typer.Option("--wave", help="Wave to preview (default: every wave, summary only).")
     ] = None,
     plan_path: Annotated[
-        Path | None, typer.Option("--plan", help="plan.json (default: plan the bundled city)")
+        Path | None, typer.Option("--plan", help=PLAN_HELP, show_default=False)
     ] = None,
     platform: Annotated[bool, typer.Option("--platform", help="Preview the platform stack instead.")] = False,
     tree: Annotated[bool, typer.Option("--tree/--no-tree", help="Print the resource tree.")] = True,
@@ -184,7 +202,7 @@ def preview(
         bool, typer.Option("--full", help="List every resource in the tree, not counts.")
     ] = False,
     sets: Annotated[
-        list[str] | None, typer.Option("--set", help="Override a Pulumi.yaml key: KEY=VALUE")
+        list[str] | None, typer.Option("--set", help=SET_HELP)
     ] = None,
 ) -> None:
     """Run the real Pulumi program under the mock runtime (no cloud, no credentials)."""

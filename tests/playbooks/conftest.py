@@ -4,6 +4,7 @@ Session-scoped: two sshd processes with their own host keys, a client key in the
 authorized_keys and a known_hosts file naming both. Each test gets its own directories on
 those hosts, so tests never see each other's data. Hosts' "filesystems" are tmp directories.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -144,8 +145,13 @@ class Migration:
         return render_runbook(self.system_id, self.plan, self.inventory, {self.system_id: self.target})
 
     def run(self, *, dry_run: bool = False, hooks: Hooks | None = None, **kw: object) -> RunResult:
-        opts = RunOptions(self.options.connector, self.options.journal_dir, dry_run=dry_run,
-                          hooks=hooks or Hooks(), batch_files=int(kw.get("batch_files", 4)))  # type: ignore[call-overload]
+        opts = RunOptions(
+            self.options.connector,
+            self.options.journal_dir,
+            dry_run=dry_run,
+            hooks=hooks or Hooks(),
+            batch_files=int(kw.get("batch_files", 4)),
+        )  # type: ignore[call-overload]
         return run_runbook(self.render(), opts)
 
     def journal_records(self) -> list[dict]:
@@ -162,7 +168,7 @@ def file_service(source_dir: Path, target_dir: Path, **overrides: str) -> Servic
         "stop": f"echo stopped > '{s}'",
         "start": f"echo running > '{s}'",
         "target_is_serving": f"test \"$(readlink '{target_dir}/current')\" = '{{{{ data_root }}}}' "
-                             f"&& grep -qx serving '{t}'",
+        f"&& grep -qx serving '{t}'",
         "target_start": f"ln -sfn '{{{{ data_root }}}}' '{target_dir}/current' && echo serving > '{t}'",
         "target_stop": f"rm -f '{t}'",
         "target_health": f"grep -qx serving '{t}'",
@@ -178,18 +184,46 @@ def build_inventory_and_plan(systems: list[tuple[str, Host]], wave: int = 1) -> 
     inv = Inventory(
         city={"id": "test", "name": "Test City"},  # type: ignore[arg-type]
         cloud=Cloud(domains=CloudDomains(public_service=dom, administrative_service=dom)),
-        systems=[System(id=sid, name=f"系统 {sid}", department="fin", category="business",  # type: ignore[arg-type]
-                        mlps_level=3, hosts=[host]) for sid, host in systems],
+        regions=[{"id": "city", "name": "Test City", "level": "city"}],  # type: ignore[list-item]
+        buildings=[{"id": "b1", "name": "Government Building", "region": "city"}],  # type: ignore[list-item]
+        departments=[{"id": "fin", "name": "Finance", "region": "city", "building": "b1"}],  # type: ignore[list-item]
+        systems=[
+            System(
+                id=sid,
+                name=f"系统 {sid}",
+                department="fin",
+                category="business",  # type: ignore[arg-type]
+                mlps_level=3,
+                hosts=[host],
+            )
+            for sid, host in systems
+        ],
     )
     assert isinstance(inv.city, City)
     plan = Plan(
         inventory=InventoryRef(city="test", systems=len(systems), digest="sha256:test"),
         policy=PolicyRef(name="test", digest="sha256:test"),
-        systems=[PlanSystem(id=sid, name=f"系统 {sid}", department="fin", disposition="migrate",  # type: ignore[arg-type]
-                            domain="administrative_service", wave=wave, mlps_level=3, rules=["MLPS-4"])
-                 for sid, _ in systems],
-        waves=[Wave(number=wave, start=dt.date(2018, 3, 1), end=dt.date(2018, 3, 31),
-                    systems=[sid for sid, _ in systems])],
+        systems=[
+            PlanSystem(
+                id=sid,
+                name=f"系统 {sid}",
+                department="fin",
+                disposition="migrate",  # type: ignore[arg-type]
+                domain="administrative_service",
+                wave=wave,
+                mlps_level=3,
+                rules=["MLPS-4"],
+            )
+            for sid, _ in systems
+        ],
+        waves=[
+            Wave(
+                number=wave,
+                start=dt.date(2018, 3, 1),
+                end=dt.date(2018, 3, 31),
+                systems=[sid for sid, _ in systems],
+            )
+        ],
     )
     return inv, plan
 
@@ -198,14 +232,20 @@ MigrationFactory = Callable[..., Migration]
 
 
 @pytest.fixture
-def migration(request: pytest.FixtureRequest, sshd_hosts: dict[str, LocalSSHD], connector: Connector,
-              known_hosts: Path, tmp_path: Path) -> MigrationFactory:
+def migration(
+    request: pytest.FixtureRequest,
+    sshd_hosts: dict[str, LocalSSHD],
+    connector: Connector,
+    known_hosts: Path,
+    tmp_path: Path,
+) -> MigrationFactory:
     """Factory: a system with SAMPLE_FILES (or *files*) on the source and an empty target."""
     src, tgt = sshd_hosts["source"], sshd_hosts["target"]
     case = request.node.name.replace("[", "-").replace("]", "")
 
-    def make(system_id: str = "fin-budget", files: dict[str, bytes] | None = None,
-             **service: str) -> Migration:
+    def make(
+        system_id: str = "fin-budget", files: dict[str, bytes] | None = None, **service: str
+    ) -> Migration:
         source_dir = src.root / case / system_id
         target_dir = tgt.root / case / system_id
         data_dir = source_dir / "data"
@@ -215,13 +255,22 @@ def migration(request: pytest.FixtureRequest, sshd_hosts: dict[str, LocalSSHD], 
         data_dir.mkdir(parents=True, exist_ok=True)
         target_dir.mkdir(parents=True, exist_ok=True)
         (source_dir / "service.state").write_text("running\n")
-        host = Host(address=src.address, port=src.port, user=src.user, role="app",
-                    data_dirs=[str(data_dir)], known_hosts=str(known_hosts))
+        host = Host(
+            address=src.address,
+            port=src.port,
+            user=src.user,
+            role="app",
+            data_dirs=[str(data_dir)],
+            known_hosts=str(known_hosts),
+        )
         data_root = target_dir / "data-root"
         target = SystemTarget(
-            target=Host(address=tgt.address, port=tgt.port, user=tgt.user, role="target",
-                        known_hosts=str(known_hosts)),
-            data_root=str(data_root), current_link=str(target_dir / "current"), service=file_service(source_dir, target_dir, **service),
+            target=Host(
+                address=tgt.address, port=tgt.port, user=tgt.user, role="target", known_hosts=str(known_hosts)
+            ),
+            data_root=str(data_root),
+            current_link=str(target_dir / "current"),
+            service=file_service(source_dir, target_dir, **service),
         )
         inv, plan = build_inventory_and_plan([(system_id, host)])
         options = RunOptions(connector, tmp_path / "journal")
@@ -235,12 +284,21 @@ def write_cli_inputs(tmp: Path, migrations: list[Migration]) -> dict[str, Path]:
     hosts = [(m.system_id, m.inventory.systems[0].hosts[0]) for m in migrations]
     inv, plan = build_inventory_and_plan(hosts)
     inv_path = tmp / "inventory.yaml"
-    inv_path.write_text(yaml.safe_dump(inv.model_dump(mode="json", exclude_none=True), allow_unicode=True),
-                        encoding="utf-8")
+    inv_path.write_text(
+        yaml.safe_dump(inv.model_dump(mode="json", exclude_none=True), allow_unicode=True), encoding="utf-8"
+    )
     plan_path = tmp / "plan.json"
     write_plan(plan, plan_path)
     targets_path = tmp / "targets.yaml"
-    targets_path.write_text(yaml.safe_dump(
-        {"systems": {m.system_id: m.target.model_dump(mode="json", exclude_none=True) for m in migrations}},
-        allow_unicode=True), encoding="utf-8")
+    targets_path.write_text(
+        yaml.safe_dump(
+            {
+                "systems": {
+                    m.system_id: m.target.model_dump(mode="json", exclude_none=True) for m in migrations
+                }
+            },
+            allow_unicode=True,
+        ),
+        encoding="utf-8",
+    )
     return {"inventory": inv_path, "plan": plan_path, "targets": targets_path}

@@ -1,4 +1,5 @@
 """`govcloud playbook render|run` through the CLI: a wave of systems with one failing."""
+
 from __future__ import annotations
 
 import json
@@ -13,19 +14,45 @@ pytestmark = pytest.mark.sshd
 def test_render_prints_the_runbook_steps_in_order(cli, runner, migration, tmp_path):
     m = migration()
     paths = write_cli_inputs(tmp_path, [m])
-    result = runner.invoke(cli, ["playbook", "render", m.system_id, "--plan", str(paths["plan"]),
-                                 "--inventory", str(paths["inventory"]), "--targets", str(paths["targets"])])
+    result = runner.invoke(
+        cli,
+        [
+            "playbook",
+            "render",
+            m.system_id,
+            "--plan",
+            str(paths["plan"]),
+            "--inventory",
+            str(paths["inventory"]),
+            "--targets",
+            str(paths["targets"]),
+        ],
+    )
     assert result.exit_code == 0, result.output
-    order = [result.output.index(f"- name: {s}") for s in
-             ("pre-check", "freeze", "copy", "verify", "cut-over", "post-check")]
+    order = [
+        result.output.index(f"- name: {s}")
+        for s in ("pre-check", "freeze", "copy", "verify", "cut-over", "post-check")
+    ]
     assert order == sorted(order)
     assert "rollback:" in result.output and "MLPS-4" in result.output
 
 
 def test_render_of_unknown_system_is_a_clear_error(cli, runner, migration, tmp_path):
     paths = write_cli_inputs(tmp_path, [migration()])
-    result = runner.invoke(cli, ["playbook", "render", "no-such-system", "--plan", str(paths["plan"]),
-                                 "--inventory", str(paths["inventory"]), "--targets", str(paths["targets"])])
+    result = runner.invoke(
+        cli,
+        [
+            "playbook",
+            "render",
+            "no-such-system",
+            "--plan",
+            str(paths["plan"]),
+            "--inventory",
+            str(paths["inventory"]),
+            "--targets",
+            str(paths["targets"]),
+        ],
+    )
     assert result.exit_code == 1
     assert "no-such-system: not in the plan" in result.output
     assert "Traceback" not in result.output
@@ -34,24 +61,59 @@ def test_render_of_unknown_system_is_a_clear_error(cli, runner, migration, tmp_p
 def test_bad_targets_file_names_file_system_and_field(cli, runner, migration, tmp_path):
     paths = write_cli_inputs(tmp_path, [migration()])
     paths["targets"].write_text("systems:\n  fin-budget:\n    target: {port: 22}\n    colour: blue\n")
-    result = runner.invoke(cli, ["playbook", "render", "fin-budget", "--plan", str(paths["plan"]),
-                                 "--inventory", str(paths["inventory"]), "--targets", str(paths["targets"])])
+    result = runner.invoke(
+        cli,
+        [
+            "playbook",
+            "render",
+            "fin-budget",
+            "--plan",
+            str(paths["plan"]),
+            "--inventory",
+            str(paths["inventory"]),
+            "--targets",
+            str(paths["targets"]),
+        ],
+    )
     assert result.exit_code == 1
     assert f"{paths['targets']}: fin-budget: target.address" in result.output
     assert "fin-budget: colour" in result.output
 
 
 def test_wave_runs_every_system_and_one_failure_does_not_stop_the_others(
-        cli, runner, migration, tmp_path, known_hosts, client_key):
-    systems = [migration(f"sys-{i}", files={f"d/{i}.txt": f"system {i}\n".encode() * 100, "common.bin": b"x" * i})
-               for i in range(4)]
+    cli, runner, migration, tmp_path, known_hosts, client_key
+):
+    systems = [
+        migration(f"sys-{i}", files={f"d/{i}.txt": f"system {i}\n".encode() * 100, "common.bin": b"x" * i})
+        for i in range(4)
+    ]
     broken = migration("sys-broken", files={"a": b"a"}, target_start="exit 9")
     paths = write_cli_inputs(tmp_path, [*systems, broken])
     journal_dir = tmp_path / "journals"
-    result = runner.invoke(cli, [
-        "playbook", "run", "--wave", "1", "--plan", str(paths["plan"]), "--inventory", str(paths["inventory"]),
-        "--targets", str(paths["targets"]), "--known-hosts", str(known_hosts), "--identity", str(client_key),
-        "--no-agent", "--journal-dir", str(journal_dir), "--workers", "3"])
+    result = runner.invoke(
+        cli,
+        [
+            "playbook",
+            "run",
+            "--wave",
+            "1",
+            "--plan",
+            str(paths["plan"]),
+            "--inventory",
+            str(paths["inventory"]),
+            "--targets",
+            str(paths["targets"]),
+            "--known-hosts",
+            str(known_hosts),
+            "--identity",
+            str(client_key),
+            "--no-agent",
+            "--journal-dir",
+            str(journal_dir),
+            "--workers",
+            "3",
+        ],
+    )
     assert result.exit_code == 1, result.output
     for m in systems:
         assert tree_digest(m.copied_dir) == tree_digest(m.data_dir)
@@ -74,11 +136,28 @@ def test_dry_run_through_the_cli_changes_nothing(cli, runner, migration, tmp_pat
     m = migration()
     paths = write_cli_inputs(tmp_path, [m])
     before = (tree_digest(m.source_dir), tree_digest(m.target_dir))
-    result = runner.invoke(cli, [
-        "playbook", "run", m.system_id, "--dry-run", "--plan", str(paths["plan"]),
-        "--inventory", str(paths["inventory"]), "--targets", str(paths["targets"]),
-        "--known-hosts", str(known_hosts), "--identity", str(client_key), "--no-agent",
-        "--journal-dir", str(tmp_path / "j")])
+    result = runner.invoke(
+        cli,
+        [
+            "playbook",
+            "run",
+            m.system_id,
+            "--dry-run",
+            "--plan",
+            str(paths["plan"]),
+            "--inventory",
+            str(paths["inventory"]),
+            "--targets",
+            str(paths["targets"]),
+            "--known-hosts",
+            str(known_hosts),
+            "--identity",
+            str(client_key),
+            "--no-agent",
+            "--journal-dir",
+            str(tmp_path / "j"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "dry-run" in result.output
     assert (tree_digest(m.source_dir), tree_digest(m.target_dir)) == before

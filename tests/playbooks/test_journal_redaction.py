@@ -1,4 +1,5 @@
 """Journal and redaction without any host: append-only records, torn lines, masking rules."""
+
 from __future__ import annotations
 
 import logging
@@ -43,8 +44,10 @@ def test_journal_masks_secrets_at_write_time(tmp_path):
 def test_redactor_masks_common_secret_shapes():
     r = Redactor()
     r.add_environment({"DB_PASSWORD": "pw-from-env", "APP_MODE": "production"})
-    text = r.scrub("mysql -uroot -pTopSecret; curl -H 'Authorization: Bearer abcdefghijk' "
-                   "https://u:pa55word@h/ token=xyz123 pw-from-env production")
+    text = r.scrub(
+        "mysql -uroot -pTopSecret; curl -H 'Authorization: Bearer abcdefghijk' "
+        "https://u:pa55word@h/ token=xyz123 pw-from-env production"
+    )
     for secret in ("TopSecret", "abcdefghijk", "pa55word", "xyz123", "pw-from-env"):
         assert secret not in text
     assert "production" in text, "non-secret environment values stay readable"

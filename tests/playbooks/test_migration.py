@@ -1,4 +1,5 @@
 """Full runbooks against real sshd hosts: copy, verify, resume, corruption, rollback, dry run, secrets."""
+
 from __future__ import annotations
 
 import logging
@@ -29,7 +30,9 @@ def test_full_migration_copies_nested_unicode_tree_verified_by_checksums(migrati
     assert Path(m.current_link).resolve() == m.data_root.resolve()
     assert not list(m.data_root.rglob("*.govcloud-part"))
     records = m.journal_records()
-    verified = {r["path"]: r["sha256"] for r in records if r.get("event") == "file" and r["outcome"] == "verified"}
+    verified = {
+        r["path"]: r["sha256"] for r in records if r.get("event") == "file" and r["outcome"] == "verified"
+    }
     assert set(verified) == set(SAMPLE_FILES)
     assert verified == {rel: tree_digest(m.data_dir)[rel] for rel in SAMPLE_FILES}
     steps = [r for r in records if r.get("event") == "step"]
@@ -66,7 +69,9 @@ def test_killed_connection_mid_copy_resumes_without_resending_verified_files(mig
     assert first.outcome == "interrupted", first.error
     assert outcomes(first)["copy"] == "interrupted"
     assert m.source_state.read_text().strip() == "stopped", "an interruption is not rolled back"
-    verified_before = {r["path"] for r in m.journal_records() if r.get("event") == "file" and r["outcome"] == "verified"}
+    verified_before = {
+        r["path"] for r in m.journal_records() if r.get("event") == "file" and r["outcome"] == "verified"
+    }
     assert len(verified_before) == 5
     # A partial of an unverified file with the right size must not be trusted.
     victim = next(rel for rel in sorted(files) if rel not in verified_before)
@@ -76,8 +81,13 @@ def test_killed_connection_mid_copy_resumes_without_resending_verified_files(mig
     assert second.outcome == "complete", second.error
     assert second.copy.files_skipped == 5
     assert second.copy.files_sent == len(files) - 5
-    sent_again = [r["path"] for r in m.journal_records()[-40:] if r.get("event") == "file"
-                  and r["outcome"] == "verified" and r["run"] != m.journal_records()[0]["run"]]
+    sent_again = [
+        r["path"]
+        for r in m.journal_records()[-40:]
+        if r.get("event") == "file"
+        and r["outcome"] == "verified"
+        and r["run"] != m.journal_records()[0]["run"]
+    ]
     assert not set(sent_again) & verified_before
     assert tree_digest(m.copied_dir) == tree_digest(m.data_dir)
 
@@ -155,12 +165,15 @@ CANARY = "canary-7f3a9c2e-never-log-me"
 
 def test_canary_secret_never_reaches_journal_logs_or_errors(migration, caplog):
     caplog.set_level(logging.DEBUG)
-    m = migration(files={"f.txt": b"data"},
-                  target_start=f"echo 'login failed for token={CANARY}' >&2; echo $DB_PASSWORD >&2; exit 2")
+    m = migration(
+        files={"f.txt": b"data"},
+        target_start=f"echo 'login failed for token={CANARY}' >&2; echo $DB_PASSWORD >&2; exit 2",
+    )
     m.target.env = {"DB_PASSWORD": CANARY, "APP_MODE": "prod"}
     # A freeze whose command line carries the secret literally and through the environment.
-    m.target.service.stop = (f": mysql -uroot -p{CANARY} -e flush; test -n \"$DB_PASSWORD\" && "
-                             f"echo stopped > '{m.source_state}'")
+    m.target.service.stop = (
+        f": mysql -uroot -p{CANARY} -e flush; test -n \"$DB_PASSWORD\" && echo stopped > '{m.source_state}'"
+    )
     rendered = m.render()
     assert CANARY not in rendered.text
     result = m.run()
@@ -171,4 +184,3 @@ def test_canary_secret_never_reaches_journal_logs_or_errors(migration, caplog):
     assert CANARY not in caplog.text
     assert CANARY not in (result.error or "")
     assert all(CANARY not in s.detail for s in result.steps)
-

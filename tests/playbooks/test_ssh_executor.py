@@ -1,4 +1,5 @@
 """The SSH executor against real private sshd instances: host keys, auth, retries, sudo, timeouts."""
+
 from __future__ import annotations
 
 import pytest
@@ -92,9 +93,9 @@ def test_sudo_needing_a_password_gives_a_clear_error(sshd_hosts, known_hosts, cl
     fake.chmod(0o755)
     connector = make_connector(known_hosts, client_key)
     connector.sudo_command = str(fake)
-    with connector.connect(endpoint(sshd_hosts["source"])) as session:
-        with pytest.raises(SudoPasswordRequired) as info:
-            session.run("systemctl stop fin-budget", sudo=True)
+    session = connector.connect(endpoint(sshd_hosts["source"]))
+    with session, pytest.raises(SudoPasswordRequired) as info:
+        session.run("systemctl stop fin-budget", sudo=True)
     assert "needs a password" in str(info.value) and "NOPASSWD" in str(info.value)
 
 
@@ -109,13 +110,12 @@ def test_sudo_runs_commands_non_interactively(sshd_hosts, known_hosts, client_ke
 
 
 def test_command_timeout_is_enforced(sshd_hosts, known_hosts, client_key):
-    with make_connector(known_hosts, client_key).connect(endpoint(sshd_hosts["target"])) as session:
-        with pytest.raises(CommandTimeout):
-            session.run("sleep 5", timeout=0.5)
+    session = make_connector(known_hosts, client_key).connect(endpoint(sshd_hosts["target"]))
+    with session, pytest.raises(CommandTimeout):
+        session.run("sleep 5", timeout=0.5)
 
 
 def test_environment_reaches_the_command(sshd_hosts, known_hosts, client_key):
     with make_connector(known_hosts, client_key).connect(endpoint(sshd_hosts["target"])) as session:
-        out = session.run('printf %s "$APP_MODE"', env={"APP_MODE": "it's \"quoted\" $x"}).text()
-    assert out == "it's \"quoted\" $x"
-
+        out = session.run('printf %s "$APP_MODE"', env={"APP_MODE": 'it\'s "quoted" $x'}).text()
+    assert out == 'it\'s "quoted" $x'
