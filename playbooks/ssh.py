@@ -351,6 +351,7 @@ class Connector:
         client.set_missing_host_key_policy(_StrictPolicy())
         try:
             sock = socket.create_connection((endpoint.address, endpoint.port), timeout=self.timeouts.connect)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         except OSError as exc:
             raise ConnectFailed(f"{endpoint.label}: cannot connect: {exc}") from exc
         creds = self.credentials

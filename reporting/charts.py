@@ -57,7 +57,7 @@ def gantt_svg(view: PlanView, cat: Catalogue) -> str:
     depts = [d for d in view.department_ids if d in per_dept]
     if not waves or not depts:
         return (
-            f'<svg class="chart gantt" id="gantt" width="400" height="40"><text x="8" '
+            f'<svg class="chart gantt" id="gantt-chart" width="400" height="40"><text x="8" '
             f'y="24">{_e(cat.t("table.none"))}</text></svg>'
         )
     first = min(w.start for w in waves)
@@ -73,7 +73,7 @@ def gantt_svg(view: PlanView, cat: Catalogue) -> str:
         return label_w + plot_w * (day - first).days / days
 
     parts = [
-        f'<svg class="chart gantt" id="gantt" xmlns="http://www.w3.org/2000/svg" width="{width}" '
+        f'<svg class="chart gantt" id="gantt-chart" xmlns="http://www.w3.org/2000/svg" width="{width}" '
         f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
         f'aria-label="{_e(cat.t("section.gantt"))}">'
     ]
@@ -236,7 +236,7 @@ def capacity_svg(view: PlanView, cat: Catalogue) -> str:
     panel_w, panel_h, gap = 470, 190, 20
     width, height = panel_w * 2 + gap, (panel_h + gap) * 2 + 30
     parts = [
-        f'<svg class="chart capacity" id="capacity" xmlns="http://www.w3.org/2000/svg" width="{width}" '
+        f'<svg class="chart capacity" id="capacity-chart" xmlns="http://www.w3.org/2000/svg" width="{width}" '
         f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
         f'aria-label="{_e(cat.t("section.capacity"))}">'
     ]

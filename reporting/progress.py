@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import Date, DateTime, Engine, Integer, String, UniqueConstraint, create_engine, event, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DatabaseError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from inventory.models import Inventory, SharingType
@@ -239,10 +239,19 @@ class ProgressTracker:
         ledger = build_ledger(plan, inventory)
         self.assets = {a.asset: a for a in ledger.assets}
         self.url = url
-        self.engine = make_engine(url)
+        try:
+            self.engine = make_engine(url)
+        except ArgumentError:
+            raise ProgressError(
+                f"--db {url!r}: not a database URL (e.g. sqlite:///progress.db, postgresql://host/db)"
+            ) from None
+        except ImportError as exc:  # the URL's driver (psycopg, ...) is not installed
+            raise ProgressError(f"{url}: the database driver is not installed: {exc}") from None
+        except OSError as exc:
+            raise ProgressError(f"{url}: cannot create the database file: {exc.strerror or exc}") from None
         try:
             Base.metadata.create_all(self.engine)
-        except OperationalError as exc:
+        except DatabaseError as exc:  # unreachable server, a file that is not a database, ...
             raise ProgressError(f"{url}: cannot open the progress database: {exc.orig}") from None
 
     def close(self) -> None:

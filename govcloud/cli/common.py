@@ -18,8 +18,9 @@ EXIT_INVALID = 1
 EXIT_USAGE = 2
 EXIT_FINDINGS = 3
 
-console = Console()
-err_console = Console(stderr=True)
+# emoji=False: `govcloud:wave` and survey text are data, never :emoji: codes.
+console = Console(emoji=False)
+err_console = Console(stderr=True, emoji=False)
 
 # One wording of the inventory argument for every command that takes one.
 INVENTORY_HELP = (

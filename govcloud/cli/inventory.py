@@ -9,6 +9,7 @@ from typing import Any
 
 import typer
 import yaml
+from rich.markup import escape
 from rich.table import Table
 
 from govcloud.atomic import atomic_write_text
@@ -102,7 +103,7 @@ def stats(
     if as_json:
         typer.echo(json.dumps(st.as_json(), ensure_ascii=False, indent=2))
         return
-    counts = Table(title=f"Inventory of {st.city}", show_header=True)
+    counts = Table(title=f"Inventory of {escape(st.city)}", show_header=True)
     for key in st.counts:
         counts.add_column(key, justify="right")
     counts.add_row(*(str(v) for v in st.counts.values()))
@@ -120,7 +121,7 @@ def stats(
     for d in st.departments:
         depts.add_row(
             d.id,
-            d.name,
+            escape(d.name),
             str(d.systems),
             str(d.rooms),
             f"{d.room_area_m2:,.1f}",
@@ -148,7 +149,7 @@ def stats(
             _money(r.monthly_cost),
             str(r.systems),
             str(r.assets),
-            r.exception or "",
+            escape(r.exception or ""),
         )
     nets = Table(title="Networks and leased lines", show_header=True)
     nets.add_column("kind")

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import NoReturn
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from govcloud.cli.app import app
@@ -66,7 +67,7 @@ def _summary(plan: Plan, where: Path | None = None) -> None:
     errors = sum(1 for f in plan.findings if f.severity is FindingSeverity.ERROR)
     warnings = sum(1 for f in plan.findings if f.severity is FindingSeverity.WARNING)
     if where is not None:
-        console.print(f"[bold]wrote[/bold] {where}")
+        console.print(f"[bold]wrote[/bold] {escape(str(where))}")
     table = Table(title=f"plan of {plan.inventory.city}: {plan.inventory.systems} systems", show_header=False)
     table.add_column("metric")
     table.add_column("value")
@@ -115,7 +116,7 @@ def check_cmd(path: Path | None = PathArg, policy: Path | None = PolicyOpt) -> N
     for f in shown:
         style = "red" if f.severity is FindingSeverity.ERROR else "yellow"
         console.print(
-            f"[{style}]{f.severity.value}[/{style}] {f.rule} {f.subject}: {f.message}",
+            f"[{style}]{f.severity.value}[/{style}] {f.rule} {escape(f.subject)}: {escape(f.message)}",
             highlight=False,
             soft_wrap=True,
         )
@@ -140,10 +141,11 @@ def simulate_cmd(
             sim = simulate(inventory, pol, scen, progress=progress)
     except ScenarioError as exc:
         fail("invalid scenario:\n" + "\n".join(exc.messages))
-    table = Table(title=f"scenario {scen.name!r} vs baseline")
+    name = escape(scen.name)  # the user's text: never rich markup
+    table = Table(title=f"scenario '{name}' vs baseline")
     table.add_column("metric")
     table.add_column("baseline", justify="right")
-    table.add_column(scen.name, justify="right")
+    table.add_column(name, justify="right")
     table.add_column("change", justify="right")
     for name, a, b in sim.comparison.rows:
         fmt = "{:.1%}" if name == "cloud rate" else "{:,.0f}"
@@ -154,9 +156,9 @@ def simulate_cmd(
     for col in (
         "month",
         "rooms vacated (base)",
-        f"rooms vacated ({scen.name})",
+        f"rooms vacated ({name})",
         "savings/month (base)",
-        f"savings/month ({scen.name})",
+        f"savings/month ({name})",
     ):
         months.add_column(col, justify="right")
     for base, alt in sim.comparison.months:
@@ -169,7 +171,7 @@ def simulate_cmd(
         )
     console.print(months)
     for note in sim.comparison.notes:
-        console.print(f"- {note}", highlight=False)
+        console.print(f"- {note}", highlight=False, markup=False)
 
 
 def _no_such_system(system_id: str, inventory: Inventory) -> NoReturn:

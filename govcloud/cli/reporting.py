@@ -162,7 +162,9 @@ def finance_cmd(
         f"ledger: {len(ledger.disposals)} asset disposals, {len(ledger.lines)} lines cancelled, "
         f"{len(ledger.rooms)} rooms given up, {monthly:,.0f} CNY/month saved"
         + (f"; {xlsx}" if xlsx else "")
-        + (f"; {csv}/" if csv else "")
+        + (f"; {csv}/" if csv else ""),
+        markup=False,
+        highlight=False,
     )
 
 
@@ -223,7 +225,7 @@ def progress_record(
         fail(f"refused: {exc}", EXIT_INVALID)
     finally:
         tracker.close()
-    console.print(f"recorded: {event_kind.value} {subject} {day}")
+    console.print(f"recorded: {event_kind.value} {subject} {day}", markup=False, highlight=False)
 
 
 @progress_app.command("report")

@@ -49,4 +49,5 @@ def synth(
         f"{len(inv.departments)} departments, {len(inv.systems)} systems, {len(inv.rooms)} rooms, "
         f"{len(inv.networks)} networks, {len(inv.assets)} assets in {time.perf_counter() - started:.1f} s",
         highlight=False,
+        markup=False,
     )
