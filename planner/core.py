@@ -230,6 +230,10 @@ def _plan(
             continue
         break
     _note_blocked_merges(decisions, findings)
+    if scenario is not None and scenario.force:
+        from planner.simulate import forced_wave_findings
+
+        findings += forced_wave_findings(scenario, decisions, grouping, problem, schedule)
 
     report("bounds", 0.0)
     bound = _lower_bound(problem)

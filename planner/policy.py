@@ -1,13 +1,16 @@
 """The policy file: every number the planner uses that a city may override.
 
 ``load_policy(path=None)`` reads a YAML policy (the bundled ``default_policy.yaml`` when
-*path* is None, reproducing the documents' numbers) and validates it. Bad input raises
-:class:`PolicyError` whose message lists every problem as ``FILE:LINE: FIELD: message``.
+*path* is None, reproducing the documents' numbers) and validates it. A city's file is laid
+over the bundled default (mappings merged, lists and scalars replaced), so it sets only what
+differs. Bad input raises :class:`PolicyError` whose message lists every problem as
+``FILE:LINE: FIELD: message``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from pathlib import Path
 from typing import Any
@@ -21,7 +24,10 @@ DEFAULT_POLICY_PATH = Path(__file__).with_name("default_policy.yaml")
 
 
 class PolicyModel(BaseModel):
-    """Base of policy sections: unknown keys are typos, so they are refused."""
+    """Base of policy sections: unknown keys are typos, so they are refused.
+
+    Fields carry no defaults: default_policy.yaml is the one place the default numbers live.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -29,17 +35,17 @@ class PolicyModel(BaseModel):
 class ZombieThresholds(PolicyModel):
     """What "long", "idle", "small" and "low" mean (ZOMBIE-1..5)."""
 
-    disconnected_months: int = Field(default=12, ge=1)  # ZOMBIE-1: unused this long before the survey
-    idle_utilisation: float = Field(default=0.05, ge=0, le=1)  # ZOMBIE-3: average CPU below this
-    small_scopes: list[str] = Field(default_factory=lambda: ["unit"])  # ZOMBIE-5: usage scope this small
-    low_monthly_users: int = Field(default=10, ge=0)  # ZOMBIE-5: and fewer monthly users than this
+    disconnected_months: int = Field(ge=1)  # ZOMBIE-1: unused this long before the survey
+    idle_utilisation: float = Field(ge=0, le=1)  # ZOMBIE-3: average CPU below this
+    small_scopes: list[str]  # ZOMBIE-5: usage scope this small
+    low_monthly_users: int = Field(ge=0)  # ZOMBIE-5: and fewer monthly users than this
 
 
 class RoomLimits(PolicyModel):
     """ROOM-2: rooms a department may keep, and their size."""
 
-    max_per_department: int = Field(default=1, ge=0)
-    max_area_m2: float = Field(default=20, ge=0)
+    max_per_department: int = Field(ge=0)
+    max_area_m2: float = Field(ge=0)
 
 
 class Deadlines(PolicyModel):
@@ -58,8 +64,8 @@ class Calendar(PolicyModel):
     """The wave calendar: wave w covers months [w*L, (w+1)*L) from `start`."""
 
     start: dt.date
-    wave_months: int = Field(default=1, ge=1, le=12)
-    horizon_waves: int = Field(default=36, ge=1)  # waves offered to the scheduler at least
+    wave_months: int = Field(ge=1, le=12)
+    horizon_waves: int = Field(ge=1)  # waves offered to the scheduler at least
 
 
 class Capacity(PolicyModel):
@@ -97,21 +103,21 @@ class PilotLimits(PolicyModel):
     """PILOT-1: the pilot wave takes few, small, low-MLPS, low-dependency systems."""
 
     capacity: Capacity
-    max_mlps_level: int = Field(default=2, ge=1, le=4)
-    max_vcpu: float = Field(default=8, ge=0)
-    max_data_gb: float = Field(default=200, ge=0)
-    max_dependencies: int = Field(default=1, ge=0)
+    max_mlps_level: int = Field(ge=1, le=4)
+    max_vcpu: float = Field(ge=0)
+    max_data_gb: float = Field(ge=0)
+    max_dependencies: int = Field(ge=0)
 
 
 class TeamHours(PolicyModel):
     """Estimate of the team effort to move one system, from its size and data."""
 
-    base: float = Field(default=16, ge=0)
-    per_vcpu: float = Field(default=2, ge=0)
-    per_data_gb: float = Field(default=0.02, ge=0)
-    high_mlps_extra: float = Field(default=8, ge=0)  # MLPS-4 checksum/rollback work at level >= 3
-    retire_factor: float = Field(default=0.25, ge=0)  # archive and switch off
-    merge_factor: float = Field(default=0.5, ge=0)  # data into the target, no new deployment
+    base: float = Field(ge=0)
+    per_vcpu: float = Field(ge=0)
+    per_data_gb: float = Field(ge=0)
+    high_mlps_extra: float = Field(ge=0)  # MLPS-4 checksum/rollback work at level >= 3
+    retire_factor: float = Field(ge=0)  # archive and switch off
+    merge_factor: float = Field(ge=0)  # data into the target, no new deployment
 
     def estimate(self, vcpu: float, data_gb: float, mlps_level: int) -> float:
         extra = self.high_mlps_extra if mlps_level >= 3 else 0.0
@@ -121,38 +127,38 @@ class TeamHours(PolicyModel):
 class SurveyDefaults(PolicyModel):
     """INV-1: conservative values for survey fields the survey did not record."""
 
-    mlps_level: int = Field(default=3, ge=1, le=4)  # assume protected until proven otherwise
-    vcpu: int = Field(default=8, ge=0)
-    ram_gb: float = Field(default=32, ge=0)
-    storage_gb: float = Field(default=500, ge=0)
-    data_gb: float = Field(default=500, ge=0)
+    mlps_level: int = Field(ge=1, le=4)  # assume protected until proven otherwise
+    vcpu: int = Field(ge=0)
+    ram_gb: float = Field(ge=0)
+    storage_gb: float = Field(ge=0)
+    data_gb: float = Field(ge=0)
     # Missing usage is never evidence of a zombie: an unsurveyed system is migrated, not retired.
 
 
 class Exceptions(PolicyModel):
     """Recorded exceptions a city grants."""
 
-    rooms: dict[str, str] = Field(default_factory=dict)  # room id -> ROOM-4 reason
-    keep_separate: list[str] = Field(default_factory=list)  # systems exempt from SHADOW-1/BIGSYS-1/PLATFORM-1
+    rooms: dict[str, str]  # room id -> ROOM-4 reason
+    keep_separate: list[str]  # systems exempt from SHADOW-1/BIGSYS-1/PLATFORM-1
 
 
 class Policy(PolicyModel):
     """A city's policy: thresholds, limits, targets, deadlines, calendar, capacity, exceptions."""
 
-    name: str = "default"
+    name: str
     survey_date: dt.date
-    zombie: ZombieThresholds = Field(default_factory=ZombieThresholds)
-    rooms: RoomLimits = Field(default_factory=RoomLimits)
-    cloud_rate_target: float = Field(default=0.98, ge=0, le=1)
+    zombie: ZombieThresholds
+    rooms: RoomLimits
+    cloud_rate_target: float = Field(ge=0, le=1)
     deadlines: Deadlines
     calendar: Calendar
     capacity: Capacity
     capacity_changes: list[CapacityChange] = Field(default_factory=list)
     pilot: PilotLimits
-    team_hours: TeamHours = Field(default_factory=TeamHours)
-    defaults: SurveyDefaults = Field(default_factory=SurveyDefaults)
-    exceptions: Exceptions = Field(default_factory=Exceptions)
-    digest: str = ""  # sha256 of the source text, filled by load_policy
+    team_hours: TeamHours
+    defaults: SurveyDefaults
+    exceptions: Exceptions
+    digest: str = ""  # sha256 of the source texts (default, then the city's file), filled by load_policy
 
     def wave_capacity(self, wave: int) -> dict[str, float]:
         """Capacity of wave *wave*: the pilot's for wave 0, else the base with changes applied."""
@@ -223,8 +229,8 @@ def locate(lines: dict[tuple[Any, ...], int], loc: tuple[Any, ...]) -> int | Non
     return None
 
 
-def parse_policy(text: str, source: str = "<policy>") -> Policy:
-    """Validate policy YAML *text*; *source* names it in error messages."""
+def _mapping(text: str, source: str) -> tuple[dict[str, Any], dict[tuple[Any, ...], int]]:
+    """The YAML mapping in *text* and the line of each key path; an empty document is {}."""
     try:
         node = yaml.compose(text)
         raw = yaml.safe_load(text)
@@ -232,10 +238,44 @@ def parse_policy(text: str, source: str = "<policy>") -> Policy:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else "-"
         raise PolicyError([f"{source}:{line}: -: not valid YAML: {getattr(exc, 'problem', exc)}"]) from None
+    if raw is None:  # only comments: nothing differs from the default
+        return {}, {}
     if not isinstance(raw, dict):
         raise PolicyError([f"{source}:1: -: a policy file is a YAML mapping of sections"])
-    lines = line_index(node) if node is not None else {}
+    return raw, line_index(node) if node is not None else {}
+
+
+def merge_over(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """*override* laid over *base*: mappings merged key by key, recursively; lists and scalars replaced."""
+    out = dict(base)
+    for key, value in override.items():
+        below = out.get(key)
+        out[key] = merge_over(below, value) if isinstance(below, dict) and isinstance(value, dict) else value
+    return out
+
+
+@functools.cache
+def _default_text() -> str:
+    return DEFAULT_POLICY_PATH.read_text(encoding="utf-8")
+
+
+def parse_policy(text: str, source: str = "<policy>", *, over_default: bool = True) -> Policy:
+    """Validate policy YAML *text*, laid over the bundled default; *source* names it in messages.
+
+    A city's file sets only what differs from the bundled default (``merge_over``). Unknown keys,
+    wrong types and impossible values are reported at the file's own lines, all in one
+    PolicyError. A file that does not set ``name`` is named after the file.
+    """
+    raw, lines = _mapping(text, source)
     raw.pop("digest", None)
+    sources = text
+    if over_default:
+        if "name" not in raw and source != "<policy>":
+            raw["name"] = Path(source).stem
+        base, _ = _mapping(_default_text(), str(DEFAULT_POLICY_PATH))
+        raw = merge_over(base, raw)
+        # The effective policy depends on both texts: so does its digest.
+        sources = _default_text() + "\n" + text
     try:
         policy = Policy.model_validate(raw)
     except ValidationError as exc:
@@ -246,17 +286,22 @@ def parse_policy(text: str, source: str = "<policy>") -> Policy:
             line = locate(lines, loc)
             messages.append(f"{source}:{line if line is not None else '-'}: {field}: {err['msg']}")
         raise PolicyError(messages) from None
-    policy.digest = "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+    policy.digest = "sha256:" + hashlib.sha256(sources.encode("utf-8")).hexdigest()
     return policy
 
 
 def load_policy(path: str | Path | None = None) -> Policy:
-    """Load and validate a policy file; the bundled default when *path* is None."""
+    """Load and validate a policy file over the bundled default; the bundled default when *path* is None."""
     p = Path(path) if path is not None else DEFAULT_POLICY_PATH
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise PolicyError([f"{p}:-: -: no such policy file"]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PolicyError([f"{p}:-: -: cannot read policy file: {exc}"]) from None
-    return parse_policy(text, str(p))
+    except IsADirectoryError:
+        raise PolicyError([f"{p}:-: -: is a directory, not a policy file"]) from None
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise PolicyError([f"{p}:{line}: -: not UTF-8 (byte {exc.start}); save the file as UTF-8"]) from None
+    except OSError as exc:
+        raise PolicyError([f"{p}:-: -: cannot read policy file: {exc.strerror or exc}"]) from None
+    return parse_policy(text, str(p), over_default=path is not None)

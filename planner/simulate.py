@@ -15,23 +15,29 @@ systems into a wave, and record room exceptions (ROOM-4)::
       r-edu-1: 建筑布局
 
 ``simulate`` returns the baseline plan, the scenario plan and a :class:`Comparison`
-(waves, stranded cost, rooms vacated per month, monthly savings curve).
+(waves, stranded cost, rooms vacated per month, monthly savings curve, findings the scenario
+adds). A forced wave the planner cannot honour is a `warning` finding of the scenario plan
+citing the rule that prevented it (:func:`forced_wave_findings`); the scenario itself is no
+policy rule.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from inventory.models import Inventory, RecordId
-from planner.plan_model import NetworkOutcome, Plan, RoomOutcome
+from planner import rules
+from planner.classify import Decision
+from planner.graph import Grouping
+from planner.plan_model import Disposition, Finding, FindingSeverity, NetworkOutcome, Plan, RoomOutcome
 from planner.policy import CapacityChange, Policy, line_index, locate
 from planner.problem import Constraints
-from planner.scheduling import ProgressCallback
+from planner.scheduling import DIMENSIONS, ProgressCallback, Schedule, ScheduleProblem
 
 
 class ScenarioModel(BaseModel):
@@ -159,6 +165,95 @@ def load_scenario(path: str | Path, inventory: Inventory | None = None) -> Scena
     return scenario
 
 
+def forced_wave_findings(
+    scenario: Scenario,
+    decisions: dict[str, Decision],
+    grouping: Grouping,
+    problem: ScheduleProblem,
+    schedule: Schedule,
+) -> list[Finding]:
+    """A warning for each `force` the plan does not honour, citing the rule that prevented it."""
+    assignment = schedule.assignment
+    jobs = {job.id: job for job in problem.jobs}
+    forced_unit: dict[str, list[Force]] = {}
+    for f in scenario.force:
+        if f.system in grouping.unit_of:
+            forced_unit.setdefault(grouping.unit_of[f.system], []).append(f)
+    successors: dict[str, list[str]] = {}
+    for unit, preds in grouping.predecessors.items():
+        for p in preds:
+            successors.setdefault(p, []).append(unit)
+    load_in: dict[int, dict[str, float]] = {}
+    for job_id, w in assignment.items():
+        wave_load = load_in.setdefault(w, dict.fromkeys(DIMENSIONS, 0.0))
+        for dim in DIMENSIONS:
+            wave_load[dim] += jobs[job_id].load.get(dim, 0.0) if job_id in jobs else 0.0
+
+    def named(unit: str) -> str:
+        members = grouping.members.get(unit, [unit])
+        return ", ".join(members[:3]) + (" ..." if len(members) > 3 else "")
+
+    out: list[Finding] = []
+    for f in scenario.force:
+        d = decisions[f.system]
+        moving = grouping.unit_of.get(f.system)
+        if moving is None or moving not in assignment:  # it does not move at all
+            last = d.disposition is Disposition.BLOCKED
+            rule = (d.rules[-1] if last else d.rules[0]) if d.rules else rules.CLASS_1
+            why = (d.reasons[-1] if last else d.reasons[0]) if d.reasons else "it cannot move yet"
+            out.append(_forced(f, rule, f"it does not move: {d.disposition.value} ({why})"))
+            continue
+        unit = moving
+        w = assignment[unit]
+        if w == f.wave:
+            continue
+        job = jobs[unit]
+        planned = f"it is planned in wave {w}"
+        rival = next((o for o in forced_unit.get(unit, []) if o.wave != f.wave), None)
+        late = sorted((p for p in grouping.predecessors.get(unit, ()) if assignment.get(p, -1) > f.wave),
+                      key=lambda p: -assignment[p])
+        early = sorted((s for s in successors.get(unit, ()) if assignment.get(s, f.wave) < f.wave),
+                       key=lambda s: assignment[s])
+        if f.wave == 0 and not job.pilot_eligible:
+            out.append(_forced(f, rules.PILOT_1, f"{planned}: the pilot wave 0 takes only small, low-MLPS, "
+                                                 "low-dependency systems that move alone"))
+        elif rival is not None:
+            out.append(_forced(f, rules.PLAN_1, f"{planned}: it moves as one group with {named(unit)}, and "
+                                                f"the scenario forces {rival.system} into wave {rival.wave}"))
+        elif w > f.wave and late:
+            p = late[0]
+            out.append(_forced(f, rules.PLAN_1, f"{planned}: it depends on {named(p)}, which moves in wave "
+                                                f"{assignment[p]}, and no system moves before one it "
+                                                "depends on"))
+        elif w < f.wave and early:
+            q = early[0]
+            out.append(_forced(f, rules.PLAN_1, f"{planned}: {named(q)} depends on it and moves in wave "
+                                                f"{assignment[q]}, and no system moves before one it "
+                                                "depends on"))
+        else:
+            cap = problem.capacity(f.wave)
+            used = load_in.get(f.wave, dict.fromkeys(DIMENSIONS, 0.0))
+            full = [
+                f"{dim} {used[dim]:g} + {job.load.get(dim, 0.0):g} > {cap.get(dim, 0.0):g}"
+                for dim in DIMENSIONS
+                if used[dim] + job.load.get(dim, 0.0) > cap.get(dim, 0.0) + 1e-9
+            ]
+            why = f"wave {f.wave} has no capacity left ({'; '.join(full)})" if full else (
+                f"the scheduler could not fit it into wave {f.wave}"
+            )
+            out.append(_forced(f, rules.PLAN_1, f"{planned}: {why}"))
+    return out
+
+
+def _forced(force: Force, rule: str, why: str) -> Finding:
+    return Finding(
+        rule=rule,
+        severity=FindingSeverity.WARNING,
+        subject=force.system,
+        message=f"the scenario forces it into wave {force.wave}, but {why}",
+    )
+
+
 @dataclass(frozen=True)
 class MonthPoint:
     """One calendar month: rooms vacated in it and the monthly savings in effect from it."""
@@ -205,6 +300,7 @@ class Comparison:
     rows: list[tuple[str, float, float]]  # (metric, baseline, scenario)
     months: list[tuple[MonthPoint, MonthPoint]]
     notes: list[str]
+    findings: list[Finding] = field(default_factory=list)  # in the scenario's plan, not the baseline's
 
 
 @dataclass(frozen=True)
@@ -239,7 +335,9 @@ def compare(baseline: Plan, plan: Plan) -> Comparison:
     moved = {s.id: s.wave for s in baseline.systems}
     changed = sum(1 for s in plan.systems if moved.get(s.id) != s.wave)
     notes.append(f"{changed} system(s) change wave")
-    return Comparison(rows, list(zip(a, b, strict=True)), notes)
+    before = {(f.rule, f.severity, f.subject, f.message) for f in baseline.findings}
+    added = [f for f in plan.findings if (f.rule, f.severity, f.subject, f.message) not in before]
+    return Comparison(rows, list(zip(a, b, strict=True)), notes, added)
 
 
 def simulate(
@@ -258,13 +356,4 @@ def simulate(
         raise ScenarioError(bad)
     baseline = make_plan(inventory, policy, exact=exact, progress=progress)
     changed = make_plan(inventory, policy, exact=exact, progress=progress, scenario=scenario)
-    comparison = compare(baseline, changed)
-    forced = {s.id: s.wave for s in changed.systems}
-    extra = [
-        f"forced {f.system} into wave {f.wave}, but it is planned in wave {forced.get(f.system)}"
-        for f in scenario.force
-        if forced.get(f.system) != f.wave
-    ]
-    return Simulation(
-        scenario, baseline, changed, Comparison(comparison.rows, comparison.months, comparison.notes + extra)
-    )
+    return Simulation(scenario, baseline, changed, compare(baseline, changed))

@@ -5,8 +5,16 @@ file named by config); only the engine is replaced by ``pulumi.runtime.set_mocks
 resource registration is recorded with its type, parent and inputs and answered with a fake ID
 (`<name>-id`). Stack references answer with what the referenced stacks would export: the
 platform's exports come from previewing the platform stack first, an earlier wave's security
-groups from the same fake-ID convention. Each preview runs in a fresh thread, so it starts with
-clean Pulumi runtime state (the SDK keeps that state in context variables).
+groups from the same fake-ID convention.
+
+Every preview is independent of what ran before it in the process. The SDK keeps its runtime
+state in context variables, but not all of it is per-context: ``set_mocks`` does not reset the
+set of pending outputs (``SETTINGS.outputs``) nor its lock, so they fall back to a process-wide
+default, and a failed run leaves tasks of its (closed) event loop in that set; the next run then
+awaits them and dies with "Event loop is closed". So each preview runs in a fresh thread (a fresh
+context) with its own event loop, resets every runtime setting first (``reset_options``), and is
+torn down completely, even when it fails: pending tasks cancelled and drained, executor threads
+joined, the pending-output set and RPC manager emptied, then the loop closed.
 """
 
 from __future__ import annotations
@@ -23,7 +31,7 @@ from typing import Any
 
 import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
-from pulumi.runtime import rpc
+from pulumi.runtime import rpc, settings
 from pulumi.runtime.stack import run_pulumi_func
 
 from planner.plan_model import PlanError, load_plan
@@ -138,6 +146,11 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 )
             )
 
+    def resources_in_order(self) -> list[PreviewResource]:
+        """Every resource recorded, in registration order."""
+        with self._lock:
+            return list(self.records)
+
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         response = super().RegisterResource(request)
         if request.type != STACK_TYPE:
@@ -151,7 +164,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
 
 
 def _run_isolated(fn: Callable[[], PreviewResult]) -> PreviewResult:
-    """Run in a fresh thread: fresh context variables (Pulumi's runtime state) and event loop."""
+    """Run in a fresh thread: a fresh context (Pulumi's runtime state) and its own event loop."""
     box: dict[str, Any] = {}
 
     def body() -> None:
@@ -168,6 +181,53 @@ def _run_isolated(fn: Callable[[], PreviewResult]) -> PreviewResult:
     return box["result"]
 
 
+def _reset_runtime(stack: str, monitor: RecordingMonitor, logger: logging.Logger) -> None:
+    """Fresh Pulumi runtime state for this context, then the mock engine.
+
+    ``reset_options`` builds a full ``Settings`` (new RPC manager, pending-output set and lock, no
+    root resource); ``set_mocks`` alone would leave the pending outputs on the process-wide default
+    that earlier runs, failed ones included, have filled.
+    """
+    settings.reset_options(project=PROJECT, stack=stack, preview=False)
+    pulumi.runtime.set_mocks(
+        monitor.mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor, logger=logger
+    )
+
+
+def _tear_down(loop: asyncio.AbstractEventLoop) -> None:
+    """Leave nothing of a run behind, whether it succeeded or failed, then close its loop."""
+    # A failed run stops waiting at the first error: its other tasks are still pending.
+    for _ in range(10):  # cancelling may let a task's cleanup schedule another; bounded
+        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        if not pending:
+            break
+        for task in pending:
+            task.cancel()
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    with settings.SETTINGS.lock:
+        leftovers = list(settings.SETTINGS.outputs)
+        settings.SETTINGS.outputs.clear()
+    for fut in leftovers:  # failed outputs stay in the set "for program exit": retrieve, drop
+        if fut.done() and not fut.cancelled():
+            fut.exception()
+    settings.SETTINGS.rpc_manager.clear()
+    loop.run_until_complete(loop.shutdown_asyncgens())
+    # Mock RPCs run on the loop's executor; join them so none calls back into a closed loop.
+    loop.run_until_complete(loop.shutdown_default_executor())
+    asyncio.set_event_loop(None)
+    loop.close()
+
+
+def _quiet_failed_futures(sink: list[str]) -> Callable[[asyncio.AbstractEventLoop, dict[str, Any]], None]:
+    """Loop exception handler: keep what asyncio reports (e.g. unretrieved errors of a failed run)."""
+
+    def handle(_loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        exc = context.get("exception")
+        sink.append(f"{context.get('message', 'error')}: {type(exc).__name__}: {exc}" if exc else str(context))
+
+    return handle
+
+
 def run_program(
     stack: str,
     config: Mapping[str, Any],
@@ -179,15 +239,13 @@ def run_program(
     def body() -> PreviewResult:
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
+        engine_errors: list[str] = []
+        loop.set_exception_handler(_quiet_failed_futures(engine_errors))
         warnings: list[str] = []
         try:
-            mocks = RecordingMocks(stack_outputs)
-            monitor = RecordingMonitor(mocks)
+            monitor = RecordingMonitor(RecordingMocks(stack_outputs))
+            _reset_runtime(stack, monitor, _warning_logger(warnings))
             pulumi.runtime.set_all_config(config_map(config))
-            logger = _warning_logger(warnings)
-            pulumi.runtime.set_mocks(
-                mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor, logger=logger
-            )
             started = time.perf_counter()
             try:
                 loop.run_until_complete(run_pulumi_func(program))
@@ -197,13 +255,14 @@ def run_program(
                 raise
             except Exception as exc:  # an engine-side failure (e.g. an output a reference lacks)
                 raise PreviewError(f"stack {stack}: {type(exc).__name__}: {exc}") from exc
-            root = pulumi.runtime.settings.get_root_resource()
+            root = settings.get_root_resource()
             raw_outputs = dict(getattr(root, "outputs", {}) or {})
             outputs = loop.run_until_complete(pulumi.Output.from_input(raw_outputs).future()) or {}
             elapsed = time.perf_counter() - started
-            return PreviewResult(stack, list(monitor.records), dict(outputs), warnings, elapsed)
+            warnings.extend(engine_errors)  # asyncio errors of a run that still succeeded
+            return PreviewResult(stack, monitor.resources_in_order(), dict(outputs), warnings, elapsed)
         finally:
-            loop.close()
+            _tear_down(loop)
 
     return _run_isolated(body)
 

@@ -2,15 +2,21 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from planner.scheduling import ProgressCallback
+
+if TYPE_CHECKING:
+    from inventory.models import Inventory
+    from planner.plan_model import Plan
+    from planner.policy import Policy
 
 # Exit codes of PLAN_FORMAT.md.
 EXIT_OK = 0
@@ -35,6 +41,78 @@ def fail(message: str, code: int = EXIT_INVALID) -> NoReturn:
     """Print a clear message to stderr and exit with *code* (never a traceback)."""
     err_console.print(message, markup=False, highlight=False, emoji=False, soft_wrap=True)
     raise typer.Exit(code)
+
+
+def require_inputs(*inputs: tuple[str, Path | None]) -> None:
+    """Exit 1 naming every missing or unreadable input path, before any long work.
+
+    Each input is ``(what, path)``; a None path means "the bundled default" and is not checked.
+    A path that is not there is bad input (exit 1, PLAN_FORMAT.md), not a usage error: the
+    command line itself was well formed.
+    """
+    problems = []
+    for what, path in inputs:
+        if path is None:
+            continue
+        if not path.exists():
+            hint = " (run `govcloud plan` first)" if what == "plan" else ""
+            problems.append(f"{what} {path}: no such file or directory{hint}")
+        elif not os.access(path, os.R_OK | (os.X_OK if path.is_dir() else 0)):
+            problems.append(f"{what} {path}: cannot read it: permission denied")
+    if problems:
+        fail("\n".join(problems), EXIT_INVALID)
+
+
+def plan_inputs(
+    path: Path | None, plan_path: Path | None, policy_path: Path | None, *, quiet: bool = False
+) -> tuple[Plan, Inventory, Policy]:
+    """Plan, inventory and policy for commands that act on a plan, or a clear failure.
+
+    The plan is read from *plan_path* (and must be a plan of the inventory), else the inventory
+    (the bundled city when *path* is None) is planned now, in memory, as `govcloud plan` would.
+    """
+    require_inputs(("inventory", path), ("plan", plan_path), ("policy", policy_path))
+    from inventory.loader import load_inventory
+    from inventory.problems import InventoryError
+    from planner.plan_model import PlanError, inventory_mismatch, load_plan
+    from planner.policy import PolicyError, load_policy
+
+    try:
+        with progress_callback(not quiet) as cb:
+            inventory = load_inventory(path, progress=cb)
+    except InventoryError as exc:
+        fail("\n".join(str(p) for p in exc.problems) or str(exc), EXIT_INVALID)
+    try:
+        policy = load_policy(policy_path)
+    except PolicyError as exc:
+        fail("\n".join(exc.messages), EXIT_INVALID)
+    from planner.core import PlanningError, inventory_digest, make_plan
+
+    if plan_path is not None:
+        try:
+            plan = load_plan(plan_path)
+        except PlanError as exc:
+            fail(str(exc), EXIT_INVALID)
+        # A plan read against another inventory gives silently wrong ledgers, reports and runbooks.
+        wrong = inventory_mismatch(plan, inventory)
+        if wrong:
+            fail(
+                f"{plan_path}: not a plan of this inventory: {wrong}; give the inventory it was made "
+                "from as PATH (or --inventory)",
+                EXIT_INVALID,
+            )
+        if plan.inventory.digest != inventory_digest(inventory):
+            err_console.print(
+                f"warning: {plan_path} was made from another version of this inventory; "
+                "re-run `govcloud plan` for current numbers",
+                markup=False, highlight=False, emoji=False, soft_wrap=True,
+            )
+        return plan, inventory, policy
+    try:
+        with progress_callback(not quiet) as cb:
+            return make_plan(inventory, policy, progress=cb), inventory, policy
+    except PlanningError as exc:
+        fail(str(exc), EXIT_USAGE)
 
 
 def check_out_dir(path: Path, option: str = "--out") -> None:

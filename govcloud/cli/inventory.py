@@ -25,6 +25,7 @@ from govcloud.cli.common import (
     err_console,
     fail,
     progress_callback,
+    require_inputs,
 )
 from inventory.loader import bundled_inventory_path, check_inventory
 from inventory.models import Inventory
@@ -46,9 +47,8 @@ def _echo_problems(problems: list[Problem]) -> None:
 
 
 def _check(path: Path | None) -> tuple[Inventory | None, list[Problem]]:
-    """Load *path* with a progress bar; a path that does not exist is a usage error (exit 2)."""
-    if path is not None and not path.exists():
-        fail(f"{path}: no such file or directory", EXIT_USAGE)
+    """Load *path* with a progress bar; a missing or unreadable path is bad input (exit 1)."""
+    require_inputs(("inventory", path))
     with progress_callback() as progress:
         return check_inventory(path, progress=progress)
 

@@ -23,9 +23,10 @@ from govcloud.cli.common import (
     err_console,
     fail,
     progress_callback,
+    require_inputs,
 )
 from inventory.models import Inventory
-from planner.plan_model import FindingSeverity, Plan
+from planner.plan_model import Finding, FindingSeverity, Plan
 from planner.policy import Policy
 
 PathArg = typer.Argument(None, help=INVENTORY_HELP, show_default=False)
@@ -34,6 +35,7 @@ PolicyOpt = typer.Option(None, "--policy", help=POLICY_HELP, show_default=False)
 
 def _load(path: Path | None, policy_path: Path | None) -> tuple[Inventory, Policy]:
     """Inventory and policy, or a clear message and exit 1."""
+    require_inputs(("inventory", path), ("policy", policy_path))
     from inventory.loader import load_inventory
     from inventory.problems import InventoryError
     from planner.policy import PolicyError, load_policy
@@ -107,19 +109,23 @@ def plan_cmd(
     raise typer.Exit(EXIT_OK)
 
 
-@app.command("check")
-def check_cmd(path: Path | None = PathArg, policy: Path | None = PolicyOpt) -> None:
-    """Print the retirement and target findings; exit 3 when an error finding remains."""
-    inventory, pol = _load(path, policy)
-    plan = _make(inventory, pol, False)
-    shown = [f for f in plan.findings if f.severity is not FindingSeverity.INFO]
-    for f in shown:
+def _print_findings(findings: list[Finding]) -> None:
+    for f in findings:
         style = "red" if f.severity is FindingSeverity.ERROR else "yellow"
         console.print(
             f"[{style}]{f.severity.value}[/{style}] {f.rule} {escape(f.subject)}: {escape(f.message)}",
             highlight=False,
             soft_wrap=True,
         )
+
+
+@app.command("check")
+def check_cmd(path: Path | None = PathArg, policy: Path | None = PolicyOpt) -> None:
+    """Print the retirement and target findings; exit 3 when an error finding remains."""
+    inventory, pol = _load(path, policy)
+    plan = _make(inventory, pol, False)
+    shown = [f for f in plan.findings if f.severity is not FindingSeverity.INFO]
+    _print_findings(shown)
     errors = sum(1 for f in plan.findings if f.severity is FindingSeverity.ERROR)
     console.print(f"{errors} error(s), {len(shown) - errors} warning(s)")
     raise typer.Exit(EXIT_FINDINGS if errors else EXIT_OK)
@@ -134,6 +140,7 @@ def simulate_cmd(
     """Plan a what-if scenario and print it side by side with the baseline."""
     from planner.simulate import ScenarioError, load_scenario, simulate
 
+    require_inputs(("inventory", path), ("policy", policy), ("scenario", scenario))
     inventory, pol = _load(path, policy)
     try:
         scen = load_scenario(scenario, inventory)
@@ -147,10 +154,10 @@ def simulate_cmd(
     table.add_column("baseline", justify="right")
     table.add_column(name, justify="right")
     table.add_column("change", justify="right")
-    for name, a, b in sim.comparison.rows:
-        fmt = "{:.1%}" if name == "cloud rate" else "{:,.0f}"
+    for metric, a, b in sim.comparison.rows:
+        fmt = "{:.1%}" if metric == "cloud rate" else "{:,.0f}"
         delta = b - a
-        table.add_row(name, fmt.format(a), fmt.format(b), ("+" if delta > 0 else "") + fmt.format(delta))
+        table.add_row(metric, fmt.format(a), fmt.format(b), ("+" if delta > 0 else "") + fmt.format(delta))
     console.print(table)
     months = Table(title="rooms vacated per month and monthly savings curve")
     for col in (
@@ -172,6 +179,9 @@ def simulate_cmd(
     console.print(months)
     for note in sim.comparison.notes:
         console.print(f"- {note}", highlight=False, markup=False)
+    if sim.comparison.findings:
+        console.print(f"findings of '{name}' the baseline does not have:", highlight=False)
+        _print_findings(sim.comparison.findings)
 
 
 def _no_such_system(system_id: str, inventory: Inventory) -> NoReturn:

@@ -1,10 +1,12 @@
 """CLI area: playbook (registered on the root app as `govcloud playbook`).
 
-    govcloud playbook render SYSTEM-ID [--plan out/plan.json] [--inventory PATH] [--targets FILE]
+    govcloud playbook render SYSTEM-ID [--plan FILE] [--inventory PATH] [--policy FILE] [--targets FILE]
     govcloud playbook run SYSTEM-ID | --wave N [--dry-run] [--known-hosts FILE] [--identity FILE]
                           [--journal-dir DIR] [--workers N]
     govcloud playbook rollback SYSTEM-ID ...
 
+Without --plan the inventory (default: the bundled city) is planned in memory, as every other
+command that reads a plan does; a --plan must be a plan of that inventory.
 A system's target host comes from the targets file (see playbooks/render.py for its format) or,
 failing that, from its inventory host with role `target`. Exit codes: 0 every system complete
 (or dry run clean), 1 invalid input or at least one system not complete, 2 usage error.
@@ -20,11 +22,21 @@ from rich.logging import RichHandler
 from rich.table import Table
 
 from govcloud.cli.app import app
-from govcloud.cli.common import EXIT_INVALID, EXIT_OK, EXIT_USAGE, console, err_console, fail
-from inventory.loader import load_inventory
+from govcloud.cli.common import (
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_USAGE,
+    INVENTORY_HELP,
+    PLAN_HELP,
+    POLICY_HELP,
+    console,
+    err_console,
+    fail,
+    plan_inputs,
+    require_inputs,
+)
 from inventory.models import Inventory
-from inventory.problems import InventoryError
-from planner.plan_model import Plan, PlanError, load_plan
+from planner.plan_model import Plan
 from playbooks.errors import PlaybookError
 from playbooks.model import SystemTarget
 from playbooks.render import MOVING, RenderedRunbook, load_targets, render_runbook
@@ -43,28 +55,31 @@ playbook_app = typer.Typer(
 )
 app.add_typer(playbook_app, name="playbook")
 
-DEFAULT_PLAN = Path("out/plan.json")
 DEFAULT_JOURNALS = Path("out/journal")
 
-PlanOpt = typer.Option(DEFAULT_PLAN, "--plan", help="plan.json written by `govcloud plan`.")
-InventoryOpt = typer.Option(
-    None, "--inventory", help="Inventory file or directory (default: the bundled sample)."
-)
+PlanOpt = typer.Option(None, "--plan", help=PLAN_HELP, show_default=False)
+InventoryOpt = typer.Option(None, "--inventory", help=INVENTORY_HELP, show_default=False)
+PolicyOpt = typer.Option(None, "--policy", help=POLICY_HELP, show_default=False)
 TargetsOpt = typer.Option(
     None, "--targets", help="YAML: system id -> target host, data root, service commands."
 )
 
 
 def _inputs(
-    plan_path: Path, inventory_path: Path | None, targets_path: Path | None
+    plan_path: Path | None,
+    inventory_path: Path | None,
+    policy_path: Path | None,
+    targets_path: Path | None,
 ) -> tuple[Plan, Inventory, dict[str, SystemTarget]]:
+    """The plan (read, or made now), its inventory and the targets file, or exit 1."""
+    # Every missing input named at once, before planning.
+    require_inputs(
+        ("inventory", inventory_path), ("plan", plan_path), ("policy", policy_path), ("targets", targets_path)
+    )
+    plan, inventory, _ = plan_inputs(inventory_path, plan_path, policy_path)
     try:
-        plan = load_plan(plan_path)
-        inventory = load_inventory(inventory_path)
         targets = load_targets(targets_path) if targets_path else {}
-    except (PlanError, PlaybookError) as exc:
-        fail(str(exc), EXIT_INVALID)
-    except InventoryError as exc:
+    except PlaybookError as exc:
         fail(str(exc), EXIT_INVALID)
     return plan, inventory, targets
 
@@ -80,12 +95,13 @@ def _logging(verbose: bool) -> None:
 @playbook_app.command("render")
 def render_cmd(
     system_id: str = typer.Argument(..., help="System id of the plan."),
-    plan: Path = PlanOpt,
+    plan: Path | None = PlanOpt,
     inventory: Path | None = InventoryOpt,
+    policy: Path | None = PolicyOpt,
     targets: Path | None = TargetsOpt,
 ) -> None:
     """Print a system's rendered runbook (secrets masked): exactly what `run` executes."""
-    p, inv, tg = _inputs(plan, inventory, targets)
+    p, inv, tg = _inputs(plan, inventory, policy, targets)
     try:
         rendered = render_runbook(system_id, p, inv, tg)
     except PlaybookError as exc:
@@ -128,8 +144,9 @@ def run_cmd(
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Connect and check only: change nothing on any host."
     ),
-    plan: Path = PlanOpt,
+    plan: Path | None = PlanOpt,
     inventory: Path | None = InventoryOpt,
+    policy: Path | None = PolicyOpt,
     targets: Path | None = TargetsOpt,
     known_hosts: Path | None = typer.Option(
         None, "--known-hosts", help="known_hosts for every host (never written)."
@@ -145,7 +162,7 @@ def run_cmd(
     """Execute runbooks: resume from the journal, roll back after a failure past freeze."""
     if (system_id is None) == (wave is None):
         fail("give exactly one of SYSTEM-ID or --wave N", EXIT_USAGE)
-    p, inv, tg = _inputs(plan, inventory, targets)
+    p, inv, tg = _inputs(plan, inventory, policy, targets)
     if wave is not None:
         ids = [s.id for s in p.wave_systems(wave) if s.disposition in MOVING]
         if not ids:
@@ -173,8 +190,9 @@ def run_cmd(
 @playbook_app.command("rollback")
 def rollback_cmd(
     system_id: str = typer.Argument(..., help="System id."),
-    plan: Path = PlanOpt,
+    plan: Path | None = PlanOpt,
     inventory: Path | None = InventoryOpt,
+    policy: Path | None = PolicyOpt,
     targets: Path | None = TargetsOpt,
     known_hosts: Path | None = typer.Option(None, "--known-hosts"),
     identity: Path | None = typer.Option(None, "--identity"),
@@ -182,7 +200,7 @@ def rollback_cmd(
     journal_dir: Path = typer.Option(DEFAULT_JOURNALS, "--journal-dir"),
 ) -> None:
     """Abandon a system's migration: put the source back into service, clean the target."""
-    p, inv, tg = _inputs(plan, inventory, targets)
+    p, inv, tg = _inputs(plan, inventory, policy, targets)
     try:
         rendered = render_runbook(system_id, p, inv, tg)
     except PlaybookError as exc:

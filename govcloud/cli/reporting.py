@@ -20,12 +20,10 @@ from govcloud.cli.common import (
     check_out_dir,
     check_out_file,
     console,
-    err_console,
     fail,
+    plan_inputs,
     progress_callback,
 )
-from inventory.models import Inventory
-from planner.plan_model import Plan
 
 progress_app = typer.Typer(
     no_args_is_help=True, help="Record what actually happened and report monthly (METRIC-1)."
@@ -42,53 +40,6 @@ def _lang(lang: str) -> Any:
     if lang not in ("zh", "en"):
         fail(f"--lang: {lang!r} is not one of zh, en", EXIT_USAGE)
     return lang
-
-
-def _load(
-    path: Path | None, plan_path: Path | None, policy_path: Path | None, *, quiet: bool = False
-) -> tuple[Plan, Inventory, Any]:
-    """Inventory, policy and plan (read from --plan, else planned now), or a clear failure."""
-    from inventory.loader import load_inventory
-    from inventory.problems import InventoryError
-    from planner.plan_model import PlanError, inventory_mismatch, load_plan
-    from planner.policy import PolicyError, load_policy
-
-    try:
-        with progress_callback(not quiet) as cb:
-            inventory = load_inventory(path, progress=cb)
-    except InventoryError as exc:
-        fail("\n".join(str(p) for p in exc.problems) or str(exc), EXIT_INVALID)
-    try:
-        policy = load_policy(policy_path)
-    except PolicyError as exc:
-        fail("\n".join(exc.messages), EXIT_INVALID)
-    from planner.core import PlanningError, inventory_digest, make_plan
-
-    if plan_path is not None:
-        try:
-            plan = load_plan(plan_path)
-        except PlanError as exc:
-            fail(str(exc), EXIT_INVALID)
-        # A plan read against another inventory gives silently wrong ledgers and reports.
-        wrong = inventory_mismatch(plan, inventory)
-        if wrong:
-            fail(
-                f"{plan_path}: not a plan of this inventory: {wrong}; give the inventory it was made "
-                "from as PATH (or --inventory)",
-                EXIT_INVALID,
-            )
-        if plan.inventory.digest != inventory_digest(inventory):
-            err_console.print(
-                f"warning: {plan_path} was made from another version of this inventory; "
-                "re-run `govcloud plan` for current numbers",
-                markup=False, highlight=False, emoji=False, soft_wrap=True,
-            )
-        return plan, inventory, policy
-    try:
-        with progress_callback(not quiet) as cb:
-            return make_plan(inventory, policy, progress=cb), inventory, policy
-    except PlanningError as exc:
-        fail(str(exc), EXIT_USAGE)
 
 
 @app.command("report")
@@ -109,7 +60,7 @@ def report_cmd(
 
     language = _lang(lang)
     check_out_dir(out)
-    the_plan, inventory, the_policy = _load(path, plan, policy, quiet=quiet)
+    the_plan, inventory, the_policy = plan_inputs(path, plan, policy, quiet=quiet)
     with progress_callback(not quiet) as cb:
         try:
             page = render_report(
@@ -151,7 +102,7 @@ def finance_cmd(
         check_out_file(xlsx, "--xlsx")
     if csv is not None:
         check_out_dir(csv, "--csv")
-    the_plan, inventory, _ = _load(path, plan, policy, quiet=quiet)
+    the_plan, inventory, _ = plan_inputs(path, plan, policy, quiet=quiet)
     with progress_callback(not quiet) as cb:
         try:
             ledger = write_finance(the_plan, inventory, xlsx=xlsx, csv_dir=csv, lang=language, progress=cb)
@@ -174,7 +125,7 @@ def _tracker(
     from reporting.progress import ProgressError, ProgressTracker
 
     day = _date(today, "--today") if today else None
-    the_plan, inventory, _ = _load(inventory_path, plan, policy, quiet=True)
+    the_plan, inventory, _ = plan_inputs(inventory_path, plan, policy, quiet=True)
     try:
         return ProgressTracker(the_plan, inventory, url=db, today=day)
     except ProgressError as exc:

@@ -17,9 +17,9 @@ def test_validate_bundled_city_exits_0(cli, runner):
     assert ": valid: " in result.stdout and "systems" in result.stdout
 
 
-def test_validate_missing_path_is_a_usage_error(cli, runner, tmp_path):
+def test_validate_missing_path_is_invalid_input(cli, runner, tmp_path):
     result = runner.invoke(cli, ["inventory", "validate", str(tmp_path / "nope.yaml")])
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert "no such file or directory" in result.stderr and "Traceback" not in result.output
 
 

@@ -73,3 +73,53 @@ def test_capacity_changes_scale_and_set_dimensions(policy):
 def test_team_hours_grow_with_size_data_and_protection_level(policy):
     th = policy.team_hours
     assert th.estimate(16, 500, 3) > th.estimate(4, 500, 3) > th.estimate(4, 50, 3) > th.estimate(4, 50, 2)
+
+
+def test_a_one_key_policy_plans_with_that_capacity_and_the_defaults_elsewhere(tmp_path, inv, plan_of, policy):
+    city = tmp_path / "city-policy.yaml"
+    city.write_text("# only what differs from the bundled default\ncapacity:\n  systems: 2\n", encoding="utf-8")
+    small = load_policy(city)
+    assert small.capacity.systems == 2
+    assert small.capacity.vcpu == policy.capacity.vcpu  # the rest of the section is the default's
+    assert small.model_dump(exclude={"capacity", "name", "digest"}) == policy.model_dump(
+        exclude={"capacity", "name", "digest"}
+    )
+    assert small.name == "city-policy" and small.digest != policy.digest
+    for i in range(6):
+        inv.system(f"s{i}", mlps_level=3)  # not pilot-eligible: waves 1.. only
+    plan = plan_of(inv, small)
+    regular = [w for w in plan.waves if not w.pilot]
+    assert regular and all(w.capacity.systems == 2 and w.load.systems <= 2 for w in regular)
+    assert len([w for w in regular if w.systems]) == 3
+    assert plan.policy.name == "city-policy"
+
+
+def test_a_partial_policy_still_refuses_unknown_keys_and_bad_values_at_their_lines(tmp_path):
+    city = tmp_path / "city.yaml"
+    city.write_text(
+        "name: city\ncapacity:\n  systems: 10\n  sytems: 12\nrooms: {max_area_m2: -1}\npilot: 3\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(PolicyError) as err:
+        load_policy(city)
+    text = str(err.value)
+    assert "city.yaml:4: capacity.sytems: Extra inputs are not permitted" in text
+    assert "city.yaml:5: rooms.max_area_m2:" in text
+    assert "city.yaml:6: pilot:" in text
+    assert len(err.value.messages) == 3
+
+
+def test_lists_in_a_city_policy_replace_the_defaults_lists(tmp_path, policy):
+    city = tmp_path / "city.yaml"
+    city.write_text("zombie: {small_scopes: [unit, department]}\n", encoding="utf-8")
+    zombie = load_policy(city).zombie
+    assert zombie.small_scopes == ["unit", "department"]
+    assert zombie.low_monthly_users == policy.zombie.low_monthly_users
+
+
+def test_a_policy_of_only_comments_is_the_default(tmp_path, policy):
+    city = tmp_path / "same.yaml"
+    city.write_text("# we use the documents' numbers\n", encoding="utf-8")
+    assert load_policy(city).model_dump(exclude={"name", "digest"}) == policy.model_dump(
+        exclude={"name", "digest"}
+    )
