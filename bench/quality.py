@@ -18,9 +18,10 @@ import argparse
 import statistics
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
-from bench.common import Table, command_line, write_results
+from bench.common import RESULTS_DIR, Table, command_line, write_results
 from planner.bounds import lower_bound
 from planner.exact import schedule_exact
 from planner.schedule import schedule_heuristic, schedule_naive
@@ -55,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds", type=int, default=2, help="instances per size")
     ap.add_argument("--quick", action="store_true", help="tiny smoke run (small sizes only, 2 s exact limit)")
     ap.add_argument("--no-large", action="store_true", help="skip the 1k/10k instances")
+    ap.add_argument("--results-dir", type=Path, default=RESULTS_DIR, help="where quality.{md,json} go")
     args = ap.parse_args(argv)
     sizes = SMALL[:2] if args.quick else SMALL
     large = [] if (args.quick or args.no_large) else LARGE
@@ -153,7 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     argv_used = sys.argv[1:] if argv is None else argv
     md, js = write_results("quality", "Plan quality: naive vs ours vs exact vs lower bound",
                            [summary, detail], data={"rows": rows, "violations": bad},
-                           command=command_line("bench.quality", argv_used), notes=notes)
+                           command=command_line("bench.quality", argv_used), notes=notes,
+                           results_dir=args.results_dir)
     print(f"wrote {md} and {js}", file=sys.stderr)
     return 1 if bad else 0
 

@@ -2,8 +2,9 @@
 
 Stages (each reported through ``progress(stage, fraction)``): classify every system, fit
 the domains' capacity, group co-migrating systems, decide rooms and networks, build the
-ScheduleProblem, schedule it (heuristic, or CP-SAT with ``exact=True``), bound it, and turn
-the schedule into waves, per-system records, rooms, networks, findings and metrics.
+ScheduleProblem, schedule it (heuristic; on request the naive baseline or CP-SAT: ``method=``),
+bound it, and turn the schedule into waves, per-system records, rooms, networks, findings and
+metrics.
 
 Everything is near-linear in the inventory's size: indexes are built once, no pairwise scans.
 """
@@ -64,16 +65,32 @@ def block(decision: Decision, rule: str, reason: str, findings: list[Finding]) -
     )
 
 
+METHODS = ("heuristic", "naive", "exact")  # schedulers make_plan can run (bench compares all three)
+
+
+def _method(method: str, exact: bool) -> str:
+    """The scheduler to run; ``exact=True`` is the older spelling of ``method="exact"``."""
+    if method not in METHODS:
+        raise ValueError(f"unknown scheduling method {method!r}; known: {', '.join(METHODS)}")
+    if exact and method not in ("heuristic", "exact"):
+        raise ValueError(f"exact=True contradicts method={method!r}")
+    return "exact" if exact else method
+
+
 def _schedule(
-    problem: ScheduleProblem, exact: bool, progress: ProgressCallback, time_limit_s: float = 60.0
+    problem: ScheduleProblem, method: str, progress: ProgressCallback, time_limit_s: float = 60.0
 ) -> Schedule:
-    if exact:
+    if method == "exact":
         from planner.exact import schedule_exact
 
         try:
             return schedule_exact(problem, time_limit_s=time_limit_s)
         except ValueError as exc:  # too big for the time-indexed model
             raise PlanningError(f"--exact: {exc}") from None
+    if method == "naive":  # the baseline the quality benchmark compares against
+        from planner.schedule import schedule_naive
+
+        return schedule_naive(problem)
     from planner.schedule import schedule_heuristic
 
     return schedule_heuristic(problem, progress=progress)
@@ -134,13 +151,23 @@ def make_plan(
     progress: ProgressCallback | None = None,
     scenario: Scenario | None = None,
     time_limit_s: float = 60.0,
+    method: str = "heuristic",
 ) -> Plan:
     """Plan the migration of *inventory* under *policy* (optionally changed by a what-if *scenario*).
 
-    Raises PlanningError when ``exact`` is asked of an inventory too large for the exact model.
+    *method* picks the scheduler: ``heuristic`` (default), ``naive`` (the baseline: topological
+    layers split first-fit) or ``exact`` (CP-SAT, within *time_limit_s*); ``exact=True`` is an
+    alias of ``method="exact"``. Raises PlanningError when the exact model is asked of an
+    inventory too large for it, ValueError for an unknown method.
     """
     return plan_with_context(
-        inventory, policy, exact=exact, progress=progress, scenario=scenario, time_limit_s=time_limit_s
+        inventory,
+        policy,
+        exact=exact,
+        progress=progress,
+        scenario=scenario,
+        time_limit_s=time_limit_s,
+        method=method,
     )[0]
 
 
@@ -152,14 +179,16 @@ def plan_with_context(
     progress: ProgressCallback | None = None,
     scenario: Scenario | None = None,
     time_limit_s: float = 60.0,
+    method: str = "heuristic",
 ) -> tuple[Plan, PlanContext]:
     """make_plan, also returning the intermediate facts the plan was derived from."""
+    chosen = _method(method, exact)
     # The planner allocates millions of small acyclic objects; the cyclic collector would rescan
     # the whole inventory again and again (seconds at 100,000 systems) and free nothing.
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _plan(inventory, policy, exact, progress, scenario, time_limit_s)
+        return _plan(inventory, policy, chosen, progress, scenario, time_limit_s)
     finally:
         if enabled:
             gc.enable()
@@ -168,7 +197,7 @@ def plan_with_context(
 def _plan(
     inventory: Inventory,
     policy: Policy,
-    exact: bool,
+    method: str,
     progress: ProgressCallback | None,
     scenario: Scenario | None,
     time_limit_s: float,
@@ -221,7 +250,7 @@ def _plan(
                 block(decisions[sid], rules.PLAN_1, why, findings)
             continue
         report("schedule", 0.0)
-        schedule = _schedule(problem, exact, report, time_limit_s)
+        schedule = _schedule(problem, method, report, time_limit_s)
         report("schedule", 1.0)
         if schedule.unscheduled:
             for job in schedule.unscheduled:

@@ -270,7 +270,7 @@ def parse_policy(text: str, source: str = "<policy>", *, over_default: bool = Tr
     raw.pop("digest", None)
     sources = text
     if over_default:
-        if "name" not in raw and source != "<policy>":
+        if "name" not in raw and not source.startswith("<"):  # a file, not "<policy>" text
             raw["name"] = Path(source).stem
         base, _ = _mapping(_default_text(), str(DEFAULT_POLICY_PATH))
         raw = merge_over(base, raw)

@@ -46,6 +46,7 @@ HASH_BATCH = 1000  # file names per sha256sum call (keeps stdin/stdout inside SS
 HASH_RATE = 20e6  # bytes/s assumed for hash-command timeouts, deliberately slow
 STREAM_WINDOW = 16 << 20  # SSH window of the tar channel: keeps the source busy across hiccups
 STREAM_QUEUE = 32  # chunks buffered between the reading thread and the writer (~32 MiB at most)
+TAR_PROBE = "tar --version 2>/dev/null | grep -q GNU"  # the stream needs GNU tar's options
 HASH_SENTINEL = "/dev/null"  # hashed after every batch: its answer marks the batch as complete
 
 
@@ -290,7 +291,7 @@ class SourceStream:
             self.channel.exec_command(
                 "sh -c "
                 + shlex.quote(
-                    f"tar --version 2>/dev/null | grep -q GNU || exit 127; cd {shlex.quote(root)} && "
+                    f"{TAR_PROBE} || exit 127; cd {shlex.quote(root)} && "
                     "exec tar -cf - --format=gnu --hard-dereference --no-recursion --null -T -"
                 )
             )

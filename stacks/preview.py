@@ -22,7 +22,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -31,7 +33,7 @@ from typing import Any
 
 import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
-from pulumi.runtime import rpc, settings
+from pulumi.runtime import settings
 from pulumi.runtime.stack import run_pulumi_func
 
 from planner.plan_model import PlanError, load_plan
@@ -44,6 +46,7 @@ PROJECT = "govcloud"
 STACK_REFERENCE = "pulumi:pulumi:StackReference"
 STACK_TYPE = "pulumi:pulumi:Stack"
 PROVIDER_PREFIX = "pulumi:providers:"
+MOCK_ENGINE_THREADS = int(os.environ.get("GOVCLOUD_MOCK_THREADS", "1"))
 
 
 def mock_id(name: str) -> str:
@@ -104,8 +107,12 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
     def __init__(self, stack_outputs: Mapping[str, Mapping[str, Any]]) -> None:
         self.stack_outputs = stack_outputs
+        # The inputs the engine has just deserialised for the registration running on this thread,
+        # handed to the monitor so it need not deserialise them a second time.
+        self.current = threading.local()
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
+        self.current.inputs = args.inputs
         if args.typ == STACK_REFERENCE:
             name = args.inputs.get("name") or args.name
             if name not in self.stack_outputs:
@@ -125,41 +132,41 @@ class RecordingMocks(pulumi.runtime.Mocks):
 class RecordingMonitor(pulumi_mocks.MockMonitor):
     """The mock engine, additionally recording each resource's parent and inputs in order."""
 
+    mocks: RecordingMocks
+
     def __init__(self, mocks: RecordingMocks) -> None:
         super().__init__(mocks)
-        self.records: list[PreviewResource] = []
+        self._records: list[PreviewResource] = []
         self._lock = threading.Lock()
 
-    def _record(self, request: Any, response: Any) -> None:
-        inputs = rpc.deserialize_properties(
-            request.object if hasattr(request, "object") else request.properties
+    def _record(self, request: Any, urn: str, resource_id: str) -> None:
+        inputs = self.mocks.current.inputs
+        self.mocks.current.inputs = None
+        record = PreviewResource(
+            urn=urn,
+            type=request.type,
+            name=request.name,
+            parent=request.parent or None,
+            inputs=inputs,
+            id=resource_id,
         )
         with self._lock:
-            self.records.append(
-                PreviewResource(
-                    urn=response.urn,
-                    type=request.type,
-                    name=request.name,
-                    parent=request.parent or None,
-                    inputs=inputs,
-                    id=getattr(response, "id", "") or self.resources[response.urn].id or "",
-                )
-            )
+            self._records.append(record)
 
     def resources_in_order(self) -> list[PreviewResource]:
         """Every resource recorded, in registration order."""
         with self._lock:
-            return list(self.records)
+            return list(self._records)
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         response = super().RegisterResource(request)
         if request.type != STACK_TYPE:
-            self._record(request, response)
+            self._record(request, response.urn, response.id)
         return response
 
     def ReadResource(self, request: Any) -> Any:  # noqa: N802
         response = super().ReadResource(request)
-        self._record(request, response)
+        self._record(request, response.urn, self.resources[response.urn].id or "")
         return response
 
 
@@ -239,6 +246,9 @@ def run_program(
     def body() -> PreviewResult:
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
+        loop.set_default_executor(
+            ThreadPoolExecutor(max_workers=MOCK_ENGINE_THREADS, thread_name_prefix="govcloud-mock-engine")
+        )
         engine_errors: list[str] = []
         loop.set_exception_handler(_quiet_failed_futures(engine_errors))
         warnings: list[str] = []

@@ -35,31 +35,49 @@ def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
                argv=["--sizes", str(TINY)], log=lambda _msg: None)
 
 
-def test_tiny_scale_run_profiles_every_stage_without_errors_in_process(tiny_run: dict[str, Any]) -> None:
-    r = tiny_run["results"][0]
-    assert r["n"] == TINY
-    assert [e for e in r["errors"] if not e.startswith("govcloud plan")] == []
-    assert r["load_s"] > 0 and r["plan_s"] > 0
-    assert r["stages"]["write plan.json"] > 0 and "verify" in r["stages"]
-    assert any(s.startswith("plan: ") for s in r["stages"])
-    assert r["plan"]["systems"] == TINY
+def _by_policy(run: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {r["policy"]: r for r in run["results"]}
+
+
+def test_tiny_scale_run_profiles_every_stage_under_both_policies(tiny_run: dict[str, Any]) -> None:
+    results = _by_policy(tiny_run)
+    assert sorted(results) == ["default", "province"]
+    for r in results.values():
+        assert r["n"] == TINY
+        assert [e for e in r["errors"] if not e.startswith("govcloud plan")] == []
+        assert r["load_s"] > 0 and r["plan_s"] > 0
+        assert r["stages"]["write plan.json"] > 0 and "verify" in r["stages"]
+        assert any(s.startswith("plan: ") for s in r["stages"])
+        assert r["plan"]["systems"] == TINY
+        assert r["violations"] == 0, r["violation_examples"]
 
 
 def test_tiny_scale_run_plans_end_to_end_in_a_child_process(tiny_run: dict[str, Any]) -> None:
-    cli = tiny_run["results"][0]["cli"]
-    assert cli["returncode"] == 0, tiny_run["results"][0]["errors"]
-    assert cli["wall_s"] > 0 and cli["peak_rss_mb"] > 10
-    assert tiny_run["results"][0]["cli_violations"] == 0, tiny_run["results"][0]["cli_violation_examples"]
+    for r in tiny_run["results"]:
+        cli = r["cli"]
+        assert cli["returncode"] == 0, r["errors"]
+        assert cli["wall_s"] > 0 and cli["peak_rss_mb"] > 10
+        assert r["cli_violations"] == 0, r["cli_violation_examples"]
+
+
+def test_province_run_passes_its_scaled_policy_file_to_the_cli(tiny_run: dict[str, Any]) -> None:
+    results = _by_policy(tiny_run)
+    argv = results["province"]["cli"]["argv"]
+    assert argv[argv.index("--policy") + 1] == results["province"]["policy_file"]
+    assert "--policy" not in results["default"]["cli"]["argv"]
+    # Scaled to the inventory: 200 systems over ~18 waves is far below the city's 40 a wave.
+    assert results["province"]["capacity"]["systems"] < results["default"]["capacity"]["systems"]
 
 
 def test_tiny_scale_run_writes_markdown_and_json_results(tiny_run: dict[str, Any]) -> None:
     md, js = Path(tiny_run["markdown"]), Path(tiny_run["json"])
     data = json.loads(js.read_text(encoding="utf-8"))
-    assert data["data"]["results"][0]["n"] == TINY
+    assert [r["n"] for r in data["data"]["results"]] == [TINY, TINY]
     assert data["machine"]["python"] and data["machine"]["cores"] >= 1
     assert data["command"] == f"python -m bench.scale --sizes {TINY}"
     text = md.read_text(encoding="utf-8")
-    assert "Machine:" in text and "| 200 |" in text and "Growth" in text
+    assert "Machine:" in text and "| 200 | default |" in text and "| 200 | province |" in text
+    assert "load average" in text
 
 
 def test_bad_sizes_are_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
@@ -121,3 +139,30 @@ def test_results_are_written_atomically_as_markdown_and_json(tmp_path: Path) -> 
     assert "| x\\|y | 1,234 |" in md.read_text(encoding="utf-8")
     assert json.loads(js.read_text(encoding="utf-8"))["tables"][0]["rows"][0] == ["x|y", 1234.5]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["demo.json", "demo.md"]
+
+
+def test_quick_quality_run_checks_every_schedule_and_writes_its_tables(tmp_path: Path) -> None:
+    from bench.quality import main as quality_main
+
+    assert quality_main(["--quick", "--results-dir", str(tmp_path)]) == 0
+    data = json.loads((tmp_path / "quality.json").read_text(encoding="utf-8"))
+    assert data["data"]["violations"] == [] and data["data"]["rows"]
+    for row in data["data"]["rows"]:
+        # No arm beats the lower bound; the heuristic never loses to the naive layering here.
+        assert row["bound_cost"] <= min(row["heuristic_cost"], row["naive_cost"], row["exact_cost"]) + 1e-6
+    assert "ours over naive" in (tmp_path / "quality.md").read_text(encoding="utf-8")
+
+
+def test_quick_inventory_quality_run_verifies_every_plan_of_every_arm(tmp_path: Path) -> None:
+    from bench.plan_quality import main as plan_quality_main
+
+    assert plan_quality_main(["--quick", "--results-dir", str(tmp_path)]) == 0
+    data = json.loads((tmp_path / "plan_quality.json").read_text(encoding="utf-8"))
+    (row,) = data["data"]["rows"]
+    assert sorted(row["arms"]) == ["exact", "heuristic", "naive"]
+    assert row["violations"] == [] and all(a["violations"] == 0 for a in row["arms"].values())
+    assert row["same_problem"]
+    costs = {arm: a["stranded_cost"] for arm, a in row["arms"].items()}
+    assert row["bound_cost"] <= min(costs.values()) + 0.01
+    assert costs["exact"] <= costs["heuristic"] + 0.01  # the exact model starts from the heuristic
+    assert "ours over naive" in (tmp_path / "plan_quality.md").read_text(encoding="utf-8")

@@ -88,3 +88,14 @@ def test_explain_of_an_unknown_system_exits_1(cli, runner, inv, tmp_path):
     src = clean_city(inv).write(tmp_path / "city.yaml")
     result = runner.invoke(cli, ["explain", "ghost", str(src)])
     assert result.exit_code == 1 and "no such system" in result.output
+
+
+def test_simulate_prints_a_force_it_cannot_honour_as_a_finding(cli, runner, inv, tmp_path):
+    src = inv.system("big", mlps_level=3).system("small").write(tmp_path / "city.yaml")
+    scenario = tmp_path / "pilot.yaml"
+    scenario.write_text("name: early\nforce:\n  - {system: big, wave: 0}\n", encoding="utf-8")
+    result = runner.invoke(cli, ["simulate", str(src), "--scenario", str(scenario)])
+    assert result.exit_code == 0, result.output
+    assert "findings of 'early' the baseline does not have" in result.output
+    assert "warning PILOT-1 big: the scenario forces it into wave 0" in result.output
+    assert "(error findings)" not in result.output  # the month columns name the scenario, not a metric

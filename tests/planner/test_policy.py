@@ -77,7 +77,7 @@ def test_team_hours_grow_with_size_data_and_protection_level(policy):
 
 def test_a_one_key_policy_plans_with_that_capacity_and_the_defaults_elsewhere(tmp_path, inv, plan_of, policy):
     city = tmp_path / "city-policy.yaml"
-    city.write_text("# only what differs from the bundled default\ncapacity:\n  systems: 2\n", encoding="utf-8")
+    city.write_text("# only what differs from the default\ncapacity:\n  systems: 2\n", encoding="utf-8")
     small = load_policy(city)
     assert small.capacity.systems == 2
     assert small.capacity.vcpu == policy.capacity.vcpu  # the rest of the section is the default's

@@ -81,3 +81,55 @@ def test_scenario_with_an_unknown_key_names_file_line_and_field(tmp_path):
     f.write_text("name: x\ncapacity:\n  - {from_wave: 1, factr: 2}\n", encoding="utf-8")
     with pytest.raises(ScenarioError, match=r"s.yaml:3: capacity.0.factr"):
         load_scenario(f)
+
+
+def _forced_findings(sim, system):
+    return [f for f in sim.plan.findings if f.subject == system and "scenario forces it" in f.message]
+
+
+def test_a_force_into_the_pilot_of_an_ineligible_system_is_a_pilot_1_warning(inv, policy):
+    inventory = inv.system("big", mlps_level=3).system("small").build()
+    sim = simulate(inventory, policy, Scenario(force=[Force(system="big", wave=0)]))
+    assert sim.plan.system("big").wave != 0
+    [finding] = _forced_findings(sim, "big")
+    assert finding.rule == "PILOT-1" and finding.severity.value == "warning"
+    assert "wave 0" in finding.message and f"planned in wave {sim.plan.system('big').wave}" in finding.message
+    assert finding in sim.comparison.findings  # the baseline forces nothing
+    assert verify_plan(sim.plan, inventory) == []
+
+
+def test_a_force_before_a_dependency_cites_the_dependency_and_its_wave(inv, policy):
+    inventory = inv.system("app", depends_on=[{"system": "db"}]).system("db").build()
+    forces = [Force(system="db", wave=5), Force(system="app", wave=2)]
+    sim = simulate(inventory, policy, Scenario(force=forces))
+    assert sim.plan.system("db").wave == 5 and sim.plan.system("app").wave == 5
+    [finding] = _forced_findings(sim, "app")
+    assert finding.rule == "PLAN-1"
+    assert "depends on db, which moves in wave 5" in finding.message
+    assert _forced_findings(sim, "db") == []
+    assert verify_plan(sim.plan, inventory) == []
+
+
+def test_a_force_into_a_full_wave_names_the_exhausted_capacity(inv, policy):
+    inventory = inv.system("a").system("b").system("c").build()
+    cut = CapacityChange(from_wave=3, to_wave=3, set={"systems": 1})
+    forces = [Force(system=s, wave=3) for s in ("a", "b")]
+    sim = simulate(inventory, policy, Scenario(capacity=[cut], force=forces))
+    waves = {s: sim.plan.system(s).wave for s in ("a", "b")}
+    assert sorted(w == 3 for w in waves.values()) == [False, True]
+    [late] = [s for s, w in waves.items() if w != 3]
+    [finding] = _forced_findings(sim, late)
+    assert finding.rule == "PLAN-1" and "wave 3 has no capacity left (systems 1 + 1 > 1)" in finding.message
+
+
+def test_a_force_of_a_system_that_does_not_move_cites_its_disposition_rule(inv, policy):
+    inventory = inv.system("secret", classified=True).system("open").build()
+    sim = simulate(inventory, policy, Scenario(force=[Force(system="secret", wave=2)]))
+    [finding] = _forced_findings(sim, "secret")
+    assert finding.rule == "SCOPE-2" and "does not move: intranet" in finding.message
+
+
+def test_an_honoured_force_adds_no_finding(inv, policy):
+    inventory = city(inv)
+    sim = simulate(inventory, policy, Scenario(force=[Force(system="s3", wave=4)]))
+    assert sim.plan.system("s3").wave == 4 and _forced_findings(sim, "s3") == []
