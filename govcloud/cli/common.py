@@ -24,9 +24,27 @@ EXIT_INVALID = 1
 EXIT_USAGE = 2
 EXIT_FINDINGS = 3
 
+
+class _Console(Console):
+    """A console that reads COLUMNS when it prints, not once at import.
+
+    The consoles below live as long as the process; a width frozen at import would ignore the
+    terminal (or test runner) of each later command.
+    """
+
+    @property  # type: ignore[override]
+    def _width(self) -> int | None:
+        columns = os.environ.get("COLUMNS", "")
+        return int(columns) if columns.isdigit() else self.__dict__.get("_fixed_width")
+
+    @_width.setter
+    def _width(self, value: int | None) -> None:
+        self.__dict__["_fixed_width"] = value
+
+
 # emoji=False: `govcloud:wave` and survey text are data, never :emoji: codes.
-console = Console(emoji=False)
-err_console = Console(stderr=True, emoji=False)
+console = _Console(emoji=False)
+err_console = _Console(stderr=True, emoji=False)
 
 # One wording of the inventory argument for every command that takes one.
 INVENTORY_HELP = (
