@@ -5,9 +5,10 @@
 Starts two private sshd instances (source, target) on loopback, writes a data set of --mb
 megabytes on the source (large files plus many small ones), then in one run:
 
-* govcloud: the runbook's copy + verify steps (SFTP source -> this machine -> target, SHA-256
-  on the source, while streaming and on the target, temporary names, rename after verification,
-  journal fsync per file, then a full re-hash of the target);
+* govcloud: the runbook's copy + verify steps (a tar stream over an exec channel from the
+  source -> this machine -> pipelined SFTP writes to the target; SHA-256 on the source, while
+  streaming and on the target, temporary names, rename after verification, journal with
+  batched fsync of "verified" records, then a full re-hash of the target);
 * scp -3: OpenSSH's scp from the source host to the target host through this machine, the same
   path our copy takes (no verification);
 * scp: OpenSSH's scp from a local directory straight to the target (one hop fewer).
@@ -110,6 +111,15 @@ def ssh_opts(key: Path, known_hosts: Path) -> list[str]:
         "-o",
         "IdentitiesOnly=yes",
     ]
+
+
+def _previous_results() -> dict[str, Any] | None:
+    """The last run's headline numbers (before this run overwrites them), for a before/after view."""
+    try:
+        old = json.loads((RESULTS / "copy_throughput.json").read_text(encoding="utf-8"))
+        return {k: old[k] for k in ("date", "command", "results")}
+    except (OSError, ValueError, KeyError):
+        return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -222,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
 
         mib = n_bytes / MB
         rows = [
-            ("govcloud copy + verify (SFTP via controller, SHA-256 x3, journal)", ours_copy + ours_verify),
+            ("govcloud copy + verify (via controller, SHA-256 x3, journal)", ours_copy + ours_verify),
             ("govcloud copy step only", ours_copy),
             ("govcloud whole runbook (incl. freeze/cut-over/post-check)", ours_total),
             ("scp -3 source -> target via controller (no verification)", scp3),
@@ -255,10 +265,20 @@ def main(argv: list[str] | None = None) -> int:
             "|---|---:|---:|",
         ]
         md += [f"| {r['method']} | {r['seconds']} | {r['mib_per_s']} |" for r in data_out["results"]]
+        previous = _previous_results()
+        if previous:
+            data_out["previous"] = previous
+            md += [
+                "",
+                f"Previous run ({previous['date']}, `{previous['command']}`): "
+                + "; ".join(f"{r['method']}: {r['mib_per_s']} MiB/s" for r in previous["results"][:1])
+                + "; "
+                + "; ".join(f"{r['method']}: {r['mib_per_s']} MiB/s" for r in previous["results"][3:4]),
+            ]
         md += [
             "",
             "One run each, same files, same two private sshd instances; the machine is shared, so "
-            "treat differences under ~20 % as noise.",
+            "treat differences under ~20 % as noise. Compare govcloud with scp of the same run.",
         ]
         RESULTS.mkdir(parents=True, exist_ok=True)
         atomic_write_text(

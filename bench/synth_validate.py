@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import resource
 import subprocess
@@ -20,6 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.common import machine, machine_markdown
 from govcloud.atomic import atomic_write_text
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -60,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=Path("out/bench-synth"))
     opts = ap.parse_args(argv)
     cli = [sys.executable, "-c", "from govcloud.cli import main; main()"]
+    load_before = os.getloadavg()[0]
     synth = _run(
         [
             *cli,
@@ -76,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     files = sorted(opts.out.glob("*.yaml"))
     validate = _run([*cli, "inventory", "validate", str(opts.out)])
+    load_after = os.getloadavg()[0]
     result = {
         "systems": opts.systems,
         "seed": opts.seed,
@@ -85,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
         "synth": synth,
         "validate": validate,
         "machine": {"python": platform.python_version(), "platform": platform.platform()},
+        "machine_detail": machine(),
+        "load_average": [load_before, load_after],
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     atomic_write_text(
@@ -95,6 +101,11 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"`python -m bench.synth_validate --systems {opts.systems} --seed {opts.seed}` "
         f"({result['machine']['platform']}, Python {result['machine']['python']})",
+        "",
+        f"Machine: {machine_markdown(result['machine_detail'])}",
+        "",
+        f"1-minute load average: {load_before:.2f} at the start, {load_after:.2f} at the end "
+        "(2 cores shared with other work; above ~1.5 the timings are inflated).",
         "",
         f"Output: {len(files)} files, {result['bytes'] / 1e6:.1f} MB.",
         "",

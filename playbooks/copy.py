@@ -46,6 +46,8 @@ HASH_BATCH = 1000  # file names per sha256sum call (keeps stdin/stdout inside SS
 HASH_RATE = 20e6  # bytes/s assumed for hash-command timeouts, deliberately slow
 STREAM_WINDOW = 16 << 20  # SSH window of the tar channel: keeps the source busy across hiccups
 STREAM_QUEUE = 32  # chunks buffered between the reading thread and the writer (~32 MiB at most)
+# SFTP reads in flight per file: paramiko's prefetch slows down quadratically with many more
+PREFETCH_REQUESTS = 64
 TAR_PROBE = "tar --version 2>/dev/null | grep -q GNU"  # the stream needs GNU tar's options
 HASH_SENTINEL = "/dev/null"  # hashed after every batch: its answer marks the batch as complete
 
@@ -197,7 +199,7 @@ def stream_hashes(session: SSHSession, root: str, rels: Iterable[str]) -> dict[s
         def one(p: str = path) -> str:
             h = hashlib.sha256()
             with session.sftp.open(p, "rb") as fh:
-                fh.prefetch()
+                fh.prefetch(max_concurrent_requests=PREFETCH_REQUESTS)
                 while chunk := fh.read(CHUNK):
                     h.update(chunk)
             return h.hexdigest()
@@ -238,7 +240,7 @@ def send_file(src: SSHSession, dst: SSHSession, src_path: str, part_path: str, i
 
     def transfer() -> None:
         with src.sftp.open(src_path, "rb") as fin, dst.sftp.open(part_path, "wb") as fout:
-            fin.prefetch(info.size)
+            fin.prefetch(info.size, max_concurrent_requests=PREFETCH_REQUESTS)
             fout.set_pipelined(True)
             while chunk := fin.read(CHUNK):
                 h.update(chunk)
@@ -593,6 +595,7 @@ def copy_dir(
                     )
                 batch.append((rel, streamed))
                 batch_size += info.size
+                committer.check()
                 if len(batch) >= batch_files or batch_size >= batch_bytes:
                     committer.submit(batch)
                     batch, batch_size = [], 0
@@ -717,6 +720,11 @@ class _Committer:
         if self.pending is not None:
             pending, self.pending = self.pending, None
             pending.result()
+
+    def check(self) -> None:
+        """Raise now if the batch in flight already failed (no need to stream further)."""
+        if self.pending is not None and self.pending.done():
+            self.wait()
 
     def _run(self, batch: list[tuple[str, str]]) -> None:
         if self.sftp is None:

@@ -85,17 +85,6 @@ class Journal:
                 os.close(fd)
         return clean
 
-    def sync(self) -> None:
-        """Make batched records durable now."""
-        with self._lock:
-            if self._unsynced and self.path.exists():
-                fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
-                try:
-                    os.fsync(fd)
-                finally:
-                    os.close(fd)
-            self._unsynced, self._first_unsynced = 0, 0.0
-
     def records(self) -> Iterator[dict[str, Any]]:
         """Every complete record, oldest first (a torn final line from a crash is skipped)."""
         if not self.path.exists():

@@ -111,9 +111,9 @@ def render_cmd(
 
 def _connector(known_hosts: Path | None, identity: Path | None, no_agent: bool) -> Connector:
     if identity is not None and not identity.is_file():
-        fail(f"{identity}: no such identity file", EXIT_USAGE)
+        fail(f"{identity}: no such identity file", EXIT_INVALID)
     if known_hosts is not None and not known_hosts.is_file():
-        fail(f"{known_hosts}: no such known_hosts file (it is never created for you)", EXIT_USAGE)
+        fail(f"{known_hosts}: no such known_hosts file (it is never created for you)", EXIT_INVALID)
     return Connector(
         Credentials(
             identity=str(identity) if identity else None,

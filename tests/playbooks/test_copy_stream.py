@@ -126,7 +126,9 @@ def test_journal_batches_fsync_only_for_verified_file_records(tmp_path, monkeypa
     monkeypatch.setattr(journal_mod, "FSYNC_SECONDS", 3600.0)
     journal = Journal(tmp_path / "sys.jsonl")
     for i in range(5):
-        journal.append({"event": "file", "dir": 0, "path": f"f{i}", "sha256": "0" * 64, "outcome": "verified"})
+        journal.append(
+            {"event": "file", "dir": 0, "path": f"f{i}", "sha256": "0" * 64, "outcome": "verified"}
+        )
     assert synced == [], "verified records may wait for the next fsync"
     journal.append({"event": "file", "dir": 0, "path": "f9", "sha256": "1" * 64, "outcome": "mismatch"})
     assert len(synced) == 1, "anything else is durable before append returns (and so is all before it)"
@@ -142,5 +144,7 @@ def test_journal_forces_fsync_after_a_full_batch_of_verified_records(tmp_path, m
     monkeypatch.setattr(journal_mod, "FSYNC_SECONDS", 3600.0)
     journal = Journal(tmp_path / "sys.jsonl")
     for i in range(journal_mod.FSYNC_BATCH * 2):
-        journal.append({"event": "file", "dir": 0, "path": f"f{i}", "sha256": "0" * 64, "outcome": "verified"})
+        journal.append(
+            {"event": "file", "dir": 0, "path": f"f{i}", "sha256": "0" * 64, "outcome": "verified"}
+        )
     assert len(synced) == 2
