@@ -24,7 +24,7 @@ import shlex
 import stat
 import tarfile
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -583,22 +583,24 @@ def copy_dir(
         hasher = TargetHasher(dst, plan.target)
         committer = _Committer(dst, plan, hasher, record, on_verified)
         try:
-            for rel, streamed in _stream_files(src, dst, plan, to_send):
-                info = tree.files[rel]
-                stats.files_sent += 1
-                stats.bytes_sent += info.size
-                if streamed != plan.hashes[rel]:
-                    raise VerificationFailed(
-                        f"{src.endpoint.label}:{plan.source}/{rel} changed while it was copied "
-                        f"(is the service really frozen?)",
-                        [rel],
-                    )
-                batch.append((rel, streamed))
-                batch_size += info.size
-                committer.check()
-                if len(batch) >= batch_files or batch_size >= batch_bytes:
-                    committer.submit(batch)
-                    batch, batch_size = [], 0
+            # closing(): a failure here must stop the source's tar at once, not at garbage collection.
+            with contextlib.closing(_stream_files(src, dst, plan, to_send)) as files:
+                for rel, streamed in files:
+                    info = tree.files[rel]
+                    stats.files_sent += 1
+                    stats.bytes_sent += info.size
+                    if streamed != plan.hashes[rel]:
+                        raise VerificationFailed(
+                            f"{src.endpoint.label}:{plan.source}/{rel} changed while it was copied "
+                            f"(is the service really frozen?)",
+                            [rel],
+                        )
+                    batch.append((rel, streamed))
+                    batch_size += info.size
+                    committer.check()
+                    if len(batch) >= batch_files or batch_size >= batch_bytes:
+                        committer.submit(batch)
+                        batch, batch_size = [], 0
             if batch:
                 committer.submit(batch)
             committer.wait()
@@ -642,7 +644,7 @@ def _write(src: SSHSession, dst: SSHSession, part: str, info: FileInfo, read: Ca
 
 def _stream_files(
     src: SSHSession, dst: SSHSession, plan: DirPlan, rels: list[str]
-) -> Iterator[tuple[str, str]]:
+) -> Generator[tuple[str, str], None, None]:
     """Send *rels* to their partial names on the target; yield (rel, SHA-256 of the bytes sent)."""
     if not rels:
         return

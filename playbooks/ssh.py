@@ -352,9 +352,12 @@ class Connector:
         client.set_missing_host_key_policy(_StrictPolicy())
         try:
             sock = socket.create_connection((endpoint.address, endpoint.port), timeout=self.timeouts.connect)
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         except OSError as exc:
             raise ConnectFailed(f"{endpoint.label}: cannot connect: {exc}") from exc
+        # Small SFTP requests (open, close, setstat, rename) must not wait for Nagle's algorithm
+        # and the peer's delayed ACK: without this a 64 KiB file took ~30 ms instead of ~3 ms.
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         creds = self.credentials
         try:
             client.connect(

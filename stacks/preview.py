@@ -22,11 +22,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-import os
 import time
-from concurrent.futures import ThreadPoolExecutor
+import os as _os
 from collections import Counter
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,7 +46,6 @@ PROJECT = "govcloud"
 STACK_REFERENCE = "pulumi:pulumi:StackReference"
 STACK_TYPE = "pulumi:pulumi:Stack"
 PROVIDER_PREFIX = "pulumi:providers:"
-MOCK_ENGINE_THREADS = int(os.environ.get("GOVCLOUD_MOCK_THREADS", "1"))
 
 
 def mock_id(name: str) -> str:
@@ -120,7 +119,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
                     f"stack reference {name!r} does not resolve (no such stack in the preview)"
                 )
             return name, {"name": name, "outputs": dict(self.stack_outputs[name]), "secretOutputNames": []}
-        return mock_id(args.name), dict(args.inputs)
+        return mock_id(args.name), ({} if _os.environ.get("NOECHO") else dict(args.inputs))
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list[tuple[str, str]] | None]:
         if args.token == "openstack:networking/getNetwork:getNetwork":
@@ -188,6 +187,33 @@ def _run_isolated(fn: Callable[[], PreviewResult]) -> PreviewResult:
     return box["result"]
 
 
+class _MockEngineThreads(ThreadPoolExecutor):
+    """The threads the mock engine's RPCs run on; each gets an event loop, closed at shutdown.
+
+    The mock monitor serialises on its thread's own event loop (``_ensure_event_loop`` creates one
+    when there is none); those loops would otherwise outlive the preview with their descriptors.
+    """
+
+    def __init__(self) -> None:
+        self._loops: list[asyncio.AbstractEventLoop] = []
+        self._loops_lock = threading.Lock()
+        super().__init__(thread_name_prefix="govcloud-mock-engine", initializer=self._give_loop)
+
+    def _give_loop(self) -> None:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        with self._loops_lock:
+            self._loops.append(loop)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        super().shutdown(wait=wait, cancel_futures=cancel_futures)
+        if wait:  # the threads have ended: nothing runs their loops any more
+            with self._loops_lock:
+                loops, self._loops = self._loops, []
+            for loop in loops:
+                loop.close()
+
+
 def _reset_runtime(stack: str, monitor: RecordingMonitor, logger: logging.Logger) -> None:
     """Fresh Pulumi runtime state for this context, then the mock engine.
 
@@ -203,34 +229,37 @@ def _reset_runtime(stack: str, monitor: RecordingMonitor, logger: logging.Logger
 
 def _tear_down(loop: asyncio.AbstractEventLoop) -> None:
     """Leave nothing of a run behind, whether it succeeded or failed, then close its loop."""
-    # A failed run stops waiting at the first error: its other tasks are still pending.
-    for _ in range(10):  # cancelling may let a task's cleanup schedule another; bounded
-        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
-        if not pending:
-            break
-        for task in pending:
-            task.cancel()
-        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-    with settings.SETTINGS.lock:
-        leftovers = list(settings.SETTINGS.outputs)
-        settings.SETTINGS.outputs.clear()
-    for fut in leftovers:  # failed outputs stay in the set "for program exit": retrieve, drop
-        if fut.done() and not fut.cancelled():
-            fut.exception()
-    settings.SETTINGS.rpc_manager.clear()
-    loop.run_until_complete(loop.shutdown_asyncgens())
-    # Mock RPCs run on the loop's executor; join them so none calls back into a closed loop.
-    loop.run_until_complete(loop.shutdown_default_executor())
-    asyncio.set_event_loop(None)
-    loop.close()
+    try:
+        # A failed run stops waiting at the first error: its other tasks are still pending.
+        for _ in range(10):  # a cancelled task's cleanup may schedule another; bounded
+            pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+            if not pending:
+                break
+            for task in pending:
+                task.cancel()
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        with settings.SETTINGS.lock:
+            leftovers = list(settings.SETTINGS.outputs)
+            settings.SETTINGS.outputs.clear()
+        for fut in leftovers:  # failed outputs stay in the set "for program exit": retrieve, drop
+            if fut.done() and not fut.cancelled():
+                fut.exception()
+        settings.SETTINGS.rpc_manager.clear()
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        # Mock RPCs run on the loop's executor: join them so none calls back into a closed loop.
+        loop.run_until_complete(loop.shutdown_default_executor())
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
 
 
-def _quiet_failed_futures(sink: list[str]) -> Callable[[asyncio.AbstractEventLoop, dict[str, Any]], None]:
+def _collect_loop_errors(sink: list[str]) -> Callable[[asyncio.AbstractEventLoop, dict[str, Any]], None]:
     """Loop exception handler: keep what asyncio reports (e.g. unretrieved errors of a failed run)."""
 
     def handle(_loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
         exc = context.get("exception")
-        sink.append(f"{context.get('message', 'error')}: {type(exc).__name__}: {exc}" if exc else str(context))
+        message = context.get("message", "asyncio error")
+        sink.append(f"{message}: {type(exc).__name__}: {exc}" if exc else str(message))
 
     return handle
 
@@ -246,11 +275,9 @@ def run_program(
     def body() -> PreviewResult:
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
-        loop.set_default_executor(
-            ThreadPoolExecutor(max_workers=MOCK_ENGINE_THREADS, thread_name_prefix="govcloud-mock-engine")
-        )
+        loop.set_default_executor(_MockEngineThreads())
         engine_errors: list[str] = []
-        loop.set_exception_handler(_quiet_failed_futures(engine_errors))
+        loop.set_exception_handler(_collect_loop_errors(engine_errors))
         warnings: list[str] = []
         try:
             monitor = RecordingMonitor(RecordingMocks(stack_outputs))

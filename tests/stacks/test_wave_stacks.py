@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 from collections import Counter
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from planner.plan_model import Plan
 from stacks import tags
 from stacks.config import settings_from_values
 from stacks.policy.rules import violations
-from stacks.preview import PreviewError, PreviewResult, preview_wave, run_program
+from stacks.preview import PreviewError, PreviewResult, preview_platform, preview_wave, run_program
 from stacks.security import is_placed
 from stacks.sizing import nearest_flavor
 
@@ -122,6 +123,21 @@ def test_a_missing_stack_reference_is_reported_not_papered_over(plan_file) -> No
         run_program("wave-00", {"layer": "wave", "wave": 0, "plan": str(path)}, stack_outputs={})
 
 
+def test_a_failed_preview_leaves_nothing_behind_for_the_next_one(plan_file) -> None:
+    plan, path = plan_file
+    with pytest.raises(PreviewError, match="does not resolve"):  # aborts with RPCs and outputs pending
+        run_program("wave-00", {"layer": "wave", "wave": 0, "plan": str(path)}, stack_outputs={})
+    platform = preview_platform(path)
+    wave = preview_wave(path, 1, platform=platform)
+    placed = [s for s in plan.systems if is_placed(s) and s.wave == 1]
+    counts = wave.counts()
+    assert counts[INSTANCE] == sum(s.sizing.servers for s in placed) == 3
+    assert counts[VOLUME] == 3 + sum(s.sizing.servers for s in placed if s.sizing.storage_gb) == 6
+    assert counts[RULE] == 7 and counts[PROJECT] == 2 and counts[STACK_REF] == 2
+    assert platform.counts()["openstack:networking/router:Router"] == 2
+    assert not [t for t in threading.enumerate() if t.name.startswith(("govcloud-preview", "govcloud-mock"))]
+
+
 def test_a_platform_without_the_expected_outputs_is_a_preview_error(plan_file) -> None:
     _, path = plan_file
     with pytest.raises(PreviewError, match="does not export '(networks|subnets|publicWebSecurityGroup)'"):
@@ -212,7 +228,6 @@ def test_bundled_city_waves_create_the_instances_volumes_and_rules_the_plan_need
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
     from planner.plan_model import write_plan
-    from stacks.preview import preview_platform
     from stacks.security import flow_graph, wave_rules
 
     plan = bundled(request)
