@@ -335,8 +335,8 @@ def _assemble(
                 wave=wave_of[s.id],
                 group=grouping.group_of.get(s.id),
                 into=d.into if d.disposition is Disposition.MERGE else None,
-                rules=list(d.rules),
-                reasons=list(d.reasons),
+                rules=list(dict.fromkeys(d.rules)),
+                reasons=list(dict.fromkeys(d.reasons)),  # one reason can be found by two rules
                 mlps_level=d.mlps_level,
                 public_facing=s.public_facing,
                 room=s.room,
