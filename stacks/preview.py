@@ -23,7 +23,6 @@ import asyncio
 import logging
 import threading
 import time
-import os as _os
 from collections import Counter
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -119,7 +118,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
                     f"stack reference {name!r} does not resolve (no such stack in the preview)"
                 )
             return name, {"name": name, "outputs": dict(self.stack_outputs[name]), "secretOutputNames": []}
-        return mock_id(args.name), ({} if _os.environ.get("NOECHO") else dict(args.inputs))
+        return mock_id(args.name), dict(args.inputs)
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list[tuple[str, str]] | None]:
         if args.token == "openstack:networking/getNetwork:getNetwork":
