@@ -55,6 +55,19 @@ POLICY_HELP = "Policy YAML file. Default: the bundled policy (the documents' num
 PLAN_HELP = "Read this plan.json (written by `govcloud plan`) instead of planning the inventory now."
 
 
+_SKIP_TEARDOWN = False
+
+
+def skip_teardown() -> None:
+    """Mark that the command left no threads, files or connections to close at exit."""
+    global _SKIP_TEARDOWN
+    _SKIP_TEARDOWN = True
+
+
+def teardown_skippable() -> bool:
+    return _SKIP_TEARDOWN
+
+
 def fail(message: str, code: int = EXIT_INVALID) -> NoReturn:
     """Print a clear message to stderr and exit with *code* (never a traceback)."""
     err_console.print(message, markup=False, highlight=False, emoji=False, soft_wrap=True)

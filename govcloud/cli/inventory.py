@@ -26,6 +26,7 @@ from govcloud.cli.common import (
     fail,
     progress_callback,
     require_inputs,
+    skip_teardown,
 )
 from inventory.loader import bundled_inventory_path, check_inventory
 from inventory.models import Inventory
@@ -85,6 +86,7 @@ def validate(path: Path | None = typer.Argument(None, help=PATH_HELP, show_defau
         f"{len(inv.rooms)} rooms, "
         f"{len(inv.networks)} networks, {len(inv.assets)} assets; {warnings} warning(s) ({elapsed:.1f} s)"
     )
+    skip_teardown()
 
 
 def _money(value: float) -> str:

@@ -24,6 +24,7 @@ from govcloud.cli.common import (
     fail,
     progress_callback,
     require_inputs,
+    skip_teardown,
 )
 from inventory.models import Inventory
 from planner.plan_model import Finding, FindingSeverity, Plan
@@ -106,6 +107,7 @@ def plan_cmd(
     except OSError as exc:
         cannot_write(exc, target, "the plan")
     _summary(plan, target)
+    skip_teardown()
     raise typer.Exit(EXIT_OK)
 
 
@@ -128,6 +130,7 @@ def check_cmd(path: Path | None = PathArg, policy: Path | None = PolicyOpt) -> N
     _print_findings(shown)
     errors = sum(1 for f in plan.findings if f.severity is FindingSeverity.ERROR)
     console.print(f"{errors} error(s), {len(shown) - errors} warning(s)")
+    skip_teardown()
     raise typer.Exit(EXIT_FINDINGS if errors else EXIT_OK)
 
 
