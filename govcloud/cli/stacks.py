@@ -240,11 +240,12 @@ def preview(
             say(f"warning: {w}")
         say(f"previewed in {result.seconds:.2f} s under the mock runtime (no cloud contacted)")
         return
-    table = Table(title="resources per wave")
+    # Compact padding so every column, the total included, fits an 80-column terminal.
+    table = Table(title="resources per wave", padding=(0, 0), pad_edge=False)
     table.add_column("stack", no_wrap=True)
     for label, _ in SUMMARY_TYPES:
-        table.add_column(label, justify="right", no_wrap=True)
-    table.add_column("total", justify="right")
+        table.add_column(f" {label}", justify="right", no_wrap=True)
+    table.add_column(" total", justify="right", no_wrap=True)
     for result in results:
         counts = result.counts()
         table.add_row(

@@ -84,7 +84,7 @@ def test_preview_of_every_wave_prints_one_row_per_wave(cli, runner, plan_file) -
     assert result.exit_code == 0, result.output
     rows = {
         m.group(1): [int(x) for x in m.group(2).split("│") if x.strip()]
-        for m in re.finditer(r"│ (wave-\d\d) │([\d│ ]+)│", result.output)
+        for m in re.finditer(r"│ ?(wave-\d\d) ?│([\d│ ]+)│", result.output)
     }
     assert rows["wave-00"][1] == 3 and rows["wave-01"][1] == 3  # instances column
 
