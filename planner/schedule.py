@@ -1,6 +1,7 @@
 """Wave scheduling: a serious heuristic and the naive baseline over :mod:`planner.scheduling`.
 
-The heuristic (``schedule_heuristic``) works in five steps, near-linear in the number of jobs:
+The heuristic (``schedule_heuristic``) works in six steps; steps 1-5 are near-linear in the number
+of jobs, step 6 has a fixed time budget and runs on problems of moderate size only:
 
 1. *Preparation* (:func:`prepare`): index the jobs, drop references to unknown jobs, set aside jobs
    that fit no wave on their own (``unscheduled``), and propagate time windows along precedence:
@@ -24,6 +25,16 @@ The heuristic (``schedule_heuristic``) works in five steps, near-linear in the n
 5. *Search*, on small problems only (the budget shrinks as 1/n, so big problems get one pass):
    seeded random restarts (perturbed priorities and critical paths) and swaps of nearby
    retirables in the best order; the best schedule (cost, then waves) wins. Deterministic.
+6. *Large-neighbourhood search* (:func:`_lns`), on problems up to ``LNS_MAX_JOBS`` jobs: CP-SAT
+   re-solves the jobs of 2-4 waves at a time (sliding windows, then seeded random sets of waves,
+   which trade work between distant waves), minimising the stranded cost with everything else
+   fixed, within a deterministic time budget. List scheduling commits each retirable's jobs
+   greedily; on inventory-shaped problems (deadline jobs shared by many rooms and lines, two
+   binding capacity dimensions) the exact repacking of a few waves at a time recovers most of
+   what that greed loses (10-12 % of the cost on 1k-system inventories). Problems too big for it
+   (up to ``DEEP_MAX_JOBS``) get a deeper step 4 on the best schedule instead: a hundred times the
+   eviction work and more members scanned per wave (3.4 % on the 10k-system inventory; +0.4 s
+   there, +2 s under the 242-wave city policy).
 
 The naive baseline (``schedule_naive``) layers jobs topologically and splits each layer first-fit
 by capacity, ignoring costs and deadlines.
@@ -31,13 +42,30 @@ by capacity, ignoring costs and deadlines.
 from __future__ import annotations
 
 import heapq
+import math
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from planner.scheduling import DIMENSIONS, ProgressCallback, Schedule, ScheduleProblem
 
 EPS = 1e-9  # slack for float capacity comparisons
+# Large-neighbourhood search (step 6): problems up to LNS_MAX_JOBS jobs get LNS_BUDGET_PER_JOB
+# units of CP-SAT deterministic time per job (about 2 s of wall time per unit here), at most
+# LNS_BUDGET, LNS_WINDOW_DET per window. Bigger problems skip it: the plan stays fast at scale.
+LNS_MAX_JOBS = 5_000
+# Problems too big for the search but up to DEEP_MAX_JOBS jobs get a deeper local improvement
+# of the best schedule instead (more eviction work per job, more members scanned per wave).
+DEEP_MAX_JOBS = 20_000
+DEEP_BUDGET_PER_JOB = 100
+DEEP_SCAN = 2_000
+LNS_BUDGET = 4.0
+LNS_BUDGET_PER_JOB = 0.004
+LNS_WINDOW_DET = 0.3
+LNS_MAX_FREE = 160  # jobs freed per window at most (larger waves free a subset of their rooms)
+LNS_SEED = 2018
+LNS_WALL_FACTOR = 10.0  # wall-clock safety cap, × the budget: only a very slow machine hits it
+_LNS_SCALE = 1000  # loads and capacities to integers (loads rounded up, capacities down)
 _MAX_EXTRA_WAVES = 10_000  # safety stop if capacities make progress impossible
 
 
@@ -329,7 +357,8 @@ def _reserve_deadlines(prep: Prepared, waves: _Waves) -> tuple[list[int | None],
     return reserved, late
 
 
-def schedule_heuristic(problem: ScheduleProblem, progress: ProgressCallback | None = None) -> Schedule:
+def schedule_heuristic(problem: ScheduleProblem, progress: ProgressCallback | None = None, *,
+                       lns_budget: float | None = None) -> Schedule:
     """List scheduling by deadline, then retirable cost per remaining work, then local improvement.
 
     Several priority rules are tried (fewer on big problems) and the best result is kept.
@@ -351,10 +380,14 @@ def schedule_heuristic(problem: ScheduleProblem, progress: ProgressCallback | No
     # ... and then a local search on the best retirable order (swaps of nearby retirables).
     swaps = min(240, 40_000 // max(prep.n, 1))
     total = len(variants) + swaps
+    budget = min(LNS_BUDGET, LNS_BUDGET_PER_JOB * prep.n) if lns_budget is None else lns_budget
+    searching = 0 < prep.n <= LNS_MAX_JOBS and budget > 0
+    # The search takes about as long as everything before it on the problems it runs on.
+    scale = 2 * total if searching else total
 
     def report(done: float) -> None:
         if progress:
-            progress("scheduling waves", done / total)
+            progress("scheduling waves", min(1.0, done / scale))
 
     def evaluate(wave: list[int]) -> tuple[float, int]:
         _improve(prep, wave)
@@ -385,8 +418,189 @@ def schedule_heuristic(problem: ScheduleProblem, progress: ProgressCallback | No
                 best, best_key, order = wave, k, trial
             report(len(variants) + s_ + 1)
     assert best is not None
-    report(total)
-    return prep.to_schedule(best, "heuristic", [])
+    notes: list[str] = []
+    if LNS_MAX_JOBS < prep.n <= DEEP_MAX_JOBS:
+        _improve(prep, best, budget_per_job=DEEP_BUDGET_PER_JOB, scan=DEEP_SCAN)
+    if searching:
+        gained = _lns(prep, best, budget, progress=lambda f: report(total * (1 + f)))
+        if gained:
+            _improve(prep, best, rounds=1)
+            notes.append(f"large-neighbourhood search (CP-SAT over windows of waves) improved the "
+                         f"schedule {gained} time(s)")
+    report(scale)
+    return prep.to_schedule(best, "heuristic", notes)
+
+
+def _lns(prep: Prepared, wave: list[int], det_budget: float, seed: int = LNS_SEED,
+         progress: Callable[[float], None] | None = None) -> int:
+    """Large-neighbourhood search: re-solve a few waves at a time exactly; returns the improvements.
+
+    Each neighbourhood is a set S of 2-4 waves (sliding windows first, then seeded random sets,
+    which move work between distant waves). Jobs now in S may move to any wave of S that their
+    window, deadline and the jobs outside S allow; CP-SAT minimises the stranded cost of the rooms
+    and lines those jobs belong to. The current assignment is feasible in the sub-model, so the
+    cost never rises; a solution is kept only if it is strictly cheaper and fits the float
+    capacities. Deterministic: one worker, a fixed seed and deterministic time limits (a wall-clock
+    cap of ``LNS_WALL_FACTOR`` × the budget guards slow machines and is the only exception).
+    """
+    import time
+
+    n = prep.n
+    rng = random.Random(seed)
+    job_rets = [[r for r in rs if prep.ret_cost[r] > 0] for rs in prep.job_rets]
+    costs = prep.ret_cost
+    cscale = 1 if all(abs(c - round(c)) < 1e-9 for c in costs) else 100
+    icost = [int(round(c * cscale)) for c in costs]
+    members: dict[int, list[int]] = {}
+    for j in range(n):
+        members.setdefault(wave[j], []).append(j)
+    spent = 0.0
+    wall_stop = time.monotonic() + LNS_WALL_FACTOR * det_budget + 1.0
+    improvements = 0
+    while spent < det_budget and time.monotonic() < wall_stop:
+        top = max(wave) + 1
+        hoods = [tuple(range(a, min(top, a + k))) for k in (3, 2, 4) for a in range(max(1, top - k + 1))]
+        hoods += [tuple(sorted(rng.sample(range(top), min(rng.choice((2, 3, 3, 4)), top))))
+                  for _ in range(len(hoods))]
+        gained = False
+        for hood in hoods:
+            if spent >= det_budget or time.monotonic() >= wall_stop:
+                break
+            ok, used = _lns_window(prep, wave, members, hood, icost, job_rets, rng, seed)
+            spent += used
+            if progress:
+                progress(min(1.0, spent / det_budget))
+            if ok:
+                gained = True
+                improvements += 1
+        if not gained:
+            break
+    return improvements
+
+
+def _lns_window(prep: Prepared, wave: list[int], members: dict[int, list[int]], hood: tuple[int, ...],
+                icost: list[int], job_rets: list[list[int]], rng: random.Random,
+                seed: int) -> tuple[bool, float]:
+    """Re-solve the jobs of the waves in ``hood`` with CP-SAT; (improved, deterministic time used)."""
+    from ortools.sat.python import cp_model
+
+    nd = len(DIMENSIONS)
+    load = prep.load
+    in_hood = [j for w in hood for j in members.get(w, ())]
+    movable = [j for j in in_hood if prep.fixed[j] is None]
+    if len(movable) > LNS_MAX_FREE:
+        # Too many jobs for a quick exact solve: free the jobs of a random subset of the rooms and
+        # lines involved (with the cost-free jobs sharing their waves), keep the rest in place.
+        rets = sorted({r for j in movable for r in job_rets[j]})
+        rng.shuffle(rets)
+        chosen: set[int] = set()
+        by_ret: dict[int, list[int]] = {}
+        for j in movable:
+            for r in job_rets[j]:
+                by_ret.setdefault(r, []).append(j)
+        for r in rets:
+            if len(chosen) >= LNS_MAX_FREE * 3 // 4:
+                break
+            chosen.update(by_ret[r])
+        cost_free = [j for j in movable if not job_rets[j]]
+        rng.shuffle(cost_free)
+        chosen.update(cost_free[: max(0, LNS_MAX_FREE - len(chosen))])
+        movable = sorted(chosen)
+    if len(movable) < 2:
+        return False, 0.0
+    free = set(movable)
+    m = cp_model.CpModel()
+    x: dict[int, dict[int, cp_model.IntVar]] = {}
+    wv: dict[int, cp_model.LinearExpr] = {}
+    for j in movable:
+        lo, hi = prep.earliest[j], hood[-1]
+        lj = prep.latest[j]
+        if lj is not None:  # never miss a deadline the schedule meets, nor miss one by more
+            hi = min(hi, max(lj, wave[j]))
+        for p in prep.preds[j]:
+            if p not in free and wave[p] > lo:
+                lo = wave[p]
+        for s_ in prep.succs[j]:
+            if s_ not in free and wave[s_] < hi:
+                hi = wave[s_]
+        xs = {w: m.new_bool_var("") for w in hood if lo <= w <= hi}
+        m.add_exactly_one(xs.values())
+        for w, v in xs.items():
+            m.add_hint(v, w == wave[j])
+        x[j] = xs
+        wv[j] = cp_model.LinearExpr.weighted_sum(list(xs.values()), list(xs.keys()))
+    for j in movable:
+        for p in prep.preds[j]:
+            if p in free:
+                m.add(wv[p] <= wv[j])
+    for w in hood:
+        used = [0.0] * nd
+        for j in members.get(w, ()):
+            if j not in free:
+                for d in range(nd):
+                    used[d] += load[j][d]
+        cap = prep.cap(w)
+        for d in range(nd):
+            terms = [(math.ceil(load[j][d] * _LNS_SCALE - 1e-6), x[j][w]) for j in movable
+                     if w in x[j] and load[j][d] > 0]
+            limit = math.floor((cap[d] - used[d]) * _LNS_SCALE + 1e-6)
+            if terms and sum(c for c, _ in terms) > limit:
+                m.add(cp_model.LinearExpr.weighted_sum([v for _, v in terms], [c for c, _ in terms]) <= limit)
+    rets = sorted({r for j in movable for r in job_rets[j]})
+    obj_vars, obj_coefs = [], []
+    for r in rets:
+        outside = max((wave[j] for j in prep.ret_jobs[r] if j not in free), default=0)
+        if outside >= hood[-1]:
+            continue  # retired by a job outside the neighbourhood at or after it: nothing to gain
+        current = max(wave[j] for j in prep.ret_jobs[r])
+        t = m.new_int_var(outside, max(hood[-1], outside), "")
+        for j in prep.ret_jobs[r]:
+            if j in free:
+                m.add(t >= wv[j])
+        m.add_hint(t, current)
+        obj_vars.append(t)
+        obj_coefs.append(icost[r])
+    if not obj_vars:
+        return False, 0.0
+    m.minimize(cp_model.LinearExpr.weighted_sum(obj_vars, obj_coefs))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = seed
+    solver.parameters.max_deterministic_time = LNS_WINDOW_DET
+    status = solver.solve(m)
+    used_time = float(solver.response_proto.deterministic_time)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return False, used_time
+    new = {j: next(w for w, v in x[j].items() if solver.value(v)) for j in movable}
+    if all(new[j] == wave[j] for j in movable):
+        return False, used_time
+    before = _rets_cost(prep, wave, rets)
+    old = {j: wave[j] for j in movable}
+    for j, w in new.items():
+        wave[j] = w
+    # Integer rounding is conservative, but check the float capacities before keeping anything.
+    fits = True
+    for w in hood:
+        use = [0.0] * nd
+        for j in in_hood:
+            if wave[j] == w:
+                for d in range(nd):
+                    use[d] += load[j][d]
+        cap = prep.cap(w)
+        if any(use[d] > cap[d] + EPS for d in range(nd)):
+            fits = False
+    if not fits or _rets_cost(prep, wave, rets) >= before - 1e-6:
+        for j, w in old.items():
+            wave[j] = w
+        return False, used_time
+    for w in hood:
+        members[w] = [j for j in in_hood if wave[j] == w]
+    return True, used_time
+
+
+def _rets_cost(prep: Prepared, wave: Sequence[int], rets: Sequence[int]) -> float:
+    """Stranded cost of the given rooms and lines only."""
+    return sum(prep.ret_cost[r] * (max(wave[j] for j in prep.ret_jobs[r]) + 1) for r in rets)
 
 
 def _ret_keys(prep: Prepared, key: str) -> list[int]:
@@ -692,7 +906,8 @@ def _forward(prep: Prepared, progress: ProgressCallback | None) -> list[int]:
     return wave
 
 
-def _improve(prep: Prepared, wave: list[int], rounds: int = 3) -> None:
+def _improve(prep: Prepared, wave: list[int], rounds: int = 3, *, budget_per_job: int = 1,
+             scan: int = 200) -> None:
     """Pull retirements earlier (most expensive first), then compact the last waves."""
     n = prep.n
     if n == 0:
@@ -759,7 +974,7 @@ def _improve(prep: Prepared, wave: list[int], rounds: int = 3) -> None:
                 lim = bound
         return lim
 
-    budget = [n + 500]  # bounds the eviction work overall (keeps the pass near-linear)
+    budget = [budget_per_job * n + 500]  # bounds the eviction work overall (keeps the pass near-linear)
 
     def evict_for(j: int, v: int, r: int, t: int, log: list[tuple[int, int]]) -> bool:
         """Make room for j in wave v by pushing other jobs of v later, where that costs nothing."""
@@ -770,7 +985,7 @@ def _improve(prep: Prepared, wave: list[int], rounds: int = 3) -> None:
         blocked = set(preds[j])  # j goes to v: its predecessors must stay at or before v
         for scanned, k in enumerate(members.get(v, ())):
             budget[0] -= 1
-            if budget[0] <= 0 or scanned > 200:
+            if budget[0] <= 0 or scanned > scan:
                 return False
             if wave[k] != v or k == j or k in blocked:
                 continue

@@ -163,3 +163,48 @@ def test_progress_reports_fractions_up_to_one() -> None:
     seen: list[float] = []
     schedule_heuristic(random_problem(2, n_jobs=30), progress=lambda stage, f: seen.append(f))
     assert seen and all(0.0 <= f <= 1.0 for f in seen) and seen[-1] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_large_neighbourhood_search_lowers_cost_and_keeps_schedules_feasible(seed: int) -> None:
+    p = random_problem(seed, n_jobs=80, deadlines=True, waves_target=6)
+    greedy = schedule_heuristic(p, lns_budget=0)
+    searched = schedule_heuristic(p, lns_budget=0.3)
+    assert violations(p, searched) == []
+    assert len(deadline_misses(p, searched)) <= len(deadline_misses(p, greedy))
+    assert searched.stranded_cost < greedy.stranded_cost
+    assert searched.waves <= greedy.waves
+    assert any("large-neighbourhood" in n for n in searched.notes)
+
+
+def test_large_neighbourhood_search_is_deterministic() -> None:
+    p = random_problem(5, n_jobs=80, deadlines=True, waves_target=6, integer=False)
+    first, second = schedule_heuristic(p, lns_budget=0.3), schedule_heuristic(p, lns_budget=0.3)
+    assert first.assignment == second.assignment
+    assert violations(p, first) == []
+
+
+def test_large_neighbourhood_search_leaves_fixed_waves_alone() -> None:
+    p = random_problem(4, n_jobs=60, fixed=True, waves_target=6)
+    greedy, searched = schedule_heuristic(p, lns_budget=0), schedule_heuristic(p, lns_budget=0.3)
+    for j in p.jobs:
+        if j.fixed_wave is not None:
+            assert searched.assignment[j.id] == greedy.assignment[j.id]
+    assert violations(p, searched, strict_windows=False) == []
+    assert searched.stranded_cost <= greedy.stranded_cost + 1e-6
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_deep_improvement_for_mid_sized_problems_keeps_schedules_feasible_and_never_costs_more(
+        seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    import planner.schedule as sched
+
+    p = random_problem(seed, n_jobs=120, deadlines=seed % 2 == 0, waves_target=8)
+    monkeypatch.setattr(sched, "DEEP_MAX_JOBS", 0)
+    plain = schedule_heuristic(p, lns_budget=0)
+    monkeypatch.setattr(sched, "DEEP_MAX_JOBS", 10_000)
+    monkeypatch.setattr(sched, "LNS_MAX_JOBS", 0)  # the size band where the deep pass runs
+    deep = schedule_heuristic(p)
+    assert violations(p, deep) == []
+    assert len(deadline_misses(p, deep)) <= len(deadline_misses(p, plain))
+    assert deep.stranded_cost <= plain.stranded_cost + 1e-6
