@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +11,17 @@ from tests.playbooks.conftest import tree_digest, write_cli_inputs
 
 pytestmark = pytest.mark.sshd
 
+
+
+def connection_args(
+    paths: dict[str, Path], known_hosts: Path, client_key: Path, journal_dir: Path
+) -> list[str]:
+    """The inputs and SSH settings every `playbook run` of these tests passes."""
+    return [
+        "--plan", str(paths["plan"]), "--inventory", str(paths["inventory"]),
+        "--targets", str(paths["targets"]), "--known-hosts", str(known_hosts),
+        "--identity", str(client_key), "--no-agent", "--journal-dir", str(journal_dir),
+    ]
 
 def test_render_prints_the_runbook_steps_in_order(cli, runner, migration, tmp_path):
     m = migration()
@@ -97,19 +109,7 @@ def test_wave_runs_every_system_and_one_failure_does_not_stop_the_others(
             "run",
             "--wave",
             "1",
-            "--plan",
-            str(paths["plan"]),
-            "--inventory",
-            str(paths["inventory"]),
-            "--targets",
-            str(paths["targets"]),
-            "--known-hosts",
-            str(known_hosts),
-            "--identity",
-            str(client_key),
-            "--no-agent",
-            "--journal-dir",
-            str(journal_dir),
+            *connection_args(paths, known_hosts, client_key, journal_dir),
             "--workers",
             "3",
         ],
@@ -143,19 +143,7 @@ def test_dry_run_through_the_cli_changes_nothing(cli, runner, migration, tmp_pat
             "run",
             m.system_id,
             "--dry-run",
-            "--plan",
-            str(paths["plan"]),
-            "--inventory",
-            str(paths["inventory"]),
-            "--targets",
-            str(paths["targets"]),
-            "--known-hosts",
-            str(known_hosts),
-            "--identity",
-            str(client_key),
-            "--no-agent",
-            "--journal-dir",
-            str(tmp_path / "j"),
+            *connection_args(paths, known_hosts, client_key, tmp_path / "j"),
         ],
     )
     assert result.exit_code == 0, result.output
