@@ -794,6 +794,23 @@ class Builder:
     _asset_counter: int = 0
 
     # -- small random helpers
+
+    def records(self, city: dict[str, str], *, cloud_region: str, headroom: float = 1.4) -> dict[str, Any]:
+        """The whole inventory as plain records, in the order of the format."""
+        return {
+            "version": FORMAT_VERSION,
+            "city": city,
+            "regions": self.regions,
+            "buildings": self.buildings,
+            "departments": self.departments,
+            "rooms": self.rooms,
+            "networks": self.networks,
+            "systems": self.systems,
+            "assets": self.assets,
+            "platforms": default_platforms(),
+            "cloud": {"region": cloud_region, "domains": cloud_domains_for(self.systems, headroom=headroom)},
+        }
+
     def date_between(self, a: dt.date, b: dt.date) -> dt.date:
         return a + dt.timedelta(days=self.rng.randint(0, (b - a).days))
 
@@ -1472,19 +1489,7 @@ def synthesize_records(
             progress("synthesize", i / n_depts)
     if progress:
         progress("synthesize", 1.0)
-    return {
-        "version": FORMAT_VERSION,
-        "city": {"id": "syn", "name": "辽宁省（合成样本）"},
-        "regions": b.regions,
-        "buildings": b.buildings,
-        "departments": b.departments,
-        "rooms": b.rooms,
-        "networks": b.networks,
-        "systems": b.systems,
-        "assets": b.assets,
-        "platforms": default_platforms(),
-        "cloud": {"region": "syn-egov", "domains": cloud_domains_for(b.systems)},
-    }
+    return b.records({"id": "syn", "name": "辽宁省（合成样本）"}, cloud_region="syn-egov")
 
 
 def default_platforms() -> list[dict[str, Any]]:

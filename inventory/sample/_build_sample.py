@@ -29,8 +29,6 @@ from inventory.synth import (
     Builder,
     DeptPlan,
     add_hosts,
-    cloud_domains_for,
-    default_platforms,
     depend,
     main_system_id,
 )
@@ -710,19 +708,7 @@ def build() -> tuple[dict[str, Any], list[Special]]:
         if s["room"]:
             area = next(r["area_m2"] for r in b.rooms if r["id"] == s["room"])
             b.room_assets(s["room"], area, [s])
-    records = {
-        "version": 1,
-        "city": {"id": "fx", "name": "阜新市"},
-        "regions": b.regions,
-        "buildings": b.buildings,
-        "departments": b.departments,
-        "rooms": b.rooms,
-        "networks": b.networks,
-        "systems": b.systems,
-        "assets": b.assets,
-        "platforms": default_platforms(),
-        "cloud": {"region": "fx-egov", "domains": cloud_domains_for(b.systems, headroom=1.5)},
-    }
+    records = b.records({"id": "fx", "name": "阜新市"}, cloud_region="fx-egov", headroom=1.5)
     return records, list(SPECIAL)
 
 
