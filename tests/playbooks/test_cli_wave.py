@@ -13,15 +13,24 @@ pytestmark = pytest.mark.sshd
 
 
 
+def input_args(paths: dict[str, Path]) -> list[str]:
+    """The plan, inventory and targets files every `playbook` command of these tests reads."""
+    return [
+        "--plan", str(paths["plan"]), "--inventory", str(paths["inventory"]),
+        "--targets", str(paths["targets"]),
+    ]
+
+
 def connection_args(
     paths: dict[str, Path], known_hosts: Path, client_key: Path, journal_dir: Path
 ) -> list[str]:
     """The inputs and SSH settings every `playbook run` of these tests passes."""
     return [
-        "--plan", str(paths["plan"]), "--inventory", str(paths["inventory"]),
-        "--targets", str(paths["targets"]), "--known-hosts", str(known_hosts),
-        "--identity", str(client_key), "--no-agent", "--journal-dir", str(journal_dir),
+        *input_args(paths),
+        "--known-hosts", str(known_hosts), "--identity", str(client_key), "--no-agent",
+        "--journal-dir", str(journal_dir),
     ]
+
 
 def test_render_prints_the_runbook_steps_in_order(cli, runner, migration, tmp_path):
     m = migration()
@@ -32,12 +41,7 @@ def test_render_prints_the_runbook_steps_in_order(cli, runner, migration, tmp_pa
             "playbook",
             "render",
             m.system_id,
-            "--plan",
-            str(paths["plan"]),
-            "--inventory",
-            str(paths["inventory"]),
-            "--targets",
-            str(paths["targets"]),
+            *input_args(paths),
         ],
     )
     assert result.exit_code == 0, result.output
@@ -57,12 +61,7 @@ def test_render_of_unknown_system_is_a_clear_error(cli, runner, migration, tmp_p
             "playbook",
             "render",
             "no-such-system",
-            "--plan",
-            str(paths["plan"]),
-            "--inventory",
-            str(paths["inventory"]),
-            "--targets",
-            str(paths["targets"]),
+            *input_args(paths),
         ],
     )
     assert result.exit_code == 1
@@ -79,12 +78,7 @@ def test_bad_targets_file_names_file_system_and_field(cli, runner, migration, tm
             "playbook",
             "render",
             "fin-budget",
-            "--plan",
-            str(paths["plan"]),
-            "--inventory",
-            str(paths["inventory"]),
-            "--targets",
-            str(paths["targets"]),
+            *input_args(paths),
         ],
     )
     assert result.exit_code == 1
