@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from govcloud.atomic import atomic_write_text
+from foundation.atomic import atomic_write_text
 from inventory.models import Cloud, CloudDomain, CloudDomains, Host, Inventory, System
 from planner.plan_model import InventoryRef, Plan, PlanSystem, PolicyRef
 from playbooks.localsshd import LocalSSHD, SSHDUnavailable, keygen

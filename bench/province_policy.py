@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from govcloud.atomic import atomic_write_text
+from foundation.atomic import atomic_write_text
 from inventory.models import Inventory
 from planner.classify import classify
 from planner.plan_model import Disposition

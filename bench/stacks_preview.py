@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from govcloud.atomic import atomic_write_text
+from foundation.atomic import atomic_write_text
 from planner.plan_model import InventoryRef, Link, Plan, PlanSystem, PolicyRef, Sizing, Wave, write_plan
 from stacks.preview import preview_platform, preview_wave
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import machine, machine_markdown
-from govcloud.atomic import atomic_write_text
+from foundation.atomic import atomic_write_text
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -40,7 +40,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from govcloud.atomic import atomic_write_bytes, atomic_write_text
+from foundation.atomic import atomic_write_bytes, atomic_write_text
 from inventory import labels
 from inventory.loader import Gathered, PathKey, suggest
 from inventory.models import ENTITY_MODELS, City, Cloud, Dependency, DependencyKind, Inventory

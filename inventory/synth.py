@@ -28,7 +28,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from govcloud.atomic import atomic_open
+from foundation.atomic import atomic_open
 from inventory.models import ENTITY_MODELS, FORMAT_VERSION, Inventory
 
 ProgressCallback = Callable[[str, float], None]

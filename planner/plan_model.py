@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from govcloud.atomic import atomic_write_text
+from foundation.atomic import atomic_write_text
 from inventory.models import DomainName, Inventory
 
 PLAN_FORMAT_VERSION = 1

@@ -48,6 +48,9 @@ SHARE_4 = "SHARE-4"
 FUND_1 = "FUND-1"
 FUND_2 = "FUND-2"
 METRIC_1 = "METRIC-1"
+DEP_1 = "DEP-1"
+CAP_1 = "CAP-1"
+CUT_1 = "CUT-1"
 
 RULES: dict[str, str] = {
     INV_1: "Every system records its survey fields; missing mandatory fields are findings, not crashes.",
@@ -92,6 +95,9 @@ RULES: dict[str, str] = {
     FUND_1: "A system that must connect to the sharing platform but has not gets no O&M funding.",
     FUND_2: "A new project is approved only with a resource-requirement list and a data-sharing list.",
     METRIC_1: "Progress is assessed monthly.",
+    DEP_1: "A system never moves in a wave earlier than one it depends on, unless both are in one group.",
+    CAP_1: "A wave's load stays within the policy's per-wave capacity (the pilot wave has its own).",
+    CUT_1: "A system's estimated cut-over outage stays within its downtime_hours, or the plan says so.",
 }
 
 ZOMBIE_RULES: tuple[str, ...] = (ZOMBIE_1, ZOMBIE_2, ZOMBIE_3, ZOMBIE_4, ZOMBIE_5)

@@ -15,10 +15,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from foundation.progress import ProgressCallback as ProgressCallback  # re-exported
+
 # Capacity dimensions of a wave (policy `capacity`); one place names them.
 DIMENSIONS: tuple[str, ...] = ("systems", "vcpu", "data_gb", "team_hours")
-
-ProgressCallback = Callable[[str, float], None]  # (stage description, fraction done 0..1)
 
 
 @dataclass(frozen=True)

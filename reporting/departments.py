@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from govcloud.atomic import atomic_write_text
+from foundation.atomic import atomic_write_text
+from foundation.progress import ProgressCallback
 from inventory.models import Inventory
 from planner import rules as R
 from planner.plan_model import Disposition, Plan, PlanSystem
-from planner.scheduling import ProgressCallback
 from reporting.finance import AssetDisposal, Proposal, build_ledger
 from reporting.messages import Catalogue, Lang
 from reporting.report import environment

@@ -35,7 +35,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from govcloud.atomic import atomic_write_bytes, atomic_write_text
+from foundation.atomic import atomic_write_bytes, atomic_write_text
+from foundation.progress import ProgressCallback
 from inventory.models import Asset, AssetKind, Inventory
 from planner import rules as R
 from planner.plan_model import (
@@ -44,7 +45,6 @@ from planner.plan_model import (
     Plan,
     RoomOutcome,
 )
-from planner.scheduling import ProgressCallback
 from reporting.messages import Catalogue, Lang
 from reporting.view import SAVING_ROOM_OUTCOMES, PlanView, next_month
 

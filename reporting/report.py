@@ -10,11 +10,11 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from govcloud.atomic import atomic_write_text
+from foundation.atomic import atomic_write_text
+from foundation.progress import ProgressCallback
 from inventory.models import Inventory
 from planner.plan_model import Plan
 from planner.policy import Policy
-from planner.scheduling import ProgressCallback
 from reporting import charts
 from reporting.messages import Catalogue, Lang
 from reporting.rulebook import anchor, rule_texts

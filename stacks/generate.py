@@ -12,7 +12,7 @@ from typing import Any
 
 import jinja2
 
-from govcloud.atomic import atomic_write_text
+from foundation.atomic import atomic_write_text
 from planner.plan_model import Plan
 from stacks.config import project_config_schema, settings_from_values
 from stacks.security import is_placed

@@ -72,6 +72,7 @@ KNOWN_RULES: frozenset[str] = frozenset({
     "LINE-1", "LINE-2", "LINE-3", "LINE-4",
     "SHARE-1", "SHARE-2", "SHARE-3", "SHARE-4",
     "FUND-1", "FUND-2", "METRIC-1",
+    "DEP-1", "CAP-1", "CUT-1",
 })
 # fmt: on
 

@@ -1,4 +1,4 @@
-"""govcloud.atomic: outputs are replaced whole or not at all, and errors name the user's path."""
+"""foundation.atomic: outputs are replaced whole or not at all, and errors name the user's path."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from govcloud.atomic import atomic_open, atomic_write_text
+from foundation.atomic import atomic_open, atomic_write_text
 
 
 def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ import yaml
 from rich.markup import escape
 from rich.table import Table
 
-from govcloud.atomic import atomic_write_text
+from foundation.atomic import atomic_write_text
 from govcloud.cli.app import app
 from govcloud.cli.common import (
     EXIT_INVALID,

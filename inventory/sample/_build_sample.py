@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from govcloud.atomic import atomic_write_text
+from foundation.atomic import atomic_write_text
 from inventory.models import Inventory
 from inventory.synth import (
     CATALOGUE_BY_KEY,
