@@ -18,9 +18,10 @@ venv: $(STAMP)
 plan: $(STAMP)
 	$(VENV)/bin/govcloud plan
 
-# Test-only system packages (openssh-server, chromium, CJK fonts), installed when missing.
+# Test-only system packages and services, installed when missing: every scripts/install-*.sh
+# (openssh-server, chromium, CJK fonts, and each service tier's own script).
 system-deps:
-	bash scripts/install-test-deps.sh
+	set -e; for s in scripts/install-*.sh; do bash "$$s"; done
 
 test: $(STAMP) system-deps
 	$(VENV)/bin/python -m pytest -n 2 -q

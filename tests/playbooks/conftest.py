@@ -24,6 +24,7 @@ from playbooks.model import ServiceCommands, SystemTarget
 from playbooks.render import RenderedRunbook, render_runbook
 from playbooks.runner import Hooks, RunOptions, RunResult, run_runbook
 from playbooks.ssh import Connector, Credentials, RetryPolicy, Timeouts
+from tests.conftest import service_unavailable
 
 pytestmark = pytest.mark.sshd
 
@@ -44,7 +45,7 @@ def sshd_hosts(ssh_dir: Path, client_key: Path) -> Iterator[dict[str, LocalSSHD]
     try:
         require_sshd()
     except SSHDUnavailable as exc:
-        pytest.skip(f"no private sshd possible: {exc}")
+        service_unavailable(f"no private sshd possible: {exc}")
     hosts = {name: LocalSSHD(name, ssh_dir / name) for name in ("source", "target")}
     try:
         for h in hosts.values():

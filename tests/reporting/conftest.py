@@ -15,6 +15,7 @@ import pytest
 
 from inventory.models import Inventory
 from planner.plan_model import Plan
+from tests.conftest import service_unavailable
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -665,7 +666,7 @@ def today() -> dt.date:
 def browser() -> Iterator[Any]:
     """One headless Debian chromium for the whole session (never a downloaded browser)."""
     if not CHROMIUM.exists():
-        pytest.skip("Debian chromium is not installed (scripts/install-test-deps.sh installs it)")
+        service_unavailable("Debian chromium is not installed (scripts/install-test-deps.sh installs it)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
