@@ -67,6 +67,21 @@ class LinkBoundary(StrEnum):
     OFF_CLOUD = "off_cloud"  # the other side does not move (intranet, programme, blocked, keep_local)
 
 
+class MigrationMethod(StrEnum):
+    """How a system's data is moved at cut-over (CUT-1); the playbooks execute the plan's choice."""
+
+    COLD = "cold"  # stop, copy everything, start
+    WARM = "warm"  # pre-seed while live, then stop and copy the final delta
+    DATABASE = "database"  # database replica or dump with catch-up
+
+
+class RelocationKind(StrEnum):
+    """What is physically moved between rooms of one building (ROOM-1, ROOM-3)."""
+
+    LAN_ONLY_SYSTEM = "lan_only_system"  # subject: the system's ID
+    NETWORK_ACCESS = "network_access"  # subject: the department whose access equipment moves
+
+
 class PlanModel(BaseModel):
     model_config = ConfigDict(extra="allow")
 
@@ -90,6 +105,8 @@ class Link(PlanModel):
     protocol: str
     port: int
     boundary: LinkBoundary
+    rule: str | None = None  # DEP-1 for a declared dependency; the clean-up rule when carried over
+    via: str | None = None  # the retired or merged system this dependency was carried over from
 
 
 class PlanSystem(PlanModel):
@@ -109,8 +126,11 @@ class PlanSystem(PlanModel):
     public_facing: bool = False
     room: str | None = None
     networks: list[str] = Field(default_factory=list)
-    sizing: Sizing = Field(default_factory=Sizing)
+    sizing: Sizing = Field(default_factory=Sizing)  # planned sizing: waves, domains and stacks use it
+    surveyed_sizing: Sizing | None = None  # as surveyed, when the policy's sizing differs from it
     links: list[Link] = Field(default_factory=list)
+    method: MigrationMethod | None = None  # CUT-1, for migrating systems
+    estimated_outage_hours: float | None = None  # CUT-1 estimate of the chosen method
 
 
 class Load(PlanModel):
@@ -161,6 +181,18 @@ class PlanNetwork(PlanModel):
     kind: str | None = None
     department: str | None = None
     contract_end: dt.date | None = None
+
+
+class Relocation(PlanModel):
+    """Something that stays on premises but moves into another retained room of its building."""
+
+    kind: RelocationKind
+    subject: str
+    department: str
+    from_room: str | None = None
+    to_room: str
+    wave: int | None = None
+    rules: list[str] = Field(default_factory=list)
 
 
 class Finding(PlanModel):
@@ -216,6 +248,7 @@ class Plan(PlanModel):
     networks: list[PlanNetwork] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
     groups: list[Group] = Field(default_factory=list)
+    relocations: list[Relocation] = Field(default_factory=list)
     metrics: Metrics = Field(default_factory=Metrics)
 
     def system(self, system_id: str) -> PlanSystem:
