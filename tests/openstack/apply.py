@@ -54,6 +54,7 @@ NOT_COVERED_PREFIXES = {
     "openstack:blockstorage/": "Cinder (volumes): not in this tier",
     "openstack:firewall/": "FWaaS: not packaged in Debian 12",
     "openstack:loadbalancer/": "Octavia: not in this tier",
+    "openstack:lb/": "Octavia: not in this tier",
     "openstack:dns/": "Designate: not in this tier",
     "openstack:images/": "Glance: not in this tier",
 }
@@ -115,8 +116,9 @@ class UnmappedResource(Exception):
 
 
 def _error(exc: Exception) -> tuple[str, int | None]:
+    """The service's message (its first line: Neutron appends every failed callback) and status."""
     if isinstance(exc, os_exc.HttpException):
-        return (exc.details or str(exc)).strip(), exc.status_code
+        return (exc.details or str(exc)).strip().splitlines()[0][:300], exc.status_code
     return f"{type(exc).__name__}: {exc}", None
 
 
@@ -166,6 +168,7 @@ class Applier:
         self.deployers: list[str] = []  # user IDs made for scoped providers
         self.history: list[Created] = []  # everything ever created, for the after-destroy check
         self._member_role: str | None = None
+        self._passwords: dict[str, str] = {}  # deploying users made by the tier
         # Mock IDs that are not resources of the program: what data sources (invokes) return.
         self.data_ids: dict[str, str] = {}
 
@@ -396,22 +399,19 @@ class Applier:
         if not project:
             self.connections[node.urn] = self.admin
             return "admin"
-        if a.get("userName") and a.get("password"):  # the program names the account itself
-            auth = {
-                "username": a["userName"],
-                "password": a["password"],
-                "user_domain_id": a.get("userDomainId") or self.domain.id,
-            }
-        else:
-            password = secrets.token_urlsafe(18)
-            user = self.admin.identity.create_user(
-                name=f"deployer-{project}", domain_id=self.domain.id, password=password
-            )
+        password = secrets.token_urlsafe(18)
+        # The deploying account the provider names (or, when it names none, one for this project):
+        # a member of the project, made by the tier as the cloud operator would.
+        name = str(a.get("userName") or f"deployer-{project}")
+        user = next(iter(self.admin.identity.users(name=name, domain_id=self.domain.id)), None)
+        if user is None:
+            user = self.admin.identity.create_user(name=name, domain_id=self.domain.id, password=password)
             self.deployers.append(user.id)
-            if self._member_role is None:
-                self._member_role = _one(self.admin.identity.roles(name=MEMBER_ROLE)).id
-            self.admin.identity.assign_project_role_to_user(project, user, self._member_role)
-            auth = {"username": user.name, "password": password, "user_domain_id": self.domain.id}
+            self._passwords[user.id] = password
+        if self._member_role is None:
+            self._member_role = _one(self.admin.identity.roles(name=MEMBER_ROLE)).id
+        self.admin.identity.assign_project_role_to_user(project, user, self._member_role)
+        auth = {"username": name, "password": self._passwords[user.id], "user_domain_id": self.domain.id}
         self.connections[node.urn] = self._connect(
             {"auth_url": self.endpoints.keystone_url, **auth, "project_id": project}
         )

@@ -26,6 +26,8 @@ from stacks import preview
 from stacks.preview import PreviewResult, RecordingMonitor, mock_id
 
 PROVIDER_TYPE = "pulumi:providers:openstack"
+PROJECT_TYPE = "openstack:identity/project:Project"
+DEPARTMENTS_STACK = "departments"
 STACK_REFERENCE = preview.STACK_REFERENCE
 
 
@@ -142,6 +144,26 @@ class ProgramGraph:
             yield from s.nodes.values()
 
 
+def only_departments(stack: StackGraph, departments: set[str]) -> StackGraph:
+    """The stack's resources that belong to *departments*' projects (a project tagged with one of
+    them, and what depends on it), plus what those need; resources of no project stay."""
+    from stacks import tags
+
+    projects = {
+        u: tags.tag_value(list(n.inputs.get("tags") or []), tags.DEPARTMENT)
+        for u, n in stack.nodes.items()
+        if n.type == PROJECT_TYPE
+    }
+    keep: set[str] = set()
+    for u in stack.nodes:
+        owners = {projects[a] for a in stack.ancestors(u) | {u} if a in projects}
+        if not owners or owners <= departments:
+            keep.add(u)
+    keep |= {a for u in keep for a in stack.ancestors(u)}
+    nodes = {u: n for u, n in stack.nodes.items() if u in keep}
+    return StackGraph(stack.stack, nodes, stack.outputs, stack.result)
+
+
 @contextmanager
 def _recording() -> Any:
     """Run previews with the dependency recorder as their mock engine."""
@@ -202,13 +224,24 @@ def build_graph(result: PreviewResult, declared: Mapping[str, Declared]) -> Stac
 def program_graph(
     plan_path: str | Path, waves: Iterable[int], overrides: Mapping[str, Any] | None = None
 ) -> ProgramGraph:
-    """The platform stack, then each wave's, as the program registers them for this plan."""
+    """The platform stack, the departments stack (when the program has one), then each wave's, as
+    the program registers them for this plan."""
     overrides = dict(overrides or {})
     graph = ProgramGraph()
     platform = record(lambda: preview.preview_platform(plan_path, overrides))
     graph.stacks.append(platform)
+    preview_departments = getattr(preview, "preview_departments", None)
+    extra: dict[str, Any] = {}
+    if preview_departments is not None:
+        departments = record(lambda: preview_departments(plan_path, overrides, platform.result))
+        graph.stacks.append(departments)
+        extra["departments"] = departments.result
     for wave in waves:
         graph.stacks.append(
-            record(lambda w=wave: preview.preview_wave(plan_path, w, overrides, platform=platform.result))  # type: ignore[misc]
+            record(
+                lambda w=wave: preview.preview_wave(  # type: ignore[misc]
+                    plan_path, w, overrides, platform=platform.result, **extra
+                )
+            )
         )
     return graph

@@ -299,16 +299,29 @@ def start(workdir: Path) -> Endpoints:
     neutron = f"http://127.0.0.1:{nport}"
     nconf = _write(d / "neutron.conf", _neutron_conf(d, nport, keystone))
     # Neutron's database does not need Keystone: prepare it while Keystone is set up.
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    conf = _write(d / "keystone.conf", _keystone_conf(d, kport))
+    manage = ["keystone-manage", "--config-file", str(conf)]
+    owner = ["--keystone-user", "root", "--keystone-group", "root"]
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        # Independent steps run side by side (mostly interpreter start-up): Neutron's database
+        # and Keystone's key repositories do not need Keystone's database.
         neutron_db = pool.submit(_prepare_neutron_db, d, nconf)
+        keys = [
+            pool.submit(
+                _run, "keystone-manage fernet_setup", [*manage, "fernet_setup", *owner], d / "fernet.log"
+            ),
+            pool.submit(
+                _run,
+                "keystone-manage credential_setup",
+                [*manage, "credential_setup", *owner],
+                d / "credential.log",
+            ),
+        ]
         try:
-            conf = _write(d / "keystone.conf", _keystone_conf(d, kport))
-            manage = ["keystone-manage", "--config-file", str(conf)]
             _run("keystone-manage db_sync", [*manage, "db_sync"], log)
             _wal(d / "keystone.sqlite", log)
-            owner = ["--keystone-user", "root", "--keystone-group", "root"]
-            _run("keystone-manage fernet_setup", [*manage, "fernet_setup", *owner], log)
-            _run("keystone-manage credential_setup", [*manage, "credential_setup", *owner], log)
+            for done in keys:
+                done.result()
             _run(
                 "keystone-manage bootstrap",
                 [
