@@ -1,4 +1,4 @@
-"""Department migration technical plans (PLAN-1): one HTML and one Markdown document per department.
+"""Department migration technical plans (PLAN-1): HTML, Markdown and Word documents per department.
 
 Each lists the department's systems with disposition, reasons and rules, wave dates, target
 domain and sizing; the rooms it vacates and keeps; the lines it cancels; the assets it
@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from foundation.atomic import atomic_write_text
+from foundation.atomic import atomic_write_bytes, atomic_write_text
 from foundation.progress import ProgressCallback
 from inventory.models import Inventory
 from planner import rules as R
 from planner.plan_model import Disposition, Plan, PlanSystem
+from reporting.department_docx import department_docx
 from reporting.finance import AssetDisposal, Proposal, build_ledger
 from reporting.messages import Catalogue, Lang
 from reporting.report import environment
@@ -102,7 +103,7 @@ def write_department_plans(
     lang: Lang = "zh",
     progress: ProgressCallback | None = None,
 ) -> list[Path]:
-    """Write ``out_dir/departments/<id>.html`` and ``.md`` per department, plus an index; return the paths."""
+    """Write ``departments/<id>.html``, ``.md`` and ``.docx`` per department and an index; return paths."""
     cb = progress or (lambda stage, fraction: None)
     cat = Catalogue(lang)
     view = PlanView(plan, inventory)
@@ -134,6 +135,9 @@ def write_department_plans(
             path = target / f"{d}{suffix}"
             atomic_write_text(path, template.render(**ctx))
             written.append(path)
+        docx_path = target / f"{d}.docx"
+        atomic_write_bytes(docx_path, department_docx(view, ctx, cat, inventory.city.name))
+        written.append(docx_path)
         cb("department plans", (i + 1) / max(len(depts), 1))
     index = target / "index.html"
     atomic_write_text(
