@@ -88,6 +88,8 @@ def report_context(
         "capacity_rows": charts.capacity_rows(view),
         "dimensions": charts.DIMENSIONS,
         "graphs": graphs,
+        "graph_legend": Markup(charts.graph_legend_svg(cat)),
+        "room_outcomes": view.room_outcome_counts(),
         "rules": rule_texts(rule_ids),
         "generated": dt.date.today().isoformat(),
     }

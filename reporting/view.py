@@ -186,6 +186,13 @@ class PlanView:
     def department_networks(self, dept_id: str) -> list[PlanNetwork]:
         return [n for n in self.plan.networks if self.network_department(n) == dept_id]
 
+    def room_outcome_counts(self) -> dict[str, int]:
+        """Rooms per outcome (vacated, merged, retained): the one count cards and tables show."""
+        counts = {o.value: 0 for o in RoomOutcome}
+        for r in self.plan.rooms:
+            counts[r.outcome.value] += 1
+        return counts
+
     def scheduled(self, s: PlanSystem) -> bool:
         return s.disposition in SCHEDULED_DISPOSITIONS and s.wave is not None
 
