@@ -14,10 +14,11 @@ from html import escape
 
 import networkx as nx
 
+from foundation.calendar import next_month
 from planner.plan_model import Wave
 from planner.scheduling import DIMENSIONS as SCHEDULING_DIMENSIONS
 from reporting.messages import Catalogue
-from reporting.view import PlanView, next_month
+from reporting.view import PlanView
 
 FONT = 12
 

@@ -202,6 +202,11 @@ def department_docx(view: PlanView, ctx: dict[str, Any], cat: Catalogue, city: s
            [(n.id, view.network_name(n.id), cat.enum("network", n.outcome), "" if n.wave is None else n.wave,
              " ".join(n.rules)) for n in ctx["lines"]])
 
+    doc.add_heading(t("net.title"), level=1)
+    columns = ctx["net_columns"]
+    _table(doc, (t("col.year"), *[t(key) for _, key in columns]),
+           [(y.year, *[f"{getattr(y, f):,.2f}" for f, _ in columns]) for y in ctx["savings"]])
+
     doc.add_heading(t("dept.om"), level=1)
     _table(doc, (t("col.duty"), t("col.responsible"), t("col.systems")),
            [(d.duty, d.responsible, "、".join(view.system_name(s.id) for s in d.systems))

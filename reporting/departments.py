@@ -18,8 +18,10 @@ from foundation.progress import ProgressCallback
 from inventory.models import Inventory
 from planner import rules as R
 from planner.plan_model import Disposition, Plan, PlanSystem
+from planner.policy import Policy, load_policy
+from planner.savings import savings_model
 from reporting.department_docx import department_docx
-from reporting.finance import AssetDisposal, Proposal, build_ledger
+from reporting.finance import NET_COLUMNS, AssetDisposal, Proposal, build_ledger
 from reporting.messages import Catalogue, Lang
 from reporting.report import environment
 from reporting.rulebook import rule_texts
@@ -101,6 +103,7 @@ def write_department_plans(
     *,
     out_dir: str | Path,
     lang: Lang = "zh",
+    policy: Policy | None = None,
     progress: ProgressCallback | None = None,
 ) -> list[Path]:
     """Write ``departments/<id>.html``, ``.md`` and ``.docx`` per department and an index; return paths."""
@@ -108,6 +111,7 @@ def write_department_plans(
     cat = Catalogue(lang)
     view = PlanView(plan, inventory)
     ledger = build_ledger(plan, inventory)
+    savings = savings_model(plan, inventory, policy or load_policy())
     by_dept: dict[str, list[AssetDisposal]] = {}
     for a in ledger.assets:
         by_dept.setdefault(a.department, []).append(a)
@@ -130,7 +134,12 @@ def write_department_plans(
         "generated": dt.date.today().isoformat(),
     }
     for i, d in enumerate(depts):
-        ctx = {**common, **department_context(view, d, by_dept.get(d, []), cat)}
+        ctx = {
+            **common,
+            **department_context(view, d, by_dept.get(d, []), cat),
+            "savings": savings.department(d),
+            "net_columns": NET_COLUMNS,
+        }
         for template, suffix in ((html_t, ".html"), (md_t, ".md")):
             path = target / f"{d}{suffix}"
             atomic_write_text(path, template.render(**ctx))
