@@ -41,19 +41,20 @@ from typing import Any
 from pydantic import BaseModel
 
 from foundation.atomic import atomic_write_bytes, atomic_write_text
+from foundation.errors import GovcloudError
+from foundation.progress import ProgressCallback
 from inventory import labels
-from inventory.loader import Gathered, PathKey, suggest
+from inventory.gathering import Gathered, PathKey, suggest
 from inventory.models import ENTITY_MODELS, City, Cloud, Dependency, DependencyKind, Inventory
 from inventory.problems import Severity
 from inventory.yaml_source import TextError, decode
-from planner.scheduling import ProgressCallback
 
 META = labels.META_SHEET
 _SPLIT = re.compile(r"[;；、]")
 _DATE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
 
 
-class ExportError(Exception):
+class ExportError(GovcloudError):
     """The inventory cannot be written as a workbook (say why)."""
 
 

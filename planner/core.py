@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from foundation.errors import GovcloudError
 from inventory.models import Inventory
 from planner import rules
 from planner.classify import Classification, Decision, _resolve_merge_chains, classify, size_system
@@ -45,7 +46,7 @@ from planner.rooms import NetworkDecision, RoomDecision, decide_networks, decide
 from planner.scheduling import DIMENSIONS, LowerBound, ProgressCallback, Schedule, ScheduleProblem
 
 if TYPE_CHECKING:
-    from planner.simulate import Scenario
+    from planner.scenario import Scenario
 
 
 def _silent(stage: str, fraction: float) -> None:
@@ -102,7 +103,7 @@ def _lower_bound(problem: ScheduleProblem) -> LowerBound:
     return lower_bound(problem)
 
 
-class PlanningError(Exception):
+class PlanningError(GovcloudError):
     """The plan cannot be made as asked (e.g. exact mode on an inventory too large for it)."""
 
 
@@ -260,7 +261,7 @@ def _plan(
         break
     _note_blocked_merges(decisions, findings)
     if scenario is not None and scenario.force:
-        from planner.simulate import forced_wave_findings
+        from planner.scenario import forced_wave_findings
 
         findings += forced_wave_findings(scenario, decisions, grouping, problem, schedule)
 
