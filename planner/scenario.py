@@ -199,16 +199,16 @@ def forced_wave_findings(
             out.append(_forced(f, rules.PILOT_1, f"{planned}: the pilot wave 0 takes only small, low-MLPS, "
                                                  "low-dependency systems that move alone"))
         elif rival is not None:
-            out.append(_forced(f, rules.PLAN_1, f"{planned}: it moves as one group with {named(unit)}, and "
+            out.append(_forced(f, rules.DEP_1, f"{planned}: it moves as one group with {named(unit)}, and "
                                                 f"the scenario forces {rival.system} into wave {rival.wave}"))
         elif w > f.wave and late:
             p = late[0]
-            out.append(_forced(f, rules.PLAN_1, f"{planned}: it depends on {named(p)}, which moves in wave "
+            out.append(_forced(f, rules.DEP_1, f"{planned}: it depends on {named(p)}, which moves in wave "
                                                 f"{assignment[p]}, and no system moves before one it "
                                                 "depends on"))
         elif w < f.wave and early:
             q = early[0]
-            out.append(_forced(f, rules.PLAN_1, f"{planned}: {named(q)} depends on it and moves in wave "
+            out.append(_forced(f, rules.DEP_1, f"{planned}: {named(q)} depends on it and moves in wave "
                                                 f"{assignment[q]}, and no system moves before one it "
                                                 "depends on"))
         else:
@@ -222,7 +222,7 @@ def forced_wave_findings(
             why = f"wave {f.wave} has no capacity left ({'; '.join(full)})" if full else (
                 f"the scheduler could not fit it into wave {f.wave}"
             )
-            out.append(_forced(f, rules.PLAN_1, f"{planned}: {why}"))
+            out.append(_forced(f, rules.CAP_1, f"{planned}: {why}"))
     return out
 
 
