@@ -82,12 +82,8 @@ def domain_of(system: System, networks: Mapping[str, Network]) -> tuple[DomainNa
 
 
 def exceeds_domain_level(level: int, domain: CloudDomain) -> bool:
-    """MLPS-1: the system's level is above what the domain may host.
-
-    A level-4 system in a domain's dedicated level-4 pool (MLPS-2) is hosted at level 4.
-    """
-    hosted = 4 if domain.dedicated_level4_pool else domain.mlps_level
-    return level > hosted
+    """MLPS-1: the system's level is above the domain's own (a level-4 pool does not raise it: MLPS-2)."""
+    return level > domain.mlps_level
 
 
 def needs_level4_pool(level: int, domain: CloudDomain) -> bool:

@@ -103,7 +103,9 @@ def trace_steps(decision: Decision, registry: tuple[type[Rule], ...]) -> tuple[l
                     where.append(_step(trace[at], cls))
                     at += 1
             else:
-                where.append(Step(cls.id, "does not apply", [cls.summary()], cls.summary()))
+                text = rules.RULES.get(cls.id) or cls.summary()
+                checked = [f"checked: {cls.summary()}"] if text != cls.summary() else []
+                where.append(Step(cls.id, "does not apply", checked, text))
         if decided:
             break
     # Blocks the planner added after classification (merge target, capacity of every wave).
@@ -141,18 +143,17 @@ def explain(
     wave_steps: list[Step] = []
     if ps.wave is not None:
         w = next(x for x in plan.waves if x.number == ps.wave)
+        if w.pilot:
+            wave_steps.append(Step(rules.PILOT_1, "fact", [f"wave {w.number} is the pilot wave"]))
+        load = ", ".join(
+            f"{dim} {getattr(w.load, dim):g} of {getattr(w.capacity, dim):g}"
+            for dim in type(w.load).model_fields
+        )
         wave_steps.append(
             Step(
-                rules.PILOT_1 if w.pilot else rules.CAP_1,
+                rules.CAP_1,
                 "fact",
-                [
-                    f"wave {w.number}: {w.start} .. {w.end}" + (" (pilot)" if w.pilot else ""),
-                    "load within capacity: "
-                    + ", ".join(
-                        f"{dim} {getattr(w.load, dim):g} of {getattr(w.capacity, dim):g}"
-                        for dim in type(w.load).model_fields
-                    ),
-                ],
+                [f"wave {w.number}: {w.start} .. {w.end}", f"load within capacity: {load}"],
             )
         )
         unit = context.grouping.unit_of[system_id]

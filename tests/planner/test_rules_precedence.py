@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from planner import rules
-from planner.ruleset import BUILTIN
 from planner.plan_model import Disposition
+from planner.ruleset import BUILTIN
 
 
 def test_unit_named_zombie_is_retired_not_merged(inv, plan_of):

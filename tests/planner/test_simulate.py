@@ -120,7 +120,8 @@ def test_a_force_into_a_full_wave_names_the_exhausted_capacity(inv, policy):
     assert sorted(w == 3 for w in waves.values()) == [False, True]
     [late] = [s for s, w in waves.items() if w != 3]
     [finding] = _forced_findings(sim, late)
-    assert finding.rule == rules.CAP_1 and "wave 3 has no capacity left (systems 1 + 1 > 1)" in finding.message
+    assert finding.rule == rules.CAP_1
+    assert "wave 3 has no capacity left (systems 1 + 1 > 1)" in finding.message
 
 
 def test_a_force_of_a_system_that_does_not_move_cites_its_disposition_rule(inv, policy):
