@@ -118,6 +118,9 @@ COLUMN_TITLES: dict[str, dict[str, tuple[str, ...]]] = {
         "sharing.connected": ("是否接入共享平台",),
         "sharing.resources": ("共享信息资源",),
         "affinity": ("协同迁移组",),
+        "builder": ("承建单位",),
+        "maintainer": ("运维单位",),
+        "contact": ("联系人", "联系人及电话"),
     },
     "assets": {
         "id": ("资产编号",),

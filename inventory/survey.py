@@ -44,10 +44,10 @@ from foundation.atomic import atomic_write_bytes, atomic_write_text
 from foundation.errors import GovcloudError
 from foundation.progress import ProgressCallback
 from inventory import labels
+from inventory.encoding import UTF8, UndecodableText, decode_survey_text
 from inventory.gathering import Gathered, PathKey, suggest
 from inventory.models import ENTITY_MODELS, City, Cloud, Dependency, DependencyKind, Inventory
 from inventory.problems import Severity
-from inventory.yaml_source import TextError, decode
 
 META = labels.META_SHEET
 _SPLIT = re.compile(r"[;；、]")
@@ -462,17 +462,19 @@ def gather_csv_files(files: Sequence[Path], g: Gathered, progress: ProgressCallb
             )
             continue
         try:
-            text = decode(f.read_bytes())
+            decoded = decode_survey_text(f.read_bytes())
         except OSError as exc:
             g.problem(SheetSource(label), (), None, None, f"cannot read: {exc.strerror or exc}")
             g.unreadable = True
             continue
-        if isinstance(text, TextError):
-            g.problem(SheetSource(label, text.line or 1), (), None, None, text.message)
+        if isinstance(decoded, UndecodableText):
+            g.problem(SheetSource(label, decoded.line), (), None, None, decoded.message)
             g.unreadable = True
             continue
+        if decoded.encoding != UTF8:
+            g.problem(SheetSource(label), (), None, None, f"read as {decoded.encoding}", Severity.WARNING)
         try:
-            read_sheet(key, label, _csv_rows(text), g)
+            read_sheet(key, label, _csv_rows(decoded.text), g)
         except csv.Error as exc:
             g.problem(SheetSource(label), (), None, None, f"CSV error: {exc}")
         if progress:

@@ -172,9 +172,11 @@ def test_unknown_sheet_is_skipped_with_a_warning(minimal, tmp_path):
     assert [(p.severity, p.file) for p in problems] == [(Severity.WARNING, f"{path}[填表说明]")]
 
 
-def test_non_utf8_csv_says_where_the_bad_byte_is(tmp_path):
+def test_a_csv_mixing_utf8_and_gbk_says_where_the_bad_byte_is(tmp_path):
     (tmp_path / "systems.csv").write_bytes("系统编号,系统名称\n".encode() + "s1,预算".encode("gbk") + b"\n")
     inv, problems = check_inventory(tmp_path)
     assert inv is None
     # GBK 预 (d4 a4) happens to be valid UTF-8; 算 (cb e3) is not: 26 header bytes + "s1," + 2
-    assert problems[0].line == 2 and problems[0].message.startswith("not UTF-8: byte 0xcb at offset 31")
+    assert len(problems) == 1  # one clear error, not a cascade of unknown columns
+    assert problems[0].line == 2
+    assert "two encodings in one file: byte 0xcb at offset 31" in problems[0].message
