@@ -15,6 +15,8 @@ class behind a rule ID.
 
 from __future__ import annotations
 
+import functools
+import sys
 from importlib.metadata import entry_points
 from itertools import groupby
 
@@ -43,8 +45,14 @@ class RuleRegistrationError(TypeError):
     """An entry point of ``govcloud.rules`` that is not a usable rule class."""
 
 
-def city_rules() -> list[type[Rule]]:
+def city_rules() -> tuple[type[Rule], ...]:
     """The rule classes registered through the ``govcloud.rules`` entry points, by entry-point name."""
+    # Scanning the installed distributions costs tens of milliseconds: once per import path.
+    return _city_rules_on(tuple(sys.path))
+
+
+@functools.lru_cache(maxsize=8)
+def _city_rules_on(path: tuple[str, ...]) -> tuple[type[Rule], ...]:
     found: list[type[Rule]] = []
     for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name):
         cls = ep.load()
@@ -53,7 +61,7 @@ def city_rules() -> list[type[Rule]]:
                 f"entry point {ep.name} = {ep.value} ({ENTRY_POINT_GROUP}) is not a Rule class with an id"
             )
         found.append(cls)
-    return found
+    return tuple(found)
 
 
 def registered_rules() -> tuple[type[Rule], ...]:
