@@ -14,7 +14,6 @@ from govcloud.cli.common import (
     EXIT_FINDINGS,
     EXIT_INVALID,
     EXIT_OK,
-    EXIT_USAGE,
     INVENTORY_HELP,
     POLICY_HELP,
     cannot_write,
@@ -22,6 +21,7 @@ from govcloud.cli.common import (
     console,
     err_console,
     fail,
+    load_inputs,
     progress_callback,
     require_inputs,
     skip_teardown,
@@ -35,34 +35,14 @@ PolicyOpt = typer.Option(None, "--policy", help=POLICY_HELP, show_default=False)
 
 
 def _load(path: Path | None, policy_path: Path | None) -> tuple[Inventory, Policy]:
-    """Inventory and policy, or a clear message and exit 1."""
-    require_inputs(("inventory", path), ("policy", policy_path))
-    from inventory.loader import load_inventory
-    from inventory.problems import InventoryError
-    from planner.policy import PolicyError, load_policy
-
-    try:
-        policy = load_policy(policy_path)
-    except PolicyError as exc:
-        fail("invalid policy:\n" + "\n".join(exc.messages), EXIT_INVALID)
-    try:
-        with progress_callback() as progress:
-            inventory = load_inventory(path, progress=progress)
-    except InventoryError as exc:
-        fail("invalid inventory:\n" + "\n".join(str(p) for p in exc.problems) if exc.problems else str(exc))
-    except (FileNotFoundError, NotADirectoryError) as exc:
-        fail(f"{path}: no such inventory ({exc.strerror or exc})")
-    return inventory, policy
+    return load_inputs(path, policy_path)
 
 
 def _make(inventory: Inventory, policy: Policy, exact: bool) -> Plan:
-    from planner.core import PlanningError, make_plan
+    from planner import plan_for
 
-    try:
-        with progress_callback() as progress:
-            return make_plan(inventory, policy, exact=exact, progress=progress)
-    except PlanningError as exc:
-        fail(str(exc), EXIT_USAGE)
+    with progress_callback() as progress:
+        return plan_for(inventory, policy, exact=exact, progress=progress)
 
 
 def _summary(plan: Plan, where: Path | None = None) -> None:
@@ -141,16 +121,13 @@ def simulate_cmd(
     policy: Path | None = PolicyOpt,
 ) -> None:
     """Plan a what-if scenario and print it side by side with the baseline."""
-    from planner.simulate import ScenarioError, load_scenario, simulate
+    from planner.simulate import load_scenario, simulate
 
     require_inputs(("inventory", path), ("policy", policy), ("scenario", scenario))
     inventory, pol = _load(path, policy)
-    try:
-        scen = load_scenario(scenario, inventory)
-        with progress_callback() as progress:
-            sim = simulate(inventory, pol, scen, progress=progress)
-    except ScenarioError as exc:
-        fail("invalid scenario:\n" + "\n".join(exc.messages))
+    scen = load_scenario(scenario, inventory)
+    with progress_callback() as progress:
+        sim = simulate(inventory, pol, scen, progress=progress)
     name = escape(scen.name)  # the user's text: never rich markup
     table = Table(title=f"scenario '{name}' vs baseline")
     table.add_column("metric")
