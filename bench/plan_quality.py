@@ -32,9 +32,9 @@ from typing import Any
 from bench.common import RESULTS_DIR, Table, command_line, write_results
 from bench.province_policy import scaled_overrides, scaled_policy
 from inventory.synth import synthesize
-from planner.bounds import lower_bound
 from planner.core import plan_with_context
 from planner.plan_model import Disposition
+from planner.scheduling.bounds import lower_bound
 from tests.plan_verifier import verify_plan
 
 TARGET_OURS_OVER_OPTIMAL = 1.05

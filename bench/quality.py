@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.quality [--exact-limit 60] [--quick]
 
-Generated instances (``tests/planner/sched_gen.random_problem``: rooms, leased lines, four capacity
+Generated instances (``planner.scheduling.generate.random_problem``: rooms, leased lines, four capacity
 dimensions, a pilot wave, precedence between co-migration groups whose cycles are already
 collapsed) at three sizes: small (≤ 100 groups, solved exactly by CP-SAT with a time limit),
 about 1k systems and about 10k systems. For each instance: stranded cost and waves of (a) naive
@@ -22,11 +22,13 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import RESULTS_DIR, Table, command_line, write_results
-from planner.bounds import lower_bound
-from planner.exact import schedule_exact
-from planner.schedule import schedule_heuristic, schedule_naive
 from planner.scheduling import Schedule, ScheduleProblem
-from tests.planner.sched_gen import random_problem, violations
+from planner.scheduling.bounds import lower_bound
+from planner.scheduling.exact import schedule_exact
+from planner.scheduling.feasibility import violations
+from planner.scheduling.generate import random_problem
+from planner.scheduling.heuristic import schedule_heuristic
+from planner.scheduling.naive import schedule_naive
 
 SYSTEMS_PER_GROUP = 2.14  # mean systems per generated co-migration group (1,1,1,2,2,3,5)
 
@@ -139,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         f"time limit {limit:g} s per instance, 2 workers; 'optimal' = proven within its horizon.",
         "lower bound = max(fractional-knapsack bound, LP relaxation of the cumulative time-indexed model "
         "solved with CLP); valid for any schedule, so ours/bound over-states the true gap.",
-        "Feasibility: every schedule of every arm checked by tests/planner/sched_gen.violations "
+        "Feasibility: every schedule of every arm checked by planner.scheduling.feasibility.violations "
         f"(capacity, precedence, pilot, windows, reported cost): {len(bad)} violation(s).",
     ]
     over = [r for r in rows if r["ours_over_naive"] > 0.6]

@@ -17,7 +17,7 @@ from planner.core import PlanContext, plan_with_context
 from planner.domains import domain_of, mlps_placement
 from planner.plan_model import Disposition, Plan
 from planner.policy import Policy
-from planner.problem import Deadlines, pilot_eligible
+from planner.scheduling.build import Deadlines, pilot_eligible
 
 
 @dataclass

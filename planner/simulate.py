@@ -36,8 +36,9 @@ from planner.classify import Decision
 from planner.graph import Grouping
 from planner.plan_model import Disposition, Finding, FindingSeverity, NetworkOutcome, Plan, RoomOutcome
 from planner.policy import CapacityChange, Policy, line_index, locate
-from planner.problem import Constraints
 from planner.scheduling import DIMENSIONS, ProgressCallback, Schedule, ScheduleProblem
+from planner.scheduling.build import Constraints
+from planner.scheduling.effort import Effort
 
 
 class ScenarioModel(BaseModel):
@@ -347,13 +348,14 @@ def simulate(
     *,
     exact: bool = False,
     progress: ProgressCallback | None = None,
+    effort: Effort | str | float | None = None,
 ) -> Simulation:
-    """Plan the baseline and the scenario, and compare them."""
+    """Plan the baseline and the scenario (with the same search *effort*), and compare them."""
     from planner.core import make_plan
 
     bad = scenario.problems(inventory)
     if bad:
         raise ScenarioError(bad)
-    baseline = make_plan(inventory, policy, exact=exact, progress=progress)
-    changed = make_plan(inventory, policy, exact=exact, progress=progress, scenario=scenario)
+    baseline = make_plan(inventory, policy, exact=exact, progress=progress, effort=effort)
+    changed = make_plan(inventory, policy, exact=exact, progress=progress, scenario=scenario, effort=effort)
     return Simulation(scenario, baseline, changed, compare(baseline, changed))

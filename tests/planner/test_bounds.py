@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from planner.bounds import lower_bound
-from planner.exact import schedule_exact
-from planner.schedule import schedule_heuristic
 from planner.scheduling import Job, Retirable, ScheduleProblem
-from tests.planner.sched_gen import WaveCapacity, random_problem
+from planner.scheduling.bounds import lower_bound
+from planner.scheduling.exact import schedule_exact
+from planner.scheduling.generate import WaveCapacity, random_problem
+from planner.scheduling.heuristic import schedule_heuristic
 
 CAP = {"systems": 4, "vcpu": 100, "data_gb": 100, "team_hours": 100}
 PILOT = {"systems": 1, "vcpu": 100, "data_gb": 100, "team_hours": 100}

@@ -27,8 +27,8 @@ from collections.abc import Callable
 import numpy as np
 from ortools.linear_solver import pywraplp
 
-from planner.schedule import Prepared, prepare
-from planner.scheduling import DIMENSIONS, LowerBound, ScheduleProblem
+from planner.scheduling.prepare import Prepared, prepare
+from planner.scheduling.problem import DIMENSIONS, LowerBound, ScheduleProblem
 
 _MAX_WAVES = 100_000
 LP_MAX_CELLS = 50_000  # jobs × waves up to which the LP bound is computed by default (~seconds)
