@@ -148,8 +148,7 @@ def schedule_heuristic(problem: ScheduleProblem, progress: ProgressCallback | No
         from planner.scheduling import lns  # OR-Tools loads only when the search runs
 
         wall = None if deadline is None else max(0.0, deadline - time.monotonic())
-        gained = lns.search(prep, best, budget, wall_s=wall if wall is not None else eff.seconds(),
-                            progress=lambda f: report(total * (1 + f)))
+        gained = lns.search(prep, best, budget, wall_s=wall, progress=lambda f: report(total * (1 + f)))
         if gained:
             _improve(prep, best, rounds=1)
             notes.append(f"large-neighbourhood search (CP-SAT over windows of waves) improved the "
