@@ -11,7 +11,9 @@ from planner.scheduling.generate import random_problem
 from planner.scheduling.heuristic import schedule_heuristic
 
 
-@pytest.mark.parametrize(("given", "expected"), [("quick", QUICK), ("Normal", NORMAL), (" thorough ", THOROUGH)])
+@pytest.mark.parametrize(
+    ("given", "expected"), [("quick", QUICK), ("Normal", NORMAL), (" thorough ", THOROUGH)]
+)
 def test_effort_levels_are_found_by_name(given: str, expected: object) -> None:
     assert effort_of(given) is expected
 
