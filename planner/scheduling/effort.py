@@ -25,6 +25,8 @@ class Effort:
     restarts: int
     swap_work: int  # swaps of nearby retirables in the best order, likewise
     swaps: int
+    anneal_per_job: int  # simulated-annealing proposals per job ...
+    anneal_max: int  # ... at most this many
     lns_per_job: float  # CP-SAT deterministic time of the large-neighbourhood search, per job
     lns_max: float  # ... at most this much
     lns_min: float  # ... at least this much (when the search runs at all)
@@ -33,11 +35,13 @@ class Effort:
 
 
 QUICK = Effort("quick", variants=2, restart_work=0, restarts=0, swap_work=0, swaps=0,
-               lns_per_job=0.0, lns_max=0.0, lns_min=0.0)
-NORMAL = Effort("normal", variants=4, restart_work=2_000, restarts=6, swap_work=0, swaps=0,
-                lns_per_job=0.001, lns_max=1.0, lns_min=0.3, deep_above=5_000)
+               anneal_per_job=0, anneal_max=0, lns_per_job=0.0, lns_max=0.0, lns_min=0.0)
+NORMAL = Effort("normal", variants=4, restart_work=0, restarts=0, swap_work=0, swaps=0,
+                anneal_per_job=300, anneal_max=100_000, lns_per_job=0.0005, lns_max=1.0,
+                lns_min=0.15, deep_above=5_000)
 THOROUGH = Effort("thorough", variants=4, restart_work=20_000, restarts=48, swap_work=40_000,
-                  swaps=240, lns_per_job=0.004, lns_max=8.0, lns_min=0.5, deep_above=5_000)
+                  swaps=240, anneal_per_job=2_000, anneal_max=1_000_000, lns_per_job=0.004,
+                  lns_max=8.0, lns_min=1.0, deep_above=5_000)
 LEVELS = {e.name: e for e in (QUICK, NORMAL, THOROUGH)}
 DEFAULT = NORMAL
 ENV = "GOVCLOUD_EFFORT"
@@ -72,4 +76,4 @@ def effort_of(value: Effort | str | float | None) -> Effort:
         raise ValueError(f"effort {value!r}: a number of seconds must be positive and finite")
     # Seconds: the thorough search, limited by the clock rather than by deterministic time.
     return replace(THOROUGH, name=f"{seconds:g}s", lns_per_job=1e9, lns_max=1e9, lns_min=0.0,
-                   wall_s=seconds)
+                   anneal_per_job=min(THOROUGH.anneal_per_job, int(20_000 * seconds)), wall_s=seconds)

@@ -38,6 +38,7 @@ from planner.scheduling.problem import DIMENSIONS, ProgressCallback, Schedule, S
 # eviction work per job and more members scanned per wave.
 DEEP_BUDGET_PER_JOB = 100
 DEEP_SCAN = 2_000
+T0, T1 = 3.0, 0.1  # annealing temperatures: × the mean, × the least monthly cost of a room or line
 
 def _reserve_deadlines(prep: Prepared, waves: Waves) -> tuple[list[int | None], list[int]]:
     """Pack deadline jobs backwards (as late as allowed): reserved wave per job, and the late ones."""
@@ -82,8 +83,10 @@ def schedule_heuristic(problem: ScheduleProblem, progress: ProgressCallback | No
     deadline = started + eff.wall_s if eff.wall_s is not None else None
     prep = prepare(problem)
     n = prep.n
+    # Big problems try fewer priority rules (each is a pass over every job).
+    tried = max(1, min(eff.variants, 4 if n <= 5_000 else 2 if n <= 20_000 else 1))
     variants: list[tuple[str, str]] = [("list", "ratio_max"), ("waves", "ratio_max"),
-                                       ("list", "ratio_sum"), ("list", "cost")][: max(1, eff.variants)]
+                                       ("list", "ratio_sum"), ("list", "cost")][:tried]
     best: list[int] | None = None
     best_key = (float("inf"), 0)
     best_variant = variants[0]
@@ -144,6 +147,10 @@ def schedule_heuristic(problem: ScheduleProblem, progress: ProgressCallback | No
     notes: list[str] = []
     if eff.deep_above is not None and n > eff.deep_above:
         _improve(prep, best, budget_per_job=DEEP_BUDGET_PER_JOB, scan=DEEP_SCAN)
+    moves = min(eff.anneal_max, eff.anneal_per_job * n)
+    if moves and not out_of_time() and _anneal(prep, best, moves):
+        _improve(prep, best, rounds=1)
+        notes.append(f"simulated annealing ({moves:,} proposals) lowered the cost")
     if searching:
         from planner.scheduling import lns  # OR-Tools loads only when the search runs
 
@@ -461,8 +468,12 @@ def _forward(prep: Prepared, progress: ProgressCallback | None) -> list[int]:
 
 
 def _improve(prep: Prepared, wave: list[int], rounds: int = 3, *, budget_per_job: int = 1,
-             scan: int = 200) -> None:
-    """Pull retirements earlier (most expensive first), then compact the last waves."""
+             scan: int = 200, trade: bool = False) -> None:
+    """Pull retirements earlier (most expensive first), then compact the last waves.
+
+    With *trade*, an eviction may also delay other rooms and lines, when what the pulled one
+    gains outweighs what they lose (a one-wave delay of a cheap room for a dear one).
+    """
     n = prep.n
     if n == 0:
         return
@@ -483,6 +494,7 @@ def _improve(prep: Prepared, wave: list[int], rounds: int = 3, *, budget_per_job
         for j in jobs:
             count[r][wave[j]] = count[r].get(wave[j], 0) + 1
         last[r] = max(count[r], default=0)
+    cost = prep.ret_cost
     costly = [r for r in range(len(prep.ret_ids)) if prep.ret_cost[r] > 0 and prep.ret_jobs[r]]
     costly.sort(key=lambda r: -prep.ret_cost[r])
 
@@ -504,8 +516,13 @@ def _improve(prep: Prepared, wave: list[int], rounds: int = 3, *, budget_per_job
             elif cq[old] == 0:
                 del cq[old]
 
+    snap: dict[int, int] = {}  # last wave of each room or line the current attempt touched, before it
+
     def move(j: int, to: int, log: list[tuple[int, int]]) -> None:
         log.append((j, wave[j]))
+        for q in job_rets[j]:
+            if q not in snap:
+                snap[q] = last[q]
         relocate(j, to)
 
     def undo(log: list[tuple[int, int]]) -> None:
@@ -523,10 +540,19 @@ def _improve(prep: Prepared, wave: list[int], rounds: int = 3, *, budget_per_job
         if lk is not None and lk < lim:
             lim = lk
         for q in job_rets[k]:
-            bound = t - 1 if q == r else last[q]
+            if q == r:
+                bound = t - 1
+            elif trade:
+                continue
+            else:
+                bound = last[q]
             if bound < lim:
                 lim = bound
         return lim
+
+    def penalty(k: int, r: int, u: int) -> float:
+        """What delaying job k to wave u costs the other rooms and lines it belongs to."""
+        return sum(cost[q] * (u - last[q]) for q in job_rets[k] if q != r and u > last[q])
 
     budget = [budget_per_job * n + 500]  # bounds the eviction work overall (keeps the pass near-linear)
 
@@ -537,24 +563,31 @@ def _improve(prep: Prepared, wave: list[int], rounds: int = 3, *, budget_per_job
         if not any(x > EPS for x in short):
             return True
         blocked = set(preds[j])  # j goes to v: its predecessors must stay at or before v
-        for scanned, k in enumerate(members.get(v, ())):
-            budget[0] -= 1
-            if budget[0] <= 0 or scanned > scan:
-                return False
-            if wave[k] != v or k == j or k in blocked:
-                continue
-            lk = prep.load[k]
-            if not any(short[d] > EPS and lk[d] > EPS for d in range(len(short))):
-                continue
-            lim = later_limit(k, r, t)
-            for u in range(lim, v, -1):
-                if waves.fits(k, u):
-                    move(k, u, log)
-                    for d in range(len(short)):
-                        short[d] -= lk[d]
-                    break
-            if not any(x > EPS for x in short):
-                return True
+        for paid in ((False, True) if trade else (False,)):
+            for scanned, k in enumerate(members.get(v, ())):
+                budget[0] -= 1
+                if budget[0] <= 0 or scanned > scan:
+                    return False
+                if wave[k] != v or k == j or k in blocked:
+                    continue
+                lk = prep.load[k]
+                if not any(short[d] > EPS and lk[d] > EPS for d in range(len(short))):
+                    continue
+                lim = later_limit(k, r, t)
+                if paid:  # the cheapest delay: the earliest later wave with room
+                    to = next((u for u in range(v + 1, lim + 1) if waves.fits(k, u)), None)
+                    if to is None or penalty(k, r, to) >= cost[r]:
+                        continue
+                else:  # free delays only: as late as no retirement notices
+                    to = next((u for u in range(lim, v, -1) if waves.fits(k, u) and not (
+                        trade and penalty(k, r, u) > 0)), None)
+                    if to is None:
+                        continue
+                move(k, to, log)
+                for d in range(len(short)):
+                    short[d] -= lk[d]
+                if not any(x > EPS for x in short):
+                    return True
         return False
 
     def pull(j: int, r: int, t: int, log: list[tuple[int, int]], depth: int) -> bool:
@@ -587,7 +620,10 @@ def _improve(prep: Prepared, wave: list[int], rounds: int = 3, *, budget_per_job
                 before = prep.cost_of(wave) if n <= 200 else None
                 todo = sorted((j for j in prep.ret_jobs[r] if wave[j] == t), key=prep.topo_pos.__getitem__)
                 log: list[tuple[int, int]] = []
+                snap.clear()
                 ok = all(wave[j] < t or pull(j, r, t, log, 0) for j in todo)
+                if ok and trade and last[r] < t:
+                    ok = sum(cost[q] * (last[q] - was) for q, was in snap.items()) < -1e-9
                 if not ok or last[r] >= t:
                     undo(log)
                     break
@@ -619,3 +655,179 @@ def _improve(prep: Prepared, wave: list[int], rounds: int = 3, *, budget_per_job
             undo(log)
             break
 
+
+
+def _anneal(prep: Prepared, wave: list[int], moves: int, seed: int = 2018) -> bool:
+    """Simulated annealing over job waves: targeted pulls, shifts and swaps; True if it improved.
+
+    The state is the assignment itself (within one wave more than it uses now, every window,
+    precedence, deadline met and capacity kept), the energy its stranded cost, kept exact
+    incrementally per move. Most proposals are aimed where the cost is: a job of a room or line
+    in that room's last wave, moved to an earlier wave — into free capacity, or swapped with a job
+    there that may move to the later wave. List scheduling and the local improvement commit each
+    room greedily; the annealing trades a cheap room's delay for a dear one's advance, which is
+    what they miss. Deterministic (seeded); *moves* proposals.
+    """
+    n = prep.n
+    if n < 2 or moves <= 0:
+        return False
+    import math
+
+    rng = random.Random(seed)
+    nd = len(DIMENSIONS)
+    load, preds, succs, earliest = prep.load, prep.preds, prep.succs, prep.earliest
+    top = max(wave) + 1  # one wave more than now: a cheaper plan may need it (compaction follows)
+    H = top + 1
+    res = [list(prep.cap(w)) for w in range(H)]
+    for j in range(n):
+        r_ = res[wave[j]]
+        for d, x in enumerate(load[j]):
+            r_[d] -= x
+    cost = prep.ret_cost
+    job_rets = [[r for r in rs if cost[r] > 0] for rs in prep.job_rets]
+    nret = len(cost)
+    cnt = [[0] * H for _ in range(nret)]
+    last = [0] * nret
+    for r, jobs in enumerate(prep.ret_jobs):
+        for j in jobs:
+            cnt[r][wave[j]] += 1
+        last[r] = max((wave[j] for j in jobs), default=0)
+    hi_dead = []
+    for j in range(n):
+        lj = prep.latest[j]
+        if prep.fixed[j] is not None:
+            hi_dead.append(-1)  # never moves
+        elif lj is None:
+            hi_dead.append(top)
+        else:
+            hi_dead.append(min(top, max(lj, wave[j])))  # a missed deadline may not get worse
+    members: list[list[int]] = [[] for _ in range(H)]
+    slot = [0] * n
+    for j in range(n):
+        slot[j] = len(members[wave[j]])
+        members[wave[j]].append(j)
+    costly = [r for r in range(nret) if cost[r] > 0 and prep.ret_jobs[r]]
+    if not costly:
+        return False
+    cum: list[float] = []
+    acc = 0.0
+    for r in costly:
+        acc += cost[r]
+        cum.append(acc)
+
+    def relocate(j: int, b: int) -> float:
+        """Move j to wave b (capacity already checked); the change of stranded cost."""
+        a = wave[j]
+        ra, rb, lj = res[a], res[b], load[j]
+        for d in range(nd):
+            ra[d] += lj[d]
+            rb[d] -= lj[d]
+        ma, mb = members[a], members[b]
+        k = ma[-1]
+        ma[slot[j]] = k
+        slot[k] = slot[j]
+        ma.pop()
+        slot[j] = len(mb)
+        mb.append(j)
+        wave[j] = b
+        delta = 0.0
+        for r in job_rets[j]:
+            c = cnt[r]
+            c[a] -= 1
+            c[b] += 1
+            lr = last[r]
+            if b > lr:
+                delta += cost[r] * (b - lr)
+                last[r] = b
+            elif a == lr and c[a] == 0:
+                w = a - 1
+                while w > 0 and c[w] == 0:
+                    w -= 1
+                w = max(w, b)
+                delta -= cost[r] * (lr - w)
+                last[r] = w
+        return delta
+
+    def window(j: int) -> tuple[int, int]:
+        lo, hi = earliest[j], hi_dead[j]
+        for p in preds[j]:
+            if wave[p] > lo:
+                lo = wave[p]
+        for s in succs[j]:
+            if wave[s] < hi:
+                hi = wave[s]
+        return lo, hi
+
+    def fits(j: int, w: int, plus: int = -1) -> bool:
+        rw, lj = res[w], load[j]
+        if plus < 0:
+            for d in range(nd):  # noqa: SIM110 (hot loop)
+                if lj[d] > rw[d] + EPS:
+                    return False
+            return True
+        lk = load[plus]
+        for d in range(nd):  # noqa: SIM110 (hot loop)
+            if lj[d] > rw[d] + lk[d] + EPS:
+                return False
+        return True
+
+    current = prep.cost_of(wave)
+    start = best = current
+    best_wave = list(wave)
+    t0 = T0 * sum(cost[r] for r in costly) / len(costly)
+    t1 = T1 * min(cost[r] for r in costly)
+    for it in range(moves):
+        temp = t0 * (t1 / t0) ** (it / moves)
+        kind = rng.random()
+        if kind < 0.6:  # a job of a room in its last wave, earlier
+            r = costly[_bisect(cum, rng.random() * acc)]
+            t = last[r]
+            jobs = [j for j in prep.ret_jobs[r] if wave[j] == t]
+            j = jobs[rng.randrange(len(jobs))]
+            lo, hi = window(j)
+            if hi_dead[j] < 0 or lo >= t:
+                continue
+            v = rng.randint(lo, t - 1)
+        else:  # any job, anywhere its window allows
+            j = rng.randrange(n)
+            lo, hi = window(j)
+            if hi_dead[j] < 0 or lo >= hi:
+                continue
+            v = rng.randint(lo, hi - 1)
+            if v >= wave[j]:
+                v += 1
+        a = wave[j]
+        if fits(j, v):
+            delta = relocate(j, v)
+            if delta <= 0 or rng.random() < math.exp(-delta / temp):
+                current += delta
+            else:
+                relocate(j, a)
+                continue
+        else:  # swap with a job of wave v that may go to wave a
+            mv = members[v]
+            k = mv[rng.randrange(len(mv))]
+            if hi_dead[k] < 0 or k in preds[j] or j in preds[k]:
+                continue
+            klo, khi = window(k)
+            if not (klo <= a <= khi) or not fits(j, v, k) or not fits(k, a, j):
+                continue
+            delta = relocate(k, a)
+            delta += relocate(j, v)
+            if delta <= 0 or rng.random() < math.exp(-delta / temp):
+                current += delta
+            else:
+                relocate(j, a)
+                relocate(k, v)
+                continue
+        if current < best - 1e-6:
+            best = current
+            best_wave = list(wave)
+    wave[:] = best_wave
+    return best < start - 1e-6
+
+
+def _bisect(cum: list[float], x: float) -> int:
+    import bisect
+
+    return min(bisect.bisect_right(cum, x), len(cum) - 1)

@@ -27,8 +27,11 @@ from planner.scheduling.prepare import Prepared
 from planner.scheduling.problem import DIMENSIONS
 
 SEED = 2018
-WINDOW_DET = 0.3  # deterministic time per neighbourhood at most
+WINDOW_DET = 0.05  # deterministic time per neighbourhood at most (many small ones beat few big)
 MAX_FREE = 160  # jobs freed per neighbourhood at most
+# Wall-clock safety cap, seconds per unit of deterministic time: about 3 on an idle machine here,
+# so only a machine many times slower (or overloaded) reaches it and loses reproducibility.
+WALL_CAP_PER_DET = 100.0
 
 
 class _State:
@@ -73,7 +76,7 @@ def search(prep: Prepared, wave: list[int], det_budget: float, *, seed: int = SE
     state = _State(prep, wave)
     load_scale, cost_scale = scales(prep, max(wave) + 1)
     spent = 0.0
-    stop = time.monotonic() + (wall_s if wall_s is not None else 10.0 * det_budget + 1.0)
+    stop = time.monotonic() + (wall_s if wall_s is not None else WALL_CAP_PER_DET * det_budget + 5.0)
     improvements = 0
     while spent < det_budget and time.monotonic() < stop:
         top = max(wave) + 1

@@ -207,3 +207,22 @@ def test_deep_improvement_for_big_problems_keeps_schedules_feasible_and_never_co
     assert violations(p, deep) == []
     assert len(deadline_misses(p, deep)) <= len(deadline_misses(p, plain))
     assert deep.stranded_cost <= plain.stranded_cost + 1e-6
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_annealing_keeps_schedules_feasible_and_never_costs_more(seed: int) -> None:
+    p = random_problem(seed, n_jobs=80, deadlines=seed % 2 == 0, fixed=seed == 3, waves_target=6)
+    plain = schedule_heuristic(p, effort=replace(QUICK, variants=4))
+    annealed = schedule_heuristic(p, effort=replace(QUICK, variants=4, anneal_per_job=200, anneal_max=20_000))
+    assert violations(p, annealed, strict_windows=seed != 3) == []
+    assert len(deadline_misses(p, annealed)) <= len(deadline_misses(p, plain))
+    assert annealed.stranded_cost <= plain.stranded_cost + 1e-6
+    for j in p.jobs:
+        if j.fixed_wave is not None:
+            assert annealed.assignment[j.id] == plain.assignment[j.id]
+
+
+def test_annealing_is_deterministic() -> None:
+    p = random_problem(7, n_jobs=60, deadlines=True, integer=False)
+    effort = replace(QUICK, anneal_per_job=200, anneal_max=20_000)
+    assert schedule_heuristic(p, effort=effort).assignment == schedule_heuristic(p, effort=effort).assignment
