@@ -101,10 +101,11 @@ def _schedule(
     return schedule_heuristic(problem, progress=progress, effort=effort)
 
 
-def _lower_bound(problem: ScheduleProblem) -> LowerBound:
-    from planner.scheduling.bounds import lower_bound
+def _lower_bound(problem: ScheduleProblem, schedule: Schedule) -> LowerBound:
+    """The bound over plans that meet every deadline when this one does (else over all plans)."""
+    from planner.scheduling.bounds import lower_bound, meets_deadlines
 
-    return lower_bound(problem)
+    return lower_bound(problem, deadlines=meets_deadlines(problem, schedule))
 
 
 class PlanningError(Exception):
@@ -279,7 +280,7 @@ def _plan(
         findings += forced_wave_findings(scenario, decisions, grouping, problem, schedule)
 
     report("bounds", 0.0)
-    bound = _lower_bound(problem)
+    bound = _lower_bound(problem, schedule)
     report("bounds", 1.0)
     report("plan", 0.0)
     plan = _assemble(
