@@ -59,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="tiny smoke run (small sizes only, 2 s exact limit)")
     ap.add_argument("--no-large", action="store_true", help="skip the 1k/10k instances")
     ap.add_argument("--results-dir", type=Path, default=RESULTS_DIR, help="where quality.{md,json} go")
+    ap.add_argument("--effort", default="normal", help="search effort of ours: quick|normal|thorough|seconds")
     args = ap.parse_args(argv)
     sizes = SMALL[:2] if args.quick else SMALL
     large = [] if (args.quick or args.no_large) else LARGE
@@ -73,11 +74,11 @@ def main(argv: list[str] | None = None) -> int:
             row: dict[str, Any] = {"size": label, "seed": seed, "groups": len(p.jobs),
                                    "retirables": len(p.retirables)}
             naive, row["naive_s"] = run_arm(lambda p=p: schedule_naive(p))
-            heur, row["heuristic_s"] = run_arm(lambda p=p: schedule_heuristic(p))
+            heur, row["heuristic_s"] = run_arm(lambda p=p: schedule_heuristic(p, effort=args.effort))
             arms = {"naive": naive, "heuristic": heur}
             if label.startswith("small"):
-                exact, row["exact_s"] = run_arm(lambda p=p: schedule_exact(p, time_limit_s=limit, workers=2,
-                                                                            force=True))
+                exact, row["exact_s"] = run_arm(lambda p=p: schedule_exact(
+                    p, time_limit_s=limit, workers=2, force=True, hint_effort=args.effort))
                 arms["exact"] = exact
                 row.update(exact_cost=exact.stranded_cost, exact_waves=exact.waves,
                            exact_optimal=exact.optimal, exact_gap=exact.gap)

@@ -30,6 +30,7 @@ class Effort:
     lns_per_job: float  # CP-SAT deterministic time of the large-neighbourhood search, per job
     lns_max: float  # ... at most this much
     lns_min: float  # ... at least this much (when the search runs at all)
+    lns_max_jobs: int = 5_000  # the search runs on problems up to this many jobs (annealing beyond)
     deep_above: int | None = None  # jobs above which the best schedule gets a deeper improvement
     wall_s: float | None = None  # a wall-clock budget instead (None: the search's own safety cap)
 
@@ -37,10 +38,10 @@ class Effort:
 QUICK = Effort("quick", variants=2, restart_work=0, restarts=0, swap_work=0, swaps=0,
                anneal_per_job=0, anneal_max=0, lns_per_job=0.0, lns_max=0.0, lns_min=0.0)
 NORMAL = Effort("normal", variants=4, restart_work=0, restarts=0, swap_work=0, swaps=0,
-                anneal_per_job=300, anneal_max=100_000, lns_per_job=0.0005, lns_max=1.0,
+                anneal_per_job=300, anneal_max=150_000, lns_per_job=0.0005, lns_max=0.5,
                 lns_min=0.15, deep_above=5_000)
 THOROUGH = Effort("thorough", variants=4, restart_work=20_000, restarts=48, swap_work=40_000,
-                  swaps=240, anneal_per_job=2_000, anneal_max=1_000_000, lns_per_job=0.004,
+                  swaps=240, anneal_per_job=2_000, anneal_max=2_000_000, lns_per_job=0.004,
                   lns_max=8.0, lns_min=1.0, deep_above=5_000)
 LEVELS = {e.name: e for e in (QUICK, NORMAL, THOROUGH)}
 DEFAULT = NORMAL

@@ -101,7 +101,7 @@ def schedule_heuristic(problem: ScheduleProblem, progress: ProgressCallback | No
         budget = min(eff.lns_max, max(eff.lns_min, eff.lns_per_job * n)) if eff.lns_max > 0 else 0.0
     else:
         budget = lns_budget
-    searching = n > 0 and budget > 0
+    searching = 0 < n <= eff.lns_max_jobs and budget > 0
     # The search takes about as long as everything before it.
     scale = 2 * total if searching else total
 
@@ -148,7 +148,7 @@ def schedule_heuristic(problem: ScheduleProblem, progress: ProgressCallback | No
     if eff.deep_above is not None and n > eff.deep_above:
         _improve(prep, best, budget_per_job=DEEP_BUDGET_PER_JOB, scan=DEEP_SCAN)
     moves = min(eff.anneal_max, eff.anneal_per_job * n)
-    if moves and not out_of_time() and _anneal(prep, best, moves):
+    if moves and not out_of_time() and _anneal(prep, best, moves, stop_at=deadline):
         _improve(prep, best, rounds=1)
         notes.append(f"simulated annealing ({moves:,} proposals) lowered the cost")
     if searching:
@@ -657,7 +657,8 @@ def _improve(prep: Prepared, wave: list[int], rounds: int = 3, *, budget_per_job
 
 
 
-def _anneal(prep: Prepared, wave: list[int], moves: int, seed: int = 2018) -> bool:
+def _anneal(prep: Prepared, wave: list[int], moves: int, seed: int = 2018,
+            stop_at: float | None = None) -> bool:
     """Simulated annealing over job waves: targeted pulls, shifts and swaps; True if it improved.
 
     The state is the assignment itself (within one wave more than it uses now, every window,
@@ -666,7 +667,7 @@ def _anneal(prep: Prepared, wave: list[int], moves: int, seed: int = 2018) -> bo
     in that room's last wave, moved to an earlier wave — into free capacity, or swapped with a job
     there that may move to the later wave. List scheduling and the local improvement commit each
     room greedily; the annealing trades a cheap room's delay for a dear one's advance, which is
-    what they miss. Deterministic (seeded); *moves* proposals.
+    what they miss. Deterministic (seeded); *moves* proposals, fewer if the clock passes *stop_at*.
     """
     n = prep.n
     if n < 2 or moves <= 0:
@@ -777,6 +778,9 @@ def _anneal(prep: Prepared, wave: list[int], moves: int, seed: int = 2018) -> bo
     t0 = T0 * sum(cost[r] for r in costly) / len(costly)
     t1 = T1 * min(cost[r] for r in costly)
     for it in range(moves):
+        if stop_at is not None and it & 4095 == 0 and time.monotonic() >= stop_at:
+            moves = it  # cool down no further: what is found so far stands
+            break
         temp = t0 * (t1 / t0) ** (it / moves)
         kind = rng.random()
         if kind < 0.6:  # a job of a room in its last wave, earlier
