@@ -21,8 +21,8 @@ from planner.classify import Decision
 from planner.graph import Grouping
 from planner.plan_model import Disposition, Finding, FindingSeverity
 from planner.policy import CapacityChange, Policy, line_index, locate
-from planner.problem import Constraints
 from planner.scheduling import DIMENSIONS, Schedule, ScheduleProblem
+from planner.scheduling.build import Constraints
 
 
 class ScenarioModel(BaseModel):

@@ -39,6 +39,7 @@ from planner.scenario import (  # noqa: F401 (re-exported: where callers found t
     forced_wave_findings,
     load_scenario,
 )
+from planner.scheduling.effort import Effort
 
 
 @dataclass(frozen=True)
@@ -134,11 +135,12 @@ def simulate(
     *,
     exact: bool = False,
     progress: ProgressCallback | None = None,
+    effort: Effort | str | float | None = None,
 ) -> Simulation:
-    """Plan the baseline and the scenario, and compare them."""
+    """Plan the baseline and the scenario (with the same search *effort*), and compare them."""
     bad = scenario.problems(inventory)
     if bad:
         raise ScenarioError(bad)
-    baseline = make_plan(inventory, policy, exact=exact, progress=progress)
-    changed = make_plan(inventory, policy, exact=exact, progress=progress, scenario=scenario)
+    baseline = make_plan(inventory, policy, exact=exact, progress=progress, effort=effort)
+    changed = make_plan(inventory, policy, exact=exact, progress=progress, scenario=scenario, effort=effort)
     return Simulation(scenario, baseline, changed, compare(baseline, changed))
