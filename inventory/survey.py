@@ -708,13 +708,6 @@ def survey_tables(inv: Inventory, *, for_csv: bool = False) -> Iterator[tuple[st
         yield key, rows
 
 
-def export_xlsx(inv: Inventory, path: str | Path) -> None:
-    """Write the survey workbook of *inv* to *path* (atomically): the same form as the template."""
-    from inventory.template import write_survey_workbook
-
-    write_survey_workbook(path, inv)
-
-
 def export_csv(inv: Inventory, directory: str | Path) -> list[Path]:
     """Write one CSV file per sheet (UTF-8 with BOM, so spreadsheet programs read Chinese)."""
     out = Path(directory)
