@@ -17,8 +17,10 @@ and in the environment of the commands that need them, never on a command line.
 from __future__ import annotations
 
 import contextlib
+import grp
 import json
 import os
+import pwd
 import secrets
 import shutil
 import signal
@@ -301,7 +303,13 @@ def start(workdir: Path) -> Endpoints:
     # Neutron's database does not need Keystone: prepare it while Keystone is set up.
     conf = _write(d / "keystone.conf", _keystone_conf(d, kport))
     manage = ["keystone-manage", "--config-file", str(conf)]
-    owner = ["--keystone-user", "root", "--keystone-group", "root"]
+    # The key repositories belong to whoever runs the services (root or not).
+    owner = [
+        "--keystone-user",
+        pwd.getpwuid(os.getuid()).pw_name,
+        "--keystone-group",
+        grp.getgrgid(os.getgid()).gr_name,
+    ]
     with ThreadPoolExecutor(max_workers=3) as pool:
         # Independent steps run side by side (mostly interpreter start-up): Neutron's database
         # and Keystone's key repositories do not need Keystone's database.
