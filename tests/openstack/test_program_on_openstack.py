@@ -133,7 +133,7 @@ def _belongs_to(node: Node, system: str) -> bool:
 
 
 def _diff(old: StackGraph, new: StackGraph) -> tuple[set[str], set[str], set[str]]:
-    """URNs added, changed (inputs or dependencies) and removed from *old* to *new*."""
+    """URNs added, changed (other inputs) and removed from *old* to *new*."""
     added = set(new.nodes) - set(old.nodes)
     removed = set(old.nodes) - set(new.nodes)
     changed = {
@@ -188,8 +188,9 @@ def deployment(
         # Re-plan: one undeployed system moves into the last applied wave; re-apply the stacks.
         moved = _moved_system(plan)
         replan_path = tmp_path_factory.mktemp("openstack-replan") / "plan.json"
-        write_plan(_replanned(plan, moved), replan_path)
-        regraph = _applied_part(program_graph(replan_path, WAVES, STACK_TEST_CONFIG), plan)
+        replan = _replanned(plan, moved)
+        write_plan(replan, replan_path)
+        regraph = _applied_part(program_graph(replan_path, WAVES, STACK_TEST_CONFIG), replan)
         changes: dict[str, list[str]] = {}
         foreign: dict[str, list[str]] = {}
         before = len(applier.outcomes)
