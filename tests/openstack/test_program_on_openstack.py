@@ -43,6 +43,8 @@ from tests.openstack.apply import (
 )
 from tests.openstack.program_graph import (
     DEPARTMENTS_STACK,
+    PROVIDER_TYPE,
+    STACK_REFERENCE,
     Node,
     ProgramGraph,
     StackGraph,
@@ -111,10 +113,12 @@ def _moved_system(plan: Plan) -> str:
     one of a department already in the applied waves when there is one. (The plan's waves come
     from a time-limited search: which systems are where may vary from run to run.)"""
     last = max(WAVES)
-    applied = departments_of(plan, WAVES)
+    in_last, applied = departments_of(plan, (last,)), departments_of(plan, WAVES)
     later = [s for s in plan.systems if placed(s) and s.wave is not None and s.wave > last]
     assert later, "the bundled city has no undeployed system to re-plan"
-    return min(later, key=lambda s: (s.department not in applied, s.wave, s.id)).id
+    return min(
+        later, key=lambda s: (s.department not in in_last, s.department not in applied, s.wave, s.id)
+    ).id
 
 
 def _replanned(plan: Plan, system: str) -> Plan:
@@ -199,7 +203,12 @@ def deployment(
             added, changed, removed = _diff(old, new)
             nodes = [new.nodes[u] for u in added | changed] + [old.nodes[u] for u in removed]
             changes[new.stack] = sorted(n.name for n in nodes)
-            foreign[new.stack] = sorted(n.name for n in nodes if not _belongs_to(n, moved))
+            # Credentials and stack references are no resources of the cloud.
+            foreign[new.stack] = sorted(
+                n.name
+                for n in nodes
+                if not _belongs_to(n, moved) and n.type not in (PROVIDER_TYPE, STACK_REFERENCE)
+            )
             applier.destroy_stack(old, only=lambda n, r=removed: n.urn in r)  # type: ignore[misc]
             for u in changed:
                 if u in applier.created:
