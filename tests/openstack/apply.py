@@ -164,7 +164,7 @@ class Applier:
         self.domain = self.admin.identity.create_domain(name=domain_name, description="govcloud test tier")
         self.created: dict[str, Created] = {}  # URN -> resource in the services
         self.outcomes: list[Outcome] = []
-        self.connections: dict[str, openstack.connection.Connection] = {ADMIN: self.admin}
+        self.connections: dict[str, Any] = {ADMIN: self.admin}
         self.deployers: list[str] = []  # user IDs made for scoped providers
         self.history: list[Created] = []  # everything ever created, for the after-destroy check
         self._member_role: str | None = None
@@ -173,10 +173,11 @@ class Applier:
         self.data_ids: dict[str, str] = {}
 
     # -- connections -------------------------------------------------------------------------
-    def _connect(self, auth: Mapping[str, str]) -> openstack.connection.Connection:
-        return openstack.connect(**auth, region_name=REGION, identity_api_version="3")
+    def _connect(self, auth: Mapping[str, str]) -> Any:
+        # Any: openstacksdk types `identity` as a v2 | v3 union, and this is always v3.
+        return openstack.connect(region_name=REGION, identity_api_version="3", **dict(auth))  # type: ignore[arg-type]
 
-    def connection_for(self, node: Node) -> openstack.connection.Connection:
+    def connection_for(self, node: Node) -> Any:
         return self.connections[node.provider] if node.provider else self.admin
 
     # -- IDs ------------------------------------------------------------------------------------
