@@ -357,6 +357,7 @@ def start(workdir: Path) -> Endpoints:
             procs.append(nproc)
             _wait_http(neutron, nproc, d / "neutron.log")
             external = _prepare_cloud(keystone, admin_pw)
+            _watch(owner_pid(), [p.pid for p in procs])
         except BaseException:
             stop_pids([p.pid for p in procs])
             raise
@@ -440,6 +441,46 @@ def _prepare_cloud(keystone: str, admin_pw: Path) -> str:
         return str(net.id)
     finally:
         conn.close()
+
+
+def owner_pid() -> int:
+    """The test run's main process: an xdist worker's parent, else this process."""
+    return os.getppid() if os.environ.get("PYTEST_XDIST_WORKER") else os.getpid()
+
+
+# Stops the services' process groups when the test run dies without tearing down (killed, timed
+# out); exits by itself as soon as the services are gone, so it never signals a reused PID group.
+_WATCHDOG = """
+import os, sys, time
+owner, groups = int(sys.argv[1]), [int(g) for g in sys.argv[2:]]
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+while alive(owner):
+    if not all(alive(g) for g in groups):
+        sys.exit(0)
+    time.sleep(2)
+for g in groups:
+    try:
+        os.killpg(g, 15)
+    except OSError:
+        pass
+"""
+
+
+def _watch(owner: int, pids: list[int]) -> None:
+    subprocess.Popen(
+        [SYSTEM_PYTHON, "-c", _WATCHDOG, str(owner), *map(str, pids)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 def _is_ours(pid: int, marker: str) -> bool:
