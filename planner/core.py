@@ -41,6 +41,7 @@ from planner.plan_model import (
 )
 from planner.policy import Policy
 from planner.rooms import NetworkDecision, RoomDecision, decide_networks, decide_rooms, plan_rooms
+from planner.savings import apply_savings
 from planner.scheduling import DIMENSIONS, LowerBound, ProgressCallback, Schedule, ScheduleProblem
 from planner.scheduling.build import Constraints, build_problem, load_of
 
@@ -296,6 +297,7 @@ def _plan(
         bound,
         findings + room_findings + net_findings,
     )
+    apply_savings(plan, inventory, policy)
     report("plan", 1.0)
     return plan, PlanContext(policy, decisions, grouping, problem, schedule, room_decisions, net_decisions)
 
