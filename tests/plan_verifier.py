@@ -1,6 +1,6 @@
 """Independent plan verifier: checks a Plan against its Inventory using only the specs.
 
-Written apart from the scheduler (it never imports ``planner.schedule``, ``planner.exact``,
+Written apart from the scheduler (it never imports ``planner.scheduling``,
 ``planner.core`` or ``planner.classify``): it reads PLAN_FORMAT.md, INVENTORY_FORMAT.md and
 POLICY_RULES.md and re-derives every fact a plan asserts, so a bug in the planner shows up
 here as a violation rather than being checked against itself.
