@@ -63,6 +63,7 @@ def effort_of(value: Effort | str | float | None) -> Effort:
             raise ValueError(f"{ENV}: {exc}") from None
     if isinstance(value, Effort):
         return value
+    given = value
     if isinstance(value, str):
         text = value.strip().lower()
         if text in LEVELS:
@@ -74,7 +75,7 @@ def effort_of(value: Effort | str | float | None) -> Effort:
                              "of seconds") from None
     seconds = float(value)
     if not seconds > 0 or seconds != seconds or seconds == float("inf"):
-        raise ValueError(f"effort {value!r}: a number of seconds must be positive and finite")
+        raise ValueError(f"effort {given!r}: a number of seconds must be positive and finite")
     # Seconds: the thorough search, limited by the clock rather than by deterministic time.
     return replace(THOROUGH, name=f"{seconds:g}s", lns_per_job=1e9, lns_max=1e9, lns_min=0.0,
                    anneal_per_job=min(THOROUGH.anneal_per_job, int(20_000 * seconds)), wall_s=seconds)
