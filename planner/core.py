@@ -18,11 +18,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from foundation.errors import GovcloudError
 from inventory.models import Inventory
 from planner import rules
 from planner.classify import Classification, Decision, _resolve_merge_chains, classify, size_system
-from planner.domains import fit_capacity
-from planner.findings import domain_findings, sharing_findings, sort_findings, target_findings
+from planner.findings import sharing_findings, sort_findings, target_findings
 from planner.graph import Grouping, group_systems, links_of
 from planner.plan_model import (
     Disposition,
@@ -41,13 +41,14 @@ from planner.plan_model import (
 )
 from planner.policy import Policy
 from planner.rooms import NetworkDecision, RoomDecision, decide_networks, decide_rooms, plan_rooms
+from planner.ruleset import Rule
 from planner.savings import apply_savings
 from planner.scheduling import DIMENSIONS, LowerBound, ProgressCallback, Schedule, ScheduleProblem
 from planner.scheduling.build import Constraints, build_problem, load_of
 
 if TYPE_CHECKING:
+    from planner.scenario import Scenario
     from planner.scheduling.effort import Effort
-    from planner.simulate import Scenario
 
 
 def _silent(stage: str, fraction: float) -> None:
@@ -56,10 +57,7 @@ def _silent(stage: str, fraction: float) -> None:
 
 def block(decision: Decision, rule: str, reason: str, findings: list[Finding]) -> None:
     """Make a system `blocked` with a finding saying why (a target missed: error)."""
-    decision.disposition = Disposition.BLOCKED
-    decision.domain = None
-    decision.into = None
-    decision.cite(rule, reason)
+    decision.block(rule, reason)
     findings.append(
         Finding(
             rule=rule, severity=FindingSeverity.ERROR, subject=decision.system, message=f"blocked: {reason}"
@@ -109,7 +107,7 @@ def _lower_bound(problem: ScheduleProblem, schedule: Schedule) -> LowerBound:
     return lower_bound(problem, deadlines=meets_deadlines(problem, schedule))
 
 
-class PlanningError(Exception):
+class PlanningError(GovcloudError):
     """The plan cannot be made as asked (e.g. exact mode on an inventory too large for it)."""
 
 
@@ -148,6 +146,7 @@ class PlanContext:
     schedule: Schedule
     rooms: dict[str, RoomDecision]
     networks: dict[str, NetworkDecision]
+    registry: tuple[type[Rule], ...] = ()  # the classification rules, in the order they ran
 
 
 def make_plan(
@@ -231,17 +230,6 @@ def _plan(
     findings: list[Finding] = list(cls.findings)
     systems = {s.id: s for s in inventory.systems}
 
-    fit = fit_capacity(
-        (
-            (sid, d.domain, _need(cls.sizing[sid]))
-            for sid, d in decisions.items()
-            if d.disposition is Disposition.MIGRATE and d.domain is not None
-        ),
-        inventory.cloud.domains,
-    )
-    for sid, why in sorted(fit.refused.items()):
-        block(decisions[sid], rules.DOMAIN_1, why, findings)
-    findings += domain_findings(fit)
     report("classify", 1.0)
 
     while True:  # each retry blocks at least one more system, so this ends
@@ -263,7 +251,7 @@ def _plan(
         too_big = _oversized(problem, grouping)
         if too_big:
             for sid, why in sorted(too_big.items()):
-                block(decisions[sid], rules.PLAN_1, why, findings)
+                block(decisions[sid], rules.CAP_1, why, findings)
             continue
         report("schedule", 0.0)
         schedule = _schedule(problem, method, report, time_limit_s, effort)
@@ -271,12 +259,12 @@ def _plan(
         if schedule.unscheduled:
             for job in schedule.unscheduled:
                 for sid in grouping.members.get(job, []):
-                    block(decisions[sid], rules.PLAN_1, "fits in no wave of the calendar", findings)
+                    block(decisions[sid], rules.CAP_1, "fits in no wave of the calendar", findings)
             continue
         break
     _note_blocked_merges(decisions, findings)
     if scenario is not None and scenario.force:
-        from planner.simulate import forced_wave_findings
+        from planner.scenario import forced_wave_findings
 
         findings += forced_wave_findings(scenario, decisions, grouping, problem, schedule)
 
@@ -299,11 +287,10 @@ def _plan(
     )
     apply_savings(plan, inventory, policy)
     report("plan", 1.0)
-    return plan, PlanContext(policy, decisions, grouping, problem, schedule, room_decisions, net_decisions)
-
-
-def _need(s: Sizing) -> dict[str, float]:
-    return {"vcpu": float(s.vcpu), "ram_gb": float(s.ram_gb), "storage_gb": float(s.storage_gb)}
+    context = PlanContext(
+        policy, decisions, grouping, problem, schedule, room_decisions, net_decisions, cls.registry
+    )
+    return plan, context
 
 
 def _note_blocked_merges(decisions: Mapping[str, Decision], findings: list[Finding]) -> None:

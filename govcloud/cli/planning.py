@@ -22,6 +22,7 @@ from govcloud.cli.common import (
     console,
     err_console,
     fail,
+    load_inputs,
     progress_callback,
     require_inputs,
     skip_teardown,
@@ -51,34 +52,14 @@ def _effort(value: str | None) -> str | None:
 
 
 def _load(path: Path | None, policy_path: Path | None) -> tuple[Inventory, Policy]:
-    """Inventory and policy, or a clear message and exit 1."""
-    require_inputs(("inventory", path), ("policy", policy_path))
-    from inventory.loader import load_inventory
-    from inventory.problems import InventoryError
-    from planner.policy import PolicyError, load_policy
-
-    try:
-        policy = load_policy(policy_path)
-    except PolicyError as exc:
-        fail("invalid policy:\n" + "\n".join(exc.messages), EXIT_INVALID)
-    try:
-        with progress_callback() as progress:
-            inventory = load_inventory(path, progress=progress)
-    except InventoryError as exc:
-        fail("invalid inventory:\n" + "\n".join(str(p) for p in exc.problems) if exc.problems else str(exc))
-    except (FileNotFoundError, NotADirectoryError) as exc:
-        fail(f"{path}: no such inventory ({exc.strerror or exc})")
-    return inventory, policy
+    return load_inputs(path, policy_path)
 
 
 def _make(inventory: Inventory, policy: Policy, exact: bool, effort: str | None = None) -> Plan:
-    from planner.core import PlanningError, make_plan
+    from planner import plan_for
 
-    try:
-        with progress_callback() as progress:
-            return make_plan(inventory, policy, exact=exact, progress=progress, effort=effort)
-    except PlanningError as exc:
-        fail(str(exc), EXIT_USAGE)
+    with progress_callback() as progress:
+        return plan_for(inventory, policy, exact=exact, progress=progress, effort=effort)
 
 
 def _summary(plan: Plan, where: Path | None = None) -> None:
@@ -158,22 +139,32 @@ def check_cmd(
 @app.command("simulate")
 def simulate_cmd(
     path: Path | None = PathArg,
-    scenario: Path = typer.Option(..., "--scenario", help="Scenario YAML (what-if changes)."),
+    scenario: Path | None = typer.Option(None, "--scenario", help="Scenario YAML (what-if changes)."),
     policy: Path | None = PolicyOpt,
     effort: str | None = EffortOpt,
+    out: Path | None = typer.Option(
+        None, "--out", help="Write the scenario's plan as DIR/plan.json (the baseline is not written)."
+    ),
+    example: bool = typer.Option(False, "--example", help="Print a documented example scenario and exit."),
 ) -> None:
     """Plan a what-if scenario and print it side by side with the baseline."""
-    from planner.simulate import ScenarioError, load_scenario, simulate
+    from planner.simulate import load_scenario, simulate
 
+    if example:
+        from planner.scenario import example_scenario_text
+
+        typer.echo(example_scenario_text(), nl=False)
+        raise typer.Exit(EXIT_OK)
+    if scenario is None:
+        fail("give --scenario FILE (`govcloud simulate --example` prints one)", EXIT_USAGE)
     _effort(effort)
+    if out is not None:
+        check_out_dir(out)
     require_inputs(("inventory", path), ("policy", policy), ("scenario", scenario))
     inventory, pol = _load(path, policy)
-    try:
-        scen = load_scenario(scenario, inventory)
-        with progress_callback() as progress:
-            sim = simulate(inventory, pol, scen, progress=progress, effort=effort)
-    except ScenarioError as exc:
-        fail("invalid scenario:\n" + "\n".join(exc.messages))
+    scen = load_scenario(scenario, inventory)
+    with progress_callback() as progress:
+        sim = simulate(inventory, pol, scen, progress=progress, effort=effort)
     name = escape(scen.name)  # the user's text: never rich markup
     table = Table(title=f"scenario '{name}' vs baseline")
     table.add_column("metric")
@@ -205,9 +196,34 @@ def simulate_cmd(
     console.print(months)
     for note in sim.comparison.notes:
         console.print(f"- {note}", highlight=False, markup=False)
+    if sim.comparison.changes:
+        changed = Table(title=f"systems that change wave or disposition under '{name}'")
+        for col in ("system", "department", "wave (base)", f"wave ({name})", "disposition (base)",
+                    f"disposition ({name})"):
+            changed.add_column(col)
+        for c in sim.comparison.changes:
+            changed.add_row(escape(c.system), escape(c.department), _wave(c.baseline_wave), _wave(c.wave),
+                            c.baseline_disposition, c.disposition)
+        console.print(changed)
     if sim.comparison.findings:
         console.print(f"findings of '{name}' the baseline does not have:", highlight=False)
         _print_findings(sim.comparison.findings)
+    if sim.comparison.findings_gone:
+        console.print(f"findings of the baseline that '{name}' no longer has:", highlight=False)
+        _print_findings(sim.comparison.findings_gone)
+    if out is not None:
+        from planner.plan_model import write_plan
+
+        target = out / "plan.json"
+        try:
+            write_plan(sim.plan, target)
+        except OSError as exc:
+            cannot_write(exc, target, "the scenario's plan")
+        console.print(f"scenario plan: {target}", markup=False, highlight=False)
+
+
+def _wave(w: int | None) -> str:
+    return "-" if w is None else str(w)
 
 
 def _no_such_system(system_id: str, inventory: Inventory) -> NoReturn:
