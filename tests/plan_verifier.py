@@ -33,7 +33,7 @@ place, if the project decides otherwise):
 * ``metrics.rooms_vacated`` counts rooms that stop costing money (outcome vacated or merged);
   ``metrics.lines_retired`` counts networks with outcome retired; ``metrics.waves`` is the
   highest wave any system uses + 1.
-* Stranded cost (planner/scheduling.py): Σ monthly cost × (wave + 1) × L over rooms vacated or
+* Stranded cost (planner/scheduling/problem.py): Σ monthly cost × (wave + 1) × L over rooms vacated or
   merged and networks retired, L = wave length in months read from the waves' calendar (all
   waves share one length and follow each other without gaps).
 """
