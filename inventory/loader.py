@@ -339,6 +339,8 @@ def _number(value: Any) -> str:
             return value.strip()
         except ValueError:
             pass
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+        return str(int(value))  # a spreadsheet's -10 arrives as -10.0
     return short(value)
 
 

@@ -28,6 +28,7 @@ import datetime as dt
 import io
 import itertools
 import json
+import math
 import re
 import types
 import typing
@@ -42,6 +43,7 @@ from pydantic import BaseModel
 
 from foundation.atomic import atomic_write_bytes, atomic_write_text
 from inventory import labels
+from inventory.fields import survey_date
 from inventory.loader import Gathered, PathKey, suggest
 from inventory.models import ENTITY_MODELS, City, Cloud, Dependency, DependencyKind, Inventory
 from inventory.problems import Severity
@@ -50,7 +52,6 @@ from planner.scheduling import ProgressCallback
 
 META = labels.META_SHEET
 _SPLIT = re.compile(r"[;；、]")
-_DATE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
 
 
 class ExportError(Exception):
@@ -191,22 +192,18 @@ def read_cell(col: Column, value: Any) -> Any:
             return False
         raise CellError(f"{value!r} is not yes/no (是/否, true/false)")
     if col.kind in ("int", "float"):
-        if isinstance(value, str):
-            text = value.replace(",", "").replace("，", "").replace(" ", "")
-            if text.endswith("%") and col.kind == "float":
-                try:
-                    return float(text[:-1]) / 100
-                except ValueError:
-                    return value
-            return text
-        return value
+        return _number(col, value)
     if col.kind == "date":
         if isinstance(value, dt.datetime):
             return value.date()
         if isinstance(value, dt.date):
             return value
-        m = _DATE.match(str(value))
-        return dt.date(int(m[1]), int(m[2]), int(m[3])).isoformat() if m and _valid_date(m) else value
+        if isinstance(value, str):
+            day = survey_date(value)
+            if day is None:
+                raise CellError(f"{value!r} is not a valid date (YYYY-MM-DD, 2014/5/1 or 2014年5月1日)")
+            return day.isoformat()
+        raise CellError(f"{value!r} is not a date: write it as YYYY-MM-DD (a number is not a date)")
     text = _text(value)
     if col.kind == "list":
         if text.startswith("["):
@@ -228,12 +225,30 @@ def read_cell(col: Column, value: Any) -> Any:
     return _json_list(text)  # objects
 
 
-def _valid_date(m: re.Match[str]) -> bool:
-    try:
-        dt.date(int(m[1]), int(m[2]), int(m[3]))
-        return True
-    except ValueError:
-        return False
+def _number(col: Column, value: Any) -> int | float:
+    """A number cell: a spreadsheet number, or text as a survey writes it (1,200 or 35%)."""
+    if isinstance(value, bool):
+        raise CellError(f"{value!r} is a yes/no value, not a number")
+    if isinstance(value, int | float):
+        number: int | float = value
+    else:
+        text = str(value).replace(",", "").replace("，", "").replace(" ", "")
+        percent = text.endswith("%") and col.kind == "float"
+        try:
+            number = float(text[:-1]) / 100 if percent else float(text)
+        except ValueError:
+            raise CellError(f"{value!r} is not a number") from None
+        if col.kind == "int" and re.fullmatch(r"[+-]?\d+", text):
+            number = int(text)
+    if not math.isfinite(number):
+        raise CellError(f"{value!r} is not a finite number")
+    if col.kind == "int":
+        if isinstance(number, float):
+            if not number.is_integer():
+                raise CellError(f"{value!r} is not a whole number")
+            number = int(number)
+        return number
+    return float(number)
 
 
 def _json_list(text: str) -> Any:
