@@ -53,6 +53,13 @@ def _day(value: Any) -> Any:
     raise ValueError(f"must be a date (YYYY-MM-DD), got {what}")
 
 
+def _number(value: Any) -> Any:
+    # YAML writes 1e3 as text (YAML 1.1) and CSV cells are text: those may still read as numbers.
+    if isinstance(value, bool):
+        raise ValueError(f"must be a number, got a boolean ({value})")
+    return value
+
+
 def _record_id(value: str) -> str:
     problem = id_problem(value)
     if problem is not None:
@@ -74,10 +81,10 @@ OwnId = Annotated[RecordId, AfterValidator(_record_id)]
 Name = Annotated[str, Strict(), StringConstraints(pattern=NO_CONTROL_PATTERN)]
 RequiredName = Annotated[str, Strict(), StringConstraints(pattern=NO_CONTROL_PATTERN, min_length=1)]
 Text = Annotated[str, Strict(), AfterValidator(_multiline)]  # free text: line breaks allowed
-Count = Annotated[int, Strict(), Field(ge=0, le=COUNT_MAX)]
-Quantity = Annotated[float, Strict(), Field(ge=0, le=QUANTITY_MAX, allow_inf_nan=False)]
-Fraction = Annotated[float, Strict(), Field(ge=0, le=1, allow_inf_nan=False)]
-Port = Annotated[int, Strict(), Field(ge=1, le=65535)]
-MlpsLevel = Annotated[int, Strict(), Field(ge=1, le=4)]
+Count = Annotated[int, BeforeValidator(_number), Field(ge=0, le=COUNT_MAX)]
+Quantity = Annotated[float, BeforeValidator(_number), Field(ge=0, le=QUANTITY_MAX, allow_inf_nan=False)]
+Fraction = Annotated[float, BeforeValidator(_number), Field(ge=0, le=1, allow_inf_nan=False)]
+Port = Annotated[int, BeforeValidator(_number), Field(ge=1, le=65535)]
+MlpsLevel = Annotated[int, BeforeValidator(_number), Field(ge=1, le=4)]
 Flag = Annotated[bool, Strict()]
 Day = Annotated[dt.date, BeforeValidator(_day)]

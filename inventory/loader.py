@@ -29,7 +29,10 @@ from typing import Any, Protocol
 from pydantic import BaseModel, TypeAdapter, ValidationError, create_model
 from pydantic_core import ErrorDetails
 
+from foundation.inputs import InputFileError, read_input
+from foundation.text import control_problem
 from inventory import yaml_source
+from inventory.fields import NO_CONTROL_PATTERN
 from inventory.models import ENTITY_MODELS, FORMAT_VERSION, City, Cloud, Inventory, Record
 from inventory.problems import InventoryError, Problem, Severity
 from planner.scheduling import ProgressCallback
@@ -70,7 +73,10 @@ class YamlSource:
 
     def lines(self, paths: Iterable[PathKey]) -> Callable[[PathKey], int | None]:
         wanted = {p[:2] for p in paths if len(p) >= 2}
-        text = yaml_source.decode(self.file.read_bytes())
+        try:
+            text = yaml_source.decode(read_input(self.file))
+        except InputFileError:
+            return lambda p: None
         found = yaml_source.locate(text, wanted) if isinstance(text, str) else {}
         return lambda p: yaml_source.nearest_line(found, p)
 
@@ -207,14 +213,15 @@ def suggest(word: str, choices: Sequence[str]) -> str:
 def _gather_yaml(
     files: list[Path], label_of: Callable[[Path], str], gathered: Gathered, progress: ProgressCallback | None
 ) -> None:
-    total = sum(f.stat().st_size for f in files) or 1
+    total = sum(_size(f) for f in files) or 1
     done = 0
     for f in files:
         source = YamlSource(label_of(f), f)
         try:
-            raw = f.read_bytes()
-        except OSError as exc:
-            gathered.problem(FixedSource(source.label), (), None, None, f"cannot read: {exc.strerror or exc}")
+            raw = read_input(f)
+        except InputFileError as exc:
+            reason = str(exc).removeprefix(f"{f}: ")
+            gathered.problem(FixedSource(source.label), (), None, None, reason)
             gathered.unreadable = True
             continue
         text = yaml_source.decode(raw)
@@ -229,9 +236,16 @@ def _gather_yaml(
             gathered.unreadable = True
             continue
         gathered.add_document(source, data)
-        done += f.stat().st_size
+        done += _size(f)
         if progress:
             progress("loading files", done / total)
+
+
+def _size(f: Path) -> int:
+    try:
+        return f.stat().st_size
+    except OSError:
+        return 0
 
 
 def _display(path: Path) -> str:
@@ -312,9 +326,20 @@ def _message(err: ErrorDetails) -> str:
         limit = next(iter(ctx.values()), "?")
         if bound == ">=" and limit == 0:
             return f"must not be negative, got {_number(value)}"
-        return f"must be {bound} {limit}, got {_number(value)}"
+        shown = f"{limit:,.0f}" if isinstance(limit, float) and limit.is_integer() else limit
+        return f"must be {bound} {shown}, got {_number(value)}"
     if kind == "string_pattern_mismatch":
+        if isinstance(value, str) and ctx.get("pattern") == NO_CONTROL_PATTERN:
+            return f"{short(value)} {control_problem(value)}"
         return f"{short(value)} is not a valid ID (letters, digits, '_', '.', '-' only)"
+    if kind in ("int_type", "float_type", "int_parsing", "float_parsing", "int_from_float"):
+        whole = "a whole number" if kind.startswith("int") else "a number"
+        hint = " (remove the quotes)" if isinstance(value, str) and _numeric(value) else ""
+        return f"must be {whole}, got {kind_of(value)}{hint}"
+    if kind == "bool_type":
+        return f"must be true or false, got {kind_of(value)}"
+    if kind == "finite_number":
+        return f"must be a finite number, got {short(value)}"
     if kind.startswith("date") or kind.startswith("datetime"):
         return f"{short(value)} is not a valid date (YYYY-MM-DD)"
     if kind == "model_type" or kind == "dict_type":
@@ -329,6 +354,14 @@ def _message(err: ErrorDetails) -> str:
         return str(ctx.get("error") or err.get("msg"))
     msg = str(err.get("msg", kind))
     return f"{msg[0].lower()}{msg[1:]}, got {kind_of(value)}" if msg else kind
+
+
+def _numeric(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _number(value: Any) -> str:

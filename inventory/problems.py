@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from foundation.text import for_terminal
+
 
 class Severity(StrEnum):
     """How bad a problem is; only errors make an inventory invalid."""
@@ -25,7 +27,8 @@ class Problem:
 
     def __str__(self) -> str:
         line = self.line if self.line is not None else "-"
-        return f"{self.file}:{line}: {self.record or '-'}: {self.field or '-'}: {self.message}"
+        # Every part may come from the input: escape sequences are shown, never sent to a terminal.
+        return for_terminal(f"{self.file}:{line}: {self.record or '-'}: {self.field or '-'}: {self.message}")
 
 
 class InventoryError(Exception):

@@ -42,6 +42,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from foundation.atomic import atomic_write_bytes, atomic_write_text
+from foundation.inputs import InputFileError, read_input
 from inventory import labels
 from inventory.fields import survey_date
 from inventory.loader import Gathered, PathKey, suggest
@@ -417,14 +418,75 @@ def _sheet_name_problem(g: Gathered, label: str, name: str) -> None:
     )
 
 
+# Bounds checked before a workbook is parsed (an XLSX file is a zip of XML): a sheet may not
+# expand beyond these, whatever its declared dimension says.
+XLSX_MAX_UNCOMPRESSED = 512 * 1024 * 1024  # bytes of XML in all parts together
+XLSX_MAX_RATIO = 100  # uncompressed / compressed, for parts larger than XLSX_RATIO_FROM
+XLSX_RATIO_FROM = 1024 * 1024
+XLSX_MAX_PARTS = 10_000
+XLSX_MAX_ROWS = 1_048_576  # Excel's own limit
+XLSX_MAX_COLUMNS = 1024  # a survey sheet has fewer than 100
+
+
+def xlsx_bomb(data: bytes) -> str | None:
+    """Why the workbook *data* must not be opened (a zip bomb), or None."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            parts = z.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        return f"cannot read the workbook (not a valid .xlsx file?): {exc}"
+    if len(parts) > XLSX_MAX_PARTS:
+        return f"the workbook holds {len(parts):,} parts; at most {XLSX_MAX_PARTS:,} are read"
+    total = sum(p.file_size for p in parts)
+    if total > XLSX_MAX_UNCOMPRESSED:
+        return (
+            f"the workbook expands to {total:,} bytes; at most {XLSX_MAX_UNCOMPRESSED:,} are read "
+            "(split the survey into several workbooks or CSV files)"
+        )
+    for p in parts:
+        if p.file_size > XLSX_RATIO_FROM and p.file_size > XLSX_MAX_RATIO * max(p.compress_size, 1):
+            return (
+                f"part {p.filename} expands {p.file_size // max(p.compress_size, 1):,} times "
+                f"({p.compress_size:,} to {p.file_size:,} bytes); refused as a zip bomb"
+            )
+    return None
+
+
+def _sheet_rows(ws: Any) -> Iterator[tuple[int, Sequence[Any]]]:
+    """Non-empty rows of a read-only sheet, numbered, within the row and column bounds."""
+    ws.reset_dimensions()  # ignore a declared A1:XFD1048576: read only the cells that exist
+    for number, row in enumerate(ws.iter_rows(values_only=True), 1):
+        if number > XLSX_MAX_ROWS:
+            raise CellError(f"more than {XLSX_MAX_ROWS:,} rows")
+        end = len(row)
+        while end and row[end - 1] is None:
+            end -= 1
+        if end == 0:
+            continue
+        if end > XLSX_MAX_COLUMNS:
+            raise CellError(f"row {number} has {end:,} columns; at most {XLSX_MAX_COLUMNS:,} are read")
+        yield number, row[:end]
+
+
 def gather_xlsx(path: Path, g: Gathered, progress: ProgressCallback | None = None) -> None:
-    """Gather every inventory sheet of an XLSX workbook."""
+    """Gather every inventory sheet of an XLSX workbook (bounded: see :func:`xlsx_bomb`)."""
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
     here = SheetSource(str(path))
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        data = read_input(path)
+    except InputFileError as exc:
+        g.problem(here, (), None, None, _without_path(exc, path))
+        g.unreadable = True
+        return
+    bomb = xlsx_bomb(data)
+    if bomb is not None:
+        g.problem(here, (), None, None, bomb)
+        g.unreadable = True
+        return
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, EOFError) as exc:
         g.problem(here, (), None, None, f"cannot read the workbook (not a valid .xlsx file?): {exc}")
         g.unreadable = True
@@ -439,7 +501,11 @@ def gather_xlsx(path: Path, g: Gathered, progress: ProgressCallback | None = Non
                 continue
             ws = book[name]
             try:
-                rows = [(i, row) for i, row in enumerate(ws.iter_rows(values_only=True), 1)]
+                rows = list(_sheet_rows(ws))
+            except CellError as exc:
+                g.problem(SheetSource(label), (), None, None, f"sheet refused: {exc}")
+                g.unreadable = True
+                continue
             except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError) as exc:
                 g.problem(SheetSource(label), (), None, None, f"cannot read the sheet: {exc}")
                 g.unreadable = True
@@ -449,6 +515,12 @@ def gather_xlsx(path: Path, g: Gathered, progress: ProgressCallback | None = Non
                 progress("loading files", (n + 1) / len(names))
     finally:
         book.close()
+
+
+def _without_path(exc: InputFileError, path: Path) -> str:
+    """The reason of *exc* without the path in front: a problem names its file already."""
+    text = str(exc)
+    return text[len(f"{path}: ") :] if text.startswith(f"{path}: ") else text
 
 
 def _csv_rows(text: str) -> Iterator[tuple[int, list[str]]]:
@@ -476,9 +548,9 @@ def gather_csv_files(files: Sequence[Path], g: Gathered, progress: ProgressCallb
             )
             continue
         try:
-            text = decode(f.read_bytes())
-        except OSError as exc:
-            g.problem(SheetSource(label), (), None, None, f"cannot read: {exc.strerror or exc}")
+            text = decode(read_input(f))
+        except InputFileError as exc:
+            g.problem(SheetSource(label), (), None, None, _without_path(exc, f))
             g.unreadable = True
             continue
         if isinstance(text, TextError):
