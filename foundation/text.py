@@ -67,7 +67,7 @@ def for_markdown(text: str) -> str:
     HTML-significant characters become entities; Markdown punctuation is backslash-escaped
     (CommonMark: any ASCII punctuation may be); control characters become visible escapes.
     """
-    flat = visible(text)
+    flat = visible(re.sub(r"[\r\n\t]+", " ", text))
     escaped = html.escape(flat, quote=False)  # & < > first: the entities' own '&' and ';' stay
     return _MARKDOWN_SPECIAL.sub(r"\\\1", escaped)
 

@@ -41,7 +41,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from foundation.atomic import atomic_write_bytes, atomic_write_text
+from foundation.atomic import atomic_directory, atomic_write_bytes, atomic_write_text
+from foundation.cells import csv_row, restore, xlsx_row
 from foundation.inputs import InputFileError, read_input
 from inventory import labels
 from inventory.fields import survey_date
@@ -173,6 +174,7 @@ def _text(value: Any) -> str:
 def read_cell(col: Column, value: Any) -> Any:
     """The model value of one cell; raises CellError for a cell that cannot be read."""
     if isinstance(value, str):
+        value = restore(value)  # '=... written by a formula-safe writer is the text =...
         stripped = value.strip()
         if col.kind == "str":
             return value
@@ -612,8 +614,6 @@ def write_cell(col: Column, value: Any, *, for_csv: bool) -> Any:
         return json.dumps(
             [o.model_dump(mode="json", exclude_defaults=True) for o in value], ensure_ascii=False
         )
-    if for_csv:
-        return repr(value) if isinstance(value, float) else str(value)
     return value
 
 
@@ -638,40 +638,36 @@ def survey_tables(inv: Inventory, *, for_csv: bool = False) -> Iterator[tuple[st
 
 
 def export_xlsx(inv: Inventory, path: str | Path) -> None:
-    """Write the survey workbook of *inv* to *path* (atomically)."""
+    """Write the survey workbook of *inv* to *path* (atomically); no cell is ever a formula."""
     import openpyxl
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.utils.exceptions import IllegalCharacterError
 
     book = openpyxl.Workbook(write_only=True)
-    try:
-        for key, rows in survey_tables(inv):
-            ws = book.create_sheet(labels.SHEET_TITLES[key][0])
-            for row in rows:
-                cells = []
-                for value in row:
-                    cell = WriteOnlyCell(ws, value=value)
-                    if isinstance(value, str) and value.startswith("="):
-                        cell.data_type = "s"  # text, never a formula
-                    cells.append(cell)
-                ws.append(cells)
-        buffer = io.BytesIO()
-        book.save(buffer)
-    except IllegalCharacterError as exc:
-        raise ExportError(f"a text contains a character a workbook cannot hold: {exc}") from None
+    for key, rows in survey_tables(inv):
+        ws = book.create_sheet(labels.SHEET_TITLES[key][0])
+        for row in rows:
+            ws.append(xlsx_row(ws, row))
+    buffer = io.BytesIO()
+    book.save(buffer)
     atomic_write_bytes(path, buffer.getvalue())
 
 
+def _ours(name: str) -> bool:
+    return name.endswith(".csv")
+
+
 def export_csv(inv: Inventory, directory: str | Path) -> list[Path]:
-    """Write one CSV file per sheet (UTF-8 with BOM, so spreadsheet programs read Chinese)."""
+    """Write one CSV file per sheet (UTF-8 with BOM, so spreadsheet programs read Chinese).
+
+    The directory is replaced as a whole (a reader sees the old files or the new, never a
+    mix); it may hold only CSV files of an earlier export. Texts are neutralised against
+    formula injection (:mod:`foundation.cells`); reading the files back undoes that.
+    """
     out = Path(directory)
-    written = []
-    for key, rows in survey_tables(inv, for_csv=True):
-        buffer = io.StringIO(newline="")
-        csv.writer(buffer, lineterminator="\r\n").writerows(
-            [["" if v is None else v for v in row] for row in rows]
-        )
-        target = out / f"{key}.csv"
-        atomic_write_text(target, "\ufeff" + buffer.getvalue())
-        written.append(target)
-    return written
+    names = []
+    with atomic_directory(out, owned=_ours) as tmp:
+        for key, rows in survey_tables(inv, for_csv=True):
+            buffer = io.StringIO(newline="")
+            csv.writer(buffer, lineterminator="\r\n").writerows(csv_row(row) for row in rows)
+            atomic_write_text(tmp / f"{key}.csv", "\ufeff" + buffer.getvalue())
+            names.append(f"{key}.csv")
+    return [out / n for n in names]
