@@ -36,12 +36,14 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
-def read_input(path: str | os.PathLike[str], limit: int = MAX_INPUT_BYTES) -> bytes:
+def read_input(path: str | os.PathLike[str], limit: int | None = None) -> bytes:
     """The bytes of the regular file *path*; InputFileError naming it otherwise.
 
     The file is opened without blocking (a FIFO with no writer would block ``open``), checked on
-    the open descriptor (no race with a rename), and read to at most *limit* bytes.
+    the open descriptor (no race with a rename), and read to at most *limit* bytes
+    (default :data:`MAX_INPUT_BYTES`).
     """
+    limit = MAX_INPUT_BYTES if limit is None else limit
     p = Path(path)
     try:
         fd = os.open(p, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
@@ -77,7 +79,7 @@ def read_input(path: str | os.PathLike[str], limit: int = MAX_INPUT_BYTES) -> by
         os.close(fd)
 
 
-def read_input_text(path: str | os.PathLike[str], limit: int = MAX_INPUT_BYTES) -> str:
+def read_input_text(path: str | os.PathLike[str], limit: int | None = None) -> str:
     """The UTF-8 text of the regular file *path* (see :func:`read_input`)."""
     data = read_input(path, limit)
     try:
