@@ -8,6 +8,7 @@ refused before a byte is read, and a file is read at most up to its cap.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path
@@ -18,8 +19,35 @@ from foundation.errors import GovcloudError
 MAX_INPUT_BYTES = 512 * 1024 * 1024
 
 
-class InputFileError(GovcloudError):
-    """An input path that is not a readable regular file of acceptable size."""
+class InputFileError(GovcloudError, OSError):
+    """An input path that is not a readable regular file of acceptable size.
+
+    An OSError too, so a reader's existing ``except OSError`` reports it; ``strerror`` is the
+    reason alone, ``str()`` the path and the reason.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], reason: str, code: int = errno.EINVAL) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.errno, self.strerror, self.filename = code, reason, str(path)
+
+
+def check_regular(path: str | os.PathLike[str], limit: int | None = None) -> None:
+    """Refuse *path* when it exists but is not a regular file, or is larger than *limit*.
+
+    For readers that open the file themselves: call this first, and a FIFO never blocks them.
+    Missing files are left to the reader's own message.
+    """
+    limit = MAX_INPUT_BYTES if limit is None else limit
+    try:
+        info = os.stat(path)
+    except OSError:
+        return
+    if stat.S_ISDIR(info.st_mode):
+        return  # readers say "is a directory" their own way
+    if not stat.S_ISREG(info.st_mode):
+        raise InputFileError(path, f"is {_kind(info.st_mode)}, not a regular file; refused")
+    if info.st_size > limit:
+        raise InputFileError(path, f"is {info.st_size:,} bytes; the limit is {limit:,} bytes", errno.EFBIG)
 
 
 def _kind(mode: int) -> str:
@@ -48,17 +76,17 @@ def read_input(path: str | os.PathLike[str], limit: int | None = None) -> bytes:
     try:
         fd = os.open(p, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
-        raise InputFileError(f"{p}: no such file or directory") from None
+        raise InputFileError(p, "no such file or directory", errno.ENOENT) from None
     except IsADirectoryError:
-        raise InputFileError(f"{p}: is a directory, not a file") from None
+        raise InputFileError(p, "is a directory, not a file", errno.EISDIR) from None
     except OSError as exc:
-        raise InputFileError(f"{p}: cannot read: {exc.strerror or exc}") from None
+        raise InputFileError(p, f"cannot read: {exc.strerror or exc}", exc.errno or errno.EIO) from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise InputFileError(f"{p}: is {_kind(info.st_mode)}, not a regular file; refused")
+            raise InputFileError(p, f"is {_kind(info.st_mode)}, not a regular file; refused")
         if info.st_size > limit:
-            raise InputFileError(f"{p}: is {info.st_size:,} bytes; the limit is {limit:,} bytes")
+            raise InputFileError(p, f"is {info.st_size:,} bytes; the limit is {limit:,} bytes", errno.EFBIG)
         os.set_blocking(fd, True)
         chunks: list[bytes] = []
         total = 0
@@ -69,12 +97,12 @@ def read_input(path: str | os.PathLike[str], limit: int | None = None) -> bytes:
             chunks.append(chunk)
             total += len(chunk)
             if total > limit:  # the file grew while we read it
-                raise InputFileError(f"{p}: is larger than the limit of {limit:,} bytes")
+                raise InputFileError(p, f"is larger than the limit of {limit:,} bytes", errno.EFBIG)
         return b"".join(chunks)
     except InputFileError:
         raise
     except OSError as exc:
-        raise InputFileError(f"{p}: cannot read: {exc.strerror or exc}") from None
+        raise InputFileError(p, f"cannot read: {exc.strerror or exc}", exc.errno or errno.EIO) from None
     finally:
         os.close(fd)
 
@@ -85,4 +113,4 @@ def read_input_text(path: str | os.PathLike[str], limit: int | None = None) -> s
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputFileError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+        raise InputFileError(path, f"not UTF-8 text (byte {exc.start})") from None

@@ -220,8 +220,7 @@ def _gather_yaml(
         try:
             raw = read_input(f)
         except InputFileError as exc:
-            reason = str(exc).removeprefix(f"{f}: ")
-            gathered.problem(FixedSource(source.label), (), None, None, reason)
+            gathered.problem(FixedSource(source.label), (), None, None, exc.strerror or str(exc))
             gathered.unreadable = True
             continue
         text = yaml_source.decode(raw)

@@ -521,8 +521,7 @@ def gather_xlsx(path: Path, g: Gathered, progress: ProgressCallback | None = Non
 
 def _without_path(exc: InputFileError, path: Path) -> str:
     """The reason of *exc* without the path in front: a problem names its file already."""
-    text = str(exc)
-    return text[len(f"{path}: ") :] if text.startswith(f"{path}: ") else text
+    return exc.strerror or str(exc)
 
 
 def _csv_rows(text: str) -> Iterator[tuple[int, list[str]]]:

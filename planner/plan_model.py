@@ -348,7 +348,8 @@ def strict_problems(plan: Plan) -> list[str]:
         if s.id in seen:
             out.append(f"{at}.id: system {s.id!r} appears twice")
         seen.add(s.id)
-        for name, value in (("department", s.department), ("into", s.into), ("room", s.room), ("group", s.group)):
+        refs = (("department", s.department), ("into", s.into), ("room", s.room), ("group", s.group))
+        for name, value in refs:
             ident(f"{at}.{name}", value)
         for j, n in enumerate(s.networks):
             ident(f"{at}.networks[{j}]", n)
@@ -367,9 +368,9 @@ def strict_problems(plan: Plan) -> list[str]:
             ident(f"rooms[{i}].{name}", value)
         for j, other in enumerate(r.shared_with):
             ident(f"rooms[{i}].shared_with[{j}]", other)
-    for i, n in enumerate(plan.networks):
-        ident(f"networks[{i}].id", n.id)
-        ident(f"networks[{i}].department", n.department)
+    for i, line in enumerate(plan.networks):
+        ident(f"networks[{i}].id", line.id)
+        ident(f"networks[{i}].department", line.department)
     for i, g in enumerate(plan.groups):
         ident(f"groups[{i}].id", g.id)
         for j, sid in enumerate(g.systems):

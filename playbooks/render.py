@@ -26,6 +26,7 @@ import jinja2
 import yaml
 from pydantic import ValidationError
 
+from foundation.inputs import check_regular
 from foundation.paths import path_for_id
 from foundation.text import for_comment
 from inventory.models import Host, Inventory, System
@@ -57,6 +58,7 @@ def load_targets(path: str | Path) -> dict[str, SystemTarget]:
     """Read a targets file; errors name the file, the system and the field."""
     p = Path(path)
     try:
+        check_regular(p)  # a FIFO would block read_text, /dev/zero fill the memory
         raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
     except FileNotFoundError:
         raise TargetsError(f"{p}: no such targets file") from None
