@@ -174,7 +174,6 @@ def _text(value: Any) -> str:
 def read_cell(col: Column, value: Any) -> Any:
     """The model value of one cell; raises CellError for a cell that cannot be read."""
     if isinstance(value, str):
-        value = restore(value)  # '=... written by a formula-safe writer is the text =...
         stripped = value.strip()
         if col.kind == "str":
             return value
@@ -528,7 +527,8 @@ def _csv_rows(text: str) -> Iterator[tuple[int, list[str]]]:
     reader = csv.reader(io.StringIO(text, newline=""))
     start = 1
     for row in reader:
-        yield start, row
+        # '=... is how a formula-safe writer (ours, or a spreadsheet's CSV export) wrote =...
+        yield start, [restore(cell) for cell in row]
         start = reader.line_num + 1
 
 
