@@ -20,6 +20,7 @@ Line numbers are looked up only for the records that have a problem (``inventory
 from __future__ import annotations
 
 import difflib
+import math
 import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -317,6 +318,8 @@ def _message(err: ErrorDetails) -> str:
     if kind == "enum":
         return f"{short(value)} is not allowed; expected one of: {ctx.get('expected', '')}"
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        if isinstance(value, float) and not math.isfinite(value):
+            return f"must be a finite number, got {value}"
         if last == "mlps_level":
             return f"MLPS level must be 1..4, got {_number(value)}"
         bound = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=", "less_than": "<"}[
