@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+import sqlite3
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
@@ -169,17 +170,27 @@ def plan_digest(plan: Plan) -> str:
     return "sha256:" + hashlib.sha256(plan.model_dump_json().encode("utf-8")).hexdigest()
 
 
-def check_integrity(engine: Engine, url: str) -> None:
-    """Refuse a damaged SQLite file before anything is read from or written into it."""
-    if engine.dialect.name != "sqlite":
+def check_integrity(url: str) -> None:
+    """Refuse a damaged SQLite file before anything is read from or written into it.
+
+    The check runs on a read-only connection of its own, before the engine sets WAL mode
+    (which writes the file header), so a refused file is left exactly as it was.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
         return  # a database server checks its own pages
+    path = Path(parsed.database)
+    if not path.is_file():
+        return  # a new database
     try:
-        with engine.connect() as conn:
-            found = [str(r[0]) for r in conn.exec_driver_sql("PRAGMA integrity_check(5)")]
-    except DatabaseError as exc:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
+        try:
+            found = [str(r[0]) for r in conn.execute("PRAGMA integrity_check(5)")]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
         raise ProgressError(
-            f"{url}: the progress database is damaged or not a database ({exc.orig}); "
-            "restore it from a backup"
+            f"{url}: the progress database is damaged or not a database ({exc}); restore it from a backup"
         ) from None
     if found != ["ok"]:
         raise ProgressError(
@@ -198,7 +209,12 @@ def _stored(row: Any) -> StoredEvent | str:
     if not isinstance(subject, str) or not subject:
         return f"row {rid}: no subject"
     try:
-        day = date if isinstance(date, dt.date) else dt.date.fromisoformat(str(date))
+        if isinstance(date, dt.date):
+            day = date
+        elif isinstance(date, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
+            day = dt.date.fromisoformat(date)
+        else:
+            raise ValueError(date)
     except ValueError:
         return f"row {rid}: {str(date)[:40]!r} is not a date"
     return StoredEvent(int(rid), family, subject, kind, day, str(note or ""), str(digest or ""))
@@ -319,6 +335,7 @@ class ProgressTracker:
         self.assets = {a.asset: a for a in ledger.assets}
         self.url = url
         try:
+            check_integrity(url)
             self.engine = make_engine(url)
         except ArgumentError:
             raise ProgressError(
@@ -328,7 +345,6 @@ class ProgressTracker:
             raise ProgressError(f"{url}: the database driver is not installed: {exc}") from None
         except OSError as exc:
             raise ProgressError(f"{url}: cannot create the database file: {exc.strerror or exc}") from None
-        check_integrity(self.engine, url)
         try:
             Base.metadata.create_all(self.engine)
         except DatabaseError as exc:  # unreachable server, a file that is not a database, ...
