@@ -20,8 +20,8 @@ Line numbers are looked up only for the records that have a problem (``inventory
 from __future__ import annotations
 
 import difflib
-import math
 import functools
+import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -113,7 +113,10 @@ def test_the_next_run_removes_what_a_killed_run_left(kind: str, tmp_path: Path, 
     target = tmp_path / ("plan.json" if kind == "file" else "csv")
     done = subprocess.run(
         [sys.executable, "-c", KILLED_WRITER, str(target), kind],
-        cwd=repo_root, capture_output=True, timeout=60, check=False,
+        cwd=repo_root,
+        capture_output=True,
+        timeout=60,
+        check=False,
     )
     assert done.returncode == -signal.SIGKILL, done.stderr
     leftovers = [p for p in tmp_path.iterdir() if p.name.startswith(".")]

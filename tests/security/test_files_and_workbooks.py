@@ -48,7 +48,11 @@ def _declare_everything(body: bytes) -> bytes:
 
 
 def _far_cell(body: bytes) -> bytes:
-    return body.replace(b"</sheetData>", b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row></sheetData>', 1)
+    return body.replace(
+        b"</sheetData>",
+        b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row></sheetData>',
+        1,
+    )
 
 
 def _padding(body: bytes) -> bytes:
@@ -95,7 +99,9 @@ def test_a_named_pipe_as_plan_or_policy_is_refused(cli, runner, tmp_path: Path, 
     fifo = tmp_path / "input"
     os.mkfifo(fifo)
     with time_bound(60):
-        result = runner.invoke(cli, ["report", str(MINIMAL), option, str(fifo), "--out", str(tmp_path / "o"), "-q"])
+        result = runner.invoke(
+            cli, ["report", str(MINIMAL), option, str(fifo), "--out", str(tmp_path / "o"), "-q"]
+        )
     assert result.exit_code == 1, result.output
     assert "named pipe" in result.output
 
@@ -122,8 +128,10 @@ def test_a_csv_survey_with_control_characters_never_crashes_finance(
 
     export_csv(load_inventory(write_yaml(tmp_path / "city.yaml", city)), tmp_path / "csv")
     systems = tmp_path / "csv" / "systems.csv"
-    systems.write_text(systems.read_text(encoding="utf-8-sig").replace("预算管理系统", "预算\x07管理\x1b[2J系统\x0b"),
-                       encoding="utf-8-sig")
+    systems.write_text(
+        systems.read_text(encoding="utf-8-sig").replace("预算管理系统", "预算\x07管理\x1b[2J系统\x0b"),
+        encoding="utf-8-sig",
+    )
     result = runner.invoke(cli, ["finance", str(tmp_path / "csv"), "--xlsx", str(tmp_path / "l.xlsx"), "-q"])
     assert result.exit_code == 1, result.output
     assert "control character U+0007" in result.output

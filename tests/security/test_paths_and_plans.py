@@ -31,9 +31,10 @@ def test_a_department_called_index_cannot_reach_the_report(tmp_path: Path, city:
         for record in city[kind]:
             if record.get("department") == "fin":
                 record["department"] = "index"
-    assert any(": index: id: 'index' is a reserved name" in p for p in problems_of(
-        write_yaml(tmp_path / "city.yaml", city)
-    ))
+    assert any(
+        ": index: id: 'index' is a reserved name" in p
+        for p in problems_of(write_yaml(tmp_path / "city.yaml", city))
+    )
 
 
 @pytest.mark.parametrize("bad", ["..", ".", "../etc", "a/b", "", "index", "x\x00y"])

@@ -138,7 +138,17 @@ def test_progress_report_cli_survives_a_malformed_row(
     with sqlite3.connect(path) as conn:
         conn.execute("UPDATE progress_event SET date = 'garbage'")
     result = runner.invoke(
-        cli, ["progress", "report", "--month", f"{TODAY:%Y-%m}", "--db", f"sqlite:///{path}", "--inventory", str(MINIMAL)]
+        cli,
+        [
+            "progress",
+            "report",
+            "--month",
+            f"{TODAY:%Y-%m}",
+            "--db",
+            f"sqlite:///{path}",
+            "--inventory",
+            str(MINIMAL),
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "Traceback" not in result.output

@@ -32,7 +32,9 @@ YAML_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("field", "mutate", "words"), YAML_CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(YAML_CASES)])
+@pytest.mark.parametrize(
+    ("field", "mutate", "words"), YAML_CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(YAML_CASES)]
+)
 def test_a_coercible_or_absurd_value_is_refused_naming_the_field(
     field: str, mutate: Any, words: str, tmp_path: Path, city: dict[str, Any]
 ) -> None:
@@ -47,8 +49,12 @@ def test_other_records_are_strict_too(tmp_path: Path, city: dict[str, Any]) -> N
     city["networks"][0]["contract_end"] = 2019
     city["cloud"]["domains"]["public_service"]["vcpu"] = True
     problems = "\n".join(problems_of(write_yaml(tmp_path / "city.yaml", city)))
-    for expected in (": r-fin-1: area_m2: ", ": purchased: must be a date", ": n-fin-inet: contract_end: ",
-                     "cloud.domains.public_service.vcpu: must be a number, got a boolean"):
+    for expected in (
+        ": r-fin-1: area_m2: ",
+        ": purchased: must be a date",
+        ": n-fin-inet: contract_end: ",
+        "cloud.domains.public_service.vcpu: must be a number, got a boolean",
+    ):
         assert expected in problems, problems
 
 

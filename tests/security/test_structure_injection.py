@@ -37,8 +37,14 @@ def test_a_control_character_in_a_system_name_is_refused_naming_the_field(
 
 @pytest.mark.parametrize(
     ("kind", "index", "field"),
-    [("city", None, "name"), ("departments", 0, "name"), ("departments", 0, "units"),
-     ("networks", 0, "carrier"), ("assets", 0, "model"), ("systems", 0, "unit")],
+    [
+        ("city", None, "name"),
+        ("departments", 0, "name"),
+        ("departments", 0, "units"),
+        ("networks", 0, "carrier"),
+        ("assets", 0, "model"),
+        ("systems", 0, "unit"),
+    ],
 )
 def test_control_characters_are_refused_in_every_kind_of_name(
     kind: str, index: int | None, field: str, tmp_path: Path, city: dict[str, Any]
@@ -100,5 +106,5 @@ def test_department_plans_escape_html_and_table_breaks_from_names(
     assert "<img" not in html and "<b>财政局" not in html
     header = next(line for line in md.splitlines() if line.startswith("| ") and "---" not in line)
     row = next(line for line in md.splitlines() if line.startswith("| fin-budget |"))
-    unescaped = [line.replace("\\|", "") .count("|") for line in (header, row)]
+    unescaped = [line.replace("\\|", "").count("|") for line in (header, row)]
     assert unescaped[0] == unescaped[1], row

@@ -38,15 +38,16 @@ def _laughs(levels: int, width: int = 10) -> str:
     [
         pytest.param(_laughs(9), id="billion_laughs_list"),
         pytest.param(
-            "a: &a {k0: 1, k1: 1}\n"
-            + "".join(f"b{i}: &b{i} {{x: *{'a' if i == 0 else f'b{i - 1}'}, y: *{'a' if i == 0 else f'b{i - 1}'}}}\n"
-                      for i in range(40)),
+            "b0: &b0 {k0: 1, k1: 1}\n"
+            + "".join(f"b{i}: &b{i} {{x: *b{i - 1}, y: *b{i - 1}}}\n" for i in range(1, 40)),
             id="doubling_mappings",
         ),
         pytest.param("a: &a [x, *a]\n", id="recursive_alias"),
         pytest.param("a: " + "[" * 500 + "]" * 500 + "\n", id="deep_nesting"),
-        pytest.param("base: &b {name: x}\nsystems:\n" + "".join(f"  - {{<<: *b, id: s{i}}}\n" for i in range(5)),
-                     id="merge_keys_are_fine_when_small"),
+        pytest.param(
+            "base: &b {name: x}\nsystems:\n" + "".join(f"  - {{<<: *b, id: s{i}}}\n" for i in range(5)),
+            id="merge_keys_are_fine_when_small",
+        ),
     ],
 )
 def test_alias_bombs_recursion_and_depth_end_in_a_clear_answer(document: str) -> None:
@@ -70,7 +71,11 @@ def test_validate_refuses_an_alias_bomb_without_memory_blow_up(tmp_path: Path) -
 
     done = subprocess.run(
         [str(Path(sys.executable).parent / "govcloud"), "inventory", "validate", str(bomb)],
-        capture_output=True, text=True, timeout=120, preexec_fn=cap, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=cap,
+        check=False,
     )
     assert done.returncode == 1, done.stderr[-2000:]
     assert "alias bomb" in done.stdout
@@ -103,7 +108,8 @@ def test_a_duplicate_top_level_key_names_both_lines(tmp_path: Path) -> None:
 def test_a_duplicate_field_inside_a_record_names_both_lines(tmp_path: Path) -> None:
     path = tmp_path / "dup.yaml"
     path.write_text(
-        HEAD + "systems:\n  - id: s1\n    name: 甲\n    department: fin\n    category: business\n    name: 乙\n",
+        HEAD
+        + "systems:\n  - id: s1\n    name: 甲\n    department: fin\n    category: business\n    name: 乙\n",
         encoding="utf-8",
     )
     base = len(HEAD.splitlines())
