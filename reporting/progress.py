@@ -47,13 +47,14 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
+from foundation.calendar import month_end, month_start, months, next_month
 from foundation.text import for_markdown
 from inventory.models import Inventory, SharingType
 from planner import rules as R
 from planner.plan_model import Disposition, NetworkOutcome, Plan
 from reporting.finance import Proposal, build_ledger
 from reporting.messages import Catalogue
-from reporting.view import SAVING_ROOM_OUTCOMES, PlanView, month_end, month_start, months, next_month
+from reporting.view import SAVING_ROOM_OUTCOMES, PlanView
 
 DEFAULT_DB_URL = "sqlite:///govcloud-progress.db"
 BUSY_TIMEOUT_S = 30
@@ -190,11 +191,12 @@ def check_integrity(url: str) -> None:
             conn.close()
     except sqlite3.DatabaseError as exc:
         raise ProgressError(
-            f"{url}: the progress database is damaged or not a database ({exc}); restore it from a backup"
+            f"{url}: cannot open the progress database: {exc} (damaged, or not a database); "
+            "restore it from a backup"
         ) from None
     if found != ["ok"]:
         raise ProgressError(
-            f"{url}: the progress database is damaged ({'; '.join(found)[:300]}); "
+            f"{url}: cannot open the progress database: it is damaged ({'; '.join(found)[:300]}); "
             "restore it from a backup, nothing was written"
         )
 

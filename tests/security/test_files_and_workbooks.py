@@ -21,7 +21,7 @@ from tests.security.conftest import MINIMAL, problems_of, time_bound, write_yaml
 @pytest.fixture(scope="module")
 def survey_xlsx(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     from inventory.loader import load_inventory
-    from inventory.survey import export_xlsx
+    from inventory.template import export_xlsx
 
     path = tmp_path_factory.mktemp("xlsx") / "survey.xlsx"
     export_xlsx(load_inventory(MINIMAL), path)

@@ -102,7 +102,8 @@ def test_finance_csv_fields_never_start_a_formula(tmp_path: Path, city: dict[str
 def test_inventory_csv_export_is_formula_safe_and_reads_back_equal(
     tmp_path: Path, city: dict[str, Any]
 ) -> None:
-    from inventory.survey import export_csv, export_xlsx
+    from inventory.survey import export_csv
+    from inventory.template import export_xlsx
 
     original = load_inventory(write_yaml(tmp_path / "city.yaml", _poisoned(city)))
     export_csv(original, tmp_path / "csv")
