@@ -265,14 +265,49 @@ def _number(col: Column, value: Any) -> int | float:
     return float(number)
 
 
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [k for k, _ in pairs]
+    twice = sorted({k for k in keys if keys.count(k) > 1})
+    if twice:
+        raise CellError(f"JSON object gives {', '.join(map(repr, twice))} twice")
+    return dict(pairs)
+
+
+def _no_constant(name: str) -> Any:
+    raise CellError(f"{name} is not a number a survey may hold")
+
+
 def _json_list(text: str) -> Any:
     try:
-        value = json.loads(text)
+        value = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise CellError(f"not valid JSON ({exc.msg} at character {exc.pos + 1})") from None
+    except RecursionError:
+        raise CellError("JSON nested too deeply") from None
+    except CellError:
+        raise
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise CellError(f"not valid JSON ({exc})") from None
     if not isinstance(value, list):
         raise CellError("must be a JSON list")
+    if _depth(value) > MAX_JSON_DEPTH:
+        raise CellError(f"JSON nested more than {MAX_JSON_DEPTH} levels deep")
     return value
+
+
+MAX_JSON_DEPTH = 16  # a cell holds a list of flat objects
+
+
+def _depth(value: Any) -> int:
+    deepest, todo = 0, [(value, 1)]
+    while todo:
+        node, depth = todo.pop()
+        deepest = max(deepest, depth)
+        if deepest > MAX_JSON_DEPTH:
+            break
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        todo.extend((c, depth + 1) for c in children)
+    return deepest
 
 
 # ---------------------------------------------------------------- sheets as sources

@@ -152,3 +152,20 @@ def test_the_workbook_writer_shows_characters_xml_cannot_hold_instead_of_failing
     data = workbook_bytes([Sheet("assets", "资产", ["型号"], [["浪潮\x07NF5280\x1b"]], frozenset())])
     cell = openpyxl.load_workbook(io.BytesIO(data))["assets"]["A2"].value
     assert cell == "浪潮\\x07NF5280\\x1b"
+
+
+@pytest.mark.parametrize(
+    ("cell", "words"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "nested"),
+        ("[" * 40 + "]" * 40, "nested"),
+        ('[{"system": "a", "system": "b"}]', "twice"),
+        ("[NaN]", "NaN"),
+        ("[" + "9" * 5000 + "]", "digits"),
+    ],
+)
+def test_json_cells_of_a_survey_are_bounded_and_strict(cell: str, words: str) -> None:
+    from inventory.survey import CellError, _json_list
+
+    with time_bound(10), pytest.raises(CellError, match=words):
+        _json_list(cell)
