@@ -162,11 +162,13 @@ def simulate(
     exact: bool = False,
     progress: ProgressCallback | None = None,
     effort: Effort | str | float | None = None,
+    baseline: Plan | None = None,
 ) -> Simulation:
-    """Plan the baseline and the scenario (with the same search *effort*), and compare them."""
+    """Plan the scenario (and the baseline, unless given) with the same search *effort*; compare them."""
     bad = scenario.problems(inventory)
     if bad:
         raise ScenarioError(bad)
-    baseline = make_plan(inventory, policy, exact=exact, progress=progress, effort=effort)
+    if baseline is None:
+        baseline = make_plan(inventory, policy, exact=exact, progress=progress, effort=effort)
     changed = make_plan(inventory, policy, exact=exact, progress=progress, scenario=scenario, effort=effort)
     return Simulation(scenario, baseline, changed, compare(baseline, changed))
