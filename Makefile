@@ -28,4 +28,4 @@ test: $(STAMP) system-deps
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy foundation inventory planner stacks playbooks reporting govcloud
+	$(VENV)/bin/mypy foundation inventory planner stacks playbooks reporting verifier govcloud
