@@ -53,6 +53,11 @@ place, if the project decides otherwise):
   one of its own, or one a ``network_access`` relocation names; a LAN-only system whose room
   is not retained has a ``lan_only_system`` relocation into a retained room of that building.
   A building with no machine room in the inventory has nothing to retain and is not checked.
+  A retained room above the policy's area, without a ROOM-4 exception and holding nothing that
+  cannot move, is a violation when its building has a compliant room (within the area, no
+  exception): what must stay could move there (ROOM-3). Room capacity (racks) is not modelled.
+  A relocation names its subject's department, moves into a retained room of the subject's
+  building, and (for lan_only_system) a keep_local system.
 * Networks: ``wave`` is set iff the outcome is ``retired``; a retired network's wave is >= the
   latest wave of every scheduled system it carries (0 when none), no system that stays
   (intranet, programme, keep_local, blocked) is carried by it, and a national_network is

@@ -698,6 +698,7 @@ class Verifier:
                     f"with no ROOM-2/ROOM-4 finding saying why",
                 )
         self._check_room2_errors()
+        self._check_avoidable_large_rooms()
 
     def _building_breaks_room_limit(self, building: str) -> bool:
         """Whether the retained rooms of *building* break ROOM-2 (too large and not excepted, or too many)."""
@@ -711,6 +712,34 @@ class Verifier:
             if src.area_m2 > limit.max_area_m2 and not self.room_exception(r.id):
                 return True
         return any(n > limit.max_per_department for n in per_dept.values())
+
+    def _check_avoidable_large_rooms(self) -> None:
+        """ROOM-2/3: a room above the limit is kept only when nothing compliant in its building can serve.
+
+        A retained room over the policy's area, with no ROOM-4 exception and nothing in it that
+        cannot move (intranet, programme, blocked), could be vacated once its LAN-only systems
+        and network access equipment move into a compliant room of the same building (ROOM-3):
+        keeping it is a ROOM-2 error of the plan's own making.
+        """
+        limit = self.policy.rooms.max_area_m2
+        in_room = self._systems_by("room")
+        compliant: dict[str, list[str]] = defaultdict(list)
+        for room in self.inv.rooms:
+            if room.area_m2 <= limit and not self.room_exception(room.id):
+                compliant[room.building].append(room.id)
+        for r in self.plan.rooms:
+            src = self.inv_rooms.get(r.id)
+            if r.outcome != RoomOutcome.RETAINED or src is None or src.area_m2 <= limit:
+                continue
+            if self.room_exception(r.id) or any(s.disposition in ROOM_PINNING for s in in_room.get(r.id, [])):
+                continue
+            if compliant.get(src.building):
+                self.bad(
+                    "buildings",
+                    f"room {r.id}: retained at {src.area_m2:g} m², above the policy's {limit:g} m², though "
+                    f"{_fmt(compliant[src.building], 3)} of building {src.building} could hold what must "
+                    f"stay (ROOM-2, ROOM-3)",
+                )
 
     def _check_room2_errors(self) -> None:
         """A ROOM-2 error stands only where the retained rooms of its building break the limit."""
@@ -840,6 +869,7 @@ class Verifier:
                     self.bad("buildings", f"{label}: {rel.subject!r} is not a department of the inventory")
                     continue
                 building = dept.building
+                owner_id = dept.id
             else:
                 src = self.inv_systems.get(rel.subject)
                 plan_s = self.systems.get(rel.subject)
@@ -850,10 +880,15 @@ class Verifier:
                     self.bad("buildings", f"{label}: the system is {plan_s.disposition!s}, not keep_local")
                 from_src = self.inv_rooms.get(src.room) if src.room is not None else None
                 owner = self.inv_departments.get(src.department)
+                owner_id = src.department
                 building = (
                     from_src.building
                     if from_src is not None
                     else (owner.building if owner is not None else to_room.building)
+                )
+            if rel.department != owner_id:
+                self.bad(
+                    "buildings", f"{label}: department is {rel.department!r}, the subject is {owner_id}'s"
                 )
             if to_room.building != building:
                 self.bad(

@@ -448,7 +448,10 @@ def test_a_second_retained_room_with_a_room_finding_is_accepted(plan: Plan, inve
     plan.findings.append(
         Finding(rule="ROOM-2", severity=FindingSeverity.ERROR, subject="fin", message="fin keeps two rooms")
     )
-    assert verify_plan(plan, inventory, _policy()) == []
+    # The 30 m² room may only stay beside the compliant r-fin-1 under a recorded exception.
+    excepted = policy_with(_policy(), exceptions={"rooms": {"r-fin-2": "建筑布局"}})
+    assert verify_plan(plan, inventory, excepted) == []
+    assert any("r-fin-2" in v and "could hold" in v for v in _violations(plan, inventory, "buildings"))
 
 
 # ---------------------------------------------------------------- coverage and facts
@@ -1127,6 +1130,38 @@ def test_a_lan_only_system_relocated_into_a_retained_room_of_its_building_is_acc
         )
     )
     assert _violations(plan, inventory, "buildings") == []
+
+
+def test_a_large_room_kept_beside_a_compliant_one_of_its_building_is_reported(
+    plan: Plan, inventory: Inventory
+) -> None:
+    # fin's LAN-only system sits in the 30 m² room; the compliant r-fin-1 (18 m²) is next door.
+    _src(inventory, "fin-lan").room = "r-fin-2"
+    fin1, fin2 = _room(plan, "r-fin-1"), _room(plan, "r-fin-2")
+    fin1.outcome, fin1.wave, fin1.shared_with = RoomOutcome.MERGED, 1, ["r-fin-2"]
+    fin2.outcome, fin2.wave = RoomOutcome.RETAINED, None
+    found = _violations(plan, inventory, "buildings")
+    assert any("room r-fin-2: retained at 30 m²" in v and "r-fin-1" in v and "ROOM-3" in v for v in found)
+
+
+def test_a_large_room_holding_what_cannot_move_is_not_called_avoidable(
+    plan: Plan, inventory: Inventory
+) -> None:
+    from inventory.models import Room
+    from planner.plan_model import PlanRoom
+
+    inventory.rooms.append(Room(id="r-pol-2", department="pol", building="b2", area_m2=10))
+    plan.rooms.append(PlanRoom(id="r-pol-2", department="pol", outcome="vacated", wave=0, rules=["ROOM-2"]))
+    plan.metrics.rooms_vacated += 1
+    inventory.rooms[3].exception = None  # r-pol-1 (40 m²) holds blocked pol-case and intranet pol-secret
+    assert not any("r-pol-1" in v for v in _violations(plan, inventory, "buildings"))
+    _src(inventory, "pol-case").room = _src(inventory, "pol-secret").room = None
+    assert any("room r-pol-1" in v and "r-pol-2" in v for v in _violations(plan, inventory, "buildings"))
+
+
+def test_a_relocation_naming_the_wrong_department_is_reported(plan: Plan, inventory: Inventory) -> None:
+    plan.relocations[0].department = "fin"
+    assert any("department is 'fin'" in v for v in _violations(plan, inventory, "buildings"))
 
 
 # ---------------------------------------------------------------- independence
