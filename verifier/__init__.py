@@ -23,7 +23,8 @@ place, if the project decides otherwise):
   platform target has the kind of the merged system's category (PLATFORM-1).
 * DOMAIN-1 by the carrying network, first match wins: public-facing or internet line ->
   public_service; else private network -> administrative_service; else extranet ->
-  public_service; else administrative_service. A system never merges from the
+  public_service; else administrative_service, with an INV-1 finding on a migrating system
+  when no carrying network is recorded. A system never merges from the
   administrative-service domain into a public-service target. MLPS-1/2 are checked against
   the domain the system's networks give, with the policy's INV-1 default level when the
   survey has none; a blocked system has a finding for every MLPS rule that blocks it.

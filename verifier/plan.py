@@ -311,6 +311,14 @@ class Verifier:
                 continue
             if s.disposition == Disposition.MIGRATE and s.domain is not None:
                 expected = domain_by_network(src, self.inv_networks)
+                if not any(n in self.inv_networks for n in src.networks) and not self.has_finding(
+                    [s.id], ["INV-1"]
+                ):
+                    self.bad(
+                        "domain",
+                        f"system {s.id}: no carrying network recorded, so DOMAIN-1 places it by default, "
+                        f"but no INV-1 finding says so",
+                    )
                 if s.domain != expected:
                     self.bad(
                         "domain",
@@ -558,7 +566,9 @@ class Verifier:
                     for subject, other in ((s.id, gone.id), (gone.id, s.id))
                     for _, sev, message in self.findings_about.get(subject, ())
                 )
-                if heir is None or heir == s.id:
+                if heir == s.id:
+                    continue  # it merges into this very system: nothing is left to depend on
+                if heir is None:
                     if not reported:
                         self.bad(
                             "links",

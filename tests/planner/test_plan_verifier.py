@@ -327,6 +327,15 @@ def _plan() -> Plan:
                     "subject": "fin-budget",
                     "message": "no method moves 200 GB within its 4 h window",
                 },
+                *(
+                    {
+                        "rule": "INV-1",
+                        "severity": "warning",
+                        "subject": sid,
+                        "message": "no carrying network recorded: administrative-service domain",
+                    }
+                    for sid in ("edu-a", "edu-b")
+                ),
                 {
                     "rule": "ROOM-4",
                     "severity": "info",
@@ -911,6 +920,15 @@ def test_a_system_carried_only_by_the_extranet_in_the_administrative_domain_is_r
     )
 
 
+def test_a_migrating_system_with_no_carrying_network_needs_an_inv_1_finding(
+    plan: Plan, inventory: Inventory
+) -> None:
+    plan.findings = [f for f in plan.findings if not (f.rule == "INV-1" and f.subject == "edu-b")]
+    found = _violations(plan, inventory, "domain")
+    assert any("edu-b" in v and "INV-1" in v for v in found)
+    assert not any("edu-a" in v for v in found)
+
+
 def test_a_private_network_outranks_the_extranet(plan: Plan, inventory: Inventory) -> None:
     _extranet(inventory, "fin-budget", "n-fin-priv")
     assert _violations(plan, inventory, "domain") == []
@@ -1001,6 +1019,15 @@ def test_a_dependency_on_a_merged_system_is_carried_over_to_its_target(
             via="fin-unit",
         )
     )
+    assert _violations(plan, inventory, "links") == []
+
+
+def test_a_dependency_on_a_system_merged_into_the_dependant_itself_needs_nothing(
+    plan: Plan, inventory: Inventory
+) -> None:
+    from inventory.models import Dependency
+
+    _src(inventory, "fin-budget").depends_on.append(Dependency(system="fin-unit"))  # fin-unit merges into it
     assert _violations(plan, inventory, "links") == []
 
 
