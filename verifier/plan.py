@@ -408,7 +408,11 @@ class Verifier:
                     "waves",
                     f"wave {w.number}: pilot is {w.pilot}; wave 0 and only wave 0 is the pilot (PILOT-1)",
                 )
-            start, end = wave_dates(self.policy, w.number)
+            try:
+                start, end = wave_dates(self.policy, w.number)
+            except (ValueError, OverflowError):  # a wave number no calendar reaches
+                self.bad("waves", f"wave {w.number}: outside the policy's calendar")
+                start, end = w.start, w.end
             if (w.start, w.end) != (start, end):
                 self.bad(
                     "waves",

@@ -36,7 +36,15 @@ from verifier import (
     wave_months,
 )
 
-SPEC = Path(__file__).resolve().parents[3] / "shared" / "spec" / "POLICY_RULES.md"
+# The contract lives beside the repository (../shared/spec); a worktree may sit one level deeper.
+SPEC = next(
+    (
+        found
+        for parent in Path(__file__).resolve().parents
+        if (found := parent / "shared" / "spec" / "POLICY_RULES.md").is_file()
+    ),
+    Path(__file__).resolve().parents[3] / "shared" / "spec" / "POLICY_RULES.md",
+)
 
 
 def _inventory() -> Inventory:
@@ -645,6 +653,13 @@ def test_gap_in_the_wave_calendar_is_reported(plan: Plan, inventory: Inventory) 
         "wave 2: runs 2018-06-01..2018-06-30, the policy's calendar gives 2018-05-01..2018-05-31" in v
         for v in _violations(plan, inventory, "waves")
     )
+
+
+def test_a_wave_number_beyond_any_calendar_is_a_violation_not_a_crash(
+    plan: Plan, inventory: Inventory
+) -> None:
+    _wave(plan, 2).number = 10**9
+    assert any("outside the policy's calendar" in v for v in _violations(plan, inventory, "waves"))
 
 
 def test_system_moving_before_its_dependency_is_reported(plan: Plan, inventory: Inventory) -> None:
