@@ -312,6 +312,9 @@ class System(Record):
     depends_on: list[Dependency] = Field(default_factory=list)
     sharing: Sharing = Field(default_factory=Sharing)
     affinity: str | None = None  # declared co-migration group: systems with one tag move together
+    builder: str | None = None  # 承建单位: who built it (OPS-1 "who builds it is responsible")
+    maintainer: str | None = None  # 运维单位: who runs it today
+    contact: str | None = None  # 联系人 and telephone, as the survey form records them
 
     @field_validator("networks")
     @classmethod
