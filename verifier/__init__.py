@@ -62,7 +62,8 @@ place, if the project decides otherwise):
 * Networks: ``wave`` is set iff the outcome is ``retired``; a retired network's wave is >= the
   latest wave of every scheduled system it carries (0 when none), no system that stays
   (intranet, programme, keep_local, blocked) is carried by it, and a national_network is
-  never retired (LINE-3).
+  never retired (LINE-3); an internet line or private network that no staying system needs is
+  retired (LINE-1/2), unless a finding on it says why.
 * ``metrics.rooms_vacated`` counts rooms that stop costing money (outcome vacated or merged);
   ``metrics.lines_retired`` counts networks with outcome retired; ``metrics.waves`` is the
   highest wave any system uses + 1. Stranded cost: Σ monthly cost × (wave + 1) × the policy's

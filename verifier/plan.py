@@ -49,6 +49,8 @@ DISPOSITION_RULES: dict[Disposition, frozenset[str]] = {
 ROOM_RULES = frozenset({"ROOM-1", "ROOM-2", "ROOM-3", "ROOM-4"})
 LINE_RULES = frozenset({"LINE-1", "LINE-2", "LINE-3", "LINE-4"})
 ROOM_EXCEPTION_RULES = frozenset({"ROOM-2", "ROOM-4"})
+# Leased lines the city pays for and cancels once nothing that stays needs them (LINE-1, LINE-2).
+LEASED_KINDS = frozenset({NetworkKind.INTERNET_LINE, NetworkKind.PRIVATE_NETWORK})
 STAYING = frozenset(
     {Disposition.INTRANET, Disposition.PROGRAMME, Disposition.KEEP_LOCAL, Disposition.BLOCKED}
 )
@@ -933,6 +935,18 @@ class Verifier:
                 self.bad("networks", f"network {n.id}: {n.outcome!s} but has wave {n.wave}")
             if src is not None and src.kind == NetworkKind.NATIONAL_NETWORK and retired:
                 self.bad("networks", f"network {n.id}: a national_network is retired (LINE-3 forbids it)")
+            if (
+                not retired
+                and src is not None
+                and src.kind in LEASED_KINDS
+                and not any(s.disposition in STAYING for s in ss)
+                and n.id not in self.findings_about
+            ):
+                self.bad(
+                    "networks",
+                    f"network {n.id}: a {src.kind.value} that no remaining system needs is {n.outcome!s}, "
+                    f"not retired, and no finding says why (LINE-1, LINE-2)",
+                )
             if not retired:
                 continue
             if not (set(n.rules) & LINE_RULES):

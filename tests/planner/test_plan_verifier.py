@@ -742,6 +742,19 @@ def test_retiring_a_network_that_a_staying_system_needs_is_reported(plan: Plan, 
     assert any("pol-secret" in v for v in _violations(plan, inventory, "networks"))
 
 
+def test_a_leased_line_kept_though_nothing_that_stays_needs_it_is_reported(
+    plan: Plan, inventory: Inventory
+) -> None:
+    n = next(n for n in plan.networks if n.id == "n-fin-inet")
+    n.outcome, n.wave = NetworkOutcome.KEPT, None
+    plan.metrics.lines_retired, plan.metrics.stranded_cost = 1, 3800
+    assert any("n-fin-inet" in v and "LINE-1" in v for v in _violations(plan, inventory, "networks"))
+    plan.findings.append(
+        Finding(rule="LINE-1", severity=FindingSeverity.WARNING, subject="n-fin-inet", message="contract")
+    )
+    assert _violations(plan, inventory, "networks") == []
+
+
 def test_kept_network_with_a_retirement_wave_is_reported(plan: Plan, inventory: Inventory) -> None:
     next(n for n in plan.networks if n.id == "n-pol-priv").wave = 1
     assert any("n-pol-priv" in v for v in _violations(plan, inventory, "networks"))
