@@ -41,9 +41,11 @@ from typing import Any
 from pydantic import BaseModel
 
 from foundation.atomic import atomic_write_text
+from foundation.errors import GovcloudError
+from foundation.progress import ProgressCallback
 from inventory import labels
 from inventory.encoding import UTF8, UndecodableText, decode_survey_text
-from inventory.loader import Gathered, PathKey, suggest
+from inventory.gathering import Gathered, PathKey, suggest
 from inventory.models import (
     ENTITY_MODELS,
     City,
@@ -55,7 +57,6 @@ from inventory.models import (
     SharedResource,
 )
 from inventory.problems import Severity
-from planner.scheduling import ProgressCallback
 
 META = labels.META_SHEET
 _SPLIT = re.compile(r"[;；、]")
@@ -63,7 +64,7 @@ _LEVEL = re.compile(labels.LEVEL_PATTERN)
 _DATE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
 
 
-class ExportError(Exception):
+class ExportError(GovcloudError):
     """The inventory cannot be written as a workbook (say why)."""
 
 
@@ -705,13 +706,6 @@ def survey_tables(inv: Inventory, *, for_csv: bool = False) -> Iterator[tuple[st
             [write_cell(c, _get(rec, c.name), for_csv=for_csv) for c in columns] for rec in getattr(inv, key)
         )
         yield key, rows
-
-
-def export_xlsx(inv: Inventory, path: str | Path) -> None:
-    """Write the survey workbook of *inv* to *path* (atomically): the same form as the template."""
-    from inventory.template import write_survey_workbook
-
-    write_survey_workbook(path, inv)
 
 
 def export_csv(inv: Inventory, directory: str | Path) -> list[Path]:

@@ -362,3 +362,8 @@ def write_survey_workbook(
 ) -> None:
     """Write the survey workbook (of *inv*, or an empty template) to *path*, atomically."""
     atomic_write_bytes(path, survey_workbook_bytes(inv, department=department))
+
+
+def export_xlsx(inv: Inventory, path: str | Path) -> None:
+    """Write the survey workbook of *inv* to *path* (atomically): the form clerks fill, filled in."""
+    write_survey_workbook(path, inv)

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from foundation.atomic import atomic_write_text
+from foundation.errors import GovcloudError
 from inventory.models import DomainName, Inventory
 
 PLAN_FORMAT_VERSION = 1
@@ -279,7 +280,7 @@ class Plan(PlanModel):
         return [s for s in self.systems if s.wave == number]
 
 
-class PlanError(Exception):
+class PlanError(GovcloudError):
     """A plan file that cannot be read: the message names the file and the field."""
 
 

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from foundation.errors import GovcloudError
 from planner.scheduling import DIMENSIONS
 
 DEFAULT_POLICY_PATH = Path(__file__).with_name("default_policy.yaml")
@@ -211,12 +212,8 @@ def add_months(day: dt.date, months: int) -> dt.date:
     raise AssertionError("unreachable")
 
 
-class PolicyError(Exception):
+class PolicyError(GovcloudError):
     """A policy file that cannot be used; the message names file, line and field of every problem."""
-
-    def __init__(self, messages: list[str]):
-        self.messages = messages
-        super().__init__("\n".join(messages))
 
 
 def line_index(node: yaml.Node, path: tuple[Any, ...] = ()) -> dict[tuple[Any, ...], int]:

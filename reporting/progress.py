@@ -28,6 +28,7 @@ from sqlalchemy.exc import ArgumentError, DatabaseError, IntegrityError, Operati
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from foundation.calendar import month_end, month_start, months, next_month
+from foundation.errors import GovcloudError
 from inventory.models import Inventory, SharingType
 from planner import rules as R
 from planner.plan_model import Disposition, NetworkOutcome, Plan
@@ -71,7 +72,7 @@ MOVE_EVENT: dict[Disposition, EventKind] = {
 MOVE_KINDS = frozenset(MOVE_EVENT.values())
 
 
-class ProgressError(Exception):
+class ProgressError(GovcloudError):
     """An event refused, or a database that cannot be used: the message says why."""
 
 

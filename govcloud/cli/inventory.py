@@ -193,7 +193,8 @@ def export(
     yaml_file: Path | None = typer.Option(None, "--yaml", help="Write the inventory as one YAML file here."),
 ) -> None:
     """Write a valid inventory back out as a survey workbook, survey CSV files and/or YAML."""
-    from inventory.survey import ExportError, export_csv, export_xlsx
+    from inventory.survey import ExportError, export_csv
+    from inventory.template import export_xlsx
 
     if xlsx is None and csv_dir is None and yaml_file is None:
         fail("nothing to write: give --xlsx FILE, --csv DIR and/or --yaml FILE", EXIT_USAGE)

@@ -13,7 +13,8 @@ from inventory import labels
 from inventory.loader import check_inventory, load_inventory
 from inventory.models import ENTITY_MODELS
 from inventory.problems import Severity
-from inventory.survey import export_csv, export_xlsx, read_cell, sheet_columns, survey_tables
+from inventory.survey import export_csv, read_cell, sheet_columns, survey_tables
+from inventory.template import export_xlsx
 
 MINIMAL = Path(__file__).resolve().parent.parent / "data" / "minimal" / "city"
 
