@@ -14,7 +14,6 @@ from functools import cache
 from pathlib import Path
 
 import networkx as nx
-import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CORE = ("foundation", "inventory", "planner", "stacks", "playbooks", "reporting")
