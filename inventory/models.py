@@ -18,6 +18,21 @@ FORMAT_VERSION = 1
 
 RecordId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]+$", min_length=1)]
 Money = Annotated[float, Field(ge=0)]
+
+
+def _network_cidrs(values: list[str]) -> list[str]:
+    """Optional `lan_cidrs`: each an IP network in CIDR notation, normalised (user access, stacks)."""
+    import ipaddress
+
+    out = []
+    for value in values:
+        try:
+            out.append(str(ipaddress.ip_network(value, strict=True)))
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not a network CIDR: {exc}") from None
+    return out
+
+
 MlpsLevel = Annotated[int, Field(ge=1, le=4)]
 
 
@@ -170,6 +185,11 @@ class Building(Record):
     id: RecordId
     name: str = Field(min_length=1)
     region: RecordId
+    # Optional: the building's user LANs (CIDRs), the source of user access to cloud systems of the
+    # departments housed here when the department names none; the stacks' config is the fallback.
+    lan_cidrs: list[str] = Field(default_factory=list)
+
+    _check_lan_cidrs = field_validator("lan_cidrs")(_network_cidrs)
 
 
 class Department(Record):
@@ -180,6 +200,10 @@ class Department(Record):
     region: RecordId
     building: RecordId
     units: list[str] = Field(default_factory=list)
+    # Optional: the department's user LANs (CIDRs) its staff reach its cloud systems from.
+    lan_cidrs: list[str] = Field(default_factory=list)
+
+    _check_lan_cidrs = field_validator("lan_cidrs")(_network_cidrs)
 
 
 class Room(Record):

@@ -119,15 +119,21 @@ def plan_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[Plan, Path]:
     return plan, path
 
 
+# The catalogue the tests' stacks use: every OS falls back to one image (no inventory).
+IMAGES = {"images": ["default=img-debian12"], "defaultImage": "default"}
+
+
 @pytest.fixture(scope="session")
 def previews(plan_file: tuple[Plan, Path]) -> dict[str, Any]:
-    """The platform and both wave stacks of the two-wave plan, previewed under mocks."""
-    from stacks.preview import preview_platform, preview_wave
+    """The platform, departments and both wave stacks of the two-wave plan, previewed under mocks."""
+    from stacks.preview import preview_departments, preview_platform, preview_wave
 
     _, path = plan_file
-    platform = preview_platform(path)
+    platform = preview_platform(path, IMAGES)
+    departments = preview_departments(path, IMAGES, platform=platform)
     return {
         "platform": platform,
-        0: preview_wave(path, 0, platform=platform),
-        1: preview_wave(path, 1, platform=platform),
+        "departments": departments,
+        0: preview_wave(path, 0, IMAGES, platform=platform, departments=departments),
+        1: preview_wave(path, 1, IMAGES, platform=platform, departments=departments),
     }
