@@ -12,7 +12,7 @@ from pathlib import PurePosixPath
 
 DATA_ROOT = PurePosixPath("/srv/govcloud")
 # A system ID is one path segment: no separators, no `.`/`..`, nothing a shell or fstab would split.
-_SEGMENT = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*$")
+_SEGMENT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 
 
 def data_mount_path(system_id: str) -> str:

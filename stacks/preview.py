@@ -20,6 +20,7 @@ joined, the pending-output set and RPC manager emptied, then the loop closed.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import ipaddress
 import logging
@@ -34,7 +35,7 @@ from typing import Any
 
 import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
-from pulumi.runtime import settings
+from pulumi.runtime import rpc, settings
 from pulumi.runtime.stack import run_pulumi_func
 
 from planner.plan_model import Plan, PlanError, load_plan
@@ -96,6 +97,7 @@ class PreviewResource:
     ignore_changes: tuple[str, ...] = ()
     import_id: str = ""
     read: bool = False  # read (`get`) rather than created
+    outputs: Mapping[str, Any] = field(default_factory=dict)  # what a component registered as its outputs
 
     @property
     def is_component(self) -> bool:
@@ -129,14 +131,25 @@ class PreviewResult:
     def by_urn(self) -> dict[str, PreviewResource]:
         return {r.urn: r for r in self.resources}
 
+    def within(self, urn: str, ancestor: str) -> bool:
+        """Whether the resource *urn* is *ancestor* or one of its descendants."""
+        urns = self.by_urn()
+        current: str | None = urn
+        while current is not None:
+            if current == ancestor:
+                return True
+            current = urns[current].parent if current in urns else None
+        return False
+
     def depends_on(self, resource: PreviewResource, target: PreviewResource) -> bool:
-        """Whether *resource* waits for *target*, directly or through the resources it waits for."""
+        """Whether *resource* waits for *target* (a component: for something inside it), directly or
+        through the resources it waits for."""
         urns = self.by_urn()
         seen: set[str] = set()
         stack = list(resource.dependencies)
         while stack:
             urn = stack.pop()
-            if urn == target.urn:
+            if self.within(urn, target.urn):
                 return True
             if urn in seen or urn not in urns:
                 continue
@@ -193,6 +206,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     def __init__(self, mocks: RecordingMocks) -> None:
         super().__init__(mocks)
         self._records: list[PreviewResource] = []
+        self._outputs: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
 
     def _record(self, request: Any, urn: str, resource_id: str, read: bool = False) -> None:
@@ -217,9 +231,18 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             self._records.append(record)
 
     def resources_in_order(self) -> list[PreviewResource]:
-        """Every resource recorded, in registration order."""
+        """Every resource recorded, in registration order (components with their outputs)."""
         with self._lock:
-            return list(self._records)
+            return [
+                dataclasses.replace(r, outputs=self._outputs[r.urn]) if r.urn in self._outputs else r
+                for r in self._records
+            ]
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        outputs = rpc.deserialize_properties(request.outputs) if request.outputs else {}
+        with self._lock:
+            self._outputs[request.urn] = dict(outputs)
+        return super().RegisterResourceOutputs(request)
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         response = super().RegisterResource(request)

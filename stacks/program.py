@@ -335,28 +335,37 @@ def host_facts(inventory: Inventory | None) -> tuple[dict[str, str], dict[str, l
 def images_for(
     settings: StackSettings, systems: list[PlanSystem], os_of: Mapping[str, str]
 ) -> dict[str, str]:
-    """Image of each system; every system without one is named in one error."""
+    """Image of each system; the systems without one are named in one error, by source OS."""
     images: dict[str, str] = {}
-    missing = []
+    missing: dict[str, list[str]] = defaultdict(list)
     for s in systems:
         image = settings.image_for(os_of.get(s.id))
         if image is None:
-            missing.append(f"{s.id} ({os_of.get(s.id) or 'OS unknown'})")
+            missing[os_of.get(s.id) or "OS unknown"].append(s.id)
         else:
             images[s.id] = image
     if missing:
-        raise ImageError(missing)
+        raise ImageError(dict(missing))
     return images
 
 
 class ImageError(ValueError):
-    """Systems whose source OS has no image in the catalogue."""
+    """Systems whose source OS has no image in the catalogue, by OS."""
 
-    def __init__(self, systems: list[str]) -> None:
-        self.systems = systems
+    SHOWN = 30  # system IDs named per OS; the rest are counted
+
+    def __init__(self, missing: dict[str, list[str]]) -> None:
+        self.missing = missing
+        parts = []
+        for os_name, ids in sorted(missing.items()):
+            shown = ", ".join(ids[: self.SHOWN]) + (
+                f" and {len(ids) - self.SHOWN} more" if len(ids) > self.SHOWN else ""
+            )
+            parts.append(f"{os_name} ({len(ids)}): {shown}")
+        total = sum(len(ids) for ids in missing.values())
         super().__init__(
-            f"govcloud:images: no image for {len(systems)} system(s): {', '.join(systems)}; add "
-            "`OS=IMAGE_ID` entries to govcloud:images (or set govcloud:defaultImage)"
+            f"govcloud:images: no image for {total} system(s) — " + "; ".join(parts) + ". Add `OS=IMAGE_ID` "
+            "entries to govcloud:images (or set govcloud:defaultImage)"
         )
 
 
@@ -408,26 +417,34 @@ def compose_departments(settings: StackSettings, plan: Plan, inventory: Inventor
 class RbacShare(pulumi.ComponentResource):
     """The departments stack's RBAC policy that lets this wave's ports use a shared object.
 
-    Not an API call: a node of the wave's resource graph that carries the policy's ID (from the
-    departments stack), so the ports that need the share declare their dependency on it."""
+    Its one child reads the departments stack's outputs (a stack reference, no API call) and
+    yields the policy's ID; the ports that need the share depend on this component, so the
+    dependency reaches the engine (and anyone replaying the graph) as a resource edge, and the
+    component's inputs say which policy (ID, object, target project) it stands for."""
 
     def __init__(
         self,
         name: str,
-        rbac_policy_id: pulumi.Input[str],
+        departments_stack: str,
+        output: str,
+        keys: tuple[str, str],
         object_type: str,
         object_id: pulumi.Input[str],
         target_tenant: pulumi.Input[str],
         opts: pulumi.ResourceOptions,
     ) -> None:
+        super().__init__(SHARE_TYPE, name, None, opts)
+        ref = pulumi.StackReference(
+            f"{name}-ref", stack_name=departments_stack, opts=pulumi.ResourceOptions(parent=self)
+        )
+        self.reference = ref  # what dependants wait for: a custom resource, cheap for the engine to expand
+        self.rbac_policy_id = _pick2(_required(ref, departments_stack, output), *keys)
         props = {
-            "rbacPolicyId": rbac_policy_id,
+            "rbacPolicyId": self.rbac_policy_id,
             "objectType": object_type,
             "objectId": object_id,
             "targetTenant": target_tenant,
         }
-        super().__init__(SHARE_TYPE, name, props, opts)
-        self.rbac_policy_id = pulumi.Output.from_input(rbac_policy_id)
         self.register_outputs(props)
 
 
@@ -472,8 +489,6 @@ def compose_wave(settings: StackSettings, plan: Plan, inventory: Inventory | Non
     baseline = _required(platform, settings.platform_stack, OUT_BASELINE_SGS)
     departments = pulumi.StackReference(settings.departments_stack)
     projects = _required(departments, settings.departments_stack, OUT_PROJECTS)
-    network_shares = _required(departments, settings.departments_stack, OUT_NETWORK_SHARES)
-    group_shares = _required(departments, settings.departments_stack, OUT_GROUP_SHARES)
     domain_net = {d.value: _pick(networks, d.value) for d in DomainName}
     domain_subnet = {d.value: _pick(subnets, d.value) for d in DomainName}
     baseline_sg = {d.value: _pick(baseline, d.value) for d in DomainName}
@@ -500,7 +515,9 @@ def compose_wave(settings: StackSettings, plan: Plan, inventory: Inventory | Non
         for domain in sorted({s.domain.value for s in systems if s.domain is not None}):
             shares[domain] = RbacShare(
                 f"{dept}-{domain}-net-share",
-                _pick2(network_shares, dept, domain),
+                settings.departments_stack,
+                OUT_NETWORK_SHARES,
+                (dept, domain),
                 "network",
                 domain_net[domain],
                 project_ids[dept],
@@ -509,7 +526,9 @@ def compose_wave(settings: StackSettings, plan: Plan, inventory: Inventory | Non
             label = baseline_group_label(domain)
             shares[label] = RbacShare(
                 f"{dept}-{label}-sg-share",
-                _pick2(group_shares, dept, label),
+                settings.departments_stack,
+                OUT_GROUP_SHARES,
+                (dept, label),
                 "security_group",
                 baseline_sg[domain],
                 project_ids[dept],
@@ -518,7 +537,9 @@ def compose_wave(settings: StackSettings, plan: Plan, inventory: Inventory | Non
         if any(has_public_ip(s) for s in systems):
             shares[PUBLIC_WEB_LABEL] = RbacShare(
                 f"{dept}-{PUBLIC_WEB_LABEL}-sg-share",
-                _pick2(group_shares, dept, PUBLIC_WEB_LABEL),
+                settings.departments_stack,
+                OUT_GROUP_SHARES,
+                (dept, PUBLIC_WEB_LABEL),
                 "security_group",
                 public_web,
                 project_ids[dept],
@@ -529,10 +550,10 @@ def compose_wave(settings: StackSettings, plan: Plan, inventory: Inventory | Non
             domain = s.domain.value
             public = has_public_ip(s)
             groups: list[pulumi.Input[str]] = [baseline_sg[domain]]
-            needed = [shares[domain], shares[baseline_group_label(domain)]]
+            needed = [shares[domain].reference, shares[baseline_group_label(domain)].reference]
             if public:
                 groups.append(public_web)
-                needed.append(shares[PUBLIC_WEB_LABEL])
+                needed.append(shares[PUBLIC_WEB_LABEL].reference)
             deployment = SystemDeployment(
                 s.id,
                 SystemDeploymentArgs(

@@ -425,3 +425,31 @@ def preview(
     lbs = _balancers_table(results)
     if lbs is not None:
         console.print(lbs)
+
+
+@stacks_app.command("boundary")
+def boundary(
+    xlsx: Annotated[Path, typer.Option("--xlsx", help="Write the firewall change request workbook here.")],
+    plan_path: Annotated[
+        Path | None, typer.Option("--plan", help=PLAN_HELP, show_default=False)
+    ] = None,
+    sets: Annotated[
+        list[str] | None, typer.Option("--set", help=SET_HELP)
+    ] = None,
+) -> None:
+    """Firewall change request for `boundary: external`: the cross-domain flows to allow (MLPS-3)."""
+    from stacks.boundary_request import change_rows, write_change_request
+    from stacks.config import ConfigError, settings_from_values
+
+    overrides = _parse_sets(sets)
+    plan, _ = _plan_from(plan_path)
+    try:
+        settings = settings_from_values(overrides)
+    except ConfigError as exc:
+        fail(str(exc), EXIT_USAGE)
+    rows = change_rows(plan, settings)
+    try:
+        write_change_request(rows, xlsx, plan.inventory.city)
+    except OSError as exc:
+        cannot_write(exc, xlsx, "the change request")
+    say(f"{xlsx}: {len(rows)} cross-domain flow(s) to allow on the boundary firewall (MLPS-3)")

@@ -171,12 +171,16 @@ def ssh_only_from_controller(
     prefix = props.get("remoteIpPrefix")
     controller = ipaddress.ip_network(guard.controller_cidr)
     try:
-        inside = prefix not in (None, "") and ipaddress.ip_network(str(prefix)).subnet_of(controller)  # type: ignore[arg-type]
+        network = ipaddress.ip_network(str(prefix)) if prefix not in (None, "") else None
+        inside = network is not None and network.subnet_of(controller)  # type: ignore[arg-type]
     except (ValueError, TypeError):
         inside = False
     if inside:
         return []
-    return [f"SSH ingress from {prefix or 'anywhere'}: only the controller CIDR {controller} may reach port 22"]
+    return [
+        f"SSH ingress from {prefix or 'anywhere'}: only the controller CIDR {controller} "
+        f"may reach port {SSH_PORT}"
+    ]
 
 
 def no_per_wave_projects(

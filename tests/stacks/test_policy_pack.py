@@ -103,9 +103,16 @@ GUARD = rules.GuardConfig(frozenset({"luks-ssd", "luks-hdd"}), "10.79.0.16/28")
 
 def test_protected_volume_must_be_on_a_configured_encrypting_type_whatever_its_flags_say() -> None:
     meta = {tags.MLPS: "3", tags.ENCRYPTED: "true", tags.BACKUP: "daily"}
-    assert rules.protected_volume_encrypted(rules.VOLUME, {"volumeType": "luks-ssd", "metadata": meta}, "", GUARD) == []
+    assert (
+        rules.protected_volume_encrypted(
+            rules.VOLUME, {"volumeType": "luks-ssd", "metadata": meta}, "", GUARD
+        )
+        == []
+    )
     # the program's own flag proves nothing: the type must be one the cloud encrypts
-    assert rules.protected_volume_encrypted(rules.VOLUME, {"volumeType": "encrypted", "metadata": meta}, "", GUARD)
+    assert rules.protected_volume_encrypted(
+        rules.VOLUME, {"volumeType": "encrypted", "metadata": meta}, "", GUARD
+    )
     assert rules.protected_volume_encrypted(rules.VOLUME, {"volumeType": "encrypted", "metadata": meta}) == []
 
 
@@ -126,12 +133,26 @@ def test_unprotected_volume_needs_no_encryption() -> None:
 
 def test_ssh_from_a_range_other_than_the_controller_is_refused() -> None:
     ssh = {"direction": "ingress", "protocol": "tcp", "portRangeMin": 22, "portRangeMax": 22}
-    assert rules.ssh_only_from_controller(rules.SEC_GROUP_RULE, {**ssh, "remoteIpPrefix": "10.79.0.16/28"}, "", GUARD) == []
-    assert rules.ssh_only_from_controller(rules.SEC_GROUP_RULE, {**ssh, "remoteIpPrefix": "10.79.0.17/32"}, "", GUARD) == []
-    assert rules.ssh_only_from_controller(rules.SEC_GROUP_RULE, {**ssh, "remoteIpPrefix": "172.16.0.0/12"}, "", GUARD)
+    assert (
+        rules.ssh_only_from_controller(
+            rules.SEC_GROUP_RULE, {**ssh, "remoteIpPrefix": "10.79.0.16/28"}, "", GUARD
+        )
+        == []
+    )
+    assert (
+        rules.ssh_only_from_controller(
+            rules.SEC_GROUP_RULE, {**ssh, "remoteIpPrefix": "10.79.0.17/32"}, "", GUARD
+        )
+        == []
+    )
+    assert rules.ssh_only_from_controller(
+        rules.SEC_GROUP_RULE, {**ssh, "remoteIpPrefix": "172.16.0.0/12"}, "", GUARD
+    )
     wide = {**ssh, "portRangeMin": 1, "portRangeMax": 1024, "remoteIpPrefix": "10.0.0.0/8"}
     assert rules.ssh_only_from_controller(rules.SEC_GROUP_RULE, wide, "", GUARD)
-    assert rules.ssh_only_from_controller(rules.SEC_GROUP_RULE, {**ssh, "remoteGroupId": "sg"}, "", GUARD) == []
+    assert (
+        rules.ssh_only_from_controller(rules.SEC_GROUP_RULE, {**ssh, "remoteGroupId": "sg"}, "", GUARD) == []
+    )
     https = {**ssh, "portRangeMin": 443, "portRangeMax": 443, "remoteIpPrefix": "172.16.0.0/12"}
     assert rules.ssh_only_from_controller(rules.SEC_GROUP_RULE, https, "", GUARD) == []
 
