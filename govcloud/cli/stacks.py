@@ -49,7 +49,7 @@ SUMMARY_TYPES = (
 
 
 def say(message: str) -> None:
-    console.print(message, markup=False, highlight=False, emoji=False)
+    console.print(message, markup=False, highlight=False, emoji=False, soft_wrap=True)
 
 
 def _parse_sets(values: list[str] | None) -> dict[str, Any]:
@@ -291,19 +291,22 @@ def _projects_table(departments: Any) -> Table:
             Text(dept),
             Text(str(project.inputs.get("name"))),
             Text(", ".join(sorted(shares.get(dept, [])))),
-            str(q.get("instances", 0)),
-            str(q.get("cores", 0)),
-            str(v.get("gigabytes", 0)),
+            str(int(q.get("instances", 0))),
+            str(int(q.get("cores", 0))),
+            str(int(v.get("gigabytes", 0))),
         )
     return table
 
 
 def _baseline_table(platform: Any) -> Table:
     """The rules every migrated server carries (one baseline group per domain)."""
-    table = Table(title="baseline rules (per domain group)")
-    for col in ("group", "direction", "protocol", "port", "remote", "purpose"):
-        table.add_column(col)
-    groups = {r.urn: r.name for r in platform.of_type(BASELINE_TYPE)}
+    table = Table(title="baseline rules (one group per domain)")
+    for col in ("domain", "direction", "protocol", "port", "remote", "purpose"):
+        table.add_column(col, no_wrap=col == "remote")
+    groups = {
+        r.urn: r.name.removeprefix("baseline-").removesuffix("-service")
+        for r in platform.of_type(BASELINE_TYPE)
+    }
     for r in platform.of_type(RULE):
         if r.parent in groups:
             p = r.inputs
@@ -311,7 +314,7 @@ def _baseline_table(platform: Any) -> Table:
                 Text(groups[r.parent]),
                 Text(str(p.get("direction"))),
                 Text(str(p.get("protocol"))),
-                str(p.get("portRangeMin")),
+                str(int(p.get("portRangeMin") or 0)),
                 Text(str(p.get("remoteIpPrefix"))),
                 Text(str(p.get("description", "")).removeprefix("baseline: ")),
             )
@@ -319,22 +322,16 @@ def _baseline_table(platform: Any) -> Table:
 
 
 def _balancers_table(results: list[Any]) -> Table | None:
-    rows = [
-        (
-            result.stack,
-            lb.name.removesuffix("-public-lb"),
-            sorted(
-                {
-                    int(listener.inputs["protocolPort"])
-                    for listener in result.of_type(LISTENER)
-                    if listener.parent == lb.parent
-                }
-            ),
-            sum(1 for m in result.of_type(MEMBER) if m.name.startswith(lb.name.removesuffix("-lb"))),
-        )
-        for result in results
-        for lb in result.of_type(LOAD_BALANCER)
-    ]
+    """One row per load balancer: its system, listener ports and members per pool (its servers)."""
+    rows = []
+    for result in results:
+        for lb in result.of_type(LOAD_BALANCER):
+            listeners = [x for x in result.of_type(LISTENER) if x.parent == lb.parent]
+            members = [m for m in result.of_type(MEMBER) if m.parent == lb.parent]
+            ports = sorted(int(x.inputs["protocolPort"]) for x in listeners)
+            rows.append(
+                (result.stack, lb.name.removesuffix("-public-lb"), ports, len(members) // max(1, len(ports)))
+            )
     if not rows:
         return None
     table = Table(title="load balancers (public multi-server systems)")
@@ -430,12 +427,8 @@ def preview(
 @stacks_app.command("boundary")
 def boundary(
     xlsx: Annotated[Path, typer.Option("--xlsx", help="Write the firewall change request workbook here.")],
-    plan_path: Annotated[
-        Path | None, typer.Option("--plan", help=PLAN_HELP, show_default=False)
-    ] = None,
-    sets: Annotated[
-        list[str] | None, typer.Option("--set", help=SET_HELP)
-    ] = None,
+    plan_path: Annotated[Path | None, typer.Option("--plan", help=PLAN_HELP, show_default=False)] = None,
+    sets: Annotated[list[str] | None, typer.Option("--set", help=SET_HELP)] = None,
 ) -> None:
     """Firewall change request for `boundary: external`: the cross-domain flows to allow (MLPS-3)."""
     from stacks.boundary_request import change_rows, write_change_request

@@ -109,3 +109,31 @@ def test_preview_of_an_unknown_wave_is_a_usage_error(cli, runner, plan_file) -> 
 def test_preview_with_a_missing_plan_is_a_clear_error(cli, runner, tmp_path: Path) -> None:
     result = runner.invoke(cli, ["stacks", "preview", "--plan", str(tmp_path / "none.json"), "--wave", "0"])
     assert result.exit_code == 1 and "no such plan file" in result.output
+
+
+def test_preview_shows_projects_per_department_baseline_rules_and_load_balancers(cli, runner, tmp_path) -> None:
+    from planner.plan_model import Sizing, write_plan
+    from tests.stacks.conftest import make_plan, system
+
+    plan = make_plan(
+        [
+            system(
+                "web",
+                "gov",
+                domain="public_service",
+                public_facing=True,
+                mlps_level=2,
+                sizing=Sizing(vcpu=4, ram_gb=8, servers=2),
+            ),
+            system("ledger", "fin", mlps_level=2, sizing=Sizing(vcpu=2, ram_gb=4), links=[("web", 443)]),
+        ],
+        waves=1,
+    )
+    path = tmp_path / "plan.json"
+    write_plan(plan, path)
+    result = runner.invoke(cli, ["stacks", "preview", "--plan", str(path), *PREVIEW_SETS])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "projects per department" in out and "govcloud-gov" in out and "govcloud-fin" in out
+    assert "baseline rules" in out and "10.79.0.16/28" in out and "169.254.169.254/32" in out
+    assert "load balancers" in out and re.search(r"wave-00\s*│\s*web\s*│\s*80, 443\s*│\s*2", out)
