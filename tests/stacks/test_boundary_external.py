@@ -29,7 +29,9 @@ def test_change_request_has_one_row_per_cross_domain_flow_with_its_justification
     assert "fin-budget" in rows[0].justification and "portal" in rows[0].justification
 
 
-def test_stacks_boundary_writes_the_workbook_with_text_cells_only(cli, runner, plan_file, tmp_path: Path) -> None:
+def test_stacks_boundary_writes_the_workbook_with_text_cells_only(
+    cli, runner, plan_file, tmp_path: Path
+) -> None:
     _, path = plan_file
     out = tmp_path / "change.xlsx"
     result = runner.invoke(cli, ["stacks", "boundary", "--plan", str(path), "--xlsx", str(out)])

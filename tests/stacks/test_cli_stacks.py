@@ -111,7 +111,9 @@ def test_preview_with_a_missing_plan_is_a_clear_error(cli, runner, tmp_path: Pat
     assert result.exit_code == 1 and "no such plan file" in result.output
 
 
-def test_preview_shows_projects_per_department_baseline_rules_and_load_balancers(cli, runner, tmp_path) -> None:
+def test_preview_shows_projects_per_department_baseline_rules_and_load_balancers(
+    cli, runner, tmp_path
+) -> None:
     from planner.plan_model import Sizing, write_plan
     from tests.stacks.conftest import make_plan, system
 
