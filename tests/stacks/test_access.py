@@ -65,8 +65,9 @@ def test_lan_cidrs_must_be_networks() -> None:
 def test_generate_keeps_systems_the_progress_database_records_as_migrated(
     cli, runner, tmp_path: Path
 ) -> None:
-    from reporting.progress import Base, EventRow, make_engine
     from sqlalchemy.orm import Session
+
+    from reporting.progress import Base, EventRow, make_engine
 
     out = tmp_path / "stacks"
     images = ["--set", 'images=["default=img-1"]', "--set", "defaultImage=default"]
