@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from foundation.errors import GovcloudError
 from planner.plan_model import Plan
 
 DIGEST_PREFIX = "sha256:"
@@ -27,7 +28,7 @@ def text_digest(text: str) -> str:
     return DIGEST_PREFIX + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-class LifecycleError(ValueError):
+class LifecycleError(GovcloudError, ValueError):
     """A re-plan that would change deployed infrastructure; the message lists what and how to allow it."""
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import pulumi
 
+from foundation.errors import GovcloudError
 from inventory.models import DomainName, Inventory
 from planner.plan_model import Plan, PlanError, PlanSystem, load_plan
 from stacks.access import baseline_rules, department_lans, extranet_destinations, user_rules
@@ -349,7 +350,7 @@ def images_for(
     return images
 
 
-class ImageError(ValueError):
+class ImageError(GovcloudError, ValueError):
     """Systems whose source OS has no image in the catalogue, by OS."""
 
     SHOWN = 30  # system IDs named per OS; the rest are counted

@@ -316,8 +316,8 @@ def _balancers_table(results: list[Any]) -> Table | None:
     table = Table(title="load balancers (public multi-server systems)")
     for col in ("stack", "system", "ports", "members"):
         table.add_column(col)
-    for stack, system, ports, members in rows:
-        table.add_row(stack, Text(system), ", ".join(map(str, ports)), str(members))
+    for stack, system, lb_ports, per_pool in rows:
+        table.add_row(stack, Text(system), ", ".join(map(str, lb_ports)), str(per_pool))
     return table
 
 
