@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from foundation.atomic import atomic_write_bytes
+from foundation.cells import xlsx_cell
 from planner.plan_model import Plan
 from stacks.config import StackSettings
 from stacks.security import BoundaryRule, boundary_rules, flow_graph
@@ -29,8 +30,6 @@ HEADERS = (
     "依据 Rule",
     "理由 Justification",
 )
-# Text a spreadsheet program would evaluate as a formula (OWASP CSV injection guidance).
-FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -71,21 +70,15 @@ def change_rows(plan: Plan, settings: StackSettings) -> list[ChangeRow]:
     return rows
 
 
-def _text(value: str) -> str:
-    """Spreadsheet-safe text: a leading formula character is neutralised with an apostrophe."""
-    return "'" + value if value.startswith(FORMULA_LEADS) else value
-
-
 def write_change_request(rows: Sequence[ChangeRow], path: str | Path, city: str) -> None:
     """The change request workbook (one sheet), written atomically."""
     import openpyxl
-    from openpyxl.cell import WriteOnlyCell
 
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet("防火墙变更 Firewall change")
     title = f"{city}: 政务云域间边界防火墙变更申请 / boundary firewall change request ({RULE_ID})"
-    sheet.append([_text(title)])
-    sheet.append(list(HEADERS))
+    sheet.append([xlsx_cell(sheet, title)])
+    sheet.append([xlsx_cell(sheet, h) for h in HEADERS])
     for n, row in enumerate(rows, start=1):
         values = [
             str(n),
@@ -98,12 +91,7 @@ def write_change_request(rows: Sequence[ChangeRow], path: str | Path, city: str)
             row.rule,
             row.justification,
         ]
-        cells = []
-        for value in values:
-            cell = WriteOnlyCell(sheet, value=_text(value))
-            cell.data_type = "s"  # text, never a formula
-            cells.append(cell)
-        sheet.append(cells)
+        sheet.append([xlsx_cell(sheet, value) for value in values])  # text, never a formula
     buffer = io.BytesIO()
     book.save(buffer)
     atomic_write_bytes(path, buffer.getvalue())
