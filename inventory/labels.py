@@ -54,6 +54,7 @@ COLUMN_TITLES: dict[str, dict[str, tuple[str, ...]]] = {
         "id": ("楼宇编号",),
         "name": ("楼宇名称",),
         "region": ("所在区域",),
+        "lan_cidrs": ("用户网段",),
     },
     "departments": {
         "id": ("部门编号",),
@@ -61,6 +62,7 @@ COLUMN_TITLES: dict[str, dict[str, tuple[str, ...]]] = {
         "region": ("所在区域",),
         "building": ("办公楼宇",),
         "units": ("内设机构",),
+        "lan_cidrs": ("用户网段",),
     },
     "rooms": {
         "id": ("机房编号",),

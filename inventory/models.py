@@ -33,6 +33,19 @@ FORMAT_VERSION = 1
 Money = Quantity  # CNY; field types are defined (and checked strictly) in inventory.fields
 
 
+def _network_cidrs(values: list[str]) -> list[str]:
+    """Optional `lan_cidrs`: each an IP network in CIDR notation, normalised (user access, stacks)."""
+    import ipaddress
+
+    out = []
+    for value in values:
+        try:
+            out.append(str(ipaddress.ip_network(value, strict=True)))
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not a network CIDR: {exc}") from None
+    return out
+
+
 class Record(BaseModel):
     """Base of every inventory record: strict about unknown fields, lenient about order."""
 
@@ -190,6 +203,11 @@ class Building(Record):
     id: OwnId
     name: RequiredName
     region: RecordId
+    # Optional: the building's user LANs (CIDRs), the source of user access to cloud systems of the
+    # departments housed here when the department names none; the stacks' config is the fallback.
+    lan_cidrs: list[str] = Field(default_factory=list)
+
+    _check_lan_cidrs = field_validator("lan_cidrs")(_network_cidrs)
 
 
 class Department(Record):
@@ -200,6 +218,10 @@ class Department(Record):
     region: RecordId
     building: RecordId
     units: list[Name] = Field(default_factory=list)
+    # Optional: the department's user LANs (CIDRs) its staff reach its cloud systems from.
+    lan_cidrs: list[str] = Field(default_factory=list)
+
+    _check_lan_cidrs = field_validator("lan_cidrs")(_network_cidrs)
 
 
 class Room(Record):

@@ -34,7 +34,23 @@ class Layer(StrEnum):
     """Which part of the landing zone a stack provisions."""
 
     PLATFORM = "platform"
+    DEPARTMENTS = "departments"
     WAVE = "wave"
+
+
+class Boundary(StrEnum):
+    """Who enforces the boundary between the two domains (MLPS-3)."""
+
+    FWAAS = "fwaas"  # an FWaaS v2 firewall group on the administrative router's transit port
+    EXTERNAL = "external"  # the physical firewall between the domains; a change request is written
+
+
+@dataclass(frozen=True)
+class ServicePort:
+    """A (protocol, port) users reach their systems on."""
+
+    protocol: str
+    port: int
 
 
 @dataclass(frozen=True)
@@ -69,6 +85,9 @@ class StackSettings:
 
     layer: Layer
     plan_path: Path
+    plan_digest: str
+    systems: tuple[str, ...]  # pinned systems of a wave stack; empty = the plan's wave
+    departments_stack: str
     wave: int
     inventory_path: Path | None
     platform_stack: str
@@ -81,22 +100,42 @@ class StackSettings:
     dns_nameservers: tuple[str, ...]
     volume_type: str
     encrypted_volume_type: str
+    encrypted_volume_types: tuple[str, ...]
     boot_volume_gb: int
     quota_headroom: float
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    boundary: Boundary = Boundary.FWAAS
+    controller_cidr: str = "10.79.0.16/28"
+    ntp_servers: tuple[str, ...] = ()
+    package_mirror_cidr: str = "10.79.0.4/32"
+    user_lan_cidrs: tuple[str, ...] = ()
+    service_ports: tuple[ServicePort, ...] = ()
+    extranet_link_cidr: str = "10.79.254.0/24"
+    extranet_gateway: str = "10.79.254.1"
+    imports: Mapping[str, str] = field(default_factory=dict)
+    auth_url: str = ""
+    region: str = ""
+    user_domain_name: str = ""
+    deploy_user: str = ""
+    dns_zone_id: str = ""
+    dns_zone_name: str = ""
 
     def wave_stack(self, wave: int) -> str:
         """Fully qualified name of an earlier wave's stack."""
         return self.wave_stack_pattern.format(wave=wave)
 
-    def image_for(self, os_name: str | None) -> str:
-        """Image ID for a host OS: the longest catalogue key that prefixes it, else the default."""
+    def image_for(self, os_name: str | None) -> str | None:
+        """Image ID for a host OS: the longest catalogue key that prefixes it, else the default
+        (None when neither: the system cannot be built, and `stacks generate` says so)."""
         if os_name:
             low = os_name.lower()
             keys = sorted((k for k in self.images if low.startswith(k.lower())), key=len, reverse=True)
             if keys:
                 return self.images[keys[0]]
-        return self.images[self.default_image]
+        return self.images.get(self.default_image) if self.default_image else None
+
+    def import_id(self, logical_name: str) -> str | None:
+        """ID of an existing resource to adopt under this logical name (`imports`), else None."""
+        return self.imports.get(logical_name)
 
 
 @cache
@@ -163,6 +202,25 @@ def _cidr(key: str, value: str) -> str:
         raise ConfigError(f"{NAMESPACE}:{key}: {value!r} is not a network CIDR: {exc}") from None
 
 
+def _address(key: str, value: str) -> str:
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError as exc:
+        raise ConfigError(f"{NAMESPACE}:{key}: {value!r} is not an IP address: {exc}") from None
+
+
+def parse_service_port(entry: str) -> ServicePort:
+    """Parse one `PROTOCOL/PORT` service port entry."""
+    protocol, sep, port = entry.partition("/")
+    try:
+        number = int(port)
+    except ValueError:
+        number = 0
+    if not sep or protocol.lower() not in {"tcp", "udp", "sctp"} or not 1 <= number <= 65535:
+        raise ConfigError(f"{NAMESPACE}:servicePorts: {entry!r} is not PROTOCOL/PORT (tcp, udp or sctp)")
+    return ServicePort(protocol.lower(), number)
+
+
 def settings_from_values(values: Mapping[str, Any]) -> StackSettings:
     """Typed settings from project-scoped config values (missing keys take Pulumi.yaml defaults)."""
     unknown = sorted(set(values) - set(project_config_schema()))
@@ -172,12 +230,14 @@ def settings_from_values(values: Mapping[str, Any]) -> StackSettings:
     try:
         layer = Layer(v["layer"])
     except ValueError:
-        raise ConfigError(f"{NAMESPACE}:layer: {v['layer']!r} is not one of platform, wave") from None
+        raise ConfigError(
+            f"{NAMESPACE}:layer: {v['layer']!r} is not one of platform, departments, wave"
+        ) from None
     flavors = tuple(parse_flavor(e) for e in v["flavors"])
     if not flavors:
         raise ConfigError(f"{NAMESPACE}:flavors: the flavor catalogue is empty")
     images = parse_images(v["images"])
-    if v["defaultImage"] not in images:
+    if v["defaultImage"] and v["defaultImage"] not in images:
         raise ConfigError(
             f"{NAMESPACE}:defaultImage: {v['defaultImage']!r} is not a key of {NAMESPACE}:images"
         )
@@ -191,11 +251,30 @@ def settings_from_values(values: Mapping[str, Any]) -> StackSettings:
         raise ConfigError(f"{NAMESPACE}:wave: {v['wave']} is negative")
     if v["bootVolumeGb"] < 1:
         raise ConfigError(f"{NAMESPACE}:bootVolumeGb: {v['bootVolumeGb']} is below 1 GB")
+    try:
+        boundary = Boundary(v["boundary"])
+    except ValueError:
+        raise ConfigError(f"{NAMESPACE}:boundary: {v['boundary']!r} is not one of fwaas, external") from None
+    encrypted_types = tuple(v["encryptedVolumeTypes"])
+    if v["encryptedVolumeType"] not in encrypted_types:
+        raise ConfigError(
+            f"{NAMESPACE}:encryptedVolumeType: {v['encryptedVolumeType']!r} is not one of "
+            f"{NAMESPACE}:encryptedVolumeTypes {list(encrypted_types)}"
+        )
+    imports: dict[str, str] = {}
+    for entry in v["imports"]:
+        name, sep, rid = entry.partition("=")
+        if not sep or not name.strip() or not rid.strip():
+            raise ConfigError(f"{NAMESPACE}:imports: {entry!r} is not LOGICAL_NAME=ID")
+        imports[name.strip()] = rid.strip()
     plan_path = Path(v["plan"])
     inventory = v.get("inventory") or ""
     return StackSettings(
         layer=layer,
         plan_path=plan_path if plan_path.is_absolute() else REPO_ROOT / plan_path,
+        plan_digest=v["planDigest"],
+        systems=tuple(v["systems"]),
+        departments_stack=v["departmentsStack"],
         wave=v["wave"],
         inventory_path=(Path(inventory) if Path(inventory).is_absolute() else REPO_ROOT / inventory)
         if inventory
@@ -215,8 +294,24 @@ def settings_from_values(values: Mapping[str, Any]) -> StackSettings:
         dns_nameservers=tuple(v["dnsNameservers"]),
         volume_type=v["volumeType"],
         encrypted_volume_type=v["encryptedVolumeType"],
+        encrypted_volume_types=encrypted_types,
         boot_volume_gb=v["bootVolumeGb"],
         quota_headroom=headroom,
+        boundary=boundary,
+        controller_cidr=_cidr("controllerCidr", v["controllerCidr"]),
+        ntp_servers=tuple(_address("ntpServers", a) for a in v["ntpServers"]),
+        package_mirror_cidr=_cidr("packageMirrorCidr", v["packageMirrorCidr"]),
+        user_lan_cidrs=tuple(_cidr("userLanCidrs", c) for c in v["userLanCidrs"]),
+        service_ports=tuple(parse_service_port(e) for e in v["servicePorts"]),
+        extranet_link_cidr=_cidr("extranetLinkCidr", v["extranetLinkCidr"]),
+        extranet_gateway=_address("extranetGateway", v["extranetGateway"]),
+        imports=imports,
+        auth_url=v["authUrl"],
+        region=v["region"],
+        user_domain_name=v["userDomainName"],
+        deploy_user=v["deployUser"],
+        dns_zone_id=v["dnsZoneId"],
+        dns_zone_name=v["dnsZoneName"],
     )
 
 

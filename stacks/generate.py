@@ -1,26 +1,44 @@
-"""Stack configuration files (`Pulumi.<stack>.yaml`) for a plan, rendered with jinja2.
+"""Stack configuration files (`Pulumi.<stack>.yaml`) for a plan, written with a YAML serializer.
 
-One file for the `platform` stack and one per wave (`wave-00`, `wave-01`, ...). They hold only
-non-secret configuration; OpenStack credentials come from clouds.yaml, selected with OS_CLOUD.
+One file for the `platform` stack, one for `departments` and one per wave (`wave-00`, ...). They
+hold only non-secret configuration. Values go through `yaml.safe_dump`, never a string template,
+so no city name or path can add keys; the few comment lines are reduced to printable text.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import jinja2
+import yaml
 
 from foundation.atomic import atomic_write_text
-from planner.plan_model import Plan
-from stacks.config import project_config_schema, settings_from_values
+from inventory.models import Inventory
+from planner.plan_model import Plan, write_plan
+from stacks.config import NAMESPACE, project_config_schema, settings_from_values
+from stacks.lifecycle import LifecycleError, Pinning, file_digest, pin_deployed
+from stacks.program import host_facts, images_for
 from stacks.security import is_placed
+from stacks.sizing import server_layout
 
-TEMPLATES = Path(__file__).parent / "templates"
 PLATFORM_STACK = "platform"
+DEPARTMENTS_STACK = "departments"
+PINNED_PLAN = "plan.stacks.json"  # the plan with deployed systems kept in their waves
 # Keys a generated file sets itself; the rest are optional overrides.
-MANAGED_KEYS = frozenset({"layer", "wave", "plan", "platformStack"})
+MANAGED_KEYS = frozenset(
+    {"layer", "wave", "plan", "planDigest", "systems", "platformStack", "departmentsStack"}
+)
+
+__all__ = [
+    "GenerateResult",
+    "LifecycleError",
+    "generate_stack_files",
+    "render_stack_files",
+    "wave_stack_name",
+]
 
 
 def wave_stack_name(number: int) -> str:
@@ -28,56 +46,148 @@ def wave_stack_name(number: int) -> str:
     return f"wave-{number:02d}"
 
 
-def _env() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        autoescape=False,
+def _printable(text: object) -> str:
+    """One line of printable text for a comment: control and format characters become spaces."""
+    return "".join(" " if unicodedata.category(c).startswith("C") else c for c in str(text))
+
+
+def _document(comments: Iterable[str], config: Mapping[str, Any]) -> str:
+    header = "".join(f"# {_printable(line)}\n" for line in comments)
+    body = yaml.safe_dump(
+        {"config": {f"{NAMESPACE}:{k}": v for k, v in config.items()}},
+        allow_unicode=True,
+        sort_keys=False,
+        default_flow_style=False,
+        width=1000,
     )
+    return header + body
+
+
+@dataclass
+class GenerateResult:
+    """What `stacks generate` wrote and what it wants the engineer to know."""
+
+    files: dict[str, str]  # file name -> content
+    plan: Plan  # the plan the stacks build (deployed systems pinned)
+    pinned: dict[str, tuple[int | None, int]] = field(default_factory=dict)
+    undersized: list[str] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)
+
+
+def previous_waves(out_dir: Path) -> dict[int, list[str]]:
+    """What the existing wave stack files in *out_dir* hold: wave -> systems."""
+    previous: dict[int, list[str]] = {}
+    for path in sorted(out_dir.glob("Pulumi.wave-*.yaml")):
+        try:
+            config = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("config") or {}
+            previous[int(config[f"{NAMESPACE}:wave"])] = [
+                str(s) for s in config.get(f"{NAMESPACE}:systems") or []
+            ]
+        except (yaml.YAMLError, KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ValueError(f"{path}: not a stack file govcloud wrote ({exc})") from None
+    return previous
 
 
 def render_stack_files(
-    plan: Plan, plan_ref: str, overrides: Mapping[str, Any] | None = None
-) -> dict[str, str]:
-    """File name -> content of every stack's configuration file."""
+    plan: Plan,
+    plan_ref: str,
+    plan_digest: str,
+    overrides: Mapping[str, Any] | None = None,
+    inventory: Inventory | None = None,
+) -> GenerateResult:
+    """File name -> content of every stack's configuration file (refuses systems without an image)."""
     overrides = dict(overrides or {})
     bad = sorted(set(overrides) & MANAGED_KEYS) + sorted(set(overrides) - set(project_config_schema()))
     if bad:
         raise ValueError(f"govcloud:{bad[0]}: cannot be overridden here (unknown key or set per stack)")
     settings = settings_from_values({**overrides, "plan": plan_ref})  # validates the overrides
-    items = sorted(overrides.items())
-    env = _env()
+    placed = [s for s in plan.systems if is_placed(s)]
+    os_of, _ = host_facts(inventory)
+    images_for(settings, placed, os_of)  # ImageError lists every system without an image
+    undersized = []
+    for s in placed:
+        lay = server_layout(s.sizing, settings.flavors, settings.boot_volume_gb)
+        if lay.undersized:
+            undersized.append(
+                f"{s.id}: needs {s.sizing.vcpu} vCPU / {s.sizing.ram_gb} GB on {lay.servers} server(s); "
+                f"the largest flavor {lay.flavor.name} ({lay.flavor.vcpu}/{lay.flavor.ram_gb}) is smaller"
+            )
+    items = dict(sorted(overrides.items()))
+    city = plan.inventory.city
+    common = {"plan": plan_ref, "planDigest": plan_digest}
     files = {
-        f"Pulumi.{PLATFORM_STACK}.yaml": env.get_template("platform.yaml.j2").render(
-            plan_ref=plan_ref, city=plan.inventory.city, overrides=items
-        )
+        f"Pulumi.{PLATFORM_STACK}.yaml": _document(
+            [
+                "Stack `platform` of the govcloud project: the landing zone (networks, routers, the single",
+                "internet exit, the extranet routes, the domain boundary, the shared security groups).",
+                f"Generated by `govcloud stacks generate` for {city}; run `pulumi up -s platform` first.",
+                "Admin credentials from clouds.yaml (OS_CLOUD). Keys not set here take Pulumi.yaml defaults.",
+            ],
+            {"layer": "platform", **common, **items},
+        ),
+        f"Pulumi.{DEPARTMENTS_STACK}.yaml": _document(
+            [
+                "Stack `departments`: one project per department for the whole programme, its quotas",
+                "and the RBAC shares of the domain networks and groups. Run it after the platform and",
+                "again whenever the plan changes (quotas grow). Admin credentials (OS_CLOUD).",
+            ],
+            {"layer": "departments", **common, "platformStack": settings.platform_stack, **items},
+        ),
     }
     for wave in sorted(plan.waves, key=lambda w: w.number):
-        systems = plan.wave_systems(wave.number)
-        migrating = [s for s in systems if is_placed(s)]
-        files[f"Pulumi.{wave_stack_name(wave.number)}.yaml"] = env.get_template("wave.yaml.j2").render(
-            stack=wave_stack_name(wave.number),
-            wave=wave,
-            migrating=len(migrating),
-            departments=len({s.department for s in migrating}),
-            other=len(systems) - len(migrating),
-            plan_ref=plan_ref,
-            city=plan.inventory.city,
-            platform_stack=settings.platform_stack,
-            overrides=items,
+        systems = sorted(s.id for s in placed if s.wave == wave.number)
+        departments = {s.department for s in placed if s.wave == wave.number}
+        files[f"Pulumi.{wave_stack_name(wave.number)}.yaml"] = _document(
+            [
+                f"Stack `{wave_stack_name(wave.number)}`: migration wave {wave.number} "
+                f"({wave.start} .. {wave.end}" + (", pilot wave (PILOT-1))." if wave.pilot else ")."),
+                f"{len(systems)} migrating system(s) of {len(departments)} department(s), in their projects.",
+                "Run after the platform, the departments and the earlier waves. Per-project providers:",
+                "unset OS_CLOUD and set the secret govcloud:deployPassword (stacks/README.md).",
+            ],
+            {
+                "layer": "wave",
+                "wave": wave.number,
+                **common,
+                "systems": systems,
+                "platformStack": settings.platform_stack,
+                "departmentsStack": settings.departments_stack,
+                **items,
+            },
         )
-    return files
+    return GenerateResult(files=files, plan=plan, undersized=undersized)
 
 
 def generate_stack_files(
-    plan: Plan, out_dir: str | Path, plan_ref: str, overrides: Mapping[str, Any] | None = None
-) -> list[Path]:
-    """Write the stack files into *out_dir* (atomically each); return their paths."""
+    plan: Plan,
+    plan_path: Path,
+    out_dir: str | Path,
+    plan_ref: str,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    deployed: Iterable[str] = (),
+    allow_change: Iterable[str] = (),
+    inventory: Inventory | None = None,
+    reference: Any = None,
+) -> GenerateResult:
+    """Write the stack files into *out_dir* (atomically each).
+
+    Systems already deployed (*deployed*, from the progress database) stay in the wave whose
+    existing stack file holds them; the plan the stacks then build is written next to them
+    (`plan.stacks.json`) and named by every file. A deployed wave's systems change only for the
+    systems in *allow_change* (LifecycleError otherwise). *reference* turns a path into the way a
+    stack file names it (default: as given)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, text in render_stack_files(plan, plan_ref, overrides).items():
+    pinning: Pinning = pin_deployed(plan, previous_waves(out), deployed, allow_change)
+    path, ref = plan_path, plan_ref
+    if pinning.pinned:
+        path = out / PINNED_PLAN
+        write_plan(pinning.plan, path)
+        ref = reference(path) if reference is not None else str(path)
+    result = render_stack_files(pinning.plan, ref, file_digest(path), overrides, inventory)
+    result.pinned = pinning.pinned
+    for name, text in result.files.items():
         atomic_write_text(out / name, text)
-        written.append(out / name)
-    return written
+        result.written.append(out / name)
+    return result

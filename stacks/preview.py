@@ -20,6 +20,9 @@ joined, the pending-output set and RPC manager emptied, then the loop closed.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import hashlib
+import ipaddress
 import logging
 import threading
 import time
@@ -32,25 +35,50 @@ from typing import Any
 
 import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
-from pulumi.runtime import settings
+from pulumi.runtime import rpc, settings
 from pulumi.runtime.stack import run_pulumi_func
 
 from foundation.errors import GovcloudError
-from planner.plan_model import PlanError, load_plan
+from planner.plan_model import Plan, PlanError, load_plan
 from stacks.components.system_deployment import security_group_name
 from stacks.config import NAMESPACE, config_map, settings_from_values
-from stacks.program import OUT_SECURITY_GROUPS, compose
+from stacks.credentials import PASSWORD_KEY
+from stacks.paths import data_mount_path
+from stacks.program import OUT_SECURITY_GROUPS, OUT_SYSTEMS, compose
 from stacks.security import is_placed
 
 PROJECT = "govcloud"
 STACK_REFERENCE = "pulumi:pulumi:StackReference"
 STACK_TYPE = "pulumi:pulumi:Stack"
 PROVIDER_PREFIX = "pulumi:providers:"
+PORT = "openstack:networking/port:Port"
+FLOATING_IP = "openstack:networking/floatingIp:FloatingIp"
+LOAD_BALANCER = "openstack:loadbalancer/loadBalancer:LoadBalancer"
+# Only the offline preview's own runs see this; never a real credential.
+PREVIEW_PASSWORD = "offline-preview"
+MOCK_POOL = ipaddress.ip_network("100.64.0.0/10")  # shared address space: never a real cloud address
 
 
 def mock_id(name: str) -> str:
     """The fake physical ID the mock engine gives a resource of this logical name."""
     return f"{name}-id"
+
+
+def mock_ip(name: str) -> str:
+    """The fake address the mock engine gives the port (or VIP, floating IP) of this logical name."""
+    offset = int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "big") % (MOCK_POOL.num_addresses - 2)
+    return str(MOCK_POOL.network_address + 1 + offset)
+
+
+def _computed(type_token: str, name: str) -> dict[str, Any]:
+    """Outputs OpenStack computes that the program reads back (addresses, the VIP port)."""
+    if type_token == PORT:
+        return {"allFixedIps": [mock_ip(name)]}
+    if type_token == FLOATING_IP:
+        return {"address": mock_ip(name)}
+    if type_token == LOAD_BALANCER:
+        return {"vipPortId": mock_id(f"{name}-vip-port"), "vipAddress": mock_ip(name)}
+    return {}
 
 
 @dataclass(frozen=True)
@@ -63,10 +91,22 @@ class PreviewResource:
     parent: str | None
     inputs: Mapping[str, Any]
     id: str
+    dependencies: tuple[str, ...] = ()  # URNs it waits for: explicit depends_on and its inputs' resources
+    provider: str | None = None  # `URN::ID` of the provider that creates it (None: the default one)
+    protect: bool = False
+    retain_on_delete: bool = False
+    ignore_changes: tuple[str, ...] = ()
+    import_id: str = ""
+    read: bool = False  # read (`get`) rather than created
+    outputs: Mapping[str, Any] = field(default_factory=dict)  # what a component registered as its outputs
 
     @property
     def is_component(self) -> bool:
         return self.type.startswith("govcloud:")
+
+    @property
+    def provider_urn(self) -> str | None:
+        return self.provider.rsplit("::", 1)[0] if self.provider else None
 
 
 @dataclass
@@ -88,6 +128,35 @@ class PreviewResult:
 
     def by_id(self) -> dict[str, PreviewResource]:
         return {r.id: r for r in self.resources if r.id}
+
+    def by_urn(self) -> dict[str, PreviewResource]:
+        return {r.urn: r for r in self.resources}
+
+    def within(self, urn: str, ancestor: str) -> bool:
+        """Whether the resource *urn* is *ancestor* or one of its descendants."""
+        urns = self.by_urn()
+        current: str | None = urn
+        while current is not None:
+            if current == ancestor:
+                return True
+            current = urns[current].parent if current in urns else None
+        return False
+
+    def depends_on(self, resource: PreviewResource, target: PreviewResource) -> bool:
+        """Whether *resource* waits for *target* (a component: for something inside it), directly or
+        through the resources it waits for."""
+        urns = self.by_urn()
+        seen: set[str] = set()
+        stack = list(resource.dependencies)
+        while stack:
+            urn = stack.pop()
+            if self.within(urn, target.urn):
+                return True
+            if urn in seen or urn not in urns:
+                continue
+            seen.add(urn)
+            stack.extend(urns[urn].dependencies)
+        return False
 
     def children(self) -> dict[str | None, list[PreviewResource]]:
         """Resources by parent URN (None for the top level)."""
@@ -119,7 +188,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
                     f"stack reference {name!r} does not resolve (no such stack in the preview)"
                 )
             return name, {"name": name, "outputs": dict(self.stack_outputs[name]), "secretOutputNames": []}
-        return mock_id(args.name), dict(args.inputs)
+        if args.resource_id:  # a read, or an import: the resource keeps its ID
+            return args.resource_id, dict(args.inputs)
+        return mock_id(args.name), {**_computed(args.typ, args.name), **dict(args.inputs)}
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list[tuple[str, str]] | None]:
         if args.token == "openstack:networking/getNetwork:getNetwork":
@@ -136,9 +207,10 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     def __init__(self, mocks: RecordingMocks) -> None:
         super().__init__(mocks)
         self._records: list[PreviewResource] = []
+        self._outputs: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
 
-    def _record(self, request: Any, urn: str, resource_id: str) -> None:
+    def _record(self, request: Any, urn: str, resource_id: str, read: bool = False) -> None:
         inputs = self.mocks.current.inputs
         self.mocks.current.inputs = None
         record = PreviewResource(
@@ -148,14 +220,30 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             parent=request.parent or None,
             inputs=inputs,
             id=resource_id,
+            dependencies=tuple(request.dependencies),
+            provider=request.provider or None,
+            protect=bool(getattr(request, "protect", False)) if not read else False,
+            retain_on_delete=bool(getattr(request, "retainOnDelete", False)) if not read else False,
+            ignore_changes=tuple(getattr(request, "ignoreChanges", ())) if not read else (),
+            import_id=getattr(request, "importId", "") if not read else "",
+            read=read,
         )
         with self._lock:
             self._records.append(record)
 
     def resources_in_order(self) -> list[PreviewResource]:
-        """Every resource recorded, in registration order."""
+        """Every resource recorded, in registration order (components with their outputs)."""
         with self._lock:
-            return list(self._records)
+            return [
+                dataclasses.replace(r, outputs=self._outputs[r.urn]) if r.urn in self._outputs else r
+                for r in self._records
+            ]
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        outputs = rpc.deserialize_properties(request.outputs) if request.outputs else {}
+        with self._lock:
+            self._outputs[request.urn] = dict(outputs)
+        return super().RegisterResourceOutputs(request)
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         response = super().RegisterResource(request)
@@ -165,7 +253,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
 
     def ReadResource(self, request: Any) -> Any:  # noqa: N802
         response = super().ReadResource(request)
-        self._record(request, response.urn, self.resources[response.urn].id or "")
+        self._record(request, response.urn, self.resources[response.urn].id or "", read=True)
         return response
 
 
@@ -282,7 +370,10 @@ def run_program(
         try:
             monitor = RecordingMonitor(RecordingMocks(stack_outputs))
             _reset_runtime(stack, monitor, _warning_logger(warnings))
-            pulumi.runtime.set_all_config(config_map(config))
+            pulumi.runtime.set_all_config(
+                {**config_map(config), f"{NAMESPACE}:{PASSWORD_KEY}": PREVIEW_PASSWORD},
+                secret_keys=[f"{NAMESPACE}:{PASSWORD_KEY}"],
+            )
             started = time.perf_counter()
             try:
                 loop.run_until_complete(run_pulumi_func(program))
@@ -321,26 +412,58 @@ def _warning_logger(sink: list[str]) -> logging.Logger:
     return logger
 
 
+def _plan(plan_path: str | Path, overrides: Mapping[str, Any]) -> tuple[Any, Plan]:
+    settings = settings_from_values({**overrides, "plan": str(Path(plan_path).resolve())})
+    try:
+        return settings, load_plan(settings.plan_path)
+    except PlanError as exc:
+        raise PreviewError(str(exc)) from None
+
+
 def preview_platform(plan_path: str | Path, overrides: Mapping[str, Any] | None = None) -> PreviewResult:
     """Preview the platform stack of a plan."""
     config = {**(overrides or {}), "layer": "platform", "plan": str(Path(plan_path).resolve())}
     return run_program("platform", config, {})
 
 
+def preview_departments(
+    plan_path: str | Path, overrides: Mapping[str, Any] | None = None, platform: PreviewResult | None = None
+) -> PreviewResult:
+    """Preview the departments stack; the platform is previewed first for its stack reference."""
+    overrides = dict(overrides or {})
+    platform = platform or preview_platform(plan_path, overrides)
+    settings, _ = _plan(plan_path, overrides)
+    config = {**overrides, "layer": "departments", "plan": str(Path(plan_path).resolve())}
+    return run_program("departments", config, {settings.platform_stack: platform.outputs})
+
+
 def earlier_wave_outputs(
     plan_path: str | Path, wave: int, overrides: Mapping[str, Any]
 ) -> dict[str, dict[str, Any]]:
-    """What the stacks of earlier waves export (their systems' security groups), by stack name."""
-    settings = settings_from_values({**overrides, "plan": str(Path(plan_path).resolve())})
-    try:
-        plan = load_plan(settings.plan_path)
-    except PlanError as exc:
-        raise PreviewError(str(exc)) from None
-    by_wave: dict[int, dict[str, str]] = {}
+    """What the stacks of earlier waves export (their systems' groups and addresses), by stack name,
+    following the mock engine's conventions (`<name>-id`, `mock_ip`)."""
+    settings, plan = _plan(plan_path, overrides)
+    by_wave: dict[int, dict[str, Any]] = {}
     for s in plan.systems:
         if is_placed(s) and s.wave is not None and s.wave < wave:
-            by_wave.setdefault(s.wave, {})[s.id] = mock_id(security_group_name(s.id))
-    return {settings.wave_stack(w): {OUT_SECURITY_GROUPS: groups} for w, groups in by_wave.items()}
+            out = by_wave.setdefault(s.wave, {OUT_SECURITY_GROUPS: {}, OUT_SYSTEMS: {}})
+            out[OUT_SECURITY_GROUPS][s.id] = mock_id(security_group_name(s.id))
+            hosts = [f"{s.id}-{i:02d}" for i in range(1, max(1, s.sizing.servers) + 1)]
+            out[OUT_SYSTEMS][s.id] = {
+                "data_mount": data_mount_path(s.id),
+                "instances": [
+                    {
+                        "name": h,
+                        "role": "app",
+                        "instance_id": mock_id(f"{h}-vm"),
+                        "fixed_ip": mock_ip(f"{h}-port"),
+                        "floating_ip": None,
+                        "ssh_host_key_fingerprints": [],
+                    }
+                    for h in hosts
+                ],
+            }
+    return {settings.wave_stack(w): outputs for w, outputs in by_wave.items()}
 
 
 def preview_wave(
@@ -348,12 +471,19 @@ def preview_wave(
     wave: int,
     overrides: Mapping[str, Any] | None = None,
     platform: PreviewResult | None = None,
+    departments: PreviewResult | None = None,
 ) -> PreviewResult:
-    """Preview one wave's stack; the platform is previewed first for the stack reference's values."""
+    """Preview one wave's stack; the platform and departments are previewed first for the stack
+    references' values (pass them in when previewing several waves)."""
     overrides = dict(overrides or {})
     platform = platform or preview_platform(plan_path, overrides)
-    settings = settings_from_values({**overrides, "plan": str(Path(plan_path).resolve())})
-    refs = {settings.platform_stack: platform.outputs, **earlier_wave_outputs(plan_path, wave, overrides)}
+    departments = departments or preview_departments(plan_path, overrides, platform)
+    settings, _ = _plan(plan_path, overrides)
+    refs = {
+        settings.platform_stack: platform.outputs,
+        settings.departments_stack: departments.outputs,
+        **earlier_wave_outputs(plan_path, wave, overrides),
+    }
     config = {**overrides, "layer": "wave", "wave": wave, "plan": str(Path(plan_path).resolve())}
     return run_program(f"wave-{wave:02d}", config, refs)
 
@@ -364,6 +494,8 @@ __all__ = [
     "PreviewResource",
     "PreviewResult",
     "mock_id",
+    "mock_ip",
+    "preview_departments",
     "preview_platform",
     "preview_wave",
     "run_program",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import tempfile
 from collections import Counter
@@ -26,19 +27,29 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 SET_HELP = "Override a Pulumi.yaml config key: KEY=VALUE (repeatable)."
 PLAN_HELP = "Read this plan.json (written by `govcloud plan`). Default: plan the bundled sample city now."
 # Types summarised in the per-wave table, in the order a cloud engineer reads them.
+PROJECT = "openstack:identity/project:Project"
+COMPUTE_QUOTA = "openstack:compute/quotaSetV2:QuotaSetV2"
+VOLUME_QUOTA = "openstack:blockstorage/quoteSetV3:QuoteSetV3"
+RBAC = "openstack:networking/rbacPolicyV2:RbacPolicyV2"
+RULE = "openstack:networking/secGroupRule:SecGroupRule"
+BASELINE_TYPE = "govcloud:platform:BaselineAccess"
+LOAD_BALANCER = "openstack:loadbalancer/loadBalancer:LoadBalancer"
+LISTENER = "openstack:loadbalancer/listener:Listener"
+MEMBER = "openstack:loadbalancer/member:Member"
 SUMMARY_TYPES = (
-    ("projects", "openstack:identity/project:Project"),
+    ("depts", "govcloud:wave:DepartmentWave"),
     ("servers", "openstack:compute/instance:Instance"),
     ("volumes", "openstack:blockstorage/volume:Volume"),
     ("srv grp", "openstack:compute/serverGroup:ServerGroup"),
     ("sec grp", "openstack:networking/secGroup:SecGroup"),
     ("rules", "openstack:networking/secGroupRule:SecGroupRule"),
     ("FIPs", "openstack:networking/floatingIp:FloatingIp"),
+    ("LBs", LOAD_BALANCER),
 )
 
 
 def say(message: str) -> None:
-    console.print(message, markup=False, highlight=False, emoji=False)
+    console.print(message, markup=False, highlight=False, emoji=False, soft_wrap=True)
 
 
 def _parse_sets(values: list[str] | None) -> dict[str, Any]:
@@ -89,23 +100,76 @@ def _reference(path: Path) -> str:
         return str(resolved)
 
 
+def _deployed_systems(url: str) -> set[str]:
+    """Systems the progress database records as migrated (their stacks must not change)."""
+    from sqlalchemy import select
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from reporting.progress import EventKind, EventRow, make_engine
+
+    try:
+        engine = make_engine(url)
+        with engine.connect() as conn:
+            rows = conn.execute(
+                select(EventRow.subject).where(EventRow.kind == EventKind.SYSTEM_MIGRATED.value)
+            )
+            return {str(r[0]) for r in rows}
+    except (SQLAlchemyError, OSError, ValueError) as exc:
+        fail(f"--progress-db {url}: cannot read the progress database: {exc}")
+    finally:
+        with contextlib.suppress(UnboundLocalError):
+            engine.dispose()
+
+
+def _inventory_for(overrides: dict[str, Any], path: Path | None) -> Any:
+    """The inventory whose hosts pick the images (--inventory, else the `inventory` override)."""
+    from inventory.loader import load_inventory
+    from inventory.problems import InventoryError
+
+    if path is None and overrides.get("inventory"):
+        path = Path(str(overrides["inventory"]))
+    if path is None:
+        return None
+    try:
+        inventory = load_inventory(path)
+    except InventoryError as exc:
+        fail(str(exc))
+    overrides["inventory"] = _reference(path)
+    return inventory
+
+
 @stacks_app.command("generate")
 def generate(
     out: Annotated[Path, typer.Option("--out", help="Directory for the Pulumi.<stack>.yaml files.")],
-    plan_path: Annotated[
-        Path | None, typer.Option("--plan", help=PLAN_HELP, show_default=False)
+    plan_path: Annotated[Path | None, typer.Option("--plan", help=PLAN_HELP, show_default=False)] = None,
+    inventory_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--inventory", help="Inventory whose hosts' OS picks each system's image.", show_default=False
+        ),
     ] = None,
-    sets: Annotated[
-        list[str] | None, typer.Option("--set", help=SET_HELP)
+    progress_db: Annotated[
+        str | None,
+        typer.Option(
+            "--progress-db", help="Progress database URL: its migrated systems stay in their waves."
+        ),
     ] = None,
+    allow_change: Annotated[
+        list[str] | None,
+        typer.Option("--allow-change", help="A system of a deployed wave that may change (repeatable)."),
+    ] = None,
+    sets: Annotated[list[str] | None, typer.Option("--set", help=SET_HELP)] = None,
 ) -> None:
-    """Write Pulumi.platform.yaml and one Pulumi.wave-NN.yaml per wave (no secrets: OS_CLOUD)."""
+    """Write Pulumi.platform.yaml, Pulumi.departments.yaml and one Pulumi.wave-NN.yaml per wave."""
     from stacks.config import ConfigError
-    from stacks.generate import generate_stack_files
+    from stacks.generate import LifecycleError, generate_stack_files
+    from stacks.program import ImageError
 
     overrides = _parse_sets(sets)
     check_out_dir(out)
     plan, path = _plan_from(plan_path)
+    inventory = _inventory_for(overrides, inventory_path)
+    deployed = _deployed_systems(progress_db) if progress_db else set()
     if path is None:  # the stack files must name a plan file: keep the one just made next to them
         path = out / "plan.json"
         _keep_other_plan(path, plan)
@@ -114,16 +178,34 @@ def generate(
         except OSError as exc:
             cannot_write(exc, path, "the plan")
     try:
-        written = generate_stack_files(plan, out, _reference(path), overrides)
+        result = generate_stack_files(
+            plan,
+            path,
+            out,
+            _reference(path),
+            overrides,
+            deployed=deployed,
+            allow_change=allow_change or [],
+            inventory=inventory,
+            reference=_reference,
+        )
+    except ImageError as exc:
+        fail(str(exc), EXIT_INVALID)
+    except LifecycleError as exc:
+        fail(str(exc), EXIT_INVALID)
     except (ConfigError, ValueError) as exc:
         fail(str(exc), EXIT_USAGE)
     except OSError as exc:
         cannot_write(exc, out, "the stack files")
-    for p in written:
+    for p in result.written:
         say(str(p))
+    for sid, (planned, kept) in sorted(result.pinned.items()):
+        say(f"kept {sid} in wave {kept} (deployed; the plan moves it to wave {planned})")
+    for line in result.undersized:
+        say(f"undersized: {line}")
     say(
-        f"{len(written)} stack files; plan {_reference(path)}. Copy them next to Pulumi.yaml, then "
-        "`pulumi up -s platform`, then each wave in order (credentials: OS_CLOUD + clouds.yaml)."
+        f"{len(result.written)} stack files. Copy them next to Pulumi.yaml, then `pulumi up -s platform`, "
+        "`-s departments`, then each wave in order (stacks/README.md: credentials)."
     )
 
 
@@ -167,58 +249,143 @@ def _counts_table(title: str, counts: Counter[str]) -> Table:
     return table
 
 
+def _projects_table(departments: Any) -> Table:
+    """One row per department project of the departments stack."""
+    table = Table(title="projects per department (stack departments)")
+    for col in ("department", "project", "domains shared", "instances", "vCPU", "volumes GB"):
+        table.add_column(col, justify="right" if col in ("instances", "vCPU", "volumes GB") else "left")
+    quotas = {q.name.removesuffix("-compute-quota"): q.inputs for q in departments.of_type(COMPUTE_QUOTA)}
+    volumes = {q.name.removesuffix("-volume-quota"): q.inputs for q in departments.of_type(VOLUME_QUOTA)}
+    shares: dict[str, list[str]] = {}
+    for r in departments.of_type(RBAC):
+        if r.inputs.get("objectType") == "network":
+            dept, _, rest = r.name.partition("-")
+            shares.setdefault(r.name.split("-")[0], []).append(
+                r.name.removesuffix("-net-share").split("-", 1)[-1]
+            )
+    for project in departments.of_type(PROJECT):
+        dept = project.name.removesuffix("-project")
+        q, v = quotas.get(dept, {}), volumes.get(dept, {})
+        table.add_row(
+            Text(dept),
+            Text(str(project.inputs.get("name"))),
+            Text(", ".join(sorted(shares.get(dept, [])))),
+            str(int(q.get("instances", 0))),
+            str(int(q.get("cores", 0))),
+            str(int(v.get("gigabytes", 0))),
+        )
+    return table
+
+
+def _baseline_table(platform: Any) -> Table:
+    """The rules every migrated server carries (one baseline group per domain)."""
+    table = Table(title="baseline rules (one group per domain)")
+    for col in ("domain", "direction", "protocol", "port", "remote", "purpose"):
+        table.add_column(col, no_wrap=col == "remote")
+    groups = {
+        r.urn: r.name.removeprefix("baseline-").removesuffix("-service")
+        for r in platform.of_type(BASELINE_TYPE)
+    }
+    for r in platform.of_type(RULE):
+        if r.parent in groups:
+            p = r.inputs
+            table.add_row(
+                Text(groups[r.parent]),
+                Text(str(p.get("direction"))),
+                Text(str(p.get("protocol"))),
+                str(int(p.get("portRangeMin") or 0)),
+                Text(str(p.get("remoteIpPrefix"))),
+                Text(str(p.get("description", "")).removeprefix("baseline: ")),
+            )
+    return table
+
+
+def _balancers_table(results: list[Any]) -> Table | None:
+    """One row per load balancer: its system, listener ports and members per pool (its servers)."""
+    rows = []
+    for result in results:
+        for lb in result.of_type(LOAD_BALANCER):
+            listeners = [x for x in result.of_type(LISTENER) if x.parent == lb.parent]
+            members = [m for m in result.of_type(MEMBER) if m.parent == lb.parent]
+            ports = sorted(int(x.inputs["protocolPort"]) for x in listeners)
+            rows.append(
+                (result.stack, lb.name.removesuffix("-public-lb"), ports, len(members) // max(1, len(ports)))
+            )
+    if not rows:
+        return None
+    table = Table(title="load balancers (public multi-server systems)")
+    for col in ("stack", "system", "ports", "members"):
+        table.add_column(col)
+    for stack, system, lb_ports, per_pool in rows:
+        table.add_row(stack, Text(system), ", ".join(map(str, lb_ports)), str(per_pool))
+    return table
+
+
 @stacks_app.command("preview")
 def preview(
     wave: Annotated[
         int | None, typer.Option("--wave", help="Wave to preview (default: every wave, summary only).")
     ] = None,
-    plan_path: Annotated[
-        Path | None, typer.Option("--plan", help=PLAN_HELP, show_default=False)
-    ] = None,
+    plan_path: Annotated[Path | None, typer.Option("--plan", help=PLAN_HELP, show_default=False)] = None,
     platform: Annotated[bool, typer.Option("--platform", help="Preview the platform stack instead.")] = False,
+    departments: Annotated[
+        bool, typer.Option("--departments", help="Preview the departments stack instead.")
+    ] = False,
     tree: Annotated[bool, typer.Option("--tree/--no-tree", help="Print the resource tree.")] = True,
     full: Annotated[
         bool, typer.Option("--full", help="List every resource in the tree, not counts.")
     ] = False,
-    sets: Annotated[
-        list[str] | None, typer.Option("--set", help=SET_HELP)
-    ] = None,
+    sets: Annotated[list[str] | None, typer.Option("--set", help=SET_HELP)] = None,
 ) -> None:
     """Run the real Pulumi program under the mock runtime (no cloud, no credentials)."""
     from stacks.config import ConfigError
-    from stacks.preview import PreviewError, preview_platform, preview_wave
+    from stacks.preview import PreviewError, preview_departments, preview_platform, preview_wave
 
     overrides = _parse_sets(sets)
     plan, path = _plan_from(plan_path)
+    known = {w.number for w in plan.waves}
+    if wave is not None and wave not in known:
+        fail(
+            f"--wave {wave}: the plan has no such wave "
+            f"(waves: {', '.join(map(str, sorted(known))) or 'none'})",
+            EXIT_USAGE,
+        )
     with tempfile.TemporaryDirectory(prefix="govcloud-preview-") as tmp:
         if path is None:
             path = Path(tmp) / "plan.json"
             write_plan(plan, path)
         try:
             base = preview_platform(path, overrides)
+            depts = preview_departments(path, overrides, platform=base)
             if platform:
                 results = [base]
+            elif departments:
+                results = [depts]
             else:
-                numbers = [wave] if wave is not None else sorted(w.number for w in plan.waves)
-                known = {w.number for w in plan.waves}
-                if wave is not None and wave not in known:
-                    fail(
-                        f"--wave {wave}: the plan has no such wave "
-                        f"(waves: {', '.join(map(str, sorted(known))) or 'none'})",
-                        EXIT_USAGE,
-                    )
-                results = [preview_wave(path, n, overrides, platform=base) for n in numbers]
+                numbers = [wave] if wave is not None else sorted(known)
+                results = [
+                    preview_wave(path, n, overrides, platform=base, departments=depts) for n in numbers
+                ]
         except (ConfigError, PreviewError) as exc:
             fail(str(exc), EXIT_INVALID)
-    if len(results) == 1:
+    if platform or departments or wave is not None:
         result = results[0]
         if tree:
             console.print(_tree(result, full))
         console.print(_counts_table(f"stack {result.stack}: resources per type", result.counts()))
+        if platform:
+            console.print(_baseline_table(base))
+        if departments:
+            console.print(_projects_table(depts))
+        lbs = _balancers_table(results)
+        if lbs is not None:
+            console.print(lbs)
         for w in result.warnings:
             say(f"warning: {w}")
         say(f"previewed in {result.seconds:.2f} s under the mock runtime (no cloud contacted)")
         return
+    console.print(_projects_table(depts))
+    console.print(_baseline_table(base))
     # Compact padding so every column, the total included, fits an 80-column terminal.
     table = Table(title="resources per wave", padding=(0, 0), pad_edge=False)
     table.add_column("stack", no_wrap=True)
@@ -231,3 +398,30 @@ def preview(
             result.stack, *(str(counts.get(t, 0)) for _, t in SUMMARY_TYPES), str(sum(counts.values()))
         )
     console.print(table)
+    lbs = _balancers_table(results)
+    if lbs is not None:
+        console.print(lbs)
+
+
+@stacks_app.command("boundary")
+def boundary(
+    xlsx: Annotated[Path, typer.Option("--xlsx", help="Write the firewall change request workbook here.")],
+    plan_path: Annotated[Path | None, typer.Option("--plan", help=PLAN_HELP, show_default=False)] = None,
+    sets: Annotated[list[str] | None, typer.Option("--set", help=SET_HELP)] = None,
+) -> None:
+    """Firewall change request for `boundary: external`: the cross-domain flows to allow (MLPS-3)."""
+    from stacks.boundary_request import change_rows, write_change_request
+    from stacks.config import ConfigError, settings_from_values
+
+    overrides = _parse_sets(sets)
+    plan, _ = _plan_from(plan_path)
+    try:
+        settings = settings_from_values(overrides)
+    except ConfigError as exc:
+        fail(str(exc), EXIT_USAGE)
+    rows = change_rows(plan, settings)
+    try:
+        write_change_request(rows, xlsx, plan.inventory.city)
+    except OSError as exc:
+        cannot_write(exc, xlsx, "the change request")
+    say(f"{xlsx}: {len(rows)} cross-domain flow(s) to allow on the boundary firewall (MLPS-3)")

@@ -1,4 +1,10 @@
-"""DepartmentProject: a department's OpenStack project for one wave, quotas sized from its systems."""
+"""DepartmentProject: a department's one OpenStack project for the whole programme (OPS-1).
+
+Created by the admin `departments` stack: the project, its quotas sized for every system the plan
+migrates for the department (all waves), and the RBAC policies that share the platform's domain
+networks and baseline / public-web security groups into it. The wave stacks put the department's
+systems into this project with a provider scoped to it (stacks/credentials.py).
+"""
 
 from __future__ import annotations
 
@@ -16,19 +22,36 @@ from stacks.sizing import ServerLayout
 DEFAULT_GROUP_RULES = 4
 
 
+def project_name(department: str) -> str:
+    """Keystone name of a department's project."""
+    return f"govcloud-{department}"
+
+
+def network_share_name(department: str, domain: str) -> str:
+    """Logical name of the RBAC policy sharing a domain network into a department's project."""
+    return f"{department}-{domain}-net-share"
+
+
+def group_share_name(department: str, group: str) -> str:
+    """Logical name of the RBAC policy sharing a platform security group into a department's project."""
+    return f"{department}-{group}-sg-share"
+
+
 @dataclass(frozen=True)
 class DepartmentProjectArgs:
-    """The department's systems moving in this wave and what they need."""
+    """Everything the plan migrates for the department, over all waves."""
 
     department: str
-    wave: int
     layouts: Sequence[ServerLayout]
-    security_rules: int  # rules on the department's systems' groups created so far
+    security_rules: int  # rules on the department's systems' groups, all waves
     floating_ips: int
+    load_balancers: int
     protected_volumes: int  # volumes of MLPS level 3+ systems: backed up (MLPS-4)
     protected_gb: int
-    domain_networks: Mapping[str, pulumi.Input[str]]  # domain -> platform network ID it may attach to
+    domain_networks: Mapping[str, pulumi.Input[str]]  # domain -> platform network it attaches to
+    shared_groups: Mapping[str, pulumi.Input[str]]  # label -> platform security group its ports use
     headroom: float = 1.2
+    import_id: str | None = None  # adopt an existing project
 
 
 @dataclass(frozen=True)
@@ -65,7 +88,7 @@ def quotas_for(args: DepartmentProjectArgs) -> Quotas:
         ram_mb=up(sum(lay.ram_gb for lay in args.layouts) * 1024),
         server_groups=up(sum(1 for lay in args.layouts if lay.anti_affinity)),
         server_group_members=max((lay.servers for lay in args.layouts), default=1),
-        ports=up(instances),
+        ports=up(instances + args.load_balancers),  # a VIP port per load balancer
         security_groups=up(len(args.layouts)) + 1,
         security_group_rules=up(args.security_rules) + DEFAULT_GROUP_RULES,
         floating_ips=up(args.floating_ips),
@@ -78,27 +101,29 @@ def quotas_for(args: DepartmentProjectArgs) -> Quotas:
 
 
 class DepartmentProject(pulumi.ComponentResource):
-    """A Keystone project for a department's systems of one wave (OPS-1: the department runs them),
-    with a provider scoped to it and the domain networks shared into it."""
+    """A Keystone project for a department's systems (OPS-1: the department runs them), its
+    quotas and the shares of the platform's networks and groups into it."""
 
     project_id: pulumi.Output[str]
-    provider: openstack.Provider
     quotas: Quotas
+    network_shares: dict[str, pulumi.Output[str]]
+    group_shares: dict[str, pulumi.Output[str]]
 
     def __init__(
         self, name: str, args: DepartmentProjectArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("govcloud:wave:DepartmentProject", name, None, opts)
+        super().__init__("govcloud:departments:DepartmentProject", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        project_tags = [tags.tag(tags.DEPARTMENT, args.department), tags.tag(tags.WAVE, args.wave)]
         project = openstack.identity.Project(
             f"{name}-project",
-            name=f"{args.department}-wave-{args.wave:02d}",
+            name=project_name(args.department),
             enabled=True,
-            description=f"department {args.department}, migration wave {args.wave} (OPS-1)",
-            tags=project_tags,
-            opts=child,
+            description=f"department {args.department}: its migrated systems, all waves (OPS-1)",
+            tags=[tags.tag(tags.DEPARTMENT, args.department)],
+            # The project outlives every wave; adopting an existing one keeps its ID.
+            opts=pulumi.ResourceOptions(parent=self, protect=True, import_=args.import_id),
         )
+        quota_opts = pulumi.ResourceOptions(parent=self, depends_on=[project])
         q = quotas_for(args)
         openstack.compute.QuotaSetV2(
             f"{name}-compute-quota",
@@ -108,7 +133,7 @@ class DepartmentProject(pulumi.ComponentResource):
             ram=q.ram_mb,
             server_groups=q.server_groups,
             server_group_members=q.server_group_members,
-            opts=child,
+            opts=quota_opts,
         )
         openstack.networking.QuotaV2(
             f"{name}-network-quota",
@@ -121,7 +146,7 @@ class DepartmentProject(pulumi.ComponentResource):
             security_group=q.security_groups,
             security_group_rule=q.security_group_rules,
             floatingip=q.floating_ips,
-            opts=child,
+            opts=quota_opts,
         )
         openstack.blockstorage.QuoteSetV3(
             f"{name}-volume-quota",
@@ -131,19 +156,36 @@ class DepartmentProject(pulumi.ComponentResource):
             snapshots=q.snapshots,
             backups=q.backups,
             backup_gigabytes=q.backup_gigabytes,
-            opts=child,
+            opts=quota_opts,
         )
+        self.network_shares = {}
         for domain, network_id in sorted(args.domain_networks.items()):
-            openstack.networking.RbacPolicyV2(
-                f"{name}-{domain}-net-share",
+            share = openstack.networking.RbacPolicyV2(
+                network_share_name(args.department, domain),
                 object_type="network",
                 object_id=network_id,
                 action="access_as_shared",
                 target_tenant=project.id,
                 opts=child,
             )
-        # Credentials come from clouds.yaml (OS_CLOUD); only the project scope is set here.
-        self.provider = openstack.Provider(f"{name}-provider", tenant_id=project.id, opts=child)
+            self.network_shares[domain] = share.id
+        self.group_shares = {}
+        for label, group_id in sorted(args.shared_groups.items()):
+            share = openstack.networking.RbacPolicyV2(
+                group_share_name(args.department, label),
+                object_type="security_group",
+                object_id=group_id,
+                action="access_as_shared",
+                target_tenant=project.id,
+                opts=child,
+            )
+            self.group_shares[label] = share.id
         self.project_id = project.id
         self.quotas = q
-        self.register_outputs({"project_id": project.id})
+        self.register_outputs(
+            {
+                "project_id": project.id,
+                "network_shares": self.network_shares,
+                "group_shares": self.group_shares,
+            }
+        )

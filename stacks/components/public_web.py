@@ -20,7 +20,8 @@ class PublicWebAccessArgs:
 
 
 class PublicWebAccess(pulumi.ComponentResource):
-    """Shared group for public-facing systems of the public-service domain, shared with every project."""
+    """Group for public-facing systems of the public-service domain; the departments stack shares it
+    into the projects that have such systems."""
 
     security_group_id: pulumi.Output[str]
 
@@ -28,15 +29,15 @@ class PublicWebAccess(pulumi.ComponentResource):
         self, name: str, args: PublicWebAccessArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__(tags.PUBLIC_WEB_TYPE, name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
         group = openstack.networking.SecGroup(
             f"{name}-sg",
             name="govcloud-public-web",
             delete_default_rules=True,
             description="HTTP/HTTPS from the internet to public-facing public-service systems (LINE-4)",
             tags=[tags.tag(tags.DOMAIN, "public_service")],
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
+        child = pulumi.ResourceOptions(parent=self, depends_on=[group])
         for port in args.ports:
             openstack.networking.SecGroupRule(
                 f"{name}-tcp-{port}",
@@ -50,13 +51,5 @@ class PublicWebAccess(pulumi.ComponentResource):
                 description="public web",
                 opts=child,
             )
-        openstack.networking.RbacPolicyV2(
-            f"{name}-share",
-            object_type="security_group",
-            object_id=group.id,
-            action="access_as_shared",
-            target_tenant="*",
-            opts=child,
-        )
         self.security_group_id = group.id
         self.register_outputs({"security_group_id": group.id})

@@ -6,7 +6,10 @@ means the resource complies (or the check does not concern its type).
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from stacks import tags
@@ -18,14 +21,33 @@ SEC_GROUP_RULE = "openstack:networking/secGroupRule:SecGroupRule"
 FIREWALL_RULE = "openstack:firewall/ruleV2:RuleV2"
 INSTANCE = "openstack:compute/instance:Instance"
 VOLUME = "openstack:blockstorage/volume:Volume"
+PROJECT = "openstack:identity/project:Project"
+SSH_PORT = 22
 
 OPEN_PREFIXES = frozenset({"0.0.0.0/0", "::/0"})
 ADMINISTRATIVE = "administrative_service"
 PUBLIC = "public_service"
 
 
+@dataclass(frozen=True)
+class GuardConfig:
+    """What the checks compare against: the cloud's encrypting volume types, the controller CIDR."""
+
+    encrypted_volume_types: frozenset[str]
+    controller_cidr: str
+
+
+@cache
+def default_guard() -> GuardConfig:
+    """The guard configuration of Pulumi.yaml's defaults (the pack's config can override them)."""
+    from stacks.config import defaults
+
+    d = defaults()
+    return GuardConfig(frozenset(d["encryptedVolumeTypes"]), str(d["controllerCidr"]))
+
+
 def no_public_ip_in_administrative_domain(
-    resource_type: str, props: Mapping[str, Any], urn: str = ""
+    resource_type: str, props: Mapping[str, Any], urn: str = "", guard: GuardConfig | None = None
 ) -> list[str]:
     """Floating IPs only in the public-service domain; no internet gateway elsewhere (DOMAIN-1, LINE-4)."""
     domain = tags.tag_value(props.get("tags"), tags.DOMAIN)
@@ -46,7 +68,9 @@ def _open(prefix: Any) -> bool:
     return prefix is None or prefix == "" or str(prefix) in OPEN_PREFIXES
 
 
-def no_open_ingress(resource_type: str, props: Mapping[str, Any], urn: str = "") -> list[str]:
+def no_open_ingress(
+    resource_type: str, props: Mapping[str, Any], urn: str = "", guard: GuardConfig | None = None
+) -> list[str]:
     """No ingress from anywhere, except HTTP/HTTPS through the platform's public-web group (MLPS-3)."""
     if resource_type == SEC_GROUP_RULE and props.get("direction") == "ingress":
         remote_set = props.get("remoteGroupId") or props.get("remoteAddressGroupId")
@@ -77,7 +101,9 @@ def no_open_ingress(resource_type: str, props: Mapping[str, Any], urn: str = "")
     return []
 
 
-def instance_tagged(resource_type: str, props: Mapping[str, Any], urn: str = "") -> list[str]:
+def instance_tagged(
+    resource_type: str, props: Mapping[str, Any], urn: str = "", guard: GuardConfig | None = None
+) -> list[str]:
     """Every instance names its system and its MLPS level in its metadata (INV-2)."""
     if resource_type != INSTANCE:
         return []
@@ -92,10 +118,16 @@ def instance_tagged(resource_type: str, props: Mapping[str, Any], urn: str = "")
     return problems
 
 
-def protected_volume_encrypted(resource_type: str, props: Mapping[str, Any], urn: str = "") -> list[str]:
-    """Volumes of MLPS level 3+ systems are encrypted and backed up (MLPS-4)."""
+def protected_volume_encrypted(
+    resource_type: str, props: Mapping[str, Any], urn: str = "", guard: GuardConfig | None = None
+) -> list[str]:
+    """Volumes of MLPS level 3+ systems are on a volume type the cloud encrypts, and backed up (MLPS-4).
+
+    The volume type is checked against the configured list of encrypting types, not against a
+    flag the program sets itself."""
     if resource_type != VOLUME:
         return []
+    guard = guard or default_guard()
     meta = props.get("metadata") or {}
     level = str(meta.get(tags.MLPS, ""))
     if level not in {"1", "2", "3", "4"}:
@@ -103,11 +135,68 @@ def protected_volume_encrypted(resource_type: str, props: Mapping[str, Any], urn
     if int(level) < 3:
         return []
     problems = []
-    if meta.get(tags.ENCRYPTED) != "true" or not props.get("volumeType"):
-        problems.append(f"volume of an MLPS level {level} system is not on an encrypted volume type (MLPS-4)")
+    if props.get("volumeType") not in guard.encrypted_volume_types:
+        problems.append(
+            f"volume of an MLPS level {level} system is on volume type {props.get('volumeType')!r}, "
+            f"not one that encrypts ({', '.join(sorted(guard.encrypted_volume_types))}) (MLPS-4)"
+        )
     if not meta.get(tags.BACKUP):
         problems.append(f"volume of an MLPS level {level} system has no {tags.BACKUP} flag (MLPS-4)")
     return problems
+
+
+def _covers(low: Any, high: Any, port: int) -> bool:
+    """Whether a rule's port range includes *port* (no range = every port)."""
+    lo = int(low) if low not in (None, "", 0) else 1
+    hi = int(high) if high not in (None, "", 0) else 65535
+    return lo <= port <= hi
+
+
+def ssh_only_from_controller(
+    resource_type: str, props: Mapping[str, Any], urn: str = "", guard: GuardConfig | None = None
+) -> list[str]:
+    """SSH ingress from an address range only from the migration controller / bastion CIDR.
+
+    Rules naming a peer group or address group are dependency flows (MLPS-3), checked by the
+    ingress policy; a range other than the controller's opening port 22 is refused."""
+    if resource_type != SEC_GROUP_RULE or props.get("direction") != "ingress":
+        return []
+    if props.get("remoteGroupId") or props.get("remoteAddressGroupId"):
+        return []
+    if props.get("protocol") not in (None, "", "tcp") or not _covers(
+        props.get("portRangeMin"), props.get("portRangeMax"), SSH_PORT
+    ):
+        return []
+    guard = guard or default_guard()
+    prefix = props.get("remoteIpPrefix")
+    controller = ipaddress.ip_network(guard.controller_cidr)
+    try:
+        network = ipaddress.ip_network(str(prefix)) if prefix not in (None, "") else None
+        inside = network is not None and network.subnet_of(controller)  # type: ignore[arg-type]
+    except (ValueError, TypeError):
+        inside = False
+    if inside:
+        return []
+    return [
+        f"SSH ingress from {prefix or 'anywhere'}: only the controller CIDR {controller} "
+        f"may reach port {SSH_PORT}"
+    ]
+
+
+def no_per_wave_projects(
+    resource_type: str, props: Mapping[str, Any], urn: str = "", guard: GuardConfig | None = None
+) -> list[str]:
+    """Projects belong to the departments stack, one per department for the whole programme."""
+    if resource_type != PROJECT:
+        return []
+    stack = urn.split("::")[0].removeprefix("urn:pulumi:") if urn.startswith("urn:pulumi:") else ""
+    name = str(props.get("name") or "")
+    if stack.startswith("wave-") or "-wave-" in name or tags.tag_value(props.get("tags"), tags.WAVE):
+        return [
+            f"project {name or '?'} created per wave (stack {stack or '?'}): a department has one project "
+            "for the whole programme, in the departments stack"
+        ]
+    return []
 
 
 # Every mandatory check, by policy name, with its description.
@@ -123,11 +212,18 @@ CHECKS = {
     "instance-tagged": (instance_tagged, "Every instance is tagged with its system and MLPS level."),
     "protected-volume-encrypted": (
         protected_volume_encrypted,
-        "Volumes of MLPS level 3+ systems are encrypted and backed up.",
+        "Volumes of MLPS level 3+ systems are on an encrypting volume type and backed up.",
     ),
+    "ssh-only-from-controller": (
+        ssh_only_from_controller,
+        "SSH ingress from address ranges only from the migration controller CIDR.",
+    ),
+    "no-per-wave-projects": (no_per_wave_projects, "One project per department, none per wave."),
 }
 
 
-def violations(resource_type: str, props: Mapping[str, Any], urn: str = "") -> list[str]:
+def violations(
+    resource_type: str, props: Mapping[str, Any], urn: str = "", guard: GuardConfig | None = None
+) -> list[str]:
     """All guard-rail violations of one resource."""
-    return [msg for fn, _ in CHECKS.values() for msg in fn(resource_type, props, urn)]
+    return [msg for fn, _ in CHECKS.values() for msg in fn(resource_type, props, urn, guard)]

@@ -119,15 +119,42 @@ def plan_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[Plan, Path]:
     return plan, path
 
 
+# The catalogue the tests' stacks use: every OS falls back to one image (no inventory).
+IMAGES = {"images": ["default=img-debian12"], "defaultImage": "default"}
+
+
 @pytest.fixture(scope="session")
 def previews(plan_file: tuple[Plan, Path]) -> dict[str, Any]:
-    """The platform and both wave stacks of the two-wave plan, previewed under mocks."""
-    from stacks.preview import preview_platform, preview_wave
+    """The platform, departments and both wave stacks of the two-wave plan, previewed under mocks."""
+    from stacks.preview import preview_departments, preview_platform, preview_wave
 
     _, path = plan_file
-    platform = preview_platform(path)
+    platform = preview_platform(path, IMAGES)
+    departments = preview_departments(path, IMAGES, platform=platform)
     return {
         "platform": platform,
-        0: preview_wave(path, 0, platform=platform),
-        1: preview_wave(path, 1, platform=platform),
+        "departments": departments,
+        0: preview_wave(path, 0, IMAGES, platform=platform, departments=departments),
+        1: preview_wave(path, 1, IMAGES, platform=platform, departments=departments),
     }
+
+
+@pytest.fixture(scope="session")
+def bundled_previews(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
+    """Every stack of the bundled city, previewed once per session (with its inventory's LANs)."""
+    from stacks.preview import preview_departments, preview_platform, preview_wave
+
+    try:
+        plan = request.getfixturevalue("bundled_plan")
+    except Exception as exc:  # noqa: BLE001 the sample city is being written by another helper
+        pytest.skip(f"bundled city cannot be planned yet: {type(exc).__name__}")
+    path = tmp_path_factory.mktemp("bundled") / "plan.json"
+    write_plan(plan, path)
+    platform = preview_platform(path, IMAGES)
+    departments = preview_departments(path, IMAGES, platform=platform)
+    out: dict[Any, Any] = {"plan": plan, "path": path, "platform": platform, "departments": departments}
+    for wave in sorted(w.number for w in plan.waves):
+        out[wave] = preview_wave(path, wave, IMAGES, platform=platform, departments=departments)
+    return out

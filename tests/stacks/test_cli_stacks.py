@@ -9,6 +9,9 @@ import yaml
 
 from stacks.config import project_config_schema
 
+IMAGE_SETS = ["--set", 'images=["default=img-1"]', "--set", "defaultImage=default"]
+PREVIEW_SETS = IMAGE_SETS
+
 
 def test_generate_writes_a_platform_and_one_file_per_wave_without_secrets(
     cli, runner, plan_file, tmp_path
@@ -25,11 +28,17 @@ def test_generate_writes_a_platform_and_one_file_per_wave_without_secrets(
             str(tmp_path),
             "--set",
             "externalNetwork=internet",
+            *IMAGE_SETS,
         ],
     )
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == ["Pulumi.platform.yaml", "Pulumi.wave-00.yaml", "Pulumi.wave-01.yaml"]
+    assert names == [
+        "Pulumi.departments.yaml",
+        "Pulumi.platform.yaml",
+        "Pulumi.wave-00.yaml",
+        "Pulumi.wave-01.yaml",
+    ]
     keys = set(project_config_schema())
     for name in names:
         text = (tmp_path / name).read_text(encoding="utf-8")
@@ -42,6 +51,8 @@ def test_generate_writes_a_platform_and_one_file_per_wave_without_secrets(
         assert not re.search(r"password|secret|token|credential", yaml.safe_dump(config), re.I)
     wave1 = yaml.safe_load((tmp_path / "Pulumi.wave-01.yaml").read_text())["config"]
     assert (wave1["govcloud:layer"], wave1["govcloud:wave"]) == ("wave", 1)
+    assert wave1["govcloud:systems"] == ["fin-budget", "hr-app"]
+    assert wave1["govcloud:planDigest"].startswith("sha256:")
     assert "2 migrating system(s)" in (tmp_path / "Pulumi.wave-01.yaml").read_text()
 
 
@@ -67,20 +78,20 @@ def _counts(output: str) -> dict[str, int]:
 
 def test_preview_of_a_wave_prints_tree_and_counts_matching_the_plan(cli, runner, plan_file) -> None:
     plan, path = plan_file
-    result = runner.invoke(cli, ["stacks", "preview", "--plan", str(path), "--wave", "1"])
+    result = runner.invoke(cli, ["stacks", "preview", "--plan", str(path), "--wave", "1", *PREVIEW_SETS])
     assert result.exit_code == 0, result.output
     counts = _counts(result.output)
     servers = sum(
         max(1, s.sizing.servers) for s in plan.systems if s.disposition == "migrate" and s.wave == 1
     )
     assert counts["openstack:compute/instance:Instance"] == servers == 3
-    assert counts["openstack:identity/project:Project"] == 2
-    assert "SystemDeployment fin-budget" in result.output and "DepartmentProject hr" in result.output
+    assert "openstack:identity/project:Project" not in counts  # projects live in the departments stack
+    assert "SystemDeployment fin-budget" in result.output and "DepartmentWave hr" in result.output
 
 
 def test_preview_of_every_wave_prints_one_row_per_wave(cli, runner, plan_file) -> None:
     plan, path = plan_file
-    result = runner.invoke(cli, ["stacks", "preview", "--plan", str(path)])
+    result = runner.invoke(cli, ["stacks", "preview", "--plan", str(path), *PREVIEW_SETS])
     assert result.exit_code == 0, result.output
     rows = {
         m.group(1): [int(x) for x in m.group(2).split("│") if x.strip()]
@@ -98,3 +109,33 @@ def test_preview_of_an_unknown_wave_is_a_usage_error(cli, runner, plan_file) -> 
 def test_preview_with_a_missing_plan_is_a_clear_error(cli, runner, tmp_path: Path) -> None:
     result = runner.invoke(cli, ["stacks", "preview", "--plan", str(tmp_path / "none.json"), "--wave", "0"])
     assert result.exit_code == 1 and "no such plan file" in result.output
+
+
+def test_preview_shows_projects_per_department_baseline_rules_and_load_balancers(
+    cli, runner, tmp_path
+) -> None:
+    from planner.plan_model import Sizing, write_plan
+    from tests.stacks.conftest import make_plan, system
+
+    plan = make_plan(
+        [
+            system(
+                "web",
+                "gov",
+                domain="public_service",
+                public_facing=True,
+                mlps_level=2,
+                sizing=Sizing(vcpu=4, ram_gb=8, servers=2),
+            ),
+            system("ledger", "fin", mlps_level=2, sizing=Sizing(vcpu=2, ram_gb=4), links=[("web", 443)]),
+        ],
+        waves=1,
+    )
+    path = tmp_path / "plan.json"
+    write_plan(plan, path)
+    result = runner.invoke(cli, ["stacks", "preview", "--plan", str(path), *PREVIEW_SETS])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "projects per department" in out and "govcloud-gov" in out and "govcloud-fin" in out
+    assert "baseline rules" in out and "10.79.0.16/28" in out and "169.254.169.254/32" in out
+    assert "load balancers" in out and re.search(r"wave-00\s*│\s*web\s*│\s*80, 443\s*│\s*2", out)

@@ -98,6 +98,24 @@ def test_instance_without_system_or_mlps_tag_is_refused() -> None:
     assert rules.instance_tagged(rules.INSTANCE, {"metadata": {tags.SYSTEM: "x", tags.MLPS: "unknown"}})
 
 
+GUARD = rules.GuardConfig(frozenset({"luks-ssd", "luks-hdd"}), "10.79.0.16/28")
+
+
+def test_protected_volume_must_be_on_a_configured_encrypting_type_whatever_its_flags_say() -> None:
+    meta = {tags.MLPS: "3", tags.ENCRYPTED: "true", tags.BACKUP: "daily"}
+    assert (
+        rules.protected_volume_encrypted(
+            rules.VOLUME, {"volumeType": "luks-ssd", "metadata": meta}, "", GUARD
+        )
+        == []
+    )
+    # the program's own flag proves nothing: the type must be one the cloud encrypts
+    assert rules.protected_volume_encrypted(
+        rules.VOLUME, {"volumeType": "encrypted", "metadata": meta}, "", GUARD
+    )
+    assert rules.protected_volume_encrypted(rules.VOLUME, {"volumeType": "encrypted", "metadata": meta}) == []
+
+
 def test_protected_volume_needs_encryption_and_backup_flags() -> None:
     meta = {tags.MLPS: "3", tags.ENCRYPTED: "true", tags.BACKUP: "daily"}
     assert rules.protected_volume_encrypted(rules.VOLUME, {"volumeType": "encrypted", "metadata": meta}) == []
@@ -113,6 +131,40 @@ def test_unprotected_volume_needs_no_encryption() -> None:
     assert rules.protected_volume_encrypted(rules.VOLUME, {"size": 10, "metadata": {tags.MLPS: "2"}}) == []
 
 
+def test_ssh_from_a_range_other_than_the_controller_is_refused() -> None:
+    ssh = {"direction": "ingress", "protocol": "tcp", "portRangeMin": 22, "portRangeMax": 22}
+    assert (
+        rules.ssh_only_from_controller(
+            rules.SEC_GROUP_RULE, {**ssh, "remoteIpPrefix": "10.79.0.16/28"}, "", GUARD
+        )
+        == []
+    )
+    assert (
+        rules.ssh_only_from_controller(
+            rules.SEC_GROUP_RULE, {**ssh, "remoteIpPrefix": "10.79.0.17/32"}, "", GUARD
+        )
+        == []
+    )
+    assert rules.ssh_only_from_controller(
+        rules.SEC_GROUP_RULE, {**ssh, "remoteIpPrefix": "172.16.0.0/12"}, "", GUARD
+    )
+    wide = {**ssh, "portRangeMin": 1, "portRangeMax": 1024, "remoteIpPrefix": "10.0.0.0/8"}
+    assert rules.ssh_only_from_controller(rules.SEC_GROUP_RULE, wide, "", GUARD)
+    assert (
+        rules.ssh_only_from_controller(rules.SEC_GROUP_RULE, {**ssh, "remoteGroupId": "sg"}, "", GUARD) == []
+    )
+    https = {**ssh, "portRangeMin": 443, "portRangeMax": 443, "remoteIpPrefix": "172.16.0.0/12"}
+    assert rules.ssh_only_from_controller(rules.SEC_GROUP_RULE, https, "", GUARD) == []
+
+
+def test_a_project_created_by_a_wave_stack_is_refused() -> None:
+    wave_urn = "urn:pulumi:wave-03::govcloud::openstack:identity/project:Project::fin-project"
+    dept_urn = "urn:pulumi:departments::govcloud::openstack:identity/project:Project::fin-project"
+    assert rules.no_per_wave_projects(rules.PROJECT, {"name": "govcloud-fin"}, wave_urn)
+    assert rules.no_per_wave_projects(rules.PROJECT, {"name": "fin-wave-03"}, dept_urn)
+    assert rules.no_per_wave_projects(rules.PROJECT, {"name": "govcloud-fin"}, dept_urn) == []
+
+
 def test_other_resource_types_are_not_concerned() -> None:
     assert rules.violations("openstack:networking/network:Network", {"name": "n"}) == []
 
@@ -125,4 +177,6 @@ def test_policy_pack_declares_every_check_as_mandatory(repo_root: Path) -> None:
         "no-open-ingress",
         "instance-tagged",
         "protected-volume-encrypted",
+        "ssh-only-from-controller",
+        "no-per-wave-projects",
     }

@@ -74,7 +74,15 @@ def test_bad_config_names_its_key(values: dict, key: str) -> None:
 
 
 def test_image_is_chosen_by_os_prefix_else_the_default() -> None:
-    s = settings_from_values({"images": ["default=img-0", "centos=img-c", "centos7=img-c7"]})
+    s = settings_from_values(
+        {"images": ["default=img-0", "centos=img-c", "centos7=img-c7"], "defaultImage": "default"}
+    )
     assert s.image_for("CentOS7.9") == "img-c7"
     assert s.image_for("centos 8") == "img-c"
     assert s.image_for("Kylin V10") == "img-0" == s.image_for(None)
+
+
+def test_without_a_default_image_an_unknown_os_has_no_image() -> None:
+    s = settings_from_values({"images": ["centos=img-c"]})
+    assert s.image_for("kylin10") is None and s.image_for(None) is None
+    assert settings_from_values({}).images == {}  # no placeholder image by default

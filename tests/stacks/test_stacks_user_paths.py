@@ -49,8 +49,9 @@ def test_generate_without_plan_never_replaces_another_inventorys_plan(cli, runne
 
 def test_generate_without_plan_can_run_twice_into_one_directory(cli, runner, tmp_path):
     out = tmp_path / "out"
+    images = ["--set", 'images=["default=img-1"]', "--set", "defaultImage=default"]
     for _ in range(2):
-        result = runner.invoke(cli, ["stacks", "generate", "--out", str(out)])
+        result = runner.invoke(cli, ["stacks", "generate", "--out", str(out), *images])
         assert result.exit_code == 0, result.output
     assert (out / "Pulumi.platform.yaml").exists() and (out / "plan.json").exists()
 

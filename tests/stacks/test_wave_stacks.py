@@ -13,9 +13,16 @@ from planner.plan_model import Plan
 from stacks import tags
 from stacks.config import settings_from_values
 from stacks.policy.rules import violations
-from stacks.preview import PreviewError, PreviewResult, preview_platform, preview_wave, run_program
+from stacks.preview import (
+    PreviewError,
+    PreviewResult,
+    preview_platform,
+    preview_wave,
+    run_program,
+)
 from stacks.security import is_placed
 from stacks.sizing import nearest_flavor
+from tests.stacks.conftest import IMAGES
 
 INSTANCE = "openstack:compute/instance:Instance"
 VOLUME = "openstack:blockstorage/volume:Volume"
@@ -24,6 +31,7 @@ FIP = "openstack:networking/floatingIp:FloatingIp"
 PORT = "openstack:networking/port:Port"
 PROJECT = "openstack:identity/project:Project"
 STACK_REF = "pulumi:pulumi:StackReference"
+ADDRESS_GROUP = "openstack:networking/addressGroupV2:AddressGroupV2"
 
 
 def sg_system(sg_id: str) -> str:
@@ -32,15 +40,30 @@ def sg_system(sg_id: str) -> str:
     return sg_id.removesuffix("-sg-id")
 
 
-def rules_of(result: PreviewResult) -> set[tuple[str, str, str, int]]:
-    """(owner, direction, peer system or CIDR, port) of every security-group rule of a wave stack."""
+def peer_of_address_group(ag_id: str) -> str:
+    """Peer system of an address group (`<dept>-peer-<system>-id`)."""
+    return ag_id.removesuffix("-id").split("-peer-", 1)[1]
+
+
+def flow_rules_of(result: PreviewResult) -> set[tuple[str, str, str, int]]:
+    """(owner, direction, peer system or CIDR, port) of every dependency-flow rule of a wave stack."""
     out = set()
     for r in result.of_type(RULE):
         p = r.inputs
-        peer = sg_system(p["remoteGroupId"]) if p.get("remoteGroupId") else p["remoteIpPrefix"]
+        if not str(p.get("description", "")).startswith("MLPS-3"):
+            continue
+        if p.get("remoteGroupId"):
+            peer = sg_system(p["remoteGroupId"])
+        elif p.get("remoteAddressGroupId"):
+            peer = peer_of_address_group(p["remoteAddressGroupId"])
+        else:
+            peer = p["remoteIpPrefix"]
         assert p["portRangeMin"] == p["portRangeMax"]
         out.add((sg_system(p["securityGroupId"]), p["direction"], peer, int(p["portRangeMin"])))
     return out
+
+
+rules_of = flow_rules_of
 
 
 def test_each_wave_creates_exactly_the_instances_its_migrating_systems_need(plan_file, previews) -> None:
@@ -106,9 +129,10 @@ def test_security_groups_start_empty_and_only_rules_open_flows(previews) -> None
 
 
 def test_earlier_waves_groups_come_through_resolving_stack_references(previews) -> None:
-    refs = {r.name for r in previews[1].of_type(STACK_REF)}
-    assert refs == {"organization/govcloud/platform", "organization/govcloud/wave-00"}
-    assert {r.name for r in previews[0].of_type(STACK_REF)} == {"organization/govcloud/platform"}
+    refs = {r.name for r in previews[1].of_type(STACK_REF) if not r.name.endswith("-share-ref")}
+    both = {"organization/govcloud/platform", "organization/govcloud/departments"}
+    assert refs == both | {"organization/govcloud/wave-00"}
+    assert {r.name for r in previews[0].of_type(STACK_REF) if not r.name.endswith("-share-ref")} == both
     platform_nets = previews["platform"].outputs["networks"]
     for port in previews[1].of_type(PORT):
         assert port.inputs["networkId"] == platform_nets["administrative_service"]
@@ -119,21 +143,22 @@ def test_earlier_waves_groups_come_through_resolving_stack_references(previews) 
 
 def test_a_missing_stack_reference_is_reported_not_papered_over(plan_file) -> None:
     _, path = plan_file
-    with pytest.raises(PreviewError, match="organization/govcloud/platform"):
-        run_program("wave-00", {"layer": "wave", "wave": 0, "plan": str(path)}, stack_outputs={})
+    with pytest.raises(PreviewError, match="organization/govcloud/(platform|departments)"):
+        run_program("wave-00", {**IMAGES, "layer": "wave", "wave": 0, "plan": str(path)}, stack_outputs={})
 
 
 def test_a_failed_preview_leaves_nothing_behind_for_the_next_one(plan_file) -> None:
     plan, path = plan_file
     with pytest.raises(PreviewError, match="does not resolve"):  # aborts with RPCs and outputs pending
-        run_program("wave-00", {"layer": "wave", "wave": 0, "plan": str(path)}, stack_outputs={})
-    platform = preview_platform(path)
-    wave = preview_wave(path, 1, platform=platform)
+        run_program("wave-00", {**IMAGES, "layer": "wave", "wave": 0, "plan": str(path)}, stack_outputs={})
+    platform = preview_platform(path, IMAGES)
+    wave = preview_wave(path, 1, IMAGES, platform=platform)
     placed = [s for s in plan.systems if is_placed(s) and s.wave == 1]
     counts = wave.counts()
     assert counts[INSTANCE] == sum(s.sizing.servers for s in placed) == 3
     assert counts[VOLUME] == 3 + sum(s.sizing.servers for s in placed if s.sizing.storage_gb) == 6
-    assert counts[RULE] == 7 and counts[PROJECT] == 2 and counts[STACK_REF] == 2
+    # 7 flow rules and one user-access rule per system; no project in a wave stack
+    assert counts[RULE] == 7 + 2 and counts[PROJECT] == 0 and counts[STACK_REF] == 3 + 4
     assert platform.counts()["openstack:networking/router:Router"] == 2
     assert not [t for t in threading.enumerate() if t.name.startswith(("govcloud-preview", "govcloud-mock"))]
 
@@ -141,7 +166,7 @@ def test_a_failed_preview_leaves_nothing_behind_for_the_next_one(plan_file) -> N
 def test_a_platform_without_the_expected_outputs_is_a_preview_error(plan_file) -> None:
     _, path = plan_file
     with pytest.raises(PreviewError, match="does not export '(networks|subnets|publicWebSecurityGroup)'"):
-        preview_wave(path, 0, platform=PreviewResult("platform", [], {}))
+        preview_wave(path, 0, IMAGES, platform=PreviewResult("platform", [], {}))
 
 
 def test_public_ips_only_for_public_facing_systems_of_the_public_service_domain(previews) -> None:
@@ -161,18 +186,29 @@ def test_only_the_public_service_router_has_the_internet_exit(previews) -> None:
     assert "externalNetworkId" not in routers["administrative-service-router"]
 
 
-def test_cross_domain_flows_pass_the_boundary_firewall(previews) -> None:
-    fw = previews["platform"].of_type("openstack:firewall/ruleV2:RuleV2")
-    assert [
-        (
-            r.inputs["protocol"],
-            r.inputs["destinationPort"],
-            r.inputs["sourceIpAddress"],
-            r.inputs["destinationIpAddress"],
-        )
-        for r in fw
-    ] == [("tcp", "443", "10.72.0.0/14", "10.64.0.0/14")]
-    assert "fin-budget->portal" in fw[0].inputs["description"]
+def test_cross_domain_flows_pass_the_boundary_firewall_with_their_return_traffic(previews) -> None:
+    fw = {r.name: r.inputs for r in previews["platform"].of_type("openstack:firewall/ruleV2:RuleV2")}
+    assert set(fw) == {"boundary-admin-to-public-tcp-443", "boundary-admin-to-public-tcp-443-reply"}
+    request = fw["boundary-admin-to-public-tcp-443"]
+    assert (
+        request["protocol"],
+        request["destinationPort"],
+        request["sourceIpAddress"],
+        request["destinationIpAddress"],
+    ) == ("tcp", "443", "10.72.0.0/14", "10.64.0.0/14")
+    assert "fin-budget->portal" in request["description"]
+    # the reply a stateless driver (ML2/OVN) needs: from the service port back to the client domain
+    reply = fw["boundary-admin-to-public-tcp-443-reply"]
+    assert (reply["sourcePort"], reply["sourceIpAddress"], reply["destinationIpAddress"]) == (
+        "443",
+        "10.64.0.0/14",
+        "10.72.0.0/14",
+    )
+    policies = {
+        r.name: r.inputs for r in previews["platform"].of_type("openstack:firewall/policyV2:PolicyV2")
+    }
+    assert policies["boundary-egress"]["rules"] == ["boundary-admin-to-public-tcp-443-id"]
+    assert policies["boundary-ingress"]["rules"] == ["boundary-admin-to-public-tcp-443-reply-id"]
 
 
 def test_systems_that_do_not_migrate_get_no_resources(plan_file, previews) -> None:
@@ -186,23 +222,41 @@ def test_systems_that_do_not_migrate_get_no_resources(plan_file, previews) -> No
             assert not any(r.name.startswith(f"{sid}-") or r.name == sid for sid in idle), (key, r.name)
 
 
-def test_department_projects_have_quotas_covering_their_systems(previews) -> None:
-    w1 = previews[1]
-    assert sorted(p.inputs["name"] for p in w1.of_type(PROJECT)) == ["fin-wave-01", "hr-wave-01"]
-    quota = {q.name: q.inputs for q in w1.of_type("openstack:compute/quotaSetV2:QuotaSetV2")}[
+def test_one_project_per_department_for_the_whole_programme_with_quotas_for_all_its_waves(
+    plan_file, previews
+) -> None:
+    plan, _ = plan_file
+    depts = previews["departments"]
+    assert sorted(p.inputs["name"] for p in depts.of_type(PROJECT)) == [
+        f"govcloud-{d}" for d in sorted({s.department for s in plan.systems if is_placed(s)})
+    ]
+    assert all(not previews[w].of_type(PROJECT) for w in (0, 1))
+    quota = {q.name: q.inputs for q in depts.of_type("openstack:compute/quotaSetV2:QuotaSetV2")}[
         "fin-compute-quota"
     ]
-    # fin-budget: 2 servers of s1.large (4 vCPU, 8 GB) with 1.2 headroom.
-    assert quota["instances"] == 3 and quota["cores"] == 10 and quota["ram"] == math.ceil(16 * 1024 * 1.2)
-    net = {q.name: q.inputs for q in w1.of_type("openstack:networking/quotaV2:QuotaV2")}["fin-network-quota"]
+    # fin-db (wave 0: 1 x s1.large) and fin-budget (wave 1: 2 x s1.large), 1.2 headroom.
+    assert quota["instances"] == math.ceil(3 * 1.2) and quota["cores"] == math.ceil(12 * 1.2)
+    assert quota["ram"] == math.ceil(24 * 1024 * 1.2)
+    net = {q.name: q.inputs for q in depts.of_type("openstack:networking/quotaV2:QuotaV2")}[
+        "fin-network-quota"
+    ]
     assert net["network"] == 0 and net["router"] == 0  # no private networks of their own (CLOUD-3)
+
+
+def test_wave_systems_go_into_their_departments_project(previews) -> None:
+    projects = previews["departments"].outputs["projects"]
+    for wave in (0, 1):
+        for group in previews[wave].of_type("openstack:networking/secGroup:SecGroup"):
+            system = group.name.removesuffix("-sg")
+            dept = tags.tag_value(group.inputs["tags"], tags.DEPARTMENT)
+            assert group.inputs["tenantId"] == projects[dept], system
 
 
 def test_protected_systems_volumes_are_encrypted_and_backed_up(previews) -> None:
     for v in previews[1].of_type(VOLUME):
         meta = v.inputs["metadata"]
         protected = meta[tags.SYSTEM] == "fin-budget"
-        assert (v.inputs["volumeType"] == "encrypted") is protected
+        assert (v.inputs["volumeType"] in settings_from_values({}).encrypted_volume_types) is protected
         assert (meta.get(tags.BACKUP) == "daily") is protected
 
 
@@ -217,27 +271,14 @@ def test_a_missing_plan_file_is_a_clear_preview_error(tmp_path: Path) -> None:
         preview_wave(tmp_path / "nope.json", 0, platform=PreviewResult("platform", [], {}))
 
 
-def bundled(request: pytest.FixtureRequest) -> Plan:
-    try:
-        return request.getfixturevalue("bundled_plan")
-    except Exception as exc:  # noqa: BLE001 the sample city is being written by another helper
-        pytest.skip(f"bundled city cannot be planned yet: {type(exc).__name__}")
-
-
-def test_bundled_city_waves_create_the_instances_volumes_and_rules_the_plan_needs(
-    request: pytest.FixtureRequest, tmp_path: Path
-) -> None:
-    from planner.plan_model import write_plan
+def test_bundled_city_waves_create_the_instances_volumes_and_rules_the_plan_needs(bundled_previews) -> None:
     from stacks.security import flow_graph, wave_rules
 
-    plan = bundled(request)
-    path = tmp_path / "plan.json"
-    write_plan(plan, path)
+    plan = bundled_previews["plan"]
     settings = settings_from_values({})
     graph = flow_graph(plan)
-    platform = preview_platform(path)
     for wave in sorted(w.number for w in plan.waves):
-        result = preview_wave(path, wave, platform=platform)
+        result = bundled_previews[wave]
         placed = [s for s in plan.systems if is_placed(s) and s.wave == wave]
         assert Counter(i.inputs["metadata"][tags.SYSTEM] for i in result.of_type(INSTANCE)) == Counter(
             {s.id: max(1, s.sizing.servers) for s in placed}
@@ -250,13 +291,17 @@ def test_bundled_city_waves_create_the_instances_volumes_and_rules_the_plan_need
         }
         assert rules_of(result) == expected
         links = {(s.id, link.system) for s in plan.systems for link in s.links}
-        for r in result.of_type(RULE):  # every rule names a flow some system's dependency declares
+        for r in result.of_type(RULE):  # every flow rule names a flow some system's dependency declares
+            if not r.inputs["description"].startswith("MLPS-3"):
+                continue
             src, dst = r.inputs["description"].removeprefix("MLPS-3: ").split(" (")[0].split(" -> ")
             assert any((a, b) in links for a in _ids(plan, src) for b in _ids(plan, dst))
         for f in result.of_type(FIP):
             assert tags.tag_value(f.inputs["tags"], tags.DOMAIN) == "public_service"
-        for r in result.resources:
-            assert violations(r.type, r.inputs, r.urn) == []
+    for key, result in bundled_previews.items():
+        if isinstance(result, PreviewResult):
+            for r in result.resources:
+                assert violations(r.type, r.inputs, r.urn) == [], (key, r.name)
 
 
 def _ids(plan: Plan, side: str) -> set[str]:
