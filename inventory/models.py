@@ -194,6 +194,9 @@ class Room(Record):
     area_m2: float = Field(ge=0)
     monthly_cost: Money = 0.0
     exception: str | None = None  # ROOM-4 reason (保密要求 / 建筑布局), None when none recorded
+    # Optional capacity in racks (机柜): each department's network access equipment and each system
+    # staying in the room take one rack (ROOM-3 sharing honours it); None = not limited.
+    racks: int | None = Field(default=None, ge=0)
 
     @property
     def label(self) -> str:

@@ -41,7 +41,14 @@ from planner.plan_model import (
 )
 from planner.policy import Policy
 from planner.problem import Constraints, build_problem, load_of
-from planner.rooms import NetworkDecision, RoomDecision, decide_networks, decide_rooms, plan_rooms
+from planner.rooms import (
+    NetworkDecision,
+    RoomDecision,
+    decide_networks,
+    decide_rooms,
+    plan_relocations,
+    plan_rooms,
+)
 from planner.scheduling import DIMENSIONS, LowerBound, ProgressCallback, Schedule, ScheduleProblem
 
 if TYPE_CHECKING:
@@ -428,5 +435,6 @@ def _assemble(
         networks=plan_networks,
         findings=sort_findings(findings),
         groups=grouping.groups,
+        relocations=plan_relocations(room_decisions, rooms),
         metrics=metrics,
     )

@@ -22,7 +22,8 @@ place, if the project decides otherwise):
   scheduled systems placed in it (wave 0 when none is). Systems that do not move keep their
   room: an intranet, programme or blocked system stops its room from being vacated or merged;
   a keep_local (LAN-only, ROOM-1) system may leave a vacated/merged room only if its department
-  keeps a retained room to receive it (else the plan leaves it nowhere).
+  keeps a retained room to receive it, or the plan relocates it into a retained room of the same
+  building (ROOM-3); else the plan leaves it nowhere.
   A merged room names, in ``shared_with``, a retained room of another department in the same
   building (ROOM-3). A department retains at most one room unless a ROOM-2/ROOM-4 finding
   names the department or one of its retained rooms.
@@ -463,6 +464,16 @@ class _Verifier:
         for r in self.plan.rooms:
             if r.outcome == RoomOutcome.RETAINED:
                 retained_by_dept[r.department].append(r.id)
+        # ROOM-3: a LAN-only system may move into another department's retained room of its building.
+        relocated = {
+            m.subject
+            for m in self.plan.relocations
+            if (to := self.rooms.get(m.to_room)) is not None
+            and to.outcome == RoomOutcome.RETAINED
+            and (src := self.inv_rooms.get(m.to_room)) is not None
+            and (frm := self.inv_rooms.get(m.from_room or "")) is not None
+            and src.building == frm.building
+        }
         for r in self.plan.rooms:
             ss = in_room.get(r.id, [])
             if r.outcome in RETIRED_ROOM_OUTCOMES:
@@ -481,7 +492,9 @@ class _Verifier:
                         "rooms",
                         f"room {r.id}: {r.outcome!s} but systems that do not move stay in it: {_fmt(pinned)}",
                     )
-                local = [s.id for s in ss if s.disposition == Disposition.KEEP_LOCAL]
+                local = [
+                    s.id for s in ss if s.disposition == Disposition.KEEP_LOCAL and s.id not in relocated
+                ]
                 if local and not retained_by_dept.get(r.department):
                     self.bad(
                         "rooms",
