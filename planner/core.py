@@ -23,7 +23,7 @@ from planner import rules
 from planner.classify import Classification, Decision, _resolve_merge_chains, classify, size_system
 from planner.domains import fit_capacity
 from planner.findings import domain_findings, sharing_findings, sort_findings, target_findings
-from planner.graph import Grouping, group_systems, links_of
+from planner.graph import Grouping, carried_dependencies, group_systems, links_of
 from planner.plan_model import (
     Disposition,
     Finding,
@@ -266,6 +266,7 @@ def _plan(
             continue
         break
     _note_blocked_merges(decisions, findings)
+    findings += carried_dependencies(inventory, decisions)[1]  # DEP-1: dependencies lost to clean-up
     if scenario is not None and scenario.force:
         from planner.simulate import forced_wave_findings
 
