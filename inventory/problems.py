@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from foundation.errors import GovcloudError
+
 
 class Severity(StrEnum):
     """How bad a problem is; only errors make an inventory invalid."""
@@ -28,11 +30,16 @@ class Problem:
         return f"{self.file}:{line}: {self.record or '-'}: {self.field or '-'}: {self.message}"
 
 
-class InventoryError(Exception):
-    """Raised when an inventory cannot be used; carries every problem found, not just the first."""
+class InventoryError(GovcloudError):
+    """Raised when an inventory cannot be used; carries every problem found, not just the first.
+
+    ``messages`` lists every problem (FILE:LINE: RECORD: FIELD: message); ``str()`` summarises.
+    """
 
     def __init__(self, problems: list[Problem]):
         self.problems = problems
         errors = [p for p in problems if p.severity is Severity.ERROR]
         first = f"; first: {errors[0]}" if errors else ""
-        super().__init__(f"{len(errors)} problem(s) in inventory{first}")
+        summary = f"{len(errors)} problem(s) in inventory{first}"
+        super().__init__([str(p) for p in problems] or [summary])
+        self.args = (summary,)

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from inventory.models import DomainName, Inventory, NetworkKind, SharingType
 from planner import rules
 from planner.classify import Decision
-from planner.domains import DomainFit
+from planner.domains import domain_findings  # noqa: F401 (re-exported: it lived here)
 from planner.plan_model import Disposition, Finding, FindingSeverity, NetworkOutcome, PlanNetwork, Wave
 from planner.policy import Policy
-from planner.problem import Deadlines
+from planner.scheduling.build import Deadlines
 
 SEVERITY_ORDER = {FindingSeverity.ERROR: 0, FindingSeverity.WARNING: 1, FindingSeverity.INFO: 2}
 
@@ -33,7 +33,7 @@ class Target:
 
 
 # The rules that keep a system from moving are part of "all systems migrated": a blocked system
-# (MLPS-1/2, DOMAIN-1 capacity, PLAN-1 too big for any wave, CLASS-1 merge into a blocked system)
+# (MLPS-1/2, DOMAIN-1 capacity, CAP-1 too big for any wave, CLASS-1 merge into a blocked system)
 # is not migrated, whatever the date of the last wave.
 TARGETS: tuple[Target, ...] = (
     Target("cloud_rate", (rules.CLOUD_1, rules.CLOUD_2)),
@@ -43,7 +43,7 @@ TARGETS: tuple[Target, ...] = (
     Target("deadline_zombie", rules.ZOMBIE_RULES),
     Target(
         "deadline_migration",
-        (rules.CLOUD_2, rules.MLPS_1, rules.MLPS_2, rules.DOMAIN_1, rules.PLAN_1, rules.CLASS_1),
+        (rules.CLOUD_2, rules.MLPS_1, rules.MLPS_2, rules.DOMAIN_1, rules.CAP_1, rules.CLASS_1),
     ),
     Target("deadline_networks", (rules.LINE_2,)),
 )
@@ -65,26 +65,6 @@ def cancellable(n: PlanNetwork) -> bool:
 # Systems the city must bring onto the cloud (CLOUD-2's denominator): retired zombies, classified,
 # programme and LAN-only systems are not business applications the city moves.
 CLOUD_BOUND = frozenset({Disposition.MIGRATE, Disposition.MERGE, Disposition.BLOCKED})
-
-
-def domain_findings(fit: DomainFit) -> list[Finding]:
-    """DOMAIN-1: one error per domain whose capacity falls short of its systems."""
-    out = []
-    for dom, short in fit.shortfall.items():
-        if not short:
-            continue
-        parts = ", ".join(f"{f} short by {v:,.0f}" for f, v in short.items())
-        refused = sum(1 for _ in fit.refused)
-        out.append(
-            Finding(
-                rule=rules.DOMAIN_1,
-                severity=FindingSeverity.ERROR,
-                subject=dom.value,
-                message=f"{dom.value} capacity falls short of its migrating systems ({parts}); "
-                f"{refused} system(s) blocked until it grows",
-            )
-        )
-    return out
 
 
 def cloud_rate(

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from foundation.atomic import atomic_write_text
+from foundation.errors import GovcloudError
 from inventory.models import DomainName, Inventory
 
 PLAN_FORMAT_VERSION = 1
@@ -212,6 +213,20 @@ class Group(PlanModel):
     reason: str
 
 
+class SavingsYear(PlanModel):
+    """One budget year of the net-savings model (planner.savings): CNY saved and spent."""
+
+    year: int
+    rooms: float = 0  # room running costs ended (ROOM-1..3)
+    lines: float = 0  # leased-line fees ended (LINE-1..4)
+    om: float = 0  # O&M funding of retired or merged systems ended
+    gross: float = 0  # rooms + lines + om
+    cloud: float = 0  # new cloud charges of migrated systems
+    labour: float = 0  # migration team-hours at the policy's rate
+    early_termination: float = 0  # lines cancelled before their contract ends
+    net: float = 0  # gross - cloud - labour - early_termination
+
+
 class Metrics(PlanModel):
     """Headline numbers of the plan."""
 
@@ -226,6 +241,10 @@ class Metrics(PlanModel):
     lines_cancellable: int = 0  # paid internet lines and private networks the city can cancel
     targets: dict[str, bool] = Field(default_factory=dict)  # target -> met (no error of its rules left)
     by_utilisation_savings: dict[str, float] = Field(default_factory=dict)  # vcpu, ram_gb right-sizing saves
+    savings_by_year: list[SavingsYear] = Field(default_factory=list)
+    gross_savings_total: float = 0
+    net_savings_total: float = 0
+    payback_month: dt.date | None = None  # first month from which the cumulative net stays >= 0
 
 
 class InventoryRef(PlanModel):
@@ -264,7 +283,7 @@ class Plan(PlanModel):
         return [s for s in self.systems if s.wave == number]
 
 
-class PlanError(Exception):
+class PlanError(GovcloudError):
     """A plan file that cannot be read: the message names the file and the field."""
 
 

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from foundation.errors import GovcloudError
 from planner.scheduling import DIMENSIONS
 
 DEFAULT_POLICY_PATH = Path(__file__).with_name("default_policy.yaml")
@@ -125,6 +126,16 @@ class TeamHours(PolicyModel):
         return round(self.base + self.per_vcpu * vcpu + self.per_data_gb * data_gb + extra, 2)
 
 
+class Prices(PolicyModel):
+    """What the net-savings model charges (CNY): the cloud's price list, labour, early termination."""
+
+    vcpu_month: float = Field(ge=0)
+    ram_gb_month: float = Field(ge=0)
+    storage_gb_month: float = Field(ge=0)
+    labour_per_team_hour: float = Field(ge=0)
+    early_termination_months: float = Field(ge=0)  # months of fee owed for a line cancelled early
+
+
 class SurveyDefaults(PolicyModel):
     """INV-1: conservative values for survey fields the survey did not record."""
 
@@ -203,6 +214,7 @@ class Policy(PolicyModel):
     capacity_changes: list[CapacityChange] = Field(default_factory=list)
     pilot: PilotLimits
     team_hours: TeamHours
+    prices: Prices
     defaults: SurveyDefaults
     exceptions: Exceptions
     sizing: SizingBasis
@@ -250,12 +262,8 @@ def add_months(day: dt.date, months: int) -> dt.date:
     raise AssertionError("unreachable")
 
 
-class PolicyError(Exception):
+class PolicyError(GovcloudError):
     """A policy file that cannot be used; the message names file, line and field of every problem."""
-
-    def __init__(self, messages: list[str]):
-        self.messages = messages
-        super().__init__("\n".join(messages))
 
 
 def line_index(node: yaml.Node, path: tuple[Any, ...] = ()) -> dict[tuple[Any, ...], int]:

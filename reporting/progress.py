@@ -27,12 +27,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
+from foundation.calendar import month_end, month_start, months, next_month
+from foundation.errors import GovcloudError
 from inventory.models import Inventory, SharingType
 from planner import rules as R
 from planner.plan_model import Disposition, NetworkOutcome, Plan
 from reporting.finance import Proposal, build_ledger
 from reporting.messages import Catalogue
-from reporting.view import SAVING_ROOM_OUTCOMES, PlanView, month_end, month_start, months, next_month
+from reporting.view import SAVING_ROOM_OUTCOMES, PlanView
 
 DEFAULT_DB_URL = "sqlite:///govcloud-progress.db"
 BUSY_TIMEOUT_S = 30
@@ -70,7 +72,7 @@ MOVE_EVENT: dict[Disposition, EventKind] = {
 MOVE_KINDS = frozenset(MOVE_EVENT.values())
 
 
-class ProgressError(Exception):
+class ProgressError(GovcloudError):
     """An event refused, or a database that cannot be used: the message says why."""
 
 

@@ -22,6 +22,7 @@ from govcloud.cli.common import (
     console,
     err_console,
     fail,
+    load_inputs,
     progress_callback,
     require_inputs,
     skip_teardown,
@@ -32,37 +33,33 @@ from planner.policy import Policy
 
 PathArg = typer.Argument(None, help=INVENTORY_HELP, show_default=False)
 PolicyOpt = typer.Option(None, "--policy", help=POLICY_HELP, show_default=False)
+EffortOpt = typer.Option(
+    None, "--effort", metavar="quick|normal|thorough|SECONDS", show_default=False,
+    help="How hard to search for cheap waves: quick, normal (default; reproducible), thorough, "
+    "or a number of seconds (wall clock). Default: $GOVCLOUD_EFFORT, else normal.",
+)
+
+
+def _effort(value: str | None) -> str | None:
+    """The --effort value, checked before any work (exit 2 when it names no effort)."""
+    from planner.scheduling.effort import effort_of
+
+    try:
+        effort_of(value)
+    except ValueError as exc:
+        fail(f"--effort: {exc}", EXIT_USAGE)
+    return value
 
 
 def _load(path: Path | None, policy_path: Path | None) -> tuple[Inventory, Policy]:
-    """Inventory and policy, or a clear message and exit 1."""
-    require_inputs(("inventory", path), ("policy", policy_path))
-    from inventory.loader import load_inventory
-    from inventory.problems import InventoryError
-    from planner.policy import PolicyError, load_policy
-
-    try:
-        policy = load_policy(policy_path)
-    except PolicyError as exc:
-        fail("invalid policy:\n" + "\n".join(exc.messages), EXIT_INVALID)
-    try:
-        with progress_callback() as progress:
-            inventory = load_inventory(path, progress=progress)
-    except InventoryError as exc:
-        fail("invalid inventory:\n" + "\n".join(str(p) for p in exc.problems) if exc.problems else str(exc))
-    except (FileNotFoundError, NotADirectoryError) as exc:
-        fail(f"{path}: no such inventory ({exc.strerror or exc})")
-    return inventory, policy
+    return load_inputs(path, policy_path)
 
 
-def _make(inventory: Inventory, policy: Policy, exact: bool) -> Plan:
-    from planner.core import PlanningError, make_plan
+def _make(inventory: Inventory, policy: Policy, exact: bool, effort: str | None = None) -> Plan:
+    from planner import plan_for
 
-    try:
-        with progress_callback() as progress:
-            return make_plan(inventory, policy, exact=exact, progress=progress)
-    except PlanningError as exc:
-        fail(str(exc), EXIT_USAGE)
+    with progress_callback() as progress:
+        return plan_for(inventory, policy, exact=exact, progress=progress, effort=effort)
 
 
 def _summary(plan: Plan, where: Path | None = None) -> None:
@@ -94,13 +91,15 @@ def plan_cmd(
     policy: Path | None = PolicyOpt,
     out: Path = typer.Option(Path("out"), "--out", help="Directory for plan.json (replaced atomically)."),
     exact: bool = typer.Option(False, "--exact", help="Exact CP-SAT scheduling (small inventories)."),
+    effort: str | None = EffortOpt,
 ) -> None:
     """Plan the migration: classify, place, schedule waves; write DIR/plan.json."""
     from planner.plan_model import write_plan
 
+    _effort(effort)
     check_out_dir(out)  # before planning: a long run must not end in "cannot write"
     inventory, pol = _load(path, policy)
-    plan = _make(inventory, pol, exact)
+    plan = _make(inventory, pol, exact, effort)
     target = out / "plan.json"
     try:
         write_plan(plan, target)
@@ -122,10 +121,13 @@ def _print_findings(findings: list[Finding]) -> None:
 
 
 @app.command("check")
-def check_cmd(path: Path | None = PathArg, policy: Path | None = PolicyOpt) -> None:
+def check_cmd(
+    path: Path | None = PathArg, policy: Path | None = PolicyOpt, effort: str | None = EffortOpt
+) -> None:
     """Print the retirement and target findings; exit 3 when an error finding remains."""
+    _effort(effort)
     inventory, pol = _load(path, policy)
-    plan = _make(inventory, pol, False)
+    plan = _make(inventory, pol, False, effort)
     shown = [f for f in plan.findings if f.severity is not FindingSeverity.INFO]
     _print_findings(shown)
     errors = sum(1 for f in plan.findings if f.severity is FindingSeverity.ERROR)
@@ -141,18 +143,17 @@ def simulate_cmd(
     path: Path | None = PathArg,
     scenario: Path = typer.Option(..., "--scenario", help="Scenario YAML (what-if changes)."),
     policy: Path | None = PolicyOpt,
+    effort: str | None = EffortOpt,
 ) -> None:
     """Plan a what-if scenario and print it side by side with the baseline."""
-    from planner.simulate import ScenarioError, load_scenario, simulate
+    from planner.simulate import load_scenario, simulate
 
+    _effort(effort)
     require_inputs(("inventory", path), ("policy", policy), ("scenario", scenario))
     inventory, pol = _load(path, policy)
-    try:
-        scen = load_scenario(scenario, inventory)
-        with progress_callback() as progress:
-            sim = simulate(inventory, pol, scen, progress=progress)
-    except ScenarioError as exc:
-        fail("invalid scenario:\n" + "\n".join(exc.messages))
+    scen = load_scenario(scenario, inventory)
+    with progress_callback() as progress:
+        sim = simulate(inventory, pol, scen, progress=progress, effort=effort)
     name = escape(scen.name)  # the user's text: never rich markup
     table = Table(title=f"scenario '{name}' vs baseline")
     table.add_column("metric")
@@ -203,10 +204,12 @@ def explain_cmd(
     system_id: str = typer.Argument(..., metavar="SYSTEM-ID", help="The system to explain."),
     path: Path | None = PathArg,
     policy: Path | None = PolicyOpt,
+    effort: str | None = EffortOpt,
 ) -> None:
     """The chain of rules and facts behind one system's disposition, domain and wave."""
     from planner.explain import UnknownSystem, explain
 
+    _effort(effort)
     inventory, pol = _load(path, policy)
     if all(s.id != system_id for s in inventory.systems):
         _no_such_system(system_id, inventory)
@@ -214,7 +217,7 @@ def explain_cmd(
         with progress_callback() as progress:
             from planner.core import plan_with_context
 
-            plan, ctx = plan_with_context(inventory, pol, progress=progress)
+            plan, ctx = plan_with_context(inventory, pol, progress=progress, effort=effort)
             result = explain(inventory, pol, system_id, plan=plan, context=ctx)
     except UnknownSystem:
         _no_such_system(system_id, inventory)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from planner import rules
 from planner.plan_model import RoomOutcome
 from planner.policy import CapacityChange
 from planner.simulate import Delay, Force, Scenario, ScenarioError, load_scenario, savings_curve, simulate
@@ -104,7 +105,7 @@ def test_a_force_before_a_dependency_cites_the_dependency_and_its_wave(inv, poli
     sim = simulate(inventory, policy, Scenario(force=forces))
     assert sim.plan.system("db").wave == 5 and sim.plan.system("app").wave == 5
     [finding] = _forced_findings(sim, "app")
-    assert finding.rule == "PLAN-1"
+    assert finding.rule == rules.DEP_1
     assert "depends on db, which moves in wave 5" in finding.message
     assert _forced_findings(sim, "db") == []
     assert verify_plan(sim.plan, inventory) == []
@@ -119,7 +120,8 @@ def test_a_force_into_a_full_wave_names_the_exhausted_capacity(inv, policy):
     assert sorted(w == 3 for w in waves.values()) == [False, True]
     [late] = [s for s, w in waves.items() if w != 3]
     [finding] = _forced_findings(sim, late)
-    assert finding.rule == "PLAN-1" and "wave 3 has no capacity left (systems 1 + 1 > 1)" in finding.message
+    assert finding.rule == rules.CAP_1
+    assert "wave 3 has no capacity left (systems 1 + 1 > 1)" in finding.message
 
 
 def test_a_force_of_a_system_that_does_not_move_cites_its_disposition_rule(inv, policy):
