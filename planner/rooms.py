@@ -283,7 +283,7 @@ def _choose(must: list[Room], cands: list[Room], units: list[_Unit], ctx: _Rooms
     # No arrangement fits the racks (or the building has no usable room): keep every room that
     # could help and place what remains beyond capacity, which the findings report.
     retained = [*must, *cands]
-    place = _assign(retained, units, ctx, ignore_racks=True) or {}
+    place = _assign(retained, units, ctx, ignore_racks=True, partial=True) or {}
     used: dict[str, int] = defaultdict(int)
     overflow = []
     for u, rid in place.items():
@@ -335,7 +335,12 @@ def _leaving(u: _Unit, dest: str, retained: set[str] | frozenset[str]) -> list[s
 
 
 def _assign(
-    retained: Sequence[Room], units: Sequence[_Unit], ctx: _Rooms, *, ignore_racks: bool = False
+    retained: Sequence[Room],
+    units: Sequence[_Unit],
+    ctx: _Rooms,
+    *,
+    ignore_racks: bool = False,
+    partial: bool = False,
 ) -> dict[_Unit, str] | None:
     """Where each unit ends, or None when the racks of *retained* cannot hold them all.
 
@@ -367,6 +372,8 @@ def _assign(
         if own is None:
             pool = [r for r in shared if free[r.id] >= 1]
             if not pool:
+                if partial:  # what fits is placed; the rest is reported
+                    continue
                 return None
             own = min(
                 pool,
@@ -491,16 +498,20 @@ def _building_findings(
                 f"stay in no surveyed room; record the room that holds them",
             )
         ]
-    return [
-        Finding(
-            rule=rules.ROOM_3,
-            severity=FindingSeverity.ERROR,
-            subject=building,
-            message=f"the rooms of building {building} lack the racks for {_what(arr.overflow)}, which "
-            f"must stay on premises; they are planned beyond the rooms' capacity; more racks in a "
-            f"retained room would resolve it",
+    unplaced = [u for u in arr.overflow if u not in arr.place]
+    if unplaced:
+        message = (
+            f"no room of building {building} can take {_what(unplaced)}: its rooms are other "
+            f"departments' ROOM-4 rooms, which share with nobody; a room for them (or a shared "
+            f"room of the building) would resolve it"
         )
-    ]
+    else:
+        message = (
+            f"the rooms of building {building} lack the racks for {_what(arr.overflow)}, which "
+            f"must stay on premises; they are planned beyond the rooms' capacity; more racks in a "
+            f"retained room would resolve it"
+        )
+    return [Finding(rule=rules.ROOM_3, severity=FindingSeverity.ERROR, subject=building, message=message)]
 
 
 def _room_findings(

@@ -100,3 +100,18 @@ def test_department_keeps_its_recorded_exception_room_and_shares_it_with_nobody(
     assert room(plan, "r-sec").outcome is RoomOutcome.RETAINED and room(plan, "r-sec").shared_with == []
     assert room(plan, "r-edu").outcome is RoomOutcome.RETAINED
     assert [f.subject for f in room_2_errors(plan)] == ["r-edu"]
+
+
+def test_department_whose_building_has_only_another_departments_room_4_room_is_reported(inv, plan_of):
+    inv.dept("edu")
+    plan = plan_of(inv.room("r-sec", "fin", area=40, exception="保密要求").asset("a1", "r-sec"))
+    assert room(plan, "r-sec").outcome is RoomOutcome.RETAINED and room(plan, "r-sec").shared_with == []
+    [f] = [f for f in plan.findings if f.rule == rules.ROOM_3]
+    assert f.severity is FindingSeverity.ERROR and f.subject == "b1" and "edu" in f.message
+
+
+def test_building_with_departments_but_no_surveyed_room_is_a_warning(inv, plan_of):
+    inv.dept("edu", building="b2")
+    plan = plan_of(inv.room("r-fin", "fin").system("a", "edu"))
+    [f] = [f for f in plan.findings if f.subject == "b2"]
+    assert f.rule == rules.ROOM_1 and f.severity is FindingSeverity.WARNING and "edu" in f.message
