@@ -115,3 +115,18 @@ def test_building_with_departments_but_no_surveyed_room_is_a_warning(inv, plan_o
     plan = plan_of(inv.room("r-fin", "fin").system("a", "edu"))
     [f] = [f for f in plan.findings if f.subject == "b2"]
     assert f.rule == rules.ROOM_1 and f.severity is FindingSeverity.WARNING and "edu" in f.message
+
+
+def test_sample_readme_names_exactly_the_room_2_errors_the_bundled_city_keeps(policy):
+    import re
+    from pathlib import Path
+
+    from inventory.loader import load_inventory
+    from planner.core import make_plan
+
+    text = (Path(__file__).parents[2] / "inventory" / "sample" / "README.md").read_text(encoding="utf-8")
+    table = text.split("ROOM-2 errors remain", 1)[1].split("\n## ", 1)[0]
+    bullets = [line.split(":", 1)[0] for line in table.splitlines() if line.startswith("- `")]
+    named = {m for line in bullets for m in re.findall(r"`([^`]+)`", line)}
+    plan = make_plan(load_inventory(), policy, effort="quick")
+    assert named == {f.subject for f in room_2_errors(plan)}
