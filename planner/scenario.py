@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from foundation.errors import GovcloudError
+from foundation.inputs import check_regular
 from inventory.models import Inventory, RecordId
 from planner import rules
 from planner.classify import Decision
@@ -23,6 +24,13 @@ from planner.plan_model import Disposition, Finding, FindingSeverity
 from planner.policy import CapacityChange, Policy, line_index, locate
 from planner.scheduling import DIMENSIONS, Schedule, ScheduleProblem
 from planner.scheduling.build import Constraints
+
+EXAMPLE_SCENARIO = Path(__file__).with_name("example_scenario.yaml")
+
+
+def example_scenario_text() -> str:
+    """A documented example scenario, valid against the bundled sample city."""
+    return EXAMPLE_SCENARIO.read_text(encoding="utf-8")
 
 
 class ScenarioModel(BaseModel):
@@ -111,6 +119,7 @@ def load_scenario(path: str | Path, inventory: Inventory | None = None) -> Scena
     """Read and validate a scenario file (and its references, when *inventory* is given)."""
     p = Path(path)
     try:
+        check_regular(p)  # a FIFO would block read_text, /dev/zero fill the memory
         text = p.read_text(encoding="utf-8")
         node = yaml.compose(text)
         raw = yaml.safe_load(text)

@@ -16,6 +16,7 @@ from govcloud.cli.common import (
     EXIT_OK,
     EXIT_USAGE,
     INVENTORY_HELP,
+    PLAN_HELP,
     POLICY_HELP,
     cannot_write,
     check_out_dir,
@@ -23,6 +24,7 @@ from govcloud.cli.common import (
     err_console,
     fail,
     load_inputs,
+    plan_inputs,
     progress_callback,
     require_inputs,
     skip_teardown,
@@ -120,14 +122,23 @@ def _print_findings(findings: list[Finding]) -> None:
         )
 
 
+PlanFileOpt = typer.Option(None, "--plan", help=PLAN_HELP, show_default=False)
+
+
 @app.command("check")
 def check_cmd(
-    path: Path | None = PathArg, policy: Path | None = PolicyOpt, effort: str | None = EffortOpt
+    path: Path | None = PathArg,
+    policy: Path | None = PolicyOpt,
+    effort: str | None = EffortOpt,
+    plan_file: Path | None = PlanFileOpt,
 ) -> None:
     """Print the retirement and target findings; exit 3 when an error finding remains."""
     _effort(effort)
-    inventory, pol = _load(path, policy)
-    plan = _make(inventory, pol, False, effort)
+    if plan_file is not None:
+        plan, _, _ = plan_inputs(path, plan_file, policy, quiet=True)
+    else:
+        inventory, pol = _load(path, policy)
+        plan = _make(inventory, pol, False, effort)
     shown = [f for f in plan.findings if f.severity is not FindingSeverity.INFO]
     _print_findings(shown)
     errors = sum(1 for f in plan.findings if f.severity is FindingSeverity.ERROR)
@@ -141,19 +152,39 @@ def check_cmd(
 @app.command("simulate")
 def simulate_cmd(
     path: Path | None = PathArg,
-    scenario: Path = typer.Option(..., "--scenario", help="Scenario YAML (what-if changes)."),
+    scenario: Path | None = typer.Option(None, "--scenario", help="Scenario YAML (what-if changes)."),
     policy: Path | None = PolicyOpt,
     effort: str | None = EffortOpt,
+    out: Path | None = typer.Option(
+        None, "--out", help="Write the scenario's plan as DIR/plan.json (the baseline is not written)."
+    ),
+    example: bool = typer.Option(False, "--example", help="Print a documented example scenario and exit."),
+    plan_file: Path | None = typer.Option(
+        None, "--plan", help="The baseline: this plan.json of the inventory, instead of planning it again."
+    ),
 ) -> None:
     """Plan a what-if scenario and print it side by side with the baseline."""
     from planner.simulate import load_scenario, simulate
 
+    if example:
+        from planner.scenario import example_scenario_text
+
+        typer.echo(example_scenario_text(), nl=False)
+        raise typer.Exit(EXIT_OK)
+    if scenario is None:
+        fail("give --scenario FILE (`govcloud simulate --example` prints one)", EXIT_USAGE)
     _effort(effort)
-    require_inputs(("inventory", path), ("policy", policy), ("scenario", scenario))
-    inventory, pol = _load(path, policy)
+    if out is not None:
+        check_out_dir(out)
+    require_inputs(("inventory", path), ("policy", policy), ("scenario", scenario), ("plan", plan_file))
+    if plan_file is not None:
+        baseline, inventory, pol = plan_inputs(path, plan_file, policy, quiet=True)
+    else:
+        baseline = None
+        inventory, pol = _load(path, policy)
     scen = load_scenario(scenario, inventory)
     with progress_callback() as progress:
-        sim = simulate(inventory, pol, scen, progress=progress, effort=effort)
+        sim = simulate(inventory, pol, scen, progress=progress, effort=effort, baseline=baseline)
     name = escape(scen.name)  # the user's text: never rich markup
     table = Table(title=f"scenario '{name}' vs baseline")
     table.add_column("metric")
@@ -185,9 +216,34 @@ def simulate_cmd(
     console.print(months)
     for note in sim.comparison.notes:
         console.print(f"- {note}", highlight=False, markup=False)
+    if sim.comparison.changes:
+        changed = Table(title=f"systems that change wave or disposition under '{name}'")
+        for col in ("system", "department", "wave (base)", f"wave ({name})", "disposition (base)",
+                    f"disposition ({name})"):
+            changed.add_column(col)
+        for c in sim.comparison.changes:
+            changed.add_row(escape(c.system), escape(c.department), _wave(c.baseline_wave), _wave(c.wave),
+                            c.baseline_disposition, c.disposition)
+        console.print(changed)
     if sim.comparison.findings:
         console.print(f"findings of '{name}' the baseline does not have:", highlight=False)
         _print_findings(sim.comparison.findings)
+    if sim.comparison.findings_gone:
+        console.print(f"findings of the baseline that '{name}' no longer has:", highlight=False)
+        _print_findings(sim.comparison.findings_gone)
+    if out is not None:
+        from planner.plan_model import write_plan
+
+        target = out / "plan.json"
+        try:
+            write_plan(sim.plan, target)
+        except OSError as exc:
+            cannot_write(exc, target, "the scenario's plan")
+        console.print(f"scenario plan: {target}", markup=False, highlight=False)
+
+
+def _wave(w: int | None) -> str:
+    return "-" if w is None else str(w)
 
 
 def _no_such_system(system_id: str, inventory: Inventory) -> NoReturn:
