@@ -72,6 +72,7 @@ COLUMN_TITLES: dict[str, dict[str, tuple[str, ...]]] = {
         "area_m2": ("机房面积（m²）", "机房面积", "机房面积（平方米）"),
         "monthly_cost": ("月运行费用（元/月）", "月运行费用", "月运行费用（元）"),
         "exception": ("保留例外原因",),
+        "racks": ("机柜数", "机柜容量"),
     },
     "networks": {
         "id": ("网络编号", "线路编号"),

@@ -236,6 +236,9 @@ class Room(Record):
     area_m2: Quantity
     monthly_cost: Money = 0.0
     exception: Name | None = None  # ROOM-4 reason (保密要求 / 建筑布局), None when none recorded
+    # Optional capacity in racks (机柜): each department's network access equipment and each system
+    # staying in the room take one rack (ROOM-3 sharing honours it); None = not limited.
+    racks: Count | None = None
 
     @property
     def label(self) -> str:

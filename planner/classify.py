@@ -18,6 +18,7 @@ from planner import rules
 from planner.plan_model import Disposition, Finding, FindingSeverity, Sizing
 from planner.policy import Policy
 from planner.ruleset import Rule, RuleContext, Verdict, registered_rules, tiers
+from planner.sizing import planned_sizing
 
 # What CLASS-1 calls each disposition a rule decides (cited once the deciding tier is done).
 CLASS_OF: dict[Disposition, str] = {
@@ -187,8 +188,9 @@ def classify(
 
 
 def _migrate_sizing(system: System, ctx: RuleContext) -> Sizing:
+    """The planned sizing on the cloud (the domains' capacity fit uses it: planner.sizing)."""
     migrating = Decision(system.id, Disposition.MIGRATE, mlps_level=ctx.mlps_level(system))
-    return size_system(system, migrating, ctx.policy)
+    return planned_sizing(system, size_system(system, migrating, ctx.policy), ctx.policy)
 
 
 def _uncarried(inventory: Inventory, decisions: dict[str, Decision], ctx: RuleContext) -> list[Finding]:

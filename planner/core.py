@@ -22,8 +22,9 @@ from foundation.errors import GovcloudError
 from inventory.models import Inventory
 from planner import rules
 from planner.classify import Classification, Decision, _resolve_merge_chains, classify, size_system
-from planner.findings import sharing_findings, sort_findings, target_findings
-from planner.graph import Grouping, group_systems, links_of
+from planner.cutover import plan_cutovers
+from planner.findings import cancellable, sharing_findings, sort_findings, target_findings, targets_met
+from planner.graph import Grouping, carried_dependencies, group_systems, links_of
 from planner.plan_model import (
     Disposition,
     Finding,
@@ -39,12 +40,20 @@ from planner.plan_model import (
     Sizing,
     Wave,
 )
-from planner.policy import Policy
-from planner.rooms import NetworkDecision, RoomDecision, decide_networks, decide_rooms, plan_rooms
+from planner.policy import Policy, SizingBasis
+from planner.rooms import (
+    NetworkDecision,
+    RoomDecision,
+    decide_networks,
+    decide_rooms,
+    plan_relocations,
+    plan_rooms,
+)
 from planner.ruleset import Rule
 from planner.savings import apply_savings
 from planner.scheduling import DIMENSIONS, LowerBound, ProgressCallback, Schedule, ScheduleProblem
 from planner.scheduling.build import Constraints, build_problem, load_of
+from planner.sizing import planned_sizing, utilisation_savings
 
 if TYPE_CHECKING:
     from planner.scenario import Scenario
@@ -226,9 +235,10 @@ def _plan(
     report("classify", 0.0)
     cls: Classification = classify(inventory, policy)
     decisions = cls.decisions
-    sizing = dict(cls.sizing)
-    findings: list[Finding] = list(cls.findings)
     systems = {s.id: s for s in inventory.systems}
+    surveyed = dict(cls.sizing)
+    sizing = {sid: planned_sizing(systems[sid], sz, policy) for sid, sz in surveyed.items()}
+    findings: list[Finding] = list(cls.findings)
 
     report("classify", 1.0)
 
@@ -237,7 +247,8 @@ def _plan(
         # Only blocking changes a disposition after classification; a blocked system keeps its full size.
         for sid, d in decisions.items():
             if d.disposition is Disposition.BLOCKED:
-                sizing[sid] = size_system(systems[sid], d, policy)
+                surveyed[sid] = size_system(systems[sid], d, policy)
+                sizing[sid] = planned_sizing(systems[sid], surveyed[sid], policy)
         report("group", 0.0)
         grouping = group_systems(inventory, decisions)
         report("group", 1.0)
@@ -263,6 +274,7 @@ def _plan(
             continue
         break
     _note_blocked_merges(decisions, findings)
+    findings += carried_dependencies(inventory, decisions)[1]  # DEP-1: dependencies lost to clean-up
     if scenario is not None and scenario.force:
         from planner.scenario import forced_wave_findings
 
@@ -284,6 +296,7 @@ def _plan(
         schedule,
         bound,
         findings + room_findings + net_findings,
+        surveyed,
     )
     apply_savings(plan, inventory, policy)
     report("plan", 1.0)
@@ -320,12 +333,18 @@ def _assemble(
     schedule: Schedule,
     bound: LowerBound,
     findings: list[Finding],
+    surveyed: Mapping[str, Sizing] | None = None,
 ) -> Plan:
     wave_of: dict[str, int | None] = {
         sid: schedule.assignment.get(grouping.unit_of[sid]) if sid in grouping.unit_of else None
         for sid in decisions
     }
     links = links_of(inventory, decisions)
+    dispositions = {sid: d.disposition for sid, d in decisions.items()}
+    surveyed = surveyed if surveyed is not None else sizing
+    cutovers, cut_findings = plan_cutovers(inventory, dispositions, sizing, policy)
+    findings = findings + cut_findings
+    right_sized = policy.sizing is not SizingBasis.AS_SURVEYED
     plan_systems = []
     for s in inventory.systems:
         d = decisions[s.id]
@@ -346,7 +365,10 @@ def _assemble(
                 room=s.room,
                 networks=list(s.networks),
                 sizing=sizing[s.id],
+                surveyed_sizing=surveyed[s.id] if right_sized else None,
                 links=links[s.id],
+                method=cp.method if (cp := cutovers.get(s.id)) else None,
+                estimated_outage_hours=cp.outage_hours if cp else None,
             )
         )
 
@@ -403,12 +425,14 @@ def _assemble(
     months = policy.calendar.wave_months
     retired_rooms = [r for r in rooms if r.outcome in (RoomOutcome.VACATED, RoomOutcome.MERGED)]
     retired_nets = [n for n in plan_networks if n.outcome.value == "retired"]
+    paid_lines = [n for n in plan_networks if cancellable(n)]
     stranded = sum(r.monthly_cost * ((r.wave or 0) + 1) * months for r in retired_rooms)
     stranded += sum(n.monthly_fee * ((n.wave or 0) + 1) * months for n in retired_nets)
     metrics = Metrics(
         cloud_rate=round(rate, 6),
         rooms_vacated=len(retired_rooms),
-        lines_retired=len(retired_nets),
+        lines_retired=sum(1 for n in retired_nets if cancellable(n)),
+        lines_cancellable=len(paid_lines),
         monthly_savings=sum(r.monthly_cost for r in retired_rooms) + sum(n.monthly_fee for n in retired_nets),
         stranded_cost=stranded,
         # Rounded down to the cent so that it stays a valid lower bound.
@@ -420,6 +444,8 @@ def _assemble(
         gap=schedule.gap,
         dispositions={d.value: sum(1 for x in decisions.values() if x.disposition is d) for d in Disposition},
         errors=sum(1 for f in findings if f.severity is FindingSeverity.ERROR),
+        by_utilisation_savings=utilisation_savings(inventory.systems, dispositions, surveyed, policy),
+        targets=targets_met(findings),
     )
     return Plan(
         inventory=InventoryRef(
@@ -432,5 +458,6 @@ def _assemble(
         networks=plan_networks,
         findings=sort_findings(findings),
         groups=grouping.groups,
+        relocations=plan_relocations(room_decisions, rooms),
         metrics=metrics,
     )

@@ -3,23 +3,64 @@
 Findings raised while deciding (INV-1, MLPS-1/2, PLATFORM-1, ROOM-*, LINE-*) come from the
 modules that decide; this module adds those that need the whole plan: domain shortfalls
 (DOMAIN-1), the cloud rate (CLOUD-2), missed deadlines (ZOMBIE/CLOUD-2/LINE-2/PILOT-1) and
-data sharing (SHARE-1/2/4, FUND-1).
+data sharing (SHARE-1/2/4, FUND-1). It also defines the policy's targets (TARGETS) and when
+one counts as met: only when no error finding of its rules remains (metrics, check, report).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
-from inventory.models import DomainName, Inventory, SharingType
+from inventory.models import DomainName, Inventory, NetworkKind, SharingType
 from planner import rules
 from planner.classify import Decision
 from planner.domains import domain_findings  # noqa: F401 (re-exported: it lived here)
-from planner.plan_model import Disposition, Finding, FindingSeverity, PlanNetwork, Wave
+from planner.plan_model import Disposition, Finding, FindingSeverity, NetworkOutcome, PlanNetwork, Wave
 from planner.policy import Policy
 from planner.scheduling.build import Deadlines
 
 SEVERITY_ORDER = {FindingSeverity.ERROR: 0, FindingSeverity.WARNING: 1, FindingSeverity.INFO: 2}
+
+
+@dataclass(frozen=True)
+class Target:
+    """A target of the policy; it is met only when no error finding citing one of its rules remains."""
+
+    key: str
+    rules: tuple[str, ...]
+
+
+# The rules that keep a system from moving are part of "all systems migrated": a blocked system
+# (MLPS-1/2, DOMAIN-1 capacity, CAP-1 too big for any wave, CLASS-1 merge into a blocked system)
+# is not migrated, whatever the date of the last wave.
+TARGETS: tuple[Target, ...] = (
+    Target("cloud_rate", (rules.CLOUD_1, rules.CLOUD_2)),
+    Target("rooms", (rules.ROOM_1, rules.ROOM_2, rules.ROOM_3, rules.ROOM_4)),
+    Target("lines", (rules.LINE_1, rules.LINE_2, rules.LINE_4)),
+    Target("deadline_pilot", (rules.PILOT_1,)),
+    Target("deadline_zombie", rules.ZOMBIE_RULES),
+    Target(
+        "deadline_migration",
+        (rules.CLOUD_2, rules.MLPS_1, rules.MLPS_2, rules.DOMAIN_1, rules.CAP_1, rules.CLASS_1),
+    ),
+    Target("deadline_networks", (rules.LINE_2,)),
+)
+TARGET_RULES: dict[str, tuple[str, ...]] = {t.key: t.rules for t in TARGETS}
+CANCELLABLE_KINDS = frozenset({NetworkKind.INTERNET_LINE.value, NetworkKind.PRIVATE_NETWORK.value})
+
+
+def targets_met(findings: Iterable[Finding]) -> dict[str, bool]:
+    """Each target of TARGETS: met when no error finding of its rules remains."""
+    missed = {f.rule for f in findings if f.severity is FindingSeverity.ERROR}
+    return {t.key: not (missed & set(t.rules)) for t in TARGETS}
+
+
+def cancellable(n: PlanNetwork) -> bool:
+    """A line the city pays for and can cancel: an internet line or private network with a fee,
+    not a programme line (LINE-3); the free extranet and intranet never count."""
+    return n.outcome is not NetworkOutcome.PROGRAMME and n.kind in CANCELLABLE_KINDS and n.monthly_fee > 0
 
 # Systems the city must bring onto the cloud (CLOUD-2's denominator): retired zombies, classified,
 # programme and LAN-only systems are not business applications the city moves.
@@ -196,7 +237,11 @@ def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
 
 
 __all__ = [
+    "TARGETS",
+    "TARGET_RULES",
     "DomainName",
+    "cancellable",
+    "targets_met",
     "cloud_rate",
     "domain_findings",
     "sharing_findings",

@@ -9,6 +9,14 @@ systems, whose edges are: dependencies, "merge waits for its target" (merge -> t
 declared affinity (made mutual, so an affinity tag is one component). Cycles are planned as
 one group, never refused. A dependency on a system that does not move is a cross-boundary link
 for the stacks (MLPS-3), not an error.
+
+Dependencies across clean-up (``carried_dependencies``): a dependency on a system that retires
+is carried over to its ``replaced_by`` system (ZOMBIE-2), one on a system that merges to its
+merge target (the merge's rule: PLATFORM-1, SHADOW-1 or BIGSYS-1), following chains to the
+system that survives. The link then names the survivor, with ``via`` the original system and
+``rule`` the clean-up rule (a direct dependency cites DEP-1), and the dependant moves no earlier
+than the survivor. A retiring system with no replacement leaves its dependants without the
+dependency: a DEP-1 error names both systems, and the link is dropped.
 """
 
 from __future__ import annotations
@@ -19,9 +27,87 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from inventory.models import Inventory, System
+from inventory.models import Dependency, Inventory, System
+from planner import rules
 from planner.classify import Decision
-from planner.plan_model import SCHEDULED_DISPOSITIONS, Disposition, Group, Link, LinkBoundary
+from planner.plan_model import (
+    SCHEDULED_DISPOSITIONS,
+    Disposition,
+    Finding,
+    FindingSeverity,
+    Group,
+    Link,
+    LinkBoundary,
+)
+
+MERGE_RULES = (rules.PLATFORM_1, rules.SHADOW_1, rules.BIGSYS_1)
+
+
+@dataclass(frozen=True)
+class CarriedDependency:
+    """A dependency as the plan keeps it: on its own system, or carried over a clean-up."""
+
+    system: str  # the system (or city platform) depended on after clean-up
+    dependency: Dependency  # the surveyed dependency (kind, flow)
+    rule: str  # DEP-1 when direct, else the clean-up rule that carried it over
+    via: str | None = None  # the retired or merged system it was declared on
+
+
+def carried_dependencies(
+    inventory: Inventory, decisions: Mapping[str, Decision]
+) -> tuple[dict[str, list[CarriedDependency]], list[Finding]]:
+    """Every system's dependencies after clean-up, and a DEP-1 error for each one lost."""
+    replaced_by = {s.id: s.replaced_by for s in inventory.systems}
+    out: dict[str, list[CarriedDependency]] = {}
+    findings: list[Finding] = []
+    for s in inventory.systems:
+        kept: list[CarriedDependency] = []
+        for d in s.depends_on:
+            target, rule, lost = _survivor(d.system, decisions, replaced_by)
+            if lost is not None:
+                if decisions[s.id].disposition is not Disposition.RETIRE:
+                    findings.append(
+                        Finding(
+                            rule=rules.DEP_1,
+                            severity=FindingSeverity.ERROR,
+                            subject=s.id,
+                            message=f"{s.id} depends on {d.system}, which {lost}: {s.id} would lose this "
+                            f"dependency; record the system that replaces it (replaced_by) or keep it",
+                        )
+                    )
+                continue
+            if target == s.id:
+                continue  # it depended on what it replaces or absorbs: nothing left to reach
+            via = d.system if target != d.system else None
+            kept.append(CarriedDependency(target, d, rule if via else rules.DEP_1, via))
+        out[s.id] = kept
+    return out, findings
+
+
+def _survivor(
+    system: str, decisions: Mapping[str, Decision], replaced_by: Mapping[str, str | None]
+) -> tuple[str, str, str | None]:
+    """(system that survives the clean-up of *system*, the rule carrying it, why it is lost or None)."""
+    current, rule, seen = system, rules.DEP_1, {system}
+    while (dec := decisions.get(current)) is not None:
+        if dec.disposition is Disposition.MERGE and dec.into:
+            nxt = dec.into
+            why = next((r for r in dec.rules if r in MERGE_RULES), rules.CLASS_1)
+        elif dec.disposition is Disposition.RETIRE:
+            repl = replaced_by.get(current)
+            if not repl or repl not in decisions:
+                zombie = next((r for r in dec.rules if r in rules.ZOMBIE_RULES), rules.ZOMBIE_1)
+                what = f"is carried over to {current}, which" if current != system else ""
+                return current, rule, f"{what} retires ({zombie}) with no system that replaces it".lstrip()
+            nxt, why = repl, rules.ZOMBIE_2
+        else:
+            break
+        if nxt in seen:
+            break
+        seen.add(nxt)
+        rule = why if current == system else rule
+        current = nxt
+    return current, rule, None
 
 
 def build_graph(inventory: Inventory) -> nx.DiGraph:
@@ -60,10 +146,14 @@ def group_systems(inventory: Inventory, decisions: dict[str, Decision]) -> Group
     move.add_nodes_from(ids)
     dep_edges: set[tuple[str, str]] = set()
     affinity: dict[str, list[str]] = defaultdict(list)
+    carried, _ = carried_dependencies(inventory, decisions)
     for s in scheduled:
         for d in s.depends_on:
             if d.system in ids and d.system != s.id:
                 dep_edges.add((s.id, d.system))
+        for c in carried[s.id]:  # DEP-1 on the survivor of a clean-up too
+            if c.via is not None and c.system in ids and c.system != s.id:
+                dep_edges.add((s.id, c.system))
         dec = decisions[s.id]
         if dec.disposition is Disposition.MERGE and dec.into in ids:
             dep_edges.add((s.id, dec.into))  # a merge waits for its target
@@ -127,7 +217,7 @@ def _group_reason(comp: list[str], systems: Mapping[str, System], dep_out: Mappi
 
 
 def links_of(inventory: Inventory, decisions: dict[str, Decision]) -> dict[str, list[Link]]:
-    """Every dependency as a flow with its boundary: same domain, cross domain, or off the cloud."""
+    """Every dependency after clean-up as a flow with its boundary: same domain, cross domain, off cloud."""
 
     def landing(sid: str) -> str | None:
         dec = decisions.get(sid)
@@ -137,12 +227,14 @@ def links_of(inventory: Inventory, decisions: dict[str, Decision]) -> dict[str, 
             dec = decisions[dec.into]
         return dec.domain.value if dec.disposition is Disposition.MIGRATE and dec.domain else None
 
+    carried, _ = carried_dependencies(inventory, decisions)
     out: dict[str, list[Link]] = {}
     for s in inventory.systems:
         mine = landing(s.id)
         links = []
-        for d in s.depends_on:
-            other = landing(d.system)
+        for c in carried[s.id]:
+            d = c.dependency
+            other = landing(c.system)
             if mine is None or other is None:
                 boundary = LinkBoundary.OFF_CLOUD
             elif mine == other:
@@ -152,7 +244,13 @@ def links_of(inventory: Inventory, decisions: dict[str, Decision]) -> dict[str, 
             proto, port = d.flow()
             links.append(
                 Link.model_construct(
-                    system=d.system, kind=d.kind.value, protocol=proto, port=port, boundary=boundary
+                    system=c.system,
+                    kind=d.kind.value,
+                    protocol=proto,
+                    port=port,
+                    boundary=boundary,
+                    rule=c.rule,
+                    via=c.via,
                 )
             )
         out[s.id] = links

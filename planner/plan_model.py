@@ -242,6 +242,9 @@ class Metrics(PlanModel):
     stranded_cost_lower_bound: float = 0
     waves: int = 0
     waves_lower_bound: int = 0
+    lines_cancellable: int = 0  # paid internet lines and private networks the city can cancel
+    targets: dict[str, bool] = Field(default_factory=dict)  # target -> met (no error of its rules left)
+    by_utilisation_savings: dict[str, float] = Field(default_factory=dict)  # vcpu, ram_gb right-sizing saves
     savings_by_year: list[SavingsYear] = Field(default_factory=list)
     gross_savings_total: float = 0
     net_savings_total: float = 0

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -147,6 +148,52 @@ class SurveyDefaults(PolicyModel):
     # Missing usage is never evidence of a zombie: an unsurveyed system is migrated, not retired.
 
 
+class SizingBasis(StrEnum):
+    """Which sizing the cloud gets: the survey's, or one derived from measured utilisation."""
+
+    AS_SURVEYED = "as_surveyed"
+    BY_UTILISATION = "by_utilisation"  # performance-based right-sizing (planner.sizing)
+
+
+class RightSizing(PolicyModel):
+    """Performance-based sizing: vCPU and RAM scaled so the measured load runs at the target."""
+
+    target_utilisation: float = Field(gt=0, le=1)  # average CPU the planned size should run at
+    headroom: float = Field(ge=0)  # extra share above the measured load (peaks, growth)
+    min_vcpu: int = Field(ge=1)
+    min_ram_gb: float = Field(ge=0)
+
+
+class ColdCutover(PolicyModel):
+    """cold: stop, copy all data, start."""
+
+    overhead_hours: float = Field(ge=0)  # stop, verify (MLPS-4), start, smoke test
+
+
+class WarmCutover(PolicyModel):
+    """warm: pre-seed while live, then stop and copy what changed since the pre-seed started."""
+
+    overhead_hours: float = Field(ge=0)  # final pass set-up, verification, switch-over
+    seed_lead_hours: float = Field(ge=0)  # from the end of the pre-seed to the cut-over
+
+
+class DatabaseCutover(PolicyModel):
+    """database: a replica (or dump) seeded while live, caught up, then promoted."""
+
+    overhead_hours: float = Field(ge=0)  # stop writes, catch up, promote, repoint the application
+
+
+class Cutover(PolicyModel):
+    """CUT-1: what each migration method's cut-over outage is (planner.cutover)."""
+
+    bandwidth_mbps: float = Field(gt=0)  # effective copy throughput of one system's migration
+    change_rate_per_day: float = Field(ge=0, le=1)  # share of a live system's data changed per day
+    default_downtime_hours: float = Field(ge=0)  # window assumed when the survey records none
+    cold: ColdCutover
+    warm: WarmCutover
+    database: DatabaseCutover
+
+
 class Exceptions(PolicyModel):
     """Recorded exceptions a city grants."""
 
@@ -171,6 +218,9 @@ class Policy(PolicyModel):
     prices: Prices
     defaults: SurveyDefaults
     exceptions: Exceptions
+    sizing: SizingBasis
+    right_sizing: RightSizing
+    cutover: Cutover
     digest: str = ""  # sha256 of the source texts (default, then the city's file), filled by load_policy
 
     def wave_capacity(self, wave: int) -> dict[str, float]:

@@ -1,19 +1,30 @@
 """Machine rooms (ROOM-1..4) and leased lines / networks (LINE-1..4).
 
-Rooms, decided before scheduling (they depend on dispositions only):
+Rooms are decided before scheduling (they depend on dispositions only), one building at a time,
+as one decision over ROOM-1..4:
 
-* A room holding a system that does not move (intranet, programme, blocked) is ``retained``:
-  it cannot empty within the plan (ROOM-1 warning: it holds more than ROOM-1 allows).
-* A department keeps a room when it still needs one after migration: for its LAN-only
-  systems (keep_local) or its network access equipment (assets of kind network/security).
-  LAN-only systems need the department's *own* room; a department that only needs network
-  access equipment shares a room (ROOM-3) with another department in the same building,
-  unless one of its rooms carries a recorded exception (ROOM-4), which it then keeps.
-* The room a department keeps is its smallest room within the area limit, preferring rooms
-  that already hold its LAN-only systems; other rooms are ``vacated``; consolidated rooms are
-  ``merged`` and name the host room in ``shared_with`` (the host names them back).
-* A department retaining more rooms than allowed, or a retained room above the area limit
-  without a recorded exception, is a ROOM-2 error.
+* What must stay on premises: every department's network access equipment (assets of kind
+  network/security; a department with no such asset recorded still needs network access) and
+  its LAN-only systems (keep_local). They stay in a *retained* room of the department's
+  building: its own, or another department's (ROOM-3, so a building can end with one room).
+* Rooms that cannot empty are retained whatever they cost: a room holding a system that does
+  not move (intranet, programme, blocked) or equipment serving one, and a room with a recorded
+  ROOM-4 exception (the department's one independent room: it takes no other department's
+  equipment).
+* The other retained rooms of a building are chosen to first minimise ROOM-2 violations
+  (retained rooms above the area limit without an exception, departments above the room
+  count), then the monthly cost of the rooms kept, then the number of relocations. Without
+  room capacities one extra room at most is ever needed, so the choice is exact and linear;
+  when the inventory gives rooms a capacity (``racks``), the subsets of a building's rooms are
+  searched exhaustively up to ``EXACT_SEARCH_ROOMS`` candidates, greedily beyond.
+* Capacity: each department's network access equipment takes one rack, each system that stays
+  in a room (LAN-only, or one that does not move) one rack.
+* A retained room takes the other departments' equipment and LAN-only systems (``shared_with``
+  names the rooms merged into it); a room whose contents move into another department's
+  retained room is ``merged`` (``shared_with`` names it); other rooms are ``vacated``. Every
+  move between rooms is a relocation (Plan.relocations), made in the wave its room empties.
+* A ROOM-2 error remains only where no arrangement complies; its message says why and what
+  would resolve it.
 
 Networks: national networks and golden-programme private networks are ``programme`` (LINE-3);
 the city's extranet and intranet are ``kept``; internet lines (LINE-1, LINE-4) and private
@@ -23,8 +34,10 @@ networks (LINE-2) are ``retired`` once every system they carry has moved — a s
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from inventory.models import AssetKind, Inventory, NetworkKind, Room
@@ -37,6 +50,8 @@ from planner.plan_model import (
     FindingSeverity,
     NetworkOutcome,
     PlanRoom,
+    Relocation,
+    RelocationKind,
     RoomOutcome,
 )
 from planner.policy import Policy
@@ -44,6 +59,19 @@ from planner.policy import Policy
 PINNING = frozenset({Disposition.INTRANET, Disposition.PROGRAMME, Disposition.BLOCKED})
 STAYING = PINNING | {Disposition.KEEP_LOCAL}
 ACCESS_EQUIPMENT = frozenset({AssetKind.NETWORK, AssetKind.SECURITY})
+EXACT_SEARCH_ROOMS = 12  # candidate rooms of one building searched exhaustively when racks bind
+UNLIMITED = math.inf
+
+
+@dataclass(frozen=True)
+class PendingRelocation:
+    """A relocation decided before scheduling; its wave is the wave its room empties."""
+
+    kind: RelocationKind
+    subject: str
+    department: str
+    from_room: str | None
+    to_room: str
 
 
 @dataclass
@@ -56,11 +84,13 @@ class RoomDecision:
     shared_with: list[str] = field(default_factory=list)
     rules: list[str] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
+    relocations: list[PendingRelocation] = field(default_factory=list)  # what moves out of it
 
     def cite(self, rule: str, reason: str) -> None:
         if rule not in self.rules:
             self.rules.append(rule)
-        self.reasons.append(reason)
+        if reason not in self.reasons:
+            self.reasons.append(reason)
 
     @property
     def retires(self) -> bool:
@@ -79,167 +109,492 @@ class NetworkDecision:
     reasons: list[str] = field(default_factory=list)
 
 
-def _room_key(room: Room, limit: float, local: set[str]) -> tuple[bool, bool, float, str]:
-    """Preference for the room a department keeps: within the limit, holds LAN-only systems, small."""
-    return (room.area_m2 > limit, room.id not in local, room.area_m2, room.id)
+@dataclass(frozen=True)
+class _Unit:
+    """One thing that stays on premises, in a retained room of its department's building."""
+
+    kind: RelocationKind
+    subject: str  # the system's ID, or the department's for its network access equipment
+    department: str
+    sources: tuple[str, ...]  # rooms it is in today (a department's access may be in several)
+    homes: tuple[str, ...] = ()  # where it counts as at home when no equipment is recorded
+
+    def stays_in(self, room: str) -> bool:
+        return room in self.sources or room in self.homes
+
+    def label(self) -> str:
+        if self.kind is RelocationKind.NETWORK_ACCESS:
+            return f"{self.department}'s network access equipment"
+        return f"{self.department}'s LAN-only system {self.subject}"
+
+
+@dataclass
+class _Rooms:
+    """Facts about the rooms that every building's choice reads."""
+
+    limit: float
+    max_rooms: int
+    exception: dict[str, str | None]
+    free: dict[str, float]  # racks left once what cannot move is counted; UNLIMITED without racks
+    pinned: dict[str, list[str]]  # room -> systems that do not move held in it
+    count: dict[str, int]  # department -> rooms it retains so far
+
+    def over_area(self, r: Room) -> bool:
+        return r.area_m2 > self.limit and not self.exception[r.id]
+
+
+@dataclass
+class _Arrangement:
+    retained: list[Room]
+    place: dict[_Unit, str]  # unit -> room it ends in
+    overflow: list[_Unit] = field(default_factory=list)  # placed beyond a room's racks
+
+
+def _fmt(ids: Sequence[str], limit: int = 5) -> str:
+    return ", ".join(ids[:limit]) + (" ..." if len(ids) > limit else "")
 
 
 def decide_rooms(
     inventory: Inventory, decisions: Mapping[str, Decision], policy: Policy
 ) -> tuple[dict[str, RoomDecision], list[Finding]]:
-    """Every room's outcome (ROOM-1..4) and the room findings."""
+    """Every room's outcome (ROOM-1..4), what relocates between rooms, and the room findings."""
     limit = policy.rooms.max_area_m2
     exceptions = {r.id: (r.exception or policy.exceptions.rooms.get(r.id)) for r in inventory.rooms}
     in_room: dict[str, list[str]] = defaultdict(list)
     for s in inventory.systems:
         if s.room:
             in_room[s.room].append(s.id)
-    access: set[str] = {a.room for a in inventory.assets if a.kind in ACCESS_EQUIPMENT}
+    pinned = {
+        r.id: [s for s in in_room[r.id] if decisions[s].disposition in PINNING] for r in inventory.rooms
+    }
+    access_rooms: dict[str, set[str]] = defaultdict(set)  # department -> rooms holding its access kit
+    rooms_by_id = {r.id: r for r in inventory.rooms}
+    for a in inventory.assets:
+        room = rooms_by_id.get(a.room)
+        if room is None:
+            continue
+        if a.kind in ACCESS_EQUIPMENT:
+            access_rooms[room.department].add(room.id)
+        for sid in a.serves:  # equipment of a system that does not move stays with it
+            dec = decisions.get(sid)
+            if dec is not None and dec.disposition in PINNING and sid not in pinned[room.id]:
+                pinned[room.id].append(sid)
+
     by_dept: dict[str, list[Room]] = defaultdict(list)
+    by_building: dict[str, list[Room]] = defaultdict(list)
     for r in inventory.rooms:
         by_dept[r.department].append(r)
+        by_building[r.building].append(r)
+    home = {d.id: d.building for d in inventory.departments}
+
+    # Rooms that cannot empty: what does not move, and each department's one ROOM-4 room.
+    forced: dict[str, str] = {r.id: "pinned" for r in inventory.rooms if pinned[r.id]}
+    excluded: set[str] = set()  # further exception rooms of a department that already keeps one
+    for dept, rooms in by_dept.items():
+        excepted = sorted(
+            (r for r in rooms if exceptions[r.id]),
+            key=lambda r: (r.building != home.get(dept), r.monthly_cost, r.area_m2, r.id),
+        )
+        if excepted:
+            forced.setdefault(excepted[0].id, "exception")
+            excluded.update(r.id for r in excepted[1:] if r.id not in forced)
+
+    units: dict[str, list[_Unit]] = defaultdict(list)
+    for d in inventory.departments:
+        at_home = sorted(r.id for r in by_dept.get(d.id, []) if r.building == d.building)
+        # With no access equipment recorded, the department's own rooms at home serve: it stays
+        # put when one of them is retained and moves only into another department's room.
+        recorded = tuple(sorted(access_rooms.get(d.id, ())))
+        units[d.building].append(
+            _Unit(RelocationKind.NETWORK_ACCESS, d.id, d.id, recorded or tuple(at_home[:1]), tuple(at_home))
+        )
+    for s in inventory.systems:
+        if decisions[s.id].disposition is Disposition.KEEP_LOCAL and s.department in home:
+            units[home[s.department]].append(
+                _Unit(RelocationKind.LAN_ONLY_SYSTEM, s.id, s.department, (s.room,) if s.room else ())
+            )
+
+    ctx = _Rooms(
+        limit=limit,
+        max_rooms=policy.rooms.max_per_department,
+        exception=exceptions,
+        free={
+            r.id: UNLIMITED if r.racks is None else max(0.0, float(r.racks - len(pinned[r.id])))
+            for r in inventory.rooms
+        },
+        pinned=pinned,
+        count=defaultdict(int),
+    )
+    for rid in forced:
+        ctx.count[rooms_by_id[rid].department] += 1
+
+    findings: list[Finding] = []
+    chosen: dict[str, _Arrangement] = {}
+    for building in sorted(set(by_building) | set(units)):
+        rooms = sorted(by_building.get(building, []), key=lambda r: r.id)
+        must = [r for r in rooms if r.id in forced]
+        cands = [r for r in rooms if r.id not in forced and r.id not in excluded]
+        arr = _choose(must, cands, units.get(building, []), ctx)
+        for r in arr.retained:
+            if r.id not in forced:
+                ctx.count[r.department] += 1
+        chosen[building] = arr
+        findings += _building_findings(building, rooms, arr, units.get(building, []), ctx)
+
+    out = _room_decisions(inventory, decisions, in_room, chosen, forced, ctx)
+    findings += _room_findings(out, by_building, forced, ctx)
+    return out, findings
+
+
+def _choose(must: list[Room], cands: list[Room], units: list[_Unit], ctx: _Rooms) -> _Arrangement:
+    """The retained rooms of one building: fewest ROOM-2 violations, then cost, then relocations."""
+    if not units:
+        return _Arrangement(list(must), {})
+    bounded = any(ctx.free[r.id] < UNLIMITED for r in (*must, *cands))
+    options: Iterable[Sequence[Room]]
+    if not bounded:
+        # Without capacities one non-exception room holds everything: at most one extra room.
+        # Adding a room never lowers violations or cost, so only the best-ranked rooms compete.
+        def rank(c: Room) -> tuple[int, float]:
+            return (_marginal(c, ctx), c.monthly_cost)
+
+        best_rank = min((rank(c) for c in cands), default=None)
+        options = [(), *((c,) for c in cands if rank(c) == best_rank)]
+    elif len(cands) <= EXACT_SEARCH_ROOMS:
+        options = (x for n in range(len(cands) + 1) for x in itertools.combinations(cands, n))
+    else:
+        options = [_greedy(must, cands, units, ctx)]
+    best: tuple[tuple[int, float, int, tuple[str, ...]], _Arrangement] | None = None
+    for extra in options:
+        retained = [*must, *extra]
+        place = _assign(retained, units, ctx)
+        if place is None:
+            continue
+        key = (
+            _violations(retained, extra, ctx),
+            sum(r.monthly_cost for r in extra),
+            _moves(place, retained),
+            tuple(r.id for r in extra),
+        )
+        if best is None or key < best[0]:
+            best = (key, _Arrangement(retained, place))
+    if best is not None:
+        return best[1]
+    # No arrangement fits the racks (or the building has no usable room): keep every room that
+    # could help and place what remains beyond capacity, which the findings report.
+    retained = [*must, *cands]
+    place = _assign(retained, units, ctx, ignore_racks=True, partial=True) or {}
+    used: dict[str, int] = defaultdict(int)
+    overflow = []
+    for u, rid in place.items():
+        used[rid] += 1
+        if used[rid] > ctx.free[rid]:
+            overflow.append(u)
+    return _Arrangement(retained, place, overflow + [u for u in units if u not in place])
+
+
+def _greedy(must: list[Room], cands: list[Room], units: list[_Unit], ctx: _Rooms) -> list[Room]:
+    """Large buildings with racks: add rooms until everything fits, then drop those not needed."""
+    order = sorted(cands, key=lambda c: (_marginal(c, ctx), -ctx.free[c.id], c.monthly_cost, c.id))
+    extra: list[Room] = []
+    while _assign([*must, *extra], units, ctx) is None and order:
+        extra.append(order.pop(0))
+    for r in sorted(extra, key=lambda c: (-c.monthly_cost, c.id)):
+        fewer = [x for x in extra if x is not r]
+        if _assign([*must, *fewer], units, ctx) is not None:
+            extra = fewer
+    return extra
+
+
+def _marginal(r: Room, ctx: _Rooms) -> int:
+    """ROOM-2 violations retaining *r* adds: above the area limit, one room too many."""
+    return int(ctx.over_area(r)) + int(ctx.count[r.department] >= ctx.max_rooms)
+
+
+def _violations(retained: Sequence[Room], extra: Sequence[Room], ctx: _Rooms) -> int:
+    added: dict[str, int] = defaultdict(int)
+    for r in extra:
+        added[r.department] += 1
+    over = sum(1 for r in retained if ctx.over_area(r))
+    depts = {r.department for r in retained}
+    return over + sum(max(0, ctx.count[d] + added[d] - ctx.max_rooms) for d in depts)
+
+
+def _moves(place: Mapping[_Unit, str], retained: Sequence[Room]) -> int:
+    ids = {r.id for r in retained}
+    return sum(len(_leaving(u, dest, ids)) for u, dest in place.items())
+
+
+def _leaving(u: _Unit, dest: str, retained: set[str] | frozenset[str]) -> list[str | None]:
+    """The rooms *u* moves out of to reach *dest* (None: from no surveyed room)."""
+    if u.stays_in(dest) and dest not in u.sources:
+        return []  # access with no equipment recorded: any room of the department at home serves
+    if u.sources:
+        return [s for s in u.sources if s not in retained]
+    return [None]
+
+
+def _assign(
+    retained: Sequence[Room],
+    units: Sequence[_Unit],
+    ctx: _Rooms,
+    *,
+    ignore_racks: bool = False,
+    partial: bool = False,
+) -> dict[_Unit, str] | None:
+    """Where each unit ends, or None when the racks of *retained* cannot hold them all.
+
+    A unit stays where it is when its room is retained; else it goes to its department's
+    exception room; else into the shared rooms (any non-exception room), its own department's
+    first, then the room its department already uses, then one within the area limit.
+    Exception rooms take only their own department's units, every other room takes anyone's,
+    so filling them in this order fits whenever any assignment fits.
+    """
+    free = {r.id: (UNLIMITED if ignore_racks else ctx.free[r.id]) for r in retained}
+    place: dict[_Unit, str] = {}
+    rest: list[_Unit] = []
+    for u in units:
+        here = next((s for s in (*u.sources, *u.homes) if free.get(s, 0) >= 1), None)
+        if here is None:
+            rest.append(u)
+            continue
+        place[u] = here
+        free[here] -= 1
+    used: dict[str, set[str]] = defaultdict(set)
+    for u, rid in place.items():
+        used[u.department].add(rid)
+    shared = [r for r in retained if not ctx.exception[r.id]]
+    for u in rest:
+        own = next(
+            (r for r in retained if ctx.exception[r.id] and r.department == u.department and free[r.id] >= 1),
+            None,
+        )
+        if own is None:
+            pool = [r for r in shared if free[r.id] >= 1]
+            if not pool:
+                if partial:  # what fits is placed; the rest is reported
+                    continue
+                return None
+            own = min(
+                pool,
+                key=lambda r: (
+                    r.department != u.department,
+                    r.id not in used[u.department],
+                    ctx.over_area(r),
+                    -free[r.id],
+                    r.id,
+                ),
+            )
+        place[u] = own.id
+        free[own.id] -= 1
+        used[u.department].add(own.id)
+    return place
+
+
+def _what(units: Iterable[_Unit]) -> str:
+    """Plain words for the things that stay: 'fin's network access equipment, LAN-only system x'."""
+    access = sorted({u.department for u in units if u.kind is RelocationKind.NETWORK_ACCESS})
+    local = sorted(u.subject for u in units if u.kind is RelocationKind.LAN_ONLY_SYSTEM)
+    parts = []
+    if access:
+        parts.append(f"the network access equipment of {_fmt(access)}")
+    if local:
+        parts.append(f"LAN-only system(s) {_fmt(local)}")
+    return " and ".join(parts) or "nothing that must stay"
+
+
+def _room_decisions(
+    inventory: Inventory,
+    decisions: Mapping[str, Decision],
+    in_room: Mapping[str, list[str]],
+    chosen: Mapping[str, _Arrangement],
+    forced: Mapping[str, str],
+    ctx: _Rooms,
+) -> dict[str, RoomDecision]:
+    rooms_by_id = {r.id: r for r in inventory.rooms}
+    retained = {r.id for arr in chosen.values() for r in arr.retained}
+    hosted: dict[str, list[_Unit]] = defaultdict(list)
+    # room -> what leaves it (or, from no surveyed room, arrives in it)
+    moves: dict[str, list[PendingRelocation]] = defaultdict(list)
+    for arr in chosen.values():
+        for u, dest in arr.place.items():
+            hosted[dest].append(u)
+            for src in _leaving(u, dest, retained):
+                moves[src or dest].append(PendingRelocation(u.kind, u.subject, u.department, src, dest))
 
     out: dict[str, RoomDecision] = {}
-    findings: list[Finding] = []
-    net_only: list[Room] = []  # rooms a department keeps only for access equipment: ROOM-3 candidates
-    for dept, rooms in sorted(by_dept.items()):
-        pinned = {r.id: [s for s in in_room[r.id] if decisions[s].disposition in PINNING] for r in rooms}
-        local = {
-            r.id
-            for r in rooms
-            if any(decisions[s].disposition is Disposition.KEEP_LOCAL for s in in_room[r.id])
-        }
-        kept: list[Room] = [r for r in rooms if pinned[r.id]]  # cannot empty within the plan
-        needs_local = bool(local)
-        needs_access = any(r.id in access for r in rooms)
-        excepted = sorted((r for r in rooms if exceptions[r.id]), key=lambda r: _room_key(r, limit, local))
-        if not kept and (needs_local or needs_access):
-            if excepted:
-                kept = [excepted[0]]
-            elif needs_local:
-                kept = [min(rooms, key=lambda r: _room_key(r, limit, local))]
-            else:
-                net_only.append(min(rooms, key=lambda r: _room_key(r, limit, local)))
-        kept_ids = {r.id for r in kept}
-        for r in rooms:
-            waits = [s for s in in_room[r.id] if decisions[s].disposition in SCHEDULED_DISPOSITIONS]
-            if r.id in kept_ids:
-                d = RoomDecision(r, RoomOutcome.RETAINED, waits)
-                if pinned[r.id]:
+    kept_by_dept: dict[str, list[str]] = defaultdict(list)
+    for rid in sorted(retained):
+        kept_by_dept[rooms_by_id[rid].department].append(rid)
+    for r in inventory.rooms:
+        waits = [s for s in in_room.get(r.id, []) if decisions[s].disposition in SCHEDULED_DISPOSITIONS]
+        if r.id in retained:
+            d = RoomDecision(r, RoomOutcome.RETAINED, waits)
+            if ctx.pinned[r.id]:
+                d.cite(rules.ROOM_1, f"holds systems that do not move: {_fmt(ctx.pinned[r.id])}")
+            if ctx.exception[r.id]:
+                d.cite(rules.ROOM_4, f"recorded exception: {ctx.exception[r.id]}")
+            own = [u for u in hosted[r.id] if u.department == r.department]
+            foreign = [u for u in hosted[r.id] if u.department != r.department]
+            if own or not (d.rules or foreign):
+                d.cite(rules.ROOM_2, f"the room {r.department} keeps, for {_what(own)}")
+            if foreign:
+                d.cite(rules.ROOM_3, f"shared in building {r.building}: it also keeps {_what(foreign)}")
+        else:
+            d = RoomDecision(r, RoomOutcome.VACATED, waits)
+            elsewhere = [m for m in moves.get(r.id, []) if m.from_room == r.id]
+            into_other = sorted(
+                {
+                    m.to_room
+                    for m in elsewhere
+                    if rooms_by_id[m.to_room].department != r.department
+                    and rooms_by_id[m.to_room].building == r.building
+                }
+            )
+            if into_other:
+                d.outcome = RoomOutcome.MERGED
+                d.shared_with = into_other
+            for dest in sorted({m.to_room for m in elsewhere}):
+                what = _what(
+                    _Unit(m.kind, m.subject, m.department, ()) for m in elsewhere if m.to_room == dest
+                )
+                host = rooms_by_id[dest]
+                if dest in into_other:
                     d.cite(
-                        rules.ROOM_1,
-                        f"holds systems that do not move: {', '.join(pinned[r.id][:5])}"
-                        + (" ..." if len(pinned[r.id]) > 5 else ""),
+                        rules.ROOM_3,
+                        f"{what} move(s) into {dest} of {host.department} in the same building {r.building}",
                     )
-                if exceptions[r.id]:
-                    d.cite(rules.ROOM_4, f"recorded exception: {exceptions[r.id]}")
-                if needs_local:
-                    d.cite(rules.ROOM_1, f"keeps {dept}'s LAN-only systems and network access equipment")
-                d.cite(rules.ROOM_2, f"the room {dept} keeps")
-            else:
-                d = RoomDecision(r, RoomOutcome.VACATED, waits)
+                else:
+                    d.cite(rules.ROOM_2, f"{what} move(s) into {dest}, the room {host.department} keeps")
+            if not elsewhere:
                 d.cite(rules.ROOM_1, "nothing in it must stay once its systems have moved")
-            out[r.id] = d
-
-    _consolidate(net_only, out, exceptions, limit)
-
-    retained: dict[str, list[str]] = defaultdict(list)
+            if kept_by_dept.get(r.department):
+                d.cite(rules.ROOM_2, f"{r.department} keeps {', '.join(kept_by_dept[r.department])} instead")
+        d.relocations = moves.get(r.id, [])
+        out[r.id] = d
+    for d in out.values():
+        for host_id in d.shared_with:
+            if d.outcome is RoomOutcome.MERGED and d.room.id not in out[host_id].shared_with:
+                out[host_id].shared_with.append(d.room.id)
     for d in out.values():
         if d.outcome is RoomOutcome.RETAINED:
-            retained[d.room.department].append(d.room.id)
+            d.shared_with.sort()
+    return out
+
+
+def _building_findings(
+    building: str, rooms: Sequence[Room], arr: _Arrangement, units: Sequence[_Unit], ctx: _Rooms
+) -> list[Finding]:
+    """A building whose rooms cannot hold what must stay in it."""
+    if not arr.overflow:
+        return []
+    if not rooms:
+        return [
+            Finding(
+                rule=rules.ROOM_1,
+                severity=FindingSeverity.WARNING,
+                subject=building,
+                message=f"building {building} has no machine room in the inventory: {_what(arr.overflow)} "
+                f"stay in no surveyed room; record the room that holds them",
+            )
+        ]
+    unplaced = [u for u in arr.overflow if u not in arr.place]
+    if unplaced:
+        message = (
+            f"no room of building {building} can take {_what(unplaced)}: its rooms are other "
+            f"departments' ROOM-4 rooms, which share with nobody; a room for them (or a shared "
+            f"room of the building) would resolve it"
+        )
+    else:
+        message = (
+            f"the rooms of building {building} lack the racks for {_what(arr.overflow)}, which "
+            f"must stay on premises; they are planned beyond the rooms' capacity; more racks in a "
+            f"retained room would resolve it"
+        )
+    return [Finding(rule=rules.ROOM_3, severity=FindingSeverity.ERROR, subject=building, message=message)]
+
+
+def _room_findings(
+    out: Mapping[str, RoomDecision],
+    by_building: Mapping[str, list[Room]],
+    forced: Mapping[str, str],
+    ctx: _Rooms,
+) -> list[Finding]:
+    """ROOM-2 where no arrangement complies (with what would resolve it), ROOM-4, ROOM-1."""
+    limit = ctx.limit
+    findings: list[Finding] = []
+    kept: dict[str, list[RoomDecision]] = defaultdict(list)
     for d in out.values():
-        r = d.room
-        if d.outcome is RoomOutcome.VACATED and retained.get(r.department):
-            d.cite(rules.ROOM_2, f"{r.department} keeps {', '.join(retained[r.department])} instead")
         if d.outcome is not RoomOutcome.RETAINED:
             continue
-        if r.area_m2 > limit:
-            if exceptions[r.id]:
-                findings.append(
-                    Finding(
-                        rule=rules.ROOM_4,
-                        severity=FindingSeverity.INFO,
-                        subject=r.id,
-                        message=f"retained at {r.area_m2:g} m² (limit {limit:g}) under the "
-                        f"recorded exception: {exceptions[r.id]}",
-                    )
+        r = d.room
+        kept[r.department].append(d)
+        pinned = ctx.pinned[r.id]
+        if r.area_m2 > limit and ctx.exception[r.id]:
+            findings.append(
+                Finding(
+                    rule=rules.ROOM_4,
+                    severity=FindingSeverity.INFO,
+                    subject=r.id,
+                    message=f"retained at {r.area_m2:g} m² (limit {limit:g}) under the "
+                    f"recorded exception: {ctx.exception[r.id]}",
+                )
+            )
+        elif r.area_m2 > limit:
+            head = f"retained room of {r.department} is {r.area_m2:g} m², above the {limit:g} m² limit"
+            if pinned:
+                why = (
+                    f"it holds systems that do not move ({_fmt(pinned)}), so it cannot be vacated; "
+                    f"resolved when they leave under their own deployment, or by recording a ROOM-4 "
+                    f"exception for the room"
                 )
             else:
-                findings.append(
-                    Finding(
-                        rule=rules.ROOM_2,
-                        severity=FindingSeverity.ERROR,
-                        subject=r.id,
-                        message=f"retained room of {r.department} is {r.area_m2:g} m², above "
-                        f"the {limit:g} m² limit",
-                    )
+                small = sorted(
+                    x.id
+                    for x in by_building.get(r.building, [])
+                    if x.area_m2 <= limit and not ctx.exception[x.id]
                 )
-        pinned_here = [s for s in in_room[r.id] if decisions[s].disposition in PINNING]
-        if pinned_here:
+                what = "network access equipment and LAN-only systems"
+                if small:
+                    why = (
+                        f"the rooms of building {r.building} within the limit ({_fmt(small)}) lack the racks "
+                        f"for the {what} that must stay; resolved by more racks there or a ROOM-4 exception"
+                    )
+                else:
+                    why = (
+                        f"building {r.building} has no room within {limit:g} m² to keep the {what} of its "
+                        f"departments; resolved by fitting out a room of at most {limit:g} m² or recording "
+                        f"a ROOM-4 exception (建筑布局)"
+                    )
+            findings.append(
+                Finding(
+                    rule=rules.ROOM_2, severity=FindingSeverity.ERROR, subject=r.id, message=f"{head}: {why}"
+                )
+            )
+        if pinned:
             findings.append(
                 Finding(
                     rule=rules.ROOM_1,
                     severity=FindingSeverity.WARNING,
                     subject=r.id,
-                    message=f"still holds {len(pinned_here)} system(s) that do not move "
-                    f"({', '.join(pinned_here[:5])}), beyond network equipment and "
-                    f"LAN-only systems",
+                    message=f"still holds {len(pinned)} system(s) that do not move "
+                    f"({_fmt(pinned)}), beyond network equipment and LAN-only systems",
                 )
             )
-    for dept, kept_list in sorted(retained.items()):
-        if len(kept_list) > policy.rooms.max_per_department:
-            findings.append(
-                Finding(
-                    rule=rules.ROOM_2,
-                    severity=FindingSeverity.ERROR,
-                    subject=dept,
-                    message=f"{dept} retains {len(kept_list)} rooms ({', '.join(sorted(kept_list))}); "
-                    f"the limit is {policy.rooms.max_per_department}",
-                )
+    for dept, ds in sorted(kept.items()):
+        if len(ds) <= ctx.max_rooms:
+            continue
+        why = "; ".join(f"{d.room.id}: {d.reasons[0]}" for d in sorted(ds, key=lambda d: d.room.id))
+        findings.append(
+            Finding(
+                rule=rules.ROOM_2,
+                severity=FindingSeverity.ERROR,
+                subject=dept,
+                message=f"{dept} retains {len(ds)} rooms; the limit is {ctx.max_rooms}: none of them can "
+                f"be vacated ({why}); resolved when what does not move leaves, or by a ROOM-4 exception",
             )
-    return out, findings
-
-
-def _consolidate(
-    candidates: list[Room], out: dict[str, RoomDecision], exceptions: Mapping[str, str | None], limit: float
-) -> None:
-    """ROOM-3: departments needing only access equipment share a room in their building."""
-    hosts: dict[str, list[Room]] = defaultdict(list)
-    for d in out.values():
-        if d.outcome is RoomOutcome.RETAINED and not exceptions[d.room.id]:
-            hosts[d.room.building].append(d.room)
-    by_building: dict[str, list[Room]] = defaultdict(list)
-    for r in candidates:
-        by_building[r.building].append(r)
-    for building, rooms in sorted(by_building.items()):
-        pool = sorted(hosts.get(building, []), key=lambda r: (r.area_m2 > limit, r.id))
-        rooms.sort(key=lambda r: (r.area_m2 > limit, r.area_m2, r.id))
-        if not pool:
-            host = rooms.pop(0)
-            d = out[host.id]
-            d.outcome = RoomOutcome.RETAINED
-            d.rules, d.reasons = [], []
-            d.cite(rules.ROOM_2, f"the room {host.department} keeps for its network access equipment")
-            pool = [host]
-        for r in rooms:
-            target = next((h for h in pool if h.department != r.department), None)
-            d = out[r.id]
-            if target is None:  # only rooms of its own department: keep it (ROOM-2 allows one)
-                d.outcome = RoomOutcome.RETAINED
-                d.rules, d.reasons = [], []
-                d.cite(rules.ROOM_2, f"the room {r.department} keeps for its network access equipment")
-                pool.append(r)
-                continue
-            d.outcome = RoomOutcome.MERGED
-            d.shared_with = [target.id]
-            d.rules, d.reasons = [], []
-            d.cite(
-                rules.ROOM_3,
-                f"{r.department}'s network access equipment moves into {target.id} of "
-                f"{target.department} in the same building {building}",
-            )
-            out[target.id].shared_with.append(r.id)
-            out[target.id].cite(rules.ROOM_3, f"shared with {r.department} (room {r.id})")
+        )
+    return findings
 
 
 def decide_networks(
@@ -342,4 +697,26 @@ def plan_rooms(rooms: Mapping[str, RoomDecision], wave_of: Mapping[str, int | No
                 monthly_cost=d.room.monthly_cost,
             )
         )
+    return out
+
+
+def plan_relocations(rooms: Mapping[str, RoomDecision], plan_rooms: Iterable[PlanRoom]) -> list[Relocation]:
+    """Every move between rooms, in the wave its room empties (None when it comes from no room)."""
+    wave = {r.id: r.wave for r in plan_rooms}
+    out = []
+    for d in rooms.values():
+        for m in d.relocations:
+            shared = rooms[m.to_room].room.department != m.department
+            out.append(
+                Relocation(
+                    kind=m.kind,
+                    subject=m.subject,
+                    department=m.department,
+                    from_room=m.from_room,
+                    to_room=m.to_room,
+                    wave=wave.get(m.from_room) if m.from_room else None,
+                    rules=[rules.ROOM_3] if shared else [rules.ROOM_1, rules.ROOM_2],
+                )
+            )
+    out.sort(key=lambda x: (x.to_room, x.kind.value, x.subject, x.from_room or ""))
     return out

@@ -1,7 +1,8 @@
 """The plan against every target of the policy: cloud rate, rooms, lines and deadlines.
 
 Status comes from the plan: a target is missed when the plan carries an ``error`` finding
-citing one of the target's rules, or when a plan date falls after the policy's deadline.
+citing one of the target's rules (``planner.findings.TARGETS`` names them), or when a plan date
+falls after the policy's deadline.
 Without a policy the required values are unknown and only the findings decide.
 """
 
@@ -12,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from inventory.models import NetworkKind
-from planner import rules as R
+from planner.findings import TARGET_RULES, cancellable
 from planner.plan_model import Disposition, FindingSeverity, NetworkOutcome, RoomOutcome
 from planner.policy import Policy
 from reporting.charts import fmt_money
@@ -62,7 +63,7 @@ def target_rows(view: PlanView, cat: Catalogue, policy: Policy | None = None) ->
         "cloud_rate",
         goal,
         f"{rate:.1%}",
-        (R.CLOUD_1, R.CLOUD_2),
+        TARGET_RULES["cloud_rate"],
         ok=policy is None or rate + 1e-9 >= policy.cloud_rate_target,
     )
 
@@ -82,18 +83,24 @@ def target_rows(view: PlanView, cat: Catalogue, policy: Policy | None = None) ->
             merged=counts[RoomOutcome.MERGED],
             retained=counts[RoomOutcome.RETAINED],
         ),
-        (R.ROOM_1, R.ROOM_2, R.ROOM_3, R.ROOM_4),
+        TARGET_RULES["rooms"],
     )
 
-    # LINE-1..4: leased lines cancelled (programme lines are not the city's to cancel).
+    # LINE-1..4: paid lines cancelled (programme lines, the free extranet and intranet are not
+    # the city's to cancel).
     retired = [n for n in plan.networks if n.outcome is NetworkOutcome.RETIRED]
-    eligible = [n for n in plan.networks if n.outcome is not NetworkOutcome.PROGRAMME]
+    eligible = [n for n in plan.networks if cancellable(n)]
     fee = sum(view.network_fee(n) for n in retired)
     add(
         "lines",
         cat.t("target.lines_goal"),
-        cat.t("target.lines_actual", retired=len(retired), eligible=len(eligible), fee=fmt_money(fee)),
-        (R.LINE_1, R.LINE_2, R.LINE_4),
+        cat.t(
+            "target.lines_actual",
+            retired=sum(1 for n in retired if cancellable(n)),
+            eligible=len(eligible),
+            fee=fmt_money(fee),
+        ),
+        TARGET_RULES["lines"],
     )
 
     # Deadlines: the end of the last wave doing the work, against the policy's date.
@@ -102,12 +109,14 @@ def target_rows(view: PlanView, cat: Catalogue, policy: Policy | None = None) ->
     zombies = [s.wave for s in plan.systems if s.disposition is Disposition.RETIRE]
     private = [n.wave for n in retired if view.network_kind(n) == NetworkKind.PRIVATE_NETWORK.value]
     deadlines = policy.deadlines if policy else None
-    for key, waves, due, rule_ids in (
-        ("deadline_pilot", pilot, deadlines.pilot if deadlines else None, (R.PILOT_1,)),
-        ("deadline_zombie", zombies, deadlines.zombie_cleanup if deadlines else None, R.ZOMBIE_RULES),
-        ("deadline_migration", moving, deadlines.all_migrated if deadlines else None, (R.CLOUD_2,)),
-        ("deadline_networks", private, deadlines.private_networks if deadlines else None, (R.LINE_2,)),
+    for key, waves, due in (
+        ("deadline_pilot", pilot, deadlines.pilot if deadlines else None),
+        ("deadline_zombie", zombies, deadlines.zombie_cleanup if deadlines else None),
+        ("deadline_migration", moving, deadlines.all_migrated if deadlines else None),
+        ("deadline_networks", private, deadlines.private_networks if deadlines else None),
     ):
+        rule_ids = TARGET_RULES[key]
+        errors = _errors(view, rule_ids)  # a blocked system or a line still paid misses it too
         last = _last_end(view, waves)
         actual = cat.t("target.last_wave", date=last.isoformat()) if last else cat.t("target.no_wave")
         goal = cat.t("target.by", date=due.isoformat()) if due else per_policy
@@ -117,9 +126,9 @@ def target_rows(view: PlanView, cat: Catalogue, policy: Policy | None = None) ->
                 cat.t(f"target.{key}"),
                 goal,
                 actual,
-                last is None or due is None or last <= due,
+                (last is None or due is None or last <= due) and errors == 0,
                 tuple(rule_ids),
-                0,
+                errors,
             )
         )
     return rows

@@ -142,6 +142,8 @@ def check_cmd(
     shown = [f for f in plan.findings if f.severity is not FindingSeverity.INFO]
     _print_findings(shown)
     errors = sum(1 for f in plan.findings if f.severity is FindingSeverity.ERROR)
+    for key, met in plan.metrics.targets.items():  # met only when no error of its rules remains
+        console.print(f"target {key}: {'met' if met else '[red]missed[/red]'}", highlight=False)
     console.print(f"{errors} error(s), {len(shown) - errors} warning(s)")
     skip_teardown()
     raise typer.Exit(EXIT_FINDINGS if errors else EXIT_OK)

@@ -815,6 +815,68 @@ fixed and documented, planner tests may rely on them.
 Rooms: `r-police-1` carries the ROOM-4 exception 保密要求, `r-tax-1` the exception 建筑布局.
 Several departments share each building (ROOM-3), e.g. `b-gov1` (gov, drc, fin, audit,
 stats, industry, commerce); departments such as `data`, `police` have 3 rooms (ROOM-2).
+No room records `racks` (capacity is then unlimited).
+
+## Rooms per building, as the default policy plans them
+
+Every department keeps its network access equipment and LAN-only systems in a retained room of
+its building (ROOM-1, ROOM-3); rooms holding what cannot move stay; the other retained rooms are
+chosen for the fewest ROOM-2 violations, then the lowest monthly cost. The bundled city ends
+with these retained rooms (the others are vacated or merged; 43 relocations, 5 of them LAN-only
+systems, are listed in `plan.json`):
+
+| building | retained | vacated or merged |
+|---|---|---|
+| `b-cj` | r-water-1 (36 m²) | 5 |
+| `b-fm` | r-fm-gov-1 (45 m²) | 2 |
+| `b-gov1` | r-drc-1 (80 m²), r-fin-1 (36 m²), r-fin-2 (8 m², the shared room) | 6 |
+| `b-gov2` | r-edu-2 (15 m²) | 5 |
+| `b-health` | r-health-2 (15 m²) | 1 |
+| `b-hrss` | r-hrss-1 (45 m²) | 1 |
+| `b-hz` | r-hz-gov-1 (36 m²) | 1 |
+| `b-nr` | r-agri-1 (60 m²) | 3 |
+| `b-police` | r-police-1 (30 m², ROOM-4 保密要求) | 2 |
+| `b-qhm` | r-qhm-gov-1 (60 m²) | 0 |
+| `b-tax` | r-tax-1 (120 m², ROOM-4 建筑布局) | 1 |
+| `b-tp` | r-tp-fin-1 (45 m²) | 1 |
+| `b-xf` | r-emergency-1 (120 m²), r-secrecy-1 (120 m²) | 2 |
+| `b-xh` | r-xh-civil-1 (45 m²) | 1 |
+| `b-xq` | r-xq-gov-1 (36 m²) | 0 |
+| `b-zw` | r-zw-fin-1 (120 m²), r-zw-hrss-1 (120 m²) | 1 |
+| `b-zwfw` | r-market-2 (8 m², the shared room) | 6 |
+
+16 ROOM-2 errors remain (19 before rooms were decided per building); none has a compliant
+arrangement:
+
+- `r-agri-1`, `r-drc-1`, `r-fin-1`, `r-water-1`, `r-zw-fin-1`, `r-zw-hrss-1`: above 20 m²
+  and holding a golden-programme system the city cannot move (SCOPE-3: agri-golden-agri,
+  drc-golden-macro, fin-golden-finance-gl, water-golden-water, zw-fin-golden-finance,
+  zw-hrss-golden-insurance); resolved when the programme moves it, or by a ROOM-4 exception.
+- `r-fm-gov-1`, `r-hrss-1`, `r-secrecy-1`: above 20 m² and holding a classified system
+  (SCOPE-2: fm-gov-secret-db, hrss-secret-db, secrecy-docs) that stays until the intranet's
+  own deployment.
+- `r-emergency-1`: 120 m², holding emergency-golden-safety (programme) and
+  emergency-secret-office (classified).
+- `fin`: retains two rooms, r-fin-1 and r-fin-2, each holding a 金财 programme system.
+- `r-qhm-gov-1`, `r-xq-gov-1`: the only room of its building, above 20 m².
+- `r-hz-gov-1`, `r-tp-fin-1`, `r-xh-civil-1`: every room of the building is above 20 m²; the
+  cheapest is kept for all its departments; a room of at most 20 m² or a ROOM-4 exception
+  (建筑布局) would resolve it.
+
+## Dependencies across clean-up
+
+`urban-mobile` depends on the zombie `urban-parks` (ZOMBIE-2, replaced by `urban-urban`):
+its link is carried over to `urban-urban`. `agri-cooperatives` and `housing-archives` depend
+on systems that merge (BIGSYS-1): carried over to the merge targets. Three randomly generated
+dependants lose a dependency to a zombie with no replacement, each a DEP-1 error naming both
+systems: `gov-archives-g` → `gov-disclosure`, `petition-tracking` → `petition-online`,
+`service-trading` → `service-queue`.
+
+## Cut-over (CUT-1)
+
+With the default 400 Mb/s migration bandwidth, 128 of the 179 migrating systems cut over
+`cold`, 49 need a `warm` pre-seed to fit their window and 2 a `database` replica; no CUT-1
+error remains.
 
 Networks: every department with a private network in its catalogue entry leases it
 (`n-<dept>-private`, LINE-2); golden-programme departments lease `n-<dept>-golden-*`

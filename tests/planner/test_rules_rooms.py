@@ -15,7 +15,13 @@ def net(plan, nid):
 
 
 def test_room_is_vacated_in_the_wave_its_last_system_leaves(inv, plan_of):
-    plan = plan_of(inv.room("r1", "fin", cost=5000).system("a", room="r1").system("b", room="r1"))
+    # fin keeps its network access in the cheaper r0; r1 empties with its systems.
+    plan = plan_of(
+        inv.room("r0", "fin", cost=500)
+        .room("r1", "fin", cost=5000)
+        .system("a", room="r1")
+        .system("b", room="r1")
+    )
     r = room(plan, "r1")
     assert r.outcome is RoomOutcome.VACATED and rules.ROOM_1 in r.rules
     assert r.wave == max(plan.system("a").wave, plan.system("b").wave)
@@ -129,7 +135,8 @@ def test_private_network_cancelled_after_its_deadline_is_an_error(inv, plan_of, 
 
 def test_retired_rooms_and_lines_add_up_to_the_stranded_cost(inv, plan_of):
     plan = plan_of(
-        inv.room("r1", "fin", cost=1000)
+        inv.room("r0", "fin", cost=100)
+        .room("r1", "fin", cost=1000)
         .net("n1", "internet_line", "fin", fee=200)
         .system("a", room="r1", networks=["n1"])
     )

@@ -63,7 +63,7 @@ def test_room_exception_keeps_a_room_the_baseline_consolidates(inv, policy):
 
 
 def test_savings_curve_accumulates_from_the_month_after_each_retirement(inv, plan_of):
-    plan = plan_of(inv.room("r1", "fin", cost=1000).system("a", room="r1"))
+    plan = plan_of(inv.room("r0", "fin", cost=100).room("r1", "fin", cost=1000).system("a", room="r1"))
     curve = savings_curve(plan)
     w = plan.system("a").wave
     assert curve[w].monthly_savings == 0 and curve[w].rooms_vacated == 1

@@ -79,8 +79,10 @@ def test_target_table_shows_each_target_with_its_status(loaded: LoadedPage) -> N
     # Every room and line of the plan is accounted for and no ROOM/LINE error exists: green.
     assert page.locator('#targets tr[data-target="rooms"]').get_attribute("class") == "met"
     assert page.locator('#targets tr[data-target="lines"]').get_attribute("class") == "met"
-    # The last migration wave ends 2018-05-31, before the 2018-12-31 deadline.
-    assert page.locator('#targets tr[data-target="deadline_migration"]').get_attribute("class") == "met"
+    # The last migration wave ends 2018-05-31, before the 2018-12-31 deadline, but edu-exam is
+    # blocked and the CLOUD-2 error stands: not every system is migrated, so it is missed.
+    assert page.locator('#targets tr[data-target="deadline_migration"]').get_attribute("class") == "missed"
+    assert page.locator('#targets tr[data-target="deadline_pilot"]').get_attribute("class") == "met"
 
 
 def test_gantt_has_one_bar_per_department_and_wave(

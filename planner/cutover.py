@@ -1,0 +1,118 @@
+"""CUT-1: the cut-over outage of each migration method, and the method each system uses.
+
+For each migrating system, with ``B`` the policy's migration bandwidth (Mb/s; 1 GB = 8,000 Mb),
+``D`` its data (GB, the planned sizing's), ``r`` the policy's daily change rate:
+
+* ``cold``: stop, copy everything, start — ``cold.overhead_hours + copy(D)``.
+* ``warm``: pre-seed while it runs (``copy(D)`` hours, no outage), then stop and copy what
+  changed since the pre-seed started — ``warm.overhead_hours + copy(D × r × (copy(D) +
+  warm.seed_lead_hours) / 24)``.
+* ``database``: a replica (or a dump restored and caught up) seeded while it runs, then writes
+  stop, the replica catches up and is promoted — ``database.overhead_hours``. Only for systems
+  with a database (``has_database``).
+
+where ``copy(x) = x × 8000 / B / 3600`` hours. The cheapest method whose outage fits the
+system's ``downtime_hours`` (the policy's ``default_downtime_hours`` when the survey records
+none) is chosen, in the order cold, warm, database: cold needs nothing but the copy, warm a
+pre-seed pass and a final pass, database a replica to set up and promote. When none fits, the
+method with the shortest outage is planned and a CUT-1 error says by how much it misses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from inventory.models import Inventory, System, SystemCategory
+from planner import rules
+from planner.plan_model import Disposition, Finding, FindingSeverity, MigrationMethod, Sizing
+from planner.policy import Cutover, Policy
+
+MEGABITS_PER_GB = 8000.0
+DATABASE_ROLES = frozenset({"db", "database"})  # hosts[].role naming a database server
+# Cheapest first: the first whose outage fits the window is chosen.
+METHOD_ORDER = (MigrationMethod.COLD, MigrationMethod.WARM, MigrationMethod.DATABASE)
+
+
+def has_database(system: System) -> bool:
+    """Whether the database method applies: a host with role db; without hosts, a business system.
+
+    The survey's hosts list is the evidence when it exists (an application host alone means
+    no database to replicate). Without hosts, a business application is assumed to keep its
+    records in a database; websites, OA, LAN-only and the other platform categories are not.
+    """
+    if system.hosts:
+        return any(h.role.strip().lower() in DATABASE_ROLES for h in system.hosts)
+    return system.category is SystemCategory.BUSINESS
+
+
+def copy_hours(data_gb: float, c: Cutover) -> float:
+    return data_gb * MEGABITS_PER_GB / c.bandwidth_mbps / 3600.0
+
+
+def outages(system: System, data_gb: float, c: Cutover) -> dict[MigrationMethod, float]:
+    """Estimated outage (hours) of every method that applies to *system*."""
+    seed = copy_hours(data_gb, c)
+    delta_gb = data_gb * c.change_rate_per_day * (seed + c.warm.seed_lead_hours) / 24.0
+    out = {
+        MigrationMethod.COLD: c.cold.overhead_hours + seed,
+        MigrationMethod.WARM: c.warm.overhead_hours + copy_hours(delta_gb, c),
+    }
+    if has_database(system):
+        out[MigrationMethod.DATABASE] = c.database.overhead_hours
+    return {m: round(h, 2) for m, h in out.items()}
+
+
+@dataclass(frozen=True)
+class CutoverPlan:
+    """The method a system's cut-over uses and its estimated outage."""
+
+    method: MigrationMethod
+    outage_hours: float
+    window_hours: float
+    fits: bool
+
+
+def choose(system: System, data_gb: float, policy: Policy) -> CutoverPlan:
+    c = policy.cutover
+    window = system.downtime_hours if system.downtime_hours is not None else c.default_downtime_hours
+    est = outages(system, data_gb, c)
+    for m in METHOD_ORDER:
+        if m in est and est[m] <= window + 1e-9:
+            return CutoverPlan(m, est[m], window, True)
+    best = min(est, key=lambda m: (est[m], METHOD_ORDER.index(m)))
+    return CutoverPlan(best, est[best], window, False)
+
+
+def plan_cutovers(
+    inventory: Inventory,
+    dispositions: Mapping[str, Disposition],
+    sizing: Mapping[str, Sizing],
+    policy: Policy,
+) -> tuple[dict[str, CutoverPlan], list[Finding]]:
+    """Every migrating system's cut-over, and a CUT-1 error for each that fits no method."""
+    plans: dict[str, CutoverPlan] = {}
+    findings: list[Finding] = []
+    for s in inventory.systems:
+        if dispositions.get(s.id) is not Disposition.MIGRATE:
+            continue
+        data = sizing[s.id].data_gb
+        cp = choose(s, data, policy)
+        plans[s.id] = cp
+        if cp.fits:
+            continue
+        est = outages(s, data, policy.cutover)
+        shown = ", ".join(f"{m.value} {est[m]:g} h" for m in METHOD_ORDER if m in est)
+        no_db = "" if MigrationMethod.DATABASE in est else "; no database recorded, so no replica"
+        window = "" if s.downtime_hours is not None else " (the policy's default: none surveyed)"
+        findings.append(
+            Finding(
+                rule=rules.CUT_1,
+                severity=FindingSeverity.ERROR,
+                subject=s.id,
+                message=f"no migration method fits its {cp.window_hours:g} h cut-over window{window}: "
+                f"{shown} for {data:g} GB{no_db}; planned {cp.method.value} ({cp.outage_hours:g} h). "
+                f"A longer window, more migration bandwidth or a database replica would resolve it",
+            )
+        )
+    return plans, findings
