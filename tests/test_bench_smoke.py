@@ -60,10 +60,8 @@ def test_tiny_scale_run_plans_end_to_end_in_a_child_process(tiny_run: dict[str, 
         assert "cli_violations" in r  # the verifier checked the CLI's plan.json; its count is asserted below
 
 
-UNTIL_POLICY_FIDELITY = pytest.mark.xfail(strict=False, reason="until the policy-fidelity work lands")
 
 
-@UNTIL_POLICY_FIDELITY
 def test_tiny_scale_run_plans_verify_with_zero_violations(tiny_run: dict[str, Any]) -> None:
     for r in tiny_run["results"]:
         assert r["violations"] == 0, r["violation_examples"]
@@ -191,7 +189,6 @@ def test_quick_inventory_quality_run_verifies_every_plan_of_every_arm(
     assert "ours over naive" in (tmp_path / "plan_quality.md").read_text(encoding="utf-8")
 
 
-@UNTIL_POLICY_FIDELITY
 def test_quick_inventory_quality_run_has_zero_violations(quick_plan_quality: tuple[int, Path]) -> None:
     rc, tmp_path = quick_plan_quality
     data = json.loads((tmp_path / "plan_quality.json").read_text(encoding="utf-8"))

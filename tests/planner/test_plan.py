@@ -19,7 +19,6 @@ def _sample_or_skip() -> Inventory:
     return load_inventory()
 
 
-UNTIL_POLICY_FIDELITY = pytest.mark.xfail(strict=False, reason="until the policy-fidelity work lands")
 
 
 def test_bundled_sample_city_plans_with_no_violation_outside_the_pending_checks(policy):
@@ -29,7 +28,6 @@ def test_bundled_sample_city_plans_with_no_violation_outside_the_pending_checks(
     assert len(plan.systems) == len(inventory.systems)
 
 
-@UNTIL_POLICY_FIDELITY
 def test_bundled_sample_city_plans_with_zero_verifier_violations(policy):
     inventory = _sample_or_skip()
     plan = make_plan(inventory, policy)
@@ -45,7 +43,6 @@ def test_synthetic_cities_plan_with_no_violation_outside_the_pending_checks(poli
     assert plan.metrics.stranded_cost >= plan.metrics.stranded_cost_lower_bound
 
 
-@UNTIL_POLICY_FIDELITY
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_synthetic_cities_plan_with_zero_verifier_violations(policy, seed):
     synth = pytest.importorskip("inventory.synth")
