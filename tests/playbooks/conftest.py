@@ -7,12 +7,14 @@ those hosts, so tests never see each other's data. Hosts' "filesystems" are tmp 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -145,14 +147,8 @@ class Migration:
     def render(self) -> RenderedRunbook:
         return render_runbook(self.system_id, self.plan, self.inventory, {self.system_id: self.target})
 
-    def run(self, *, dry_run: bool = False, hooks: Hooks | None = None, **kw: object) -> RunResult:
-        opts = RunOptions(
-            self.options.connector,
-            self.options.journal_dir,
-            dry_run=dry_run,
-            hooks=hooks or Hooks(),
-            batch_files=int(kw.get("batch_files", 4)),
-        )  # type: ignore[call-overload]
+    def run(self, *, dry_run: bool = False, hooks: Hooks | None = None, **kw: Any) -> RunResult:
+        opts = dataclasses.replace(self.options, dry_run=dry_run, hooks=hooks or Hooks(), **kw)
         return run_runbook(self.render(), opts)
 
     def journal_records(self) -> list[dict]:
@@ -173,7 +169,7 @@ def file_service(source_dir: Path, target_dir: Path, **overrides: str) -> Servic
         "target_start": f"ln -sfn '{{{{ data_root }}}}' '{target_dir}/current' && echo serving > '{t}'",
         "target_stop": f"rm -f '{t}'",
         "target_health": f"grep -qx serving '{t}'",
-        "target_cleanup": f"rm -f '{target_dir}/current' && rm -rf -- '{{{{ data_root }}}}'",
+        "exists": f"test -f '{s}'",
     }
     cmds.update(overrides)
     return ServiceCommands(**cmds)
@@ -256,25 +252,17 @@ def migration(
         data_dir.mkdir(parents=True, exist_ok=True)
         target_dir.mkdir(parents=True, exist_ok=True)
         (source_dir / "service.state").write_text("running\n")
-        host = Host(
-            address=src.address,
-            port=src.port,
-            user=src.user,
-            role="app",
-            data_dirs=[str(data_dir)],
-            known_hosts=str(known_hosts),
-        )
+        host = Host(address=src.address, port=src.port, user=src.user, role="app", data_dirs=[str(data_dir)])
         data_root = target_dir / "data-root"
         target = SystemTarget(
-            target=Host(
-                address=tgt.address, port=tgt.port, user=tgt.user, role="target", known_hosts=str(known_hosts)
-            ),
+            target=Host(address=tgt.address, port=tgt.port, user=tgt.user, role="target"),
             data_root=str(data_root),
             current_link=str(target_dir / "current"),
+            authorized_keys=str(tgt.authorized_keys),
             service=file_service(source_dir, target_dir, **service),
         )
         inv, plan = build_inventory_and_plan([(system_id, host)])
-        options = RunOptions(connector, tmp_path / "journal")
+        options = RunOptions(connector, tmp_path / "journal", settle_seconds=0.2)
         return Migration(system_id, source_dir, target_dir, data_dir, data_root, target, plan, inv, options)
 
     return make

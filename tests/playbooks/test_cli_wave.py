@@ -12,12 +12,15 @@ from tests.playbooks.conftest import tree_digest, write_cli_inputs
 pytestmark = pytest.mark.sshd
 
 
-
 def input_args(paths: dict[str, Path]) -> list[str]:
     """The plan, inventory and targets files every `playbook` command of these tests reads."""
     return [
-        "--plan", str(paths["plan"]), "--inventory", str(paths["inventory"]),
-        "--targets", str(paths["targets"]),
+        "--plan",
+        str(paths["plan"]),
+        "--inventory",
+        str(paths["inventory"]),
+        "--targets",
+        str(paths["targets"]),
     ]
 
 
@@ -27,8 +30,13 @@ def connection_args(
     """The inputs and SSH settings every `playbook run` of these tests passes."""
     return [
         *input_args(paths),
-        "--known-hosts", str(known_hosts), "--identity", str(client_key), "--no-agent",
-        "--journal-dir", str(journal_dir),
+        "--known-hosts",
+        str(known_hosts),
+        "--identity",
+        str(client_key),
+        "--no-agent",
+        "--journal-dir",
+        str(journal_dir),
     ]
 
 
