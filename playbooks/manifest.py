@@ -5,7 +5,9 @@ incremental: a file is hashed again only when its (size, mtime, ctime, inode) di
 last verified pass, kept per host in a cache next to the journal. ctime cannot be set from user
 space, so a rewrite that restores size and mtime is still caught. Comparing two manifests checks
 content, type, mode, owner, group, mtime, symlink targets (relative and absolute, verbatim) and
-hard-link groups; FIFOs, sockets and devices are listed as specials so they are reported.
+hard-link groups. FIFOs, sockets and devices are listed as specials and reported: the target's
+restricted rsync (``rrsync -wo``) refuses to create them inside a data root, so they are never
+moved and never silently skipped either - the journal and the summary name each one.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ from foundation.atomic import atomic_write_text
 from playbooks.errors import CommandFailed
 from playbooks.ssh import SSHSession
 
-PARTIAL_DIR = ".govcloud-partial"  # rsync's --partial-dir inside each target directory
 HASH_BATCH = 1000  # names per sha256sum call
 HASH_RATE = 20e6  # bytes/s assumed for hash-command timeouts, deliberately slow
 FIELDS = 11
@@ -54,11 +55,10 @@ Listing = dict[str, Entry]
 
 
 def list_tree(session: SSHSession, root: str, *, sudo: bool = False) -> Listing:
-    """Every entry under *root* (rsync's partial directory excluded); {} when *root* is absent."""
+    """Every entry under *root*; {} when *root* is absent."""
     r = shlex.quote(root)
     res = session.run(
-        f"test -d {r} || exit 3; find {r} -mindepth 1 -path {shlex.quote(root.rstrip('/') + '/' + PARTIAL_DIR)} "
-        f"-prune -o -printf '{FIND_FORMAT}'",
+        f"test -d {r} || exit 3; find {r} -mindepth 1 -printf '{FIND_FORMAT}'",
         sudo=sudo,
         timeout=session.timeouts.command,
     )
@@ -78,7 +78,7 @@ def list_tree(session: SSHSession, root: str, *, sudo: bool = False) -> Listing:
 
 
 def specials(listing: Listing) -> dict[str, str]:
-    """FIFOs, sockets and devices: copied by rsync as root, always reported."""
+    """FIFOs, sockets and devices: not created on the target (see module docstring), always reported."""
     return {rel: SPECIAL_KINDS[e.kind] for rel, e in sorted(listing.items()) if e.kind in SPECIAL_KINDS}
 
 
@@ -179,7 +179,8 @@ def compare(
     """Every way the target differs from the source (empty: identical for MLPS-4)."""
     bad: list[str] = []
     for rel in sorted(set(source) - set(target)):
-        bad.append(f"{rel} (missing)")
+        if source[rel].kind not in SPECIAL_KINDS:  # specials are reported, not moved
+            bad.append(f"{rel} (missing)")
     for rel in sorted(set(target) - set(source)):
         bad.append(f"{rel} (unexpected)")
     sg, tg = _groups(source), _groups(target)

@@ -9,8 +9,8 @@ Both are removed when the link closes; a killed run's leftovers are removed by t
 
 The transfer keeps everything a system needs (``-aHAX --numeric-ids --sparse``: owners, modes,
 ACLs, xattrs, hard links, sparse files, symlinks verbatim, FIFOs and devices as root), sends
-deltas (``--no-whole-file``), keeps interrupted files in a partial directory so a re-run goes on
-inside them, honours a bandwidth limit and deletes only inside the target data directory.
+deltas (``--no-whole-file``), keeps interrupted files (``--partial``) so a re-run goes on inside
+them, honours a bandwidth limit and deletes only inside the target data directory.
 """
 
 from __future__ import annotations
@@ -26,12 +26,14 @@ from dataclasses import dataclass
 import paramiko
 
 from playbooks.errors import CommandFailed, ConnectionLost, PlaybookError
-from playbooks.manifest import PARTIAL_DIR
 from playbooks.model import DataDir, HostPair
 from playbooks.ssh import SSHSession
 
 ARCHIVE = ("-aHAX", "--numeric-ids", "--sparse")
-OPTIONS = (*ARCHIVE, "--no-whole-file", f"--partial-dir={PARTIAL_DIR}", "--delete", "--stats")
+# --partial, not --partial-dir: the target's rrsync pins a partial directory to a path the
+# receiver cannot save into, so an interrupted file would be lost. A partial file under its
+# final name is harmless: nothing is trusted before the SHA-256 manifests agree.
+OPTIONS = (*ARCHIVE, "--no-whole-file", "--partial", "--delete", "--stats")
 KEY_TAG = "govcloud-run"  # comment of per-run keys in authorized_keys: <tag>:<system>:<run>
 VANISHED = 24  # rsync: source files vanished during transfer (normal while the source is live)
 SSH_OPTIONS = (

@@ -175,7 +175,12 @@ def file_service(source_dir: Path, target_dir: Path, **overrides: str) -> Servic
     return ServiceCommands(**cmds)
 
 
-def build_inventory_and_plan(systems: list[tuple[str, Host]], wave: int = 1) -> tuple[Inventory, Plan]:
+def build_inventory_and_plan(
+    systems: list[tuple[str, Host]] | list[tuple[str, list[Host]]],
+    wave: int = 1,
+    method: str | None = None,
+    downtime_hours: float | None = None,
+) -> tuple[Inventory, Plan]:
     """A minimal inventory and plan holding *systems* (id, source host), all migrating in *wave*."""
     dom = CloudDomain(vcpu=100, ram_gb=100, storage_gb=1000)
     inv = Inventory(
@@ -191,7 +196,8 @@ def build_inventory_and_plan(systems: list[tuple[str, Host]], wave: int = 1) -> 
                 department="fin",
                 category="business",  # type: ignore[arg-type]
                 mlps_level=3,
-                hosts=[host],
+                hosts=host if isinstance(host, list) else [host],
+                downtime_hours=downtime_hours,
             )
             for sid, host in systems
         ],
@@ -210,6 +216,7 @@ def build_inventory_and_plan(systems: list[tuple[str, Host]], wave: int = 1) -> 
                 wave=wave,
                 mlps_level=3,
                 rules=["MLPS-4"],
+                method=method,
             )
             for sid, _ in systems
         ],
@@ -241,7 +248,12 @@ def migration(
     case = request.node.name.replace("[", "-").replace("]", "")
 
     def make(
-        system_id: str = "fin-budget", files: dict[str, bytes] | None = None, **service: str
+        system_id: str = "fin-budget",
+        files: dict[str, bytes] | None = None,
+        *,
+        method: str | None = None,
+        downtime_hours: float | None = None,
+        **service: str,
     ) -> Migration:
         source_dir = src.root / case / system_id
         target_dir = tgt.root / case / system_id
@@ -261,7 +273,7 @@ def migration(
             authorized_keys=str(tgt.authorized_keys),
             service=file_service(source_dir, target_dir, **service),
         )
-        inv, plan = build_inventory_and_plan([(system_id, host)])
+        inv, plan = build_inventory_and_plan([(system_id, host)], method=method, downtime_hours=downtime_hours)
         options = RunOptions(connector, tmp_path / "journal", settle_seconds=0.2)
         return Migration(system_id, source_dir, target_dir, data_dir, data_root, target, plan, inv, options)
 
