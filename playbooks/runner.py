@@ -263,7 +263,11 @@ class SystemRun:
             renewer.start()
         try:
             if self.state.complete and not self.options.dry_run:
-                return self._already_done()
+                return self._already_done("cut over earlier")
+            if ledger is not None and not self.options.dry_run:
+                outcome, by = ledger.last_outcome(self.rb.system)
+                if outcome == RunOutcome.COMPLETE:
+                    return self._already_done(f"cut over by controller {by}")
             return self._run_steps()
         finally:
             stop_renewal.set()
@@ -271,7 +275,8 @@ class SystemRun:
                 renewer.join(5)
             if ledger is not None:
                 with contextlib.suppress(Exception):
-                    ledger.release(self.rb.system, me)
+                    done = self.result.outcome if not self.options.dry_run else ""
+                    ledger.release(self.rb.system, me, done)
 
     def _renew(self, stop: threading.Event) -> None:
         ledger = self.options.ledger
@@ -280,13 +285,11 @@ class SystemRun:
             with contextlib.suppress(Exception):
                 ledger.renew(self.rb.system, self.options.controller)
 
-    def _already_done(self) -> RunResult:
+    def _already_done(self, why: str) -> RunResult:
         """A re-run after cut-over: report done, change nothing, connect nowhere."""
         self.result.outcome = RunOutcome.COMPLETE
-        self.result.steps = [
-            StepResult(s.name.value, Outcome.UNCHANGED, "cut over earlier") for s in self.rb.steps
-        ]
-        log.info("%s: cut over earlier (%s); nothing to do", self.rb.system, self.journal.path)
+        self.result.steps = [StepResult(s.name.value, Outcome.UNCHANGED, why) for s in self.rb.steps]
+        log.info("%s: %s; nothing to do", self.rb.system, why)
         return self.result
 
     def _run_steps(self) -> RunResult:

@@ -500,6 +500,8 @@ class MigrationLockRow(Base):
     system: Mapped[str] = mapped_column(String(200), primary_key=True)
     holder: Mapped[str] = mapped_column(String(200), default="")
     renewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    outcome: Mapped[str] = mapped_column(String(40), default="")  # of the last run that released it
+    done_by: Mapped[str] = mapped_column(String(200), default="")
 
 
 class MigrationStepRow(Base):
@@ -581,18 +583,27 @@ class MigrationLedger:
             row.renewed_at = _utcnow()
             return True
 
-    def release(self, system: str, holder: str) -> None:
+    def release(self, system: str, holder: str, outcome: str = "") -> None:
+        """Free *system*; *outcome* of the run is kept, so other controllers skip a finished one."""
         with Session(self.engine) as session, session.begin():
             row = session.scalar(
                 select(MigrationLockRow).where(MigrationLockRow.system == system).with_for_update()
             )
             if row is not None and row.holder == holder:
                 row.holder, row.renewed_at = "", None
+                if outcome:
+                    row.outcome, row.done_by = outcome, holder
 
     def holder(self, system: str) -> str:
         with Session(self.engine) as session:
             row = session.get(MigrationLockRow, system)
             return row.holder if row else ""
+
+    def last_outcome(self, system: str) -> tuple[str, str]:
+        """(outcome, controller) of the last run of *system* that released its lock."""
+        with Session(self.engine) as session:
+            row = session.get(MigrationLockRow, system)
+            return (row.outcome, row.done_by) if row else ("", "")
 
     def step_started(self, system: str, run: str, step: str, holder: str) -> int:
         with Session(self.engine) as session, session.begin():
