@@ -256,6 +256,8 @@ class PostgresReplica(_Base):
         self.take_source_figures()
         self.stop_source()
         self.on_target("SELECT pg_promote(true, 120);")
+        # The replication password must not stay in the promoted server's configuration.
+        self.on_target("ALTER SYSTEM RESET primary_conninfo;\nALTER SYSTEM RESET primary_slot_name;")
         return {"caught_up_to": lsn, "promoted": True}
 
     def _figures(self, query: Any, db: str) -> dict[str, list[str]]:

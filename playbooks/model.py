@@ -137,6 +137,11 @@ class HostPair(Strict):
     source_stop: str | None = None  # database pairs: stops the source server after catch-up
     source_start: str | None = None  # database pairs: restarts it on rollback
 
+    @field_validator("data", mode="before")
+    @classmethod
+    def _empty(cls, v: object) -> object:
+        return [] if v is None else v  # a YAML key with no items under it
+
 
 class Runbook(Strict):
     """A system's migration runbook."""
