@@ -144,7 +144,7 @@ class _Base:
     ) -> str:
         res = session.run(command, env=self.env(var), stdin=stdin, timeout=timeout)
         if not res.ok:
-            err = res.stderr.decode("utf-8", "replace").strip()[-500:]
+            err = (res.stderr or res.stdout).decode("utf-8", "replace").strip()[-500:]
             raise CommandFailed(
                 f"{session.endpoint.label}: database command failed (exit {res.exit_status}): {err}",
                 res.exit_status,
@@ -289,9 +289,11 @@ class PostgresReplica(_Base):
 class MariaDBReplica(_Base):
     """A consistent dump (--single-transaction) into the target server, then binlog replication."""
 
-    def mysql(self, session: SSHSession, host: str, port: int, sql: str, db: str = "") -> str:
+    def mysql(
+        self, session: SSHSession, host: str, port: int, sql: str, db: str = "", *, names: bool = False
+    ) -> str:
         cmd = (
-            f"{self.bin('mysql')} --batch --skip-column-names -h {shlex.quote(host)} -P {port} "
+            f"{self.bin('mysql')} --batch {'' if names else '--skip-column-names'} -h {shlex.quote(host)} -P {port} "
             f"-u {shlex.quote(self.spec.admin_user)} {shlex.quote(db) if db else ''}"
         )
         return self.shell(session, cmd, "MYSQL_PWD", stdin=sql.encode()).strip()
@@ -302,9 +304,14 @@ class MariaDBReplica(_Base):
     def on_target(self, sql: str, db: str = "") -> str:
         return self.mysql(self.target, "127.0.0.1", self.spec.target_port, sql, db)
 
+    def _slave_status(self) -> dict[str, str]:
+        """SHOW SLAVE STATUS of the target as a mapping ({} when it replicates from nobody)."""
+        text = self.mysql(self.target, "127.0.0.1", self.spec.target_port, "SHOW SLAVE STATUS;", names=True)
+        lines = text.splitlines()
+        return dict(zip(lines[0].split("\t"), lines[1].split("\t"), strict=False)) if len(lines) > 1 else {}
+
     def _replicating(self) -> bool:
-        status = self.on_target("SHOW SLAVE STATUS\\G")
-        return "Slave_SQL_Running: Yes" in status
+        return self._slave_status().get("Slave_SQL_Running") == "Yes"
 
     def seed(self) -> dict[str, Any]:
         started = time.monotonic()
@@ -326,7 +333,7 @@ class MariaDBReplica(_Base):
         )
         load = f"{self.bin('mysql')} -h 127.0.0.1 -P {self.spec.target_port} -u {shlex.quote(self.spec.admin_user)}"
         # Straight from the source server into the target server, on the target host.
-        self.shell(self.target, f"set -o pipefail 2>/dev/null; {dump} | {load}", "MYSQL_PWD", timeout=86400)
+        self.shell(self.target, f"if (set -o pipefail) 2>/dev/null; then set -o pipefail; fi; {dump} | {load}", "MYSQL_PWD", timeout=86400)
         self.on_target("START SLAVE;")
         return {"replica": "seeded", "seconds": round(time.monotonic() - started, 3)}
 
@@ -340,9 +347,11 @@ class MariaDBReplica(_Base):
         return self._position() == before
 
     def catch_up_and_promote(self) -> dict[str, Any]:
-        if not self._replicating():
-            if "Master_Host" not in self.on_target("SHOW SLAVE STATUS\\G"):
-                return {"promoted": "already"}
+        status = self._slave_status()
+        if not status:
+            return {"promoted": "already"}
+        if status.get("Slave_SQL_Running") != "Yes":
+            raise StepFailed(f"the replica does not apply changes: {status.get('Last_SQL_Error') or status.get('Last_IO_Error')}")
         file, pos = self._position()
         got = self.on_target(f"SELECT MASTER_POS_WAIT('{file}', {pos}, {int(CATCH_UP_TIMEOUT_S)});")
         if got in ("NULL", "-1"):
