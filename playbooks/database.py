@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import re
+from concurrent.futures import ThreadPoolExecutor
 import shlex
 import time
 from typing import TYPE_CHECKING, Any, Protocol
@@ -52,6 +53,7 @@ class Database(Protocol):
     def quiescent(self, settle_seconds: float) -> bool: ...
     def catch_up_and_promote(self) -> dict[str, Any]: ...
     def verify_tables(self) -> dict[str, Any]: ...
+    def finish(self) -> None: ...
     def rollback(self) -> None: ...
 
 
@@ -69,14 +71,10 @@ class _Base:
     def __init__(self, pair: HostPair, spec: DatabaseSpec, run: SystemRun) -> None:
         self.pair, self.spec, self.run = pair, spec, run
         self.slot = re.sub(r"[^a-z0-9_]", "_", f"govcloud_{run.rb.system}".lower())[:63]
-        # Per-table figures of the source, taken once it is quiescent and before it is stopped.
-        self.source_figures: dict[str, dict[str, list[str]]] | None = None
 
     def _figures(self, query: Any, db: str) -> dict[str, list[str]]:
         raise NotImplementedError
 
-    def take_source_figures(self) -> None:
-        self.source_figures = {db: self._figures(self.on_source, db) for db in self.spec.databases}
 
     def on_source(self, sql: str, db: str = "") -> str:
         raise NotImplementedError
@@ -85,14 +83,17 @@ class _Base:
         raise NotImplementedError
 
     def verify_tables(self) -> dict[str, Any]:
-        """Row count and checksum of every table, source (frozen) against target (started)."""
-        if self.source_figures is None:
-            self.take_source_figures()
-        assert self.source_figures is not None
+        """Row count and checksum of every table, source (frozen, still up) against target (started).
+
+        Both servers are read at once: the source has had no writer since the freeze.
+        """
         tables: dict[str, Any] = {}
         mismatched: list[str] = []
         for db in self.spec.databases:
-            src, tgt = self.source_figures.get(db, {}), self._figures(self.on_target, db)
+            with ThreadPoolExecutor(2, thread_name_prefix="tables") as pool:
+                src_f = pool.submit(self._figures, self.on_source, db)
+                tgt_f = pool.submit(self._figures, self.on_target, db)
+                src, tgt = src_f.result(), tgt_f.result()
             for name in sorted(set(src) | set(tgt)):
                 tables[f"{db}.{name}"] = {"source": src.get(name), "target": tgt.get(name)}
                 if src.get(name) != tgt.get(name):
@@ -150,6 +151,10 @@ class _Base:
                 res.exit_status,
             )
         return res.text()
+
+    def finish(self) -> None:
+        """After the tables matched: the source server stops for good (it stays until then)."""
+        self.stop_source()
 
     def stop_source(self) -> None:
         if self.pair.source_stop:
@@ -245,6 +250,9 @@ class PostgresReplica(_Base):
         return self._write_xid() == before
 
     def catch_up_and_promote(self) -> dict[str, Any]:
+        seeded: dict[str, Any] = {}
+        if not self._target_running():  # cold: no pre-seed, the whole copy happens now
+            seeded = self.seed()
         if self.on_target("SELECT pg_is_in_recovery();") == "f":
             return {"promoted": "already"}
         lsn = self.on_source("SELECT pg_current_wal_lsn();")
@@ -253,18 +261,17 @@ class PostgresReplica(_Base):
             if time.monotonic() > deadline:
                 raise StepFailed(f"replica did not replay up to {lsn} within {CATCH_UP_TIMEOUT_S:.0f}s")
             time.sleep(POLL_S)
-        self.take_source_figures()
-        self.stop_source()
         self.on_target("SELECT pg_promote(true, 120);")
         # The replication password must not stay in the promoted server's configuration.
         self.on_target("ALTER SYSTEM RESET primary_conninfo;\nALTER SYSTEM RESET primary_slot_name;")
-        return {"caught_up_to": lsn, "promoted": True}
+        return {"caught_up_to": lsn, "promoted": True, **({"seeded": seeded} if seeded else {})}
 
     def _figures(self, query: Any, db: str) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
         for name in [t for t in query(TABLES_SQL, db).splitlines() if t]:
+            # Order-independent and in constant memory: the sum of every row's 64-bit md5 prefix.
             row = query(
-                f"SELECT count(*) || '|' || md5(coalesce(string_agg(md5(t::text), '' ORDER BY md5(t::text)), '')) "
+                f"SELECT count(*) || '|' || coalesce(sum(('x' || substr(md5(t::text), 1, 16))::bit(64)::bigint), 0) "
                 f"FROM {name} t;",
                 db,
             )
@@ -348,18 +355,21 @@ class MariaDBReplica(_Base):
 
     def catch_up_and_promote(self) -> dict[str, Any]:
         status = self._slave_status()
-        if not status:
-            return {"promoted": "already"}
+        seeded: dict[str, Any] = {}
+        if not status and self.spec.databases:
+            have = self.on_target(f"SHOW DATABASES LIKE '{self.spec.databases[0]}';")
+            if have:
+                return {"promoted": "already"}
+            seeded = self.seed()  # cold: no pre-seed, the dump happens now
+            status = self._slave_status()
         if status.get("Slave_SQL_Running") != "Yes":
             raise StepFailed(f"the replica does not apply changes: {status.get('Last_SQL_Error') or status.get('Last_IO_Error')}")
         file, pos = self._position()
         got = self.on_target(f"SELECT MASTER_POS_WAIT('{file}', {pos}, {int(CATCH_UP_TIMEOUT_S)});")
         if got in ("NULL", "-1"):
             raise StepFailed(f"replica did not reach {file}:{pos} ({got})")
-        self.take_source_figures()
-        self.stop_source()
         self.on_target("STOP SLAVE; RESET SLAVE ALL;")
-        return {"caught_up_to": f"{file}:{pos}", "promoted": True}
+        return {"caught_up_to": f"{file}:{pos}", "promoted": True, **({"seeded": seeded} if seeded else {})}
 
     def _figures(self, query: Any, db: str) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
@@ -425,7 +435,6 @@ class VendorDump(_Base):
         # Both tools run on the target host against the source server: no dump file to move.
         self.shell(self.target, export.format(**values), "DB_PASSWORD", timeout=86400)
         self.shell(self.target, load.format(**values), "DB_PASSWORD", timeout=86400)
-        self.stop_source()
         return {"exported": True, "untested": True}
 
     def verify_tables(self) -> dict[str, Any]:

@@ -316,6 +316,9 @@ class SystemRun:
             if outcome.outcome in (Outcome.FAILED, Outcome.INTERRUPTED):
                 failure = self._failure
                 break
+            if step.name is StepName.CUT_OVER and self.frozen_at is not None and not self.options.dry_run:
+                # The outage ends when the target serves: started, endpoint switched, smoke test passed.
+                self.result.outage_seconds = round(time.monotonic() - self.frozen_at, 3)
             if outcome.outcome == Outcome.WOULD_RUN:
                 self.pending = True
             if self.options.hooks.after_step and not self.options.dry_run:
@@ -326,8 +329,7 @@ class SystemRun:
                 self.result.steps.append(StepResult(step.name.value, Outcome.SKIPPED))
         if failure is None:
             self.result.outcome = DRY_RUN if self.options.dry_run else RunOutcome.COMPLETE
-            if self.frozen_at is not None and not self.options.dry_run:
-                self.result.outage_seconds = round(time.monotonic() - self.frozen_at, 3)
+            if self.result.outage_seconds is not None:
                 self.emit({"event": "outage", "seconds": self.result.outage_seconds, "method": rb.method})
         elif isinstance(failure, ConnectionLost):
             self.result.outcome = RunOutcome.INTERRUPTED
@@ -378,6 +380,8 @@ class SystemRun:
             elif step.read_only:
                 self.checks(step.action)
                 outcome = Outcome.UNCHANGED
+                if step.name is StepName.POST_CHECK and self.databases and not self.options.dry_run:
+                    extra = self.verify_databases()
             elif step.check and all(self.sh(c, check=False) for c in step.check):
                 outcome = Outcome.UNCHANGED
             elif self.options.dry_run:
@@ -592,13 +596,6 @@ class SystemRun:
             self.cache.save()
             self.result.copy.files_hashed += hashed
             self.result.copy.bytes_hashed += size
-        tables: dict[str, Any] = {}
-        for role, db in self.databases.items():
-            if self.options.dry_run:
-                continue
-            report = db.verify_tables()
-            tables[role] = report["tables"]
-            bad += [f"{role}: {m}" for m in report["mismatched"]]
         if bad:
             if not self.options.dry_run:
                 raise VerificationFailed(
@@ -613,9 +610,24 @@ class SystemRun:
             log.warning(
                 "%s: special files (recreated on the target): %s", self.rb.system, self.result.copy.specials
             )
-        if tables:
-            extra["tables"] = tables
         return Outcome.UNCHANGED, extra
+
+    def verify_databases(self) -> dict[str, Any]:
+        """After start: every table of source and target agree (rows and checksum); then the
+        source servers stop. A difference fails the step, so the system is rolled back."""
+        tables: dict[str, Any] = {}
+        bad: list[str] = []
+        for role, db in self.databases.items():
+            report = db.verify_tables()
+            tables[role] = report["tables"]
+            bad += [f"{role}: {m}" for m in report["mismatched"]]
+        if bad:
+            raise VerificationFailed(
+                f"database tables differ after start in {len(bad)} place(s): {'; '.join(bad[:10])}", bad
+            )
+        for db in self.databases.values():
+            db.finish()
+        return {"tables": tables}
 
     # ------------------------------------------------------------------ rollback
 

@@ -127,8 +127,8 @@ def test_postgres_replica_under_writes_loses_no_acknowledged_row(migration, post
         assert set(writer.acknowledged) <= ids, "every acknowledged row is on the target"
         assert source.sql("SELECT pg_is_in_recovery();", port=target_port) == "f", "promoted"
         records = m.journal_records()
-        verify = next(r for r in records if r.get("step") == "verify")
-        tables = verify["tables"]["db"]
+        post = next(r for r in records if r.get("step") == "post-check")
+        tables = post["tables"]["db"]
         assert {"app.public.orders", "app.public.customers"} <= set(tables)
         assert all(t["source"] == t["target"] for t in tables.values())
         assert tables["app.public.customers"]["source"][0] == "5000"
@@ -190,5 +190,5 @@ def test_mariadb_replica_catches_up_and_tables_match(migration, mariadb_server):
     result = run_runbook(m.render(), m.options)
     assert result.outcome == "complete", result.error
     assert target.sql("SELECT count(*) FROM shop.items;") == "3001"
-    tables = next(r for r in m.journal_records() if r.get("step") == "verify")["tables"]["db"]
+    tables = next(r for r in m.journal_records() if r.get("step") == "post-check")["tables"]["db"]
     assert tables["shop.items"]["source"] == tables["shop.items"]["target"]
