@@ -28,9 +28,9 @@ from __future__ import annotations
 
 import logging
 import re
-from concurrent.futures import ThreadPoolExecutor
 import shlex
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Protocol
 
 from playbooks.errors import CommandFailed, PlaybookError, StepFailed
@@ -74,7 +74,6 @@ class _Base:
 
     def _figures(self, query: Any, db: str) -> dict[str, list[str]]:
         raise NotImplementedError
-
 
     def on_source(self, sql: str, db: str = "") -> str:
         raise NotImplementedError
@@ -199,7 +198,8 @@ class PostgresReplica(_Base):
     def _start_target(self) -> None:
         d = shlex.quote(self.spec.target_data_dir)
         opts = shlex.quote(
-            f"-p {self.spec.target_port} -c listen_addresses={self.spec.target_listen} -c unix_socket_directories="
+            f"-p {self.spec.target_port} -c listen_addresses={self.spec.target_listen} -c "
+            "unix_socket_directories="
         )
         self.shell(
             self.target,
@@ -220,18 +220,21 @@ class PostgresReplica(_Base):
             non_empty = self.target.run(f'test -d {d} && [ -n "$(ls -A {d})" ]').ok
             if non_empty:
                 raise StepFailed(
-                    f"{self.target.endpoint.label}:{self.spec.target_data_dir} is not empty and not a replica: "
+                    f"{self.target.endpoint.label}:{self.spec.target_data_dir} is not empty and not a "
+                    "replica: "
                     f"refusing to seed over it (nothing on the target is removed)"
                 )
             # A slot keeps the WAL the replica has not received yet, whatever the write load.
             self.on_source(
-                f"SELECT pg_drop_replication_slot('{self.slot}') FROM pg_replication_slots WHERE slot_name = '{self.slot}';"
+                f"SELECT pg_drop_replication_slot('{self.slot}') FROM pg_replication_slots WHERE "
+                f"slot_name = '{self.slot}';"
             )
             self.shell(
                 self.target,
                 self.as_db_user(
                     self.target,
-                    f"mkdir -p {d} && chmod 700 {d} && {self.bin('pg_basebackup')} -h {shlex.quote(self.source_address)} "
+                    f"mkdir -p {d} && chmod 700 {d} && {self.bin('pg_basebackup')} -h "
+                    f"{shlex.quote(self.source_address)} "
                     f"-p {self.spec.source_port} -U {shlex.quote(self.spec.replication_user)} -D {d} "
                     f"-X stream -R -c fast -C -S {self.slot} -w",
                 ),
@@ -271,7 +274,8 @@ class PostgresReplica(_Base):
         for name in [t for t in query(TABLES_SQL, db).splitlines() if t]:
             # Order-independent and in constant memory: the sum of every row's 64-bit md5 prefix.
             row = query(
-                f"SELECT count(*) || '|' || coalesce(sum(('x' || substr(md5(t::text), 1, 16))::bit(64)::bigint), 0) "
+                "SELECT count(*) || '|' || coalesce(sum(('x' || substr(md5(t::text), 1, "
+                "16))::bit(64)::bigint), 0) "
                 f"FROM {name} t;",
                 db,
             )
@@ -284,7 +288,8 @@ class PostgresReplica(_Base):
         self.start_source()
         try:
             self.on_source(
-                f"SELECT pg_drop_replication_slot('{self.slot}') FROM pg_replication_slots WHERE slot_name = '{self.slot}';"
+                f"SELECT pg_drop_replication_slot('{self.slot}') FROM pg_replication_slots WHERE "
+                f"slot_name = '{self.slot}';"
             )
         except PlaybookError as exc:
             log.warning("replication slot %s left on the source: %s", self.slot, exc)
@@ -300,7 +305,8 @@ class MariaDBReplica(_Base):
         self, session: SSHSession, host: str, port: int, sql: str, db: str = "", *, names: bool = False
     ) -> str:
         cmd = (
-            f"{self.bin('mysql')} --batch {'' if names else '--skip-column-names'} -h {shlex.quote(host)} -P {port} "
+            f"{self.bin('mysql')} --batch {'' if names else '--skip-column-names'} -h "
+            f"{shlex.quote(host)} -P {port} "
             f"-u {shlex.quote(self.spec.admin_user)} {shlex.quote(db) if db else ''}"
         )
         return self.shell(session, cmd, "MYSQL_PWD", stdin=sql.encode()).strip()
@@ -335,12 +341,19 @@ class MariaDBReplica(_Base):
         dbs = " ".join(shlex.quote(d) for d in self.spec.databases)
         dump = (
             f"{self.bin('mysqldump')} -h {shlex.quote(self.source_address)} -P {self.spec.source_port} "
-            f"-u {shlex.quote(self.spec.admin_user)} --single-transaction --master-data=1 --routines --triggers "
+            f"-u {shlex.quote(self.spec.admin_user)} --single-transaction --master-data=1 --routines "
+            "--triggers "
             f"--databases {dbs}"
         )
-        load = f"{self.bin('mysql')} -h 127.0.0.1 -P {self.spec.target_port} -u {shlex.quote(self.spec.admin_user)}"
+        admin = shlex.quote(self.spec.admin_user)
+        load = f"{self.bin('mysql')} -h 127.0.0.1 -P {self.spec.target_port} -u {admin}"
         # Straight from the source server into the target server, on the target host.
-        self.shell(self.target, f"if (set -o pipefail) 2>/dev/null; then set -o pipefail; fi; {dump} | {load}", "MYSQL_PWD", timeout=86400)
+        self.shell(
+            self.target,
+            f"if (set -o pipefail) 2>/dev/null; then set -o pipefail; fi; {dump} | {load}",
+            "MYSQL_PWD",
+            timeout=86400,
+        )
         self.on_target("START SLAVE;")
         return {"replica": "seeded", "seconds": round(time.monotonic() - started, 3)}
 
@@ -363,7 +376,8 @@ class MariaDBReplica(_Base):
             seeded = self.seed()  # cold: no pre-seed, the dump happens now
             status = self._slave_status()
         if status.get("Slave_SQL_Running") != "Yes":
-            raise StepFailed(f"the replica does not apply changes: {status.get('Last_SQL_Error') or status.get('Last_IO_Error')}")
+            error = status.get("Last_SQL_Error") or status.get("Last_IO_Error")
+            raise StepFailed(f"the replica does not apply changes: {error}")
         file, pos = self._position()
         got = self.on_target(f"SELECT MASTER_POS_WAIT('{file}', {pos}, {int(CATCH_UP_TIMEOUT_S)});")
         if got in ("NULL", "-1"):

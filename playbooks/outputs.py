@@ -111,7 +111,8 @@ def targets_from_outputs(
                 inst = free[0]  # one host, one instance: whatever the roles are called
             if inst is None:
                 problems.append(
-                    f"stack outputs: systems.{sid}: no instance with role {h.role!r} for source host {h.address}"
+                    f"stack outputs: systems.{sid}: no instance with role {h.role!r} for source host "
+                    f"{h.address}"
                 )
                 continue
             free.remove(inst)
@@ -156,7 +157,9 @@ def targets_from_outputs(
     return out
 
 
-def fingerprints_from_outputs(outputs: StackOutputs, via: Literal["fixed", "floating"] = "fixed") -> dict[str, list[str]]:
+def fingerprints_from_outputs(
+    outputs: StackOutputs, via: Literal["fixed", "floating"] = "fixed"
+) -> dict[str, list[str]]:
     """Target address -> the host-key fingerprints its instance published."""
     out: dict[str, list[str]] = {}
     for so in outputs.systems.values():

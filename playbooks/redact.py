@@ -48,10 +48,20 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(\bcurl\b[^\n;|&]*?\s(?:-u|--user)[\s=]*['\"]?[^\s:'\"]*:)([^\s'\"]+)"), rf"\1{MASK}"),
     (re.compile(r"(\bredis-cli\b[^\n;|&]*?\s(?:-a|--pass)\s*)(\S+)"), rf"\1{MASK}"),
     (re.compile(r"(\bldap(?:search|add|modify|delete|passwd|whoami)\b[^\n;|&]*?\s-w\s*)(\S+)"), rf"\1{MASK}"),
-    (re.compile(r"(\bmongo(?:sh|dump|restore|import|export)?\b[^\n;|&]*?\s(?:-p|--password)[\s=]*)([^\s-]\S*)"), rf"\1{MASK}"),
+    (
+        re.compile(
+            r"(\bmongo(?:sh|dump|restore|import|export)?\b[^\n;|&]*?\s(?:-p|--password)[\s=]*)([^\s-]\S*)"
+        ),
+        rf"\1{MASK}",
+    ),
     (re.compile(r"(\bopenssl\b[^\n;|&]*?\s-k\s+)(\S+)"), rf"\1{MASK}"),
     (re.compile(r"(\bopenssl\b[^\n;|&]*?\s-pass(?:in|out)?\s+(?:pass|env|file):)(\S+)"), rf"\1{MASK}"),
-    (re.compile(r"(\b(?:echo|printf)\s+(?:'%s\\n'\s+)?)(['\"]?[^\s|;&]+['\"]?)(\s*\|\s*sudo\s+(?:-\S+\s+)*-S\b)"), rf"\1{MASK}\3"),
+    (
+        re.compile(
+            r"(\b(?:echo|printf)\s+(?:'%s\\n'\s+)?)(['\"]?[^\s|;&]+['\"]?)(\s*\|\s*sudo\s+(?:-\S+\s+)*-S\b)"
+        ),
+        rf"\1{MASK}\3",
+    ),
 )
 
 

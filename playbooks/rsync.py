@@ -164,7 +164,8 @@ class RsyncLink:
         if rel.startswith(".."):
             raise PlaybookError(f"{d.target} is outside the data root {pair.data_root}")
         ssh = (
-            f"ssh -i {self.workdir}/key -p {pair.target.port} -o UserKnownHostsFile={self.workdir}/known_hosts "
+            f"ssh -i {self.workdir}/key -p {pair.target.port} -o "
+            f"UserKnownHostsFile={self.workdir}/known_hosts "
             f"{SSH_OPTIONS}"
         )
         opts = list(OPTIONS)
@@ -197,7 +198,8 @@ class RsyncLink:
         err = res.stderr.decode("utf-8", "replace").strip()
         if res.exit_status >= 128 or res.exit_status in (20, 255):
             raise ConnectionLost(
-                f"{self.source.endpoint.label}: rsync of {d.source} was interrupted (exit {res.exit_status}); "
+                f"{self.source.endpoint.label}: rsync of {d.source} was interrupted (exit "
+                f"{res.exit_status}); "
                 f"re-run to resume inside the partial files: {err[-300:]}"
             )
         if res.exit_status != 0 and not (live and res.exit_status == VANISHED):

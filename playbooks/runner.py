@@ -519,7 +519,8 @@ class SystemRun:
         if self.rb.downtime_hours is not None and estimate > self.rb.downtime_hours * 3600:
             if not self.options.allow_overrun:
                 raise StepFailed(
-                    f"the final pass is estimated at {estimate:.0f} s, beyond the system's downtime window of "
+                    f"the final pass is estimated at {estimate:.0f} s, beyond the system's downtime "
+                    "window of "
                     f"{self.rb.downtime_hours} h: not freezing (run more pre-seed passes when the source is "
                     f"quieter, or override with --allow-overrun)"
                 )
@@ -545,7 +546,8 @@ class SystemRun:
                 changed.append(f"database on {role} still receives writes")
         if changed:
             raise StepFailed(
-                f"the source still changes after freeze (is the service really stopped?): {', '.join(changed[:10])}"
+                "the source still changes after freeze (is the service really stopped?): "
+                + ", ".join(changed[:10])
             )
         return {"quiescent_for_seconds": self.options.settle_seconds}
 
@@ -599,7 +601,8 @@ class SystemRun:
         if bad:
             if not self.options.dry_run:
                 raise VerificationFailed(
-                    f"target differs from the source in {len(bad)} place(s): {'; '.join(bad[:10])}; cut-over blocked",
+                    f"target differs from the source in {len(bad)} place(s): {'; '.join(bad[:10])}; "
+                    "cut-over blocked",
                     bad,
                 )
             return Outcome.WOULD_RUN, {"differences": bad[:50]}

@@ -541,7 +541,8 @@ class MigrationLedger:
                 tables=[MigrationLockRow.__table__, MigrationStepRow.__table__],  # type: ignore[list-item]
             )
         except (ArgumentError, ImportError, OSError, DatabaseError) as exc:
-            raise ProgressError(f"{url}: cannot open the progress database for migration runs: {exc}") from None
+            what = "cannot open the progress database for migration runs"
+            raise ProgressError(f"{url}: {what}: {exc}") from None
 
     def close(self) -> None:
         self.engine.dispose()

@@ -14,8 +14,9 @@ A system's target instances come from the wave's stack outputs (--stack-outputs,
 `pulumi stack output --json`), the targets file (see playbooks/render.py for its format) or,
 failing both, its inventory host with role `target`. Host keys come from --known-hosts and the
 stack outputs' fingerprints only. With --progress-db, each system is locked while it runs and
-every step is recorded: several controllers can run one wave, each taking the free systems. Exit codes: 0 every system complete
-(or dry run clean), 1 invalid input or at least one system not complete, 2 usage error.
+every step is recorded: several controllers can run one wave, each taking the free systems.
+Exit codes: 0 every system complete (or dry run clean), 1 invalid input or at least one system
+not complete, 2 usage error.
 """
 
 from __future__ import annotations
@@ -56,8 +57,8 @@ from playbooks.runner import (
     run_wave,
     summary_rows,
 )
-from reporting.progress import MigrationLedger, ProgressError
 from playbooks.ssh import Connector, Credentials
+from reporting.progress import MigrationLedger, ProgressError
 
 playbook_app = typer.Typer(
     no_args_is_help=True, help="Migration runbooks: render them, run them over SSH (MLPS-4)."

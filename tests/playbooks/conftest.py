@@ -273,7 +273,9 @@ def migration(
             authorized_keys=str(tgt.authorized_keys),
             service=file_service(source_dir, target_dir, **service),
         )
-        inv, plan = build_inventory_and_plan([(system_id, host)], method=method, downtime_hours=downtime_hours)
+        inv, plan = build_inventory_and_plan(
+            [(system_id, host)], method=method, downtime_hours=downtime_hours
+        )
         options = RunOptions(connector, tmp_path / "journal", settle_seconds=0.2)
         return Migration(system_id, source_dir, target_dir, data_dir, data_root, target, plan, inv, options)
 

@@ -90,7 +90,9 @@ def test_postgres_replica_under_writes_loses_no_acknowledged_row(migration, post
     target_port = free_port()
     q = subprocess.list2cmdline
     ctl = q(source.ctl("status", replica))
-    psql_t = f'PGPASSWORD="${PW_ENV}" {source.tool("psql")} -X -A -t -h 127.0.0.1 -p {target_port} -U postgres'
+    psql_t = (
+        f'PGPASSWORD="${PW_ENV}" {source.tool("psql")} -X -A -t -h 127.0.0.1 -p {target_port} -U postgres'
+    )
     db_service = ServiceCommands(
         exists=f"test -f {source.data}/PG_VERSION",
         is_frozen=f"! {q(source.ctl('status'))} >/dev/null",

@@ -54,7 +54,10 @@ def test_hash_cache_rehashes_only_entries_whose_metadata_changed(tmp_path):
         calls.append(sorted(rels))
         return {r: "h-" + r for r in rels}
 
-    listing = {"a": Entry("f", 1, "1.0", "1.0", 10, 0o644, 0, 0, 1, ""), "b": Entry("f", 2, "1.0", "1.0", 11, 0o644, 0, 0, 1, "")}
+    listing = {
+        "a": Entry("f", 1, "1.0", "1.0", 10, 0o644, 0, 0, 1, ""),
+        "b": Entry("f", 2, "1.0", "1.0", 11, 0o644, 0, 0, 1, ""),
+    }
     original = mf.hash_files
     mf.hash_files = fake_hash  # type: ignore[assignment]
     try:

@@ -155,7 +155,8 @@ def test_canary_secret_never_reaches_journal_logs_errors_or_remote_command_lines
     cmdline = m.source_dir / "cmdline"
     # A freeze that records its own command line and those of its parents (sudo, sh).
     m.target.service.stop = (
-        f"test -n \"$DB_PW\" && for p in $$ $PPID; do tr '\\0' ' ' < /proc/$p/cmdline; echo; done > '{cmdline}'"
+        "test -n \"$DB_PW\" && for p in $$ $PPID; do tr '\\0' ' ' < /proc/$p/cmdline; echo; done > "
+        f"'{cmdline}'"
         f" && echo stopped > '{m.source_state}'"
     )
     rendered = m.render()

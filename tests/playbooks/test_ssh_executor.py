@@ -129,7 +129,9 @@ def host_fingerprint(host: LocalSSHD) -> str:
     return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
 
 
-def test_fingerprint_from_the_stack_outputs_admits_a_host_not_in_known_hosts(sshd_hosts, tmp_path, client_key):
+def test_fingerprint_from_the_stack_outputs_admits_a_host_not_in_known_hosts(
+    sshd_hosts, tmp_path, client_key
+):
     empty = tmp_path / "known_hosts"
     empty.write_text("")
     host = sshd_hosts["target"]
@@ -142,7 +144,9 @@ def test_fingerprint_from_the_stack_outputs_admits_a_host_not_in_known_hosts(ssh
         connector.connect(Endpoint(host.address, host.port, host.user, (other,)))
 
 
-def test_secrets_travel_on_stdin_even_when_the_command_reads_stdin_itself(sshd_hosts, known_hosts, client_key):
+def test_secrets_travel_on_stdin_even_when_the_command_reads_stdin_itself(
+    sshd_hosts, known_hosts, client_key
+):
     secret = "s3cret-value-on-stdin"
     with make_connector(known_hosts, client_key).connect(endpoint(sshd_hosts["target"])) as session:
         res = session.run(

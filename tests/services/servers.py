@@ -77,7 +77,9 @@ def _wait_port(port: int, process: subprocess.Popen[bytes] | None, timeout: floa
 
 
 def pg_bin_dir() -> str:
-    found = sorted(glob.glob(PG_BIN_GLOB), key=lambda p: int(Path(p).parent.name) if Path(p).parent.name.isdigit() else 0)
+    found = sorted(
+        glob.glob(PG_BIN_GLOB), key=lambda p: int(Path(p).parent.name) if Path(p).parent.name.isdigit() else 0
+    )
     if not found or not Path(found[-1], "initdb").exists():
         raise ServerUnavailable("PostgreSQL is not installed (scripts/install-databases.sh installs it)")
     return found[-1]
@@ -93,6 +95,7 @@ class PostgresServer:
     base: Path = field(default_factory=Path)
     user: str | None = None
     bin_dir: str = ""
+    options: str = ""  # the server's -o options (port, WAL settings)
 
     @property
     def data(self) -> Path:
@@ -112,8 +115,8 @@ class PostgresServer:
             os.chown(pwfile, pw.pw_uid, pw.pw_gid)
         pwfile.chmod(0o600)
         init = subprocess.run(
-            _as(self.user, [self.tool("initdb"), "-D", str(self.data), "-U", "postgres", "-A", "scram-sha-256",
-                            f"--pwfile={pwfile}", "-E", "UTF8", "--locale=C.UTF-8"]),
+            _as(self.user, [self.tool("initdb"), "-D", str(self.data), "-U", "postgres",
+                            "-A", "scram-sha-256", f"--pwfile={pwfile}", "-E", "UTF8", "--locale=C.UTF-8"]),
             capture_output=True, text=True,
         )  # fmt: skip
         pwfile.unlink()
@@ -128,17 +131,24 @@ class PostgresServer:
                 "-c wal_level=replica -c max_wal_senders=8 -c max_replication_slots=8 -c fsync=off "
                 "-c synchronous_commit=off -c full_page_writes=off"
             )
-            res = subprocess.run(
-                _as(self.user, [self.tool("pg_ctl"), "-D", str(self.data), "-l", str(self.base / "server.log"),
-                                "-o", opts, "-w", "-t", "60", "start"]),
-                capture_output=True, text=True,
-            )  # fmt: skip
-            if res.returncode == 0:
+            self.options = opts
+            if self.restart():
                 break
         else:
-            raise ServerUnavailable(f"PostgreSQL did not start: {(self.base / 'server.log').read_text()[-500:]}")
+            raise ServerUnavailable(
+                f"PostgreSQL did not start: {(self.base / 'server.log').read_text()[-500:]}"
+            )
         self.sql(f"CREATE ROLE {self.replication_user} REPLICATION LOGIN PASSWORD '{self.password}';")
         return self
+
+    def restart(self) -> bool:
+        """Start the cluster again (after a migration stopped it) with its own options."""
+        res = subprocess.run(
+            _as(self.user, [self.tool("pg_ctl"), "-D", str(self.data), "-l", str(self.base / "server.log"),
+                            "-o", self.options, "-w", "-t", "60", "start"]),
+            capture_output=True, text=True,
+        )  # fmt: skip
+        return res.returncode == 0
 
     def sql(self, sql: str, db: str = "postgres", port: int | None = None) -> str:
         """Run *sql* with psql (password in the environment, SQL on stdin); unaligned tuples out."""
@@ -199,7 +209,8 @@ class MariaDBServer:
         for _ in range(5):
             self.port = free_port()
             argv = [
-                server, "--no-defaults", f"--datadir={data}", f"--port={self.port}", "--bind-address=127.0.0.1",
+                server, "--no-defaults", f"--datadir={data}", f"--port={self.port}",
+                "--bind-address=127.0.0.1",
                 f"--socket={self.base / 'mysqld.sock'}", f"--pid-file={self.base / 'mysqld.pid'}",
                 f"--log-error={log}", f"--server-id={self.server_id}", f"--log-bin={self.base / 'binlog'}",
                 "--binlog-format=ROW", "--innodb-flush-log-at-trx-commit=2", "--skip-name-resolve",
