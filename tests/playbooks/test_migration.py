@@ -100,10 +100,16 @@ def test_failed_cut_over_rolls_back_and_a_retry_sends_only_the_delta(migration):
 
 def test_rollback_after_finalisation_is_refused_unless_forced(migration):
     m = migration(files={"a.txt": b"alpha"})
+    endpoint = m.target_dir / "endpoint"
+    m.target.service.switch_endpoint = f"echo target > '{endpoint}'"
+    m.target.service.switch_back = f"echo source > '{endpoint}'"
+    m.target.service.smoke_test = f"grep -qx target '{endpoint}' && test -f '{{{{ data_root }}}}/data/a.txt'"
     assert m.run().outcome == "complete"
+    assert endpoint.read_text().strip() == "target", "cut-over switched the endpoint"
     before = rollback_runbook(m.render(), m.options)
     assert before.outcome == "rolled-back", "before finalisation a rollback restarts the source"
     assert m.source_state.read_text().strip() == "running"
+    assert endpoint.read_text().strip() == "source", "rollback switched it back"
     assert m.run().outcome == "complete"
     assert finalise_runbook(m.render(), m.options).outcome == "complete"
     refused = rollback_runbook(m.render(), m.options)
