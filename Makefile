@@ -1,12 +1,16 @@
 # The two commands of the README: `make plan` and `make test`.
 # Everything else here is set-up they depend on, done idempotently.
-PY ?= python3.11
+# The first interpreter on PATH in the supported range (Python 3.11 to 3.13); PY=... overrides.
+SUPPORTED := import sys; sys.exit(not (3, 11) <= sys.version_info[:2] < (3, 14))
+PY ?= $(firstword $(foreach p,python3 python3.13 python3.12 python3.11,\
+        $(shell command -v $(p) >/dev/null 2>&1 && $(p) -c '$(SUPPORTED)' 2>/dev/null && echo $(p))))
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: plan test venv system-deps lint
+.PHONY: plan test venv system-deps lint python
 
 $(STAMP): pyproject.toml
+	@test -n "$(PY)" || { echo "no Python 3.11 to 3.13 on PATH (set PY=/path/to/python3)" >&2; exit 1; }
 	test -x $(VENV)/bin/python || $(PY) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet -e '.[test]'
@@ -25,6 +29,10 @@ system-deps:
 
 test: $(STAMP) system-deps
 	$(VENV)/bin/python -m pytest -n 2 -q
+
+# The interpreter the virtual environment is (or would be) built with.
+python:
+	@echo $(PY)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

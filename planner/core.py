@@ -42,6 +42,7 @@ from planner.plan_model import (
 from planner.policy import Policy
 from planner.problem import Constraints, build_problem, load_of
 from planner.rooms import NetworkDecision, RoomDecision, decide_networks, decide_rooms, plan_rooms
+from planner.savings import apply_savings
 from planner.scheduling import DIMENSIONS, LowerBound, ProgressCallback, Schedule, ScheduleProblem
 
 if TYPE_CHECKING:
@@ -281,6 +282,7 @@ def _plan(
         bound,
         findings + room_findings + net_findings,
     )
+    apply_savings(plan, inventory, policy)
     report("plan", 1.0)
     return plan, PlanContext(policy, decisions, grouping, problem, schedule, room_decisions, net_decisions)
 

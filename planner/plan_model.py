@@ -212,6 +212,20 @@ class Group(PlanModel):
     reason: str
 
 
+class SavingsYear(PlanModel):
+    """One budget year of the net-savings model (planner.savings): CNY saved and spent."""
+
+    year: int
+    rooms: float = 0  # room running costs ended (ROOM-1..3)
+    lines: float = 0  # leased-line fees ended (LINE-1..4)
+    om: float = 0  # O&M funding of retired or merged systems ended
+    gross: float = 0  # rooms + lines + om
+    cloud: float = 0  # new cloud charges of migrated systems
+    labour: float = 0  # migration team-hours at the policy's rate
+    early_termination: float = 0  # lines cancelled before their contract ends
+    net: float = 0  # gross - cloud - labour - early_termination
+
+
 class Metrics(PlanModel):
     """Headline numbers of the plan."""
 
@@ -223,6 +237,10 @@ class Metrics(PlanModel):
     stranded_cost_lower_bound: float = 0
     waves: int = 0
     waves_lower_bound: int = 0
+    savings_by_year: list[SavingsYear] = Field(default_factory=list)
+    gross_savings_total: float = 0
+    net_savings_total: float = 0
+    payback_month: dt.date | None = None  # first month from which the cumulative net stays >= 0
 
 
 class InventoryRef(PlanModel):

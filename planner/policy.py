@@ -124,6 +124,16 @@ class TeamHours(PolicyModel):
         return round(self.base + self.per_vcpu * vcpu + self.per_data_gb * data_gb + extra, 2)
 
 
+class Prices(PolicyModel):
+    """What the net-savings model charges (CNY): the cloud's price list, labour, early termination."""
+
+    vcpu_month: float = Field(ge=0)
+    ram_gb_month: float = Field(ge=0)
+    storage_gb_month: float = Field(ge=0)
+    labour_per_team_hour: float = Field(ge=0)
+    early_termination_months: float = Field(ge=0)  # months of fee owed for a line cancelled early
+
+
 class SurveyDefaults(PolicyModel):
     """INV-1: conservative values for survey fields the survey did not record."""
 
@@ -156,6 +166,7 @@ class Policy(PolicyModel):
     capacity_changes: list[CapacityChange] = Field(default_factory=list)
     pilot: PilotLimits
     team_hours: TeamHours
+    prices: Prices
     defaults: SurveyDefaults
     exceptions: Exceptions
     digest: str = ""  # sha256 of the source texts (default, then the city's file), filled by load_policy

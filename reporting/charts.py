@@ -14,10 +14,11 @@ from html import escape
 
 import networkx as nx
 
+from foundation.calendar import next_month
 from planner.plan_model import Wave
 from planner.scheduling import DIMENSIONS as SCHEDULING_DIMENSIONS
 from reporting.messages import Catalogue
-from reporting.view import PlanView, next_month
+from reporting.view import PlanView
 
 FONT = 12
 
@@ -48,6 +49,35 @@ def _text_width(text: str, size: int = FONT) -> float:
 
 
 # ---------------------------------------------------------------- Gantt
+
+
+Swatch = tuple[str, str]  # (SVG fragment drawn in a 12x10 box at the origin, label)
+
+
+def rect_swatch(css: str) -> str:
+    return f'<rect class="{css}" x="0" y="0" width="12" height="10"/>'
+
+
+def line_swatch(css: str) -> str:
+    return f'<line class="{css}" x1="0" y1="5" x2="20" y2="5"/>'
+
+
+def legend(entries: Sequence[Swatch], x: float, y: float) -> str:
+    """A one-line legend at (*x*, *y*): one ``entry`` group per swatch and label."""
+    parts = [f'<g class="legend" transform="translate({x:.1f},{y:.1f})">']
+    lx = 0.0
+    for swatch, label in entries:
+        parts.append(
+            f'<g class="entry" transform="translate({lx:.1f},0)">{swatch}'
+            f'<text class="axis" x="26" y="9">{_e(label)}</text></g>'
+        )
+        lx += 26 + _text_width(label, 11) + 18
+    parts.append("</g>")
+    return "".join(parts)
+
+
+def legend_width(entries: Sequence[Swatch]) -> float:
+    return sum(26 + _text_width(label, 11) + 18 for _, label in entries)
 
 
 def gantt_svg(view: PlanView, cat: Catalogue) -> str:
@@ -82,7 +112,8 @@ def gantt_svg(view: PlanView, cat: Catalogue) -> str:
     while m <= last:
         gx = x(max(m, first))
         parts.append(f'<line class="grid" x1="{gx:.1f}" y1="{top - 6}" x2="{gx:.1f}" y2="{height - 24}"/>')
-        parts.append(f'<text class="axis" x="{gx + 2:.1f}" y="{top - 10}">{m:%Y-%m}</text>')
+        if gx + 2 + _text_width(f"{m:%Y-%m}", 11) <= width:  # the closing edge needs no label
+            parts.append(f'<text class="axis" x="{gx + 2:.1f}" y="{top - 10}">{m:%Y-%m}</text>')
         m = next_month(m)
     # Wave bands across all rows.
     for w in waves:
@@ -113,8 +144,15 @@ def gantt_svg(view: PlanView, cat: Catalogue) -> str:
                 f'y="{y + row_h * 0.65:.1f}">{number}·{len(systems)}</text>'
             )
     parts.append(
-        f'<text class="axis" x="{label_w}" y="{height - 6}">{_e(cat.t("chart.wave"))} · '
-        f"{_e(cat.t('col.systems'))}  ({_e(cat.t('chart.pilot'))} = ■)</text>"
+        legend(
+            [
+                (rect_swatch("bar"), cat.t("chart.legend.wave")),
+                (rect_swatch("bar pilot"), cat.t("chart.legend.pilot_wave")),
+                (rect_swatch("band pilot"), cat.t("chart.legend.pilot_band")),
+            ],
+            label_w,
+            height - 18,
+        )
     )
     parts.append("</svg>")
     return "".join(parts)
@@ -178,11 +216,12 @@ def cost_svg(curve: Sequence[tuple[dt.date, float, float]], cat: Catalogue) -> s
             f"{_e(cat.t('chart.cumulative'))} {fmt_money(cumulative)}</title></circle>"
         )
     parts.append(
-        f'<rect class="stranded" x="{left}" y="{height - 18}" width="12" height="10"/>'
-        f'<text class="axis" x="{left + 16}" y="{height - 9}">{_e(cat.t("chart.stranded"))}</text>'
-        f'<line class="cumulative" x1="{left + 260}" y1="{height - 13}" x2="{left + 280}" '
-        f'y2="{height - 13}"/>'
-        f'<text class="axis" x="{left + 286}" y="{height - 9}">{_e(cat.t("chart.cumulative"))}</text>'
+        legend(
+            [(rect_swatch("stranded"), cat.t("chart.stranded")),
+             (line_swatch("cumulative"), cat.t("chart.cumulative"))],
+            left,
+            height - 18,
+        )
     )
     parts.append("</svg>")
     return "".join(parts)
@@ -282,19 +321,9 @@ def capacity_svg(view: PlanView, cat: Catalogue) -> str:
                     f'<text class="axis" text-anchor="middle" x="{bx + bw / 2:.1f}" '
                     f'y="{top + plot_h + 14}">{r.wave.number}</text>'
                 )
-    ly = height - 12
-    lx = 10
-    for dom in DOMAIN_KEYS:
-        label = domain_label(dom, cat)
-        parts.append(
-            f'<rect class="dom-{dom}" x="{lx}" y="{ly - 10}" width="12" height="10"/>'
-            f'<text class="axis" x="{lx + 16}" y="{ly}">{_e(label)}</text>'
-        )
-        lx += int(_text_width(label)) + 40
-    parts.append(
-        f'<line class="capline" x1="{lx}" y1="{ly - 5}" x2="{lx + 20}" y2="{ly - 5}"/>'
-        f'<text class="axis" x="{lx + 24}" y="{ly}">{_e(cat.t("chart.capacity"))}</text>'
-    )
+    entries = [(rect_swatch(f"dom-{dom}"), domain_label(dom, cat)) for dom in DOMAIN_KEYS]
+    entries.append((line_swatch("capline"), cat.t("chart.capacity")))
+    parts.append(legend(entries, 10, height - 22))
     parts.append("</svg>")
     return "".join(parts)
 
@@ -422,6 +451,31 @@ def graph_svg(view: PlanView, members: Sequence[str], key: str, cat: Catalogue) 
         parts.append(f'<text class="axis" x="10" y="{height - 4}">{_e(cat.t("chart.no_links"))}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def graph_legend_svg(cat: Catalogue) -> str:
+    """The legend of every dependency graph: what a node's colour and an arrow mean."""
+
+    def node(css: str) -> str:
+        return f'<g class="node {css}"><rect x="0" y="0" width="12" height="10" rx="2"/></g>'
+
+    entries = [
+        (node("disp-migrate"), cat.t("disposition.migrate")),
+        (node("disp-retire"), f"{cat.t('disposition.retire')} / {cat.t('disposition.merge')}"),
+        (node("disp-blocked"), cat.t("disposition.blocked")),
+        (node("disp-keep_local"), cat.t("chart.legend.stays")),
+        (node("external"), cat.t("chart.external")),
+        ('<path class="edge" d="M 0 5 L 18 5" marker-end="url(#arrow-legend)"/>',
+         cat.t("chart.legend.depends")),
+    ]
+    width = int(legend_width(entries)) + 12
+    return (
+        f'<svg class="depgraph graph-legend" xmlns="http://www.w3.org/2000/svg" width="{width}" height="22" '
+        f'viewBox="0 0 {width} 22" role="img">'
+        '<defs><marker id="arrow-legend" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
+        'markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" class="arrowhead"/>'
+        f"</marker></defs>{legend(entries, 4, 6)}</svg>"
+    )
 
 
 def graph_choices(view: PlanView, cat: Catalogue) -> list[GraphChoice]:

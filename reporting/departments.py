@@ -1,4 +1,4 @@
-"""Department migration technical plans (PLAN-1): one HTML and one Markdown document per department.
+"""Department migration technical plans (PLAN-1): HTML, Markdown and Word documents per department.
 
 Each lists the department's systems with disposition, reasons and rules, wave dates, target
 domain and sizing; the rooms it vacates and keeps; the lines it cancels; the assets it
@@ -13,12 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from foundation.atomic import atomic_write_text
+from foundation.atomic import atomic_write_bytes, atomic_write_text
 from foundation.progress import ProgressCallback
 from inventory.models import Inventory
 from planner import rules as R
 from planner.plan_model import Disposition, Plan, PlanSystem
-from reporting.finance import AssetDisposal, Proposal, build_ledger
+from planner.policy import Policy, load_policy
+from planner.savings import savings_model
+from reporting.department_docx import department_docx
+from reporting.finance import NET_COLUMNS, AssetDisposal, Proposal, build_ledger
 from reporting.messages import Catalogue, Lang
 from reporting.report import environment
 from reporting.rulebook import rule_texts
@@ -100,13 +103,15 @@ def write_department_plans(
     *,
     out_dir: str | Path,
     lang: Lang = "zh",
+    policy: Policy | None = None,
     progress: ProgressCallback | None = None,
 ) -> list[Path]:
-    """Write ``out_dir/departments/<id>.html`` and ``.md`` per department, plus an index; return the paths."""
+    """Write ``departments/<id>.html``, ``.md`` and ``.docx`` per department and an index; return paths."""
     cb = progress or (lambda stage, fraction: None)
     cat = Catalogue(lang)
     view = PlanView(plan, inventory)
     ledger = build_ledger(plan, inventory)
+    savings = savings_model(plan, inventory, policy or load_policy())
     by_dept: dict[str, list[AssetDisposal]] = {}
     for a in ledger.assets:
         by_dept.setdefault(a.department, []).append(a)
@@ -129,11 +134,19 @@ def write_department_plans(
         "generated": dt.date.today().isoformat(),
     }
     for i, d in enumerate(depts):
-        ctx = {**common, **department_context(view, d, by_dept.get(d, []), cat)}
+        ctx = {
+            **common,
+            **department_context(view, d, by_dept.get(d, []), cat),
+            "savings": savings.department(d),
+            "net_columns": NET_COLUMNS,
+        }
         for template, suffix in ((html_t, ".html"), (md_t, ".md")):
             path = target / f"{d}{suffix}"
             atomic_write_text(path, template.render(**ctx))
             written.append(path)
+        docx_path = target / f"{d}.docx"
+        atomic_write_bytes(docx_path, department_docx(view, ctx, cat, inventory.city.name))
+        written.append(docx_path)
         cb("department plans", (i + 1) / max(len(depts), 1))
     index = target / "index.html"
     atomic_write_text(

@@ -36,6 +36,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from foundation.atomic import atomic_write_bytes, atomic_write_text
+from foundation.calendar import next_month
 from foundation.progress import ProgressCallback
 from inventory.models import Asset, AssetKind, Inventory
 from planner import rules as R
@@ -45,8 +46,9 @@ from planner.plan_model import (
     Plan,
     RoomOutcome,
 )
+from planner.savings import Stream, StreamKind, budget_years, yearly
 from reporting.messages import Catalogue, Lang
-from reporting.view import SAVING_ROOM_OUTCOMES, PlanView, next_month
+from reporting.view import SAVING_ROOM_OUTCOMES, PlanView
 
 
 class Proposal(StrEnum):
@@ -268,25 +270,8 @@ def propose(asset: Asset, view: PlanView, rules: DisposalRules = DisposalRules()
 
 
 def _savings(monthly: float, effective: dt.date | None, years: Sequence[int]) -> dict[int, float]:
-    """Amount saved in each budget year: *monthly* for every month from *effective* on."""
-    out = dict.fromkeys(years, 0.0)
-    if effective is None:
-        return out
-    for y in years:
-        if effective.year > y:
-            continue
-        first_month = effective.month if effective.year == y else 1
-        out[y] = monthly * (12 - first_month + 1)
-    return out
-
-
-def budget_years(plan: Plan, extra_years: int = 2) -> list[int]:
-    """Budget years of the ledger: from the first wave's year to *extra_years* after the last."""
-    if not plan.waves:
-        return [dt.date.today().year]
-    first = min(w.start for w in plan.waves).year
-    last = max(w.end for w in plan.waves).year
-    return list(range(first, last + extra_years + 1))
+    """Amount saved in each budget year: *monthly* for every month from *effective* on (the model's rule)."""
+    return yearly(Stream(StreamKind.ROOM, "", "", monthly=monthly, start=effective), years)
 
 
 def build_ledger(
@@ -605,7 +590,46 @@ def sheets(
         [cat.enum("proposal", Proposal.TRANSFER), t("fin.rule_transfer")],
     ]
     disposal_rules = Sheet("rules", t("fin.rules"), [t("col.proposal"), t("col.reason")], rule_rows)
-    return [totals, assets, lines, rooms, funding, check, disposal_rules]
+    return [totals, net_savings_sheet(plan, cat), asset_split_sheet(ledger, cat), assets, lines, rooms,
+            funding, check, disposal_rules]
+
+
+# Columns of the net-savings table, in order: (SavingsYear field, message key).
+NET_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("rooms", "fin.room_saving"),
+    ("lines", "fin.line_saving"),
+    ("om", "fin.om_saving"),
+    ("gross", "net.gross"),
+    ("cloud", "net.cloud"),
+    ("labour", "net.labour"),
+    ("early_termination", "net.early_termination"),
+    ("net", "net.net"),
+)
+
+
+def net_savings_sheet(plan: Plan, cat: Catalogue) -> Sheet:
+    """Gross savings, new costs and net savings by budget year: the plan's own figures."""
+    rows: list[list[Cell]] = [
+        [y.year, *[getattr(y, f) for f, _ in NET_COLUMNS]] for y in plan.metrics.savings_by_year
+    ]
+    m = plan.metrics
+    totals = [round(sum(getattr(y, f) for y in m.savings_by_year), 2) for f, _ in NET_COLUMNS]
+    rows.append([cat.t("col.total"), *totals])
+    rows.append([cat.t("net.payback"), m.payback_month.isoformat() if m.payback_month else cat.t("net.never"),
+                 *[None] * (len(NET_COLUMNS) - 1)])
+    return Sheet("net_savings", cat.t("net.title"), [cat.t("col.year"), *[cat.t(k) for _, k in NET_COLUMNS]],
+                 rows, frozenset(range(1, len(NET_COLUMNS) + 1)))
+
+
+def asset_split_sheet(ledger: Ledger, cat: Catalogue) -> Sheet:
+    """Book value and count of assets per disposal proposal (ASSET-1)."""
+    rows: list[list[Cell]] = []
+    for proposal in Proposal:
+        chosen = [a for a in ledger.assets if a.proposal is proposal]
+        value = round(sum(a.book_value for a in chosen), 2)
+        rows.append([cat.enum("proposal", proposal), len(chosen), value])
+    return Sheet("asset_split", cat.t("net.asset_split"),
+                 [cat.t("col.proposal"), cat.t("col.count"), cat.t("col.book_value")], rows, frozenset({2}))
 
 
 def _cell(v: Cell) -> str | int | float | dt.date | None:

@@ -27,12 +27,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
+from foundation.calendar import month_end, month_start, months, next_month
 from inventory.models import Inventory, SharingType
 from planner import rules as R
 from planner.plan_model import Disposition, NetworkOutcome, Plan
 from reporting.finance import Proposal, build_ledger
 from reporting.messages import Catalogue
-from reporting.view import SAVING_ROOM_OUTCOMES, PlanView, month_end, month_start, months, next_month
+from reporting.view import SAVING_ROOM_OUTCOMES, PlanView
 
 DEFAULT_DB_URL = "sqlite:///govcloud-progress.db"
 BUSY_TIMEOUT_S = 30

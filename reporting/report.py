@@ -16,6 +16,7 @@ from inventory.models import Inventory
 from planner.plan_model import Plan
 from planner.policy import Policy
 from reporting import charts
+from reporting.finance import NET_COLUMNS
 from reporting.messages import Catalogue, Lang
 from reporting.rulebook import anchor, rule_texts
 from reporting.targets import target_rows
@@ -88,6 +89,9 @@ def report_context(
         "capacity_rows": charts.capacity_rows(view),
         "dimensions": charts.DIMENSIONS,
         "graphs": graphs,
+        "graph_legend": Markup(charts.graph_legend_svg(cat)),
+        "room_outcomes": view.room_outcome_counts(),
+        "net_columns": NET_COLUMNS,
         "rules": rule_texts(rule_ids),
         "generated": dt.date.today().isoformat(),
     }

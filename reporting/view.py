@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
+from foundation.calendar import months, next_month
 from inventory.models import Inventory
 from planner.plan_model import (
     SCHEDULED_DISPOSITIONS,
@@ -27,26 +27,6 @@ from planner.plan_model import (
 # Rooms whose running cost stops when they empty (a merged room's department moves into
 # another department's room, so the merged room itself is given up: ROOM-3).
 SAVING_ROOM_OUTCOMES = frozenset({RoomOutcome.VACATED, RoomOutcome.MERGED})
-
-
-def month_start(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
-def next_month(day: dt.date) -> dt.date:
-    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-
-
-def month_end(day: dt.date) -> dt.date:
-    return next_month(day) - dt.timedelta(days=1)
-
-
-def months(first: dt.date, last: dt.date) -> Iterator[dt.date]:
-    """First day of every month from *first*'s month through *last*'s month."""
-    m = month_start(first)
-    while m <= last:
-        yield m
-        m = next_month(m)
 
 
 @dataclass(frozen=True)
@@ -185,6 +165,13 @@ class PlanView:
 
     def department_networks(self, dept_id: str) -> list[PlanNetwork]:
         return [n for n in self.plan.networks if self.network_department(n) == dept_id]
+
+    def room_outcome_counts(self) -> dict[str, int]:
+        """Rooms per outcome (vacated, merged, retained): the one count cards and tables show."""
+        counts = {o.value: 0 for o in RoomOutcome}
+        for r in self.plan.rooms:
+            counts[r.outcome.value] += 1
+        return counts
 
     def scheduled(self, s: PlanSystem) -> bool:
         return s.disposition in SCHEDULED_DISPOSITIONS and s.wave is not None

@@ -71,7 +71,9 @@ def report_cmd(
         console.print(f"report: {page}", markup=False, highlight=False)
         if departments:
             try:
-                paths = write_department_plans(the_plan, inventory, out_dir=out, lang=language, progress=cb)
+                paths = write_department_plans(
+                    the_plan, inventory, out_dir=out, lang=language, policy=the_policy, progress=cb
+                )
             except OSError as exc:
                 cannot_write(exc, out, "the department plans")
             where = paths[-1].parent

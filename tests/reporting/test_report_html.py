@@ -87,7 +87,7 @@ def test_gantt_has_one_bar_per_department_and_wave(
     loaded: LoadedPage, city_plan: Plan, city: Inventory
 ) -> None:
     expected = {(s.department, s.wave) for s in city_plan.systems if s.wave is not None}
-    bars = loaded.page.locator("#gantt rect.bar")
+    bars = loaded.page.locator("#gantt rect.bar[data-dept]")  # not the legend's swatches
     found = {
         (bars.nth(i).get_attribute("data-dept"), int(bars.nth(i).get_attribute("data-wave") or -1))
         for i in range(bars.count())

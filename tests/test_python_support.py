@@ -1,0 +1,48 @@
+"""The supported Python range is the same in the package metadata and in the Makefile's choice."""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tomllib
+from pathlib import Path
+
+from tests.conftest import REPO_ROOT
+
+
+def _makefile_range() -> tuple[tuple[int, int], tuple[int, int]]:
+    text = (REPO_ROOT / "Makefile").read_text(encoding="utf-8")
+    m = re.search(r"not \((\d+), (\d+)\) <= sys.version_info\[:2\] < \((\d+), (\d+)\)", text)
+    assert m, "the Makefile states the supported range"
+    a, b, c, d = (int(g) for g in m.groups())
+    return (a, b), (c, d)
+
+
+def test_makefile_and_package_metadata_support_the_same_python_range() -> None:
+    meta = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    low, high = _makefile_range()
+    assert meta["project"]["requires-python"] == f">={low[0]}.{low[1]},<{high[0]}.{high[1]}"
+    assert low == (3, 11) and high >= (3, 14), "3.11 to 3.13 at least"
+
+
+def test_makefile_picks_an_interpreter_in_the_supported_range() -> None:
+    chosen = subprocess.run(
+        ["make", "-s", "python"], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert chosen, "an interpreter was found"
+    version = subprocess.run(
+        [chosen, "-c", "import sys; print(*sys.version_info[:2])"], capture_output=True, text=True, check=True
+    ).stdout.split()
+    low, high = _makefile_range()
+    assert low <= (int(version[0]), int(version[1])) < high
+
+
+def test_makefile_refuses_clearly_when_no_supported_interpreter_is_on_path(tmp_path: Path) -> None:
+    for name in ("Makefile", "pyproject.toml"):
+        shutil.copy(REPO_ROOT / name, tmp_path / name)
+    done = subprocess.run(
+        ["/usr/bin/make", "venv"], cwd=tmp_path, capture_output=True, text=True, env={"PATH": str(tmp_path)}
+    )
+    assert done.returncode != 0
+    assert "no Python 3.11 to 3.13 on PATH" in done.stderr
+    assert not (tmp_path / ".venv").exists()
