@@ -77,6 +77,18 @@ def list_tree(session: SSHSession, root: str, *, sudo: bool = False) -> Listing:
     return out
 
 
+def settled(session: SSHSession, root: str, seconds: float, *, sudo: bool = False) -> bool:
+    """True when nothing under *root* changes (metadata, ctime included) for *seconds*: one command."""
+    r = shlex.quote(root)
+    listing = f"find {r} -mindepth 1 -printf '{FIND_FORMAT}' | sha256sum"
+    res = session.run(
+        f'a=$({listing}) && sleep {seconds:g} && b=$({listing}) && [ "$a" = "$b" ]',
+        sudo=sudo,
+        timeout=session.timeouts.command + seconds,
+    )
+    return res.ok
+
+
 def specials(listing: Listing) -> dict[str, str]:
     """FIFOs, sockets and devices: not created on the target (see module docstring), always reported."""
     return {rel: SPECIAL_KINDS[e.kind] for rel, e in sorted(listing.items()) if e.kind in SPECIAL_KINDS}

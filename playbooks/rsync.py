@@ -21,6 +21,7 @@ import posixpath
 import re
 import shlex
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import paramiko
@@ -116,39 +117,55 @@ class RsyncLink:
             f"{key.get_name()} {key.get_base64()} {_key_comment(self.system, self.run_id)}\n"
         )
         ak = shlex.quote(pair.authorized_keys)
-        self.target.run(
-            f"{_remove_keys_script(pair, self.system)} && mkdir -p {shlex.quote(pair.data_root)} "
-            f'&& mkdir -p "$(dirname {ak})" && umask 077 && cat >> {ak}',
-            sudo=pair.target_sudo,
-            stdin=line.encode(),
-            check=True,
-        )
         # The target key the controller verified is the only one the source will accept.
         served = self.target.transport.get_remote_server_key()
         address = pair.rsync_address or pair.target.address
         name = address if pair.target.port == 22 else f"[{address}]:{pair.target.port}"
         known = shlex.quote(f"{name} {served.get_name()} {served.get_base64()}")
-        # The private key travels on stdin: never on a command line, never in a log.
-        self.workdir = (
-            self.source.run(
-                'umask 077 && d=$(mktemp -d -t govcloud-rsync.XXXXXXXX) && cat > "$d/key" '
-                f'&& printf \'%s\\n\' {known} > "$d/known_hosts" && echo "$d"',
-                sudo=pair.sudo,
-                stdin=private.getvalue().encode(),
+
+        def install() -> None:
+            self.target.run(
+                f"{_remove_keys_script(pair, self.system)} && mkdir -p {shlex.quote(pair.data_root)} "
+                f'&& mkdir -p "$(dirname {ak})" && umask 077 && cat >> {ak}',
+                sudo=pair.target_sudo,
+                stdin=line.encode(),
                 check=True,
             )
-            .text()
-            .strip()
-        )
+
+        def private_half() -> str:
+            # The private key travels on stdin: never on a command line, never in a log.
+            return (
+                self.source.run(
+                    'umask 077 && d=$(mktemp -d -t govcloud-rsync.XXXXXXXX) && cat > "$d/key" '
+                    f'&& printf \'%s\\n\' {known} > "$d/known_hosts" && echo "$d"',
+                    sudo=pair.sudo,
+                    stdin=private.getvalue().encode(),
+                    check=True,
+                )
+                .text()
+                .strip()
+            )
+
+        with ThreadPoolExecutor(2, thread_name_prefix="rsync-key") as pool:  # both hosts at once
+            installed, made = pool.submit(install), pool.submit(private_half)
+            self.workdir = made.result()
+            installed.result()
         return self
 
     def close(self) -> None:
-        with contextlib.suppress(PlaybookError):
-            remove_run_keys(self.target, self.pair, self.system)
-        if self.workdir:
+        def unkey() -> None:
             with contextlib.suppress(PlaybookError):
-                self.source.run(f"rm -rf -- {shlex.quote(self.workdir)}", sudo=self.pair.sudo)
-            self.workdir = None
+                remove_run_keys(self.target, self.pair, self.system)
+
+        def clean(workdir: str) -> None:
+            with contextlib.suppress(PlaybookError):
+                self.source.run(f"rm -rf -- {shlex.quote(workdir)}", sudo=self.pair.sudo)
+
+        with ThreadPoolExecutor(2, thread_name_prefix="rsync-key") as pool:
+            pool.submit(unkey)
+            if self.workdir:
+                pool.submit(clean, self.workdir)
+        self.workdir = None
 
     def __enter__(self) -> RsyncLink:
         return self.open()

@@ -27,8 +27,9 @@ import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from playbooks import manifest as mf
 from playbooks.database import database_for
@@ -173,6 +174,7 @@ class SystemRun:
         self.pending = False  # dry run: an earlier step would change something, later checks are moot
         self._failure: BaseException | None = None
         self.frozen_at: float | None = None
+        self._sessions_lock = threading.Lock()
         self.databases = {p.role: database_for(p, self) for p in self.rb.pairs if p.database}
 
     # ------------------------------------------------------------------ the one exit for records
@@ -203,9 +205,10 @@ class SystemRun:
     def session(self, pair: HostPair | str, role: Role) -> SSHSession:
         p = self.rb.pair(pair) if isinstance(pair, str) else pair
         key = (p.role, role)
-        if key not in self.sessions or not self.sessions[key].is_active():
-            self.sessions[key] = self.options.connector.connect(self.endpoint(p, role))
-        return self.sessions[key]
+        with self._sessions_lock:  # steps talk to several hosts at once
+            if key not in self.sessions or not self.sessions[key].is_active():
+                self.sessions[key] = self.options.connector.connect(self.endpoint(p, role))
+            return self.sessions[key]
 
     def host_label(self, pair: HostPair | str, role: Role) -> str:
         p = self.rb.pair(pair) if isinstance(pair, str) else pair
@@ -222,9 +225,12 @@ class SystemRun:
         groups: dict[tuple[str, Role, bool], list[str]] = {}
         for c in commands:
             groups.setdefault((c.pair, c.host, c.sudo), []).append(c.run)
-        for (pair, role, sudo), runs in groups.items():
+
+        def one(key: tuple[str, Role, bool]) -> None:
+            pair, role, sudo = key
             script = "\n".join(
-                f"( {cmd}\n) || {{ echo 'check failed:' {shlex.quote(cmd)} >&2; exit 1; }}" for cmd in runs
+                f"( {cmd}\n) || {{ echo 'check failed:' {shlex.quote(cmd)} >&2; exit 1; }}"
+                for cmd in groups[key]
             )
             res = self.session(pair, role).run(script, sudo=sudo, env=self.rendered.env)
             if not res.ok:
@@ -232,6 +238,8 @@ class SystemRun:
                 raise CommandFailed(
                     f"{self.host_label(pair, role)}: exit {res.exit_status}: {tail}", res.exit_status
                 )
+
+        parallel([partial(one, k) for k in groups])
 
     def link(self, pair: HostPair) -> RsyncLink:
         if pair.role not in self.links:
@@ -528,22 +536,20 @@ class SystemRun:
         return Outcome.DONE, extra
 
     def quiesce(self) -> dict[str, Any]:
-        """The frozen source must stop changing: two listings *settle_seconds* apart agree."""
-        first = {
-            (p.role, i): mf.list_tree(self.session(p, Role.SOURCE), p.data[i].source, sudo=p.sudo)
-            for p, i in self._file_pairs()
-        }
-        time.sleep(self.options.settle_seconds)
+        """The frozen source must stop changing: every data directory and database, at once."""
+        settle = self.options.settle_seconds
         changed: list[str] = []
-        for (role, i), before in first.items():
-            p = self.rb.pair(role)
-            after = mf.list_tree(self.session(p, Role.SOURCE), p.data[i].source, sudo=p.sudo)
-            if after != before:
-                diff = sorted(set(after.items()) ^ set(before.items()))
-                changed += [f"{p.data[i].source}/{rel}" for rel, _ in diff[:5]]
-        for role, db in self.databases.items():
-            if not db.quiescent(self.options.settle_seconds):
+
+        def files(p: HostPair, i: int) -> None:
+            if not mf.settled(self.session(p, Role.SOURCE), p.data[i].source, settle, sudo=p.sudo):
+                changed.append(f"{p.data[i].source} changed within {settle:g}s")
+
+        def database(role: str) -> None:
+            if not self.databases[role].quiescent(settle):
                 changed.append(f"database on {role} still receives writes")
+
+        calls: list[Callable[[], None]] = [partial(files, p, i) for p, i in self._file_pairs()]
+        parallel(calls + [partial(database, r) for r in self.databases])
         if changed:
             raise StepFailed(
                 "the source still changes after freeze (is the service really stopped?): "
@@ -574,14 +580,24 @@ class SystemRun:
         for p, i in self._file_pairs():
             d = p.data[i]
             src_s, dst_s = self.session(p, Role.SOURCE), self.session(p, Role.TARGET)
-            src = mf.list_tree(src_s, d.source, sudo=p.sudo)
-            dst = mf.list_tree(dst_s, d.target, sudo=p.target_sudo)
+            src, dst = parallel(
+                [
+                    partial(mf.list_tree, src_s, d.source, sudo=p.sudo),
+                    partial(mf.list_tree, dst_s, d.target, sudo=p.target_sudo),
+                ]
+            )
             if self.options.dry_run:  # metadata only: nothing is read on a live source
                 bad += [f"{d.target}/{b}" for b in mf.compare(src, {}, dst, {}) if "checksum" not in b]
                 continue
             self.result.copy.specials.update({f"{d.source}/{k}": v for k, v in mf.specials(src).items()})
-            sh, n1, b1 = self.cache.refresh(f"{p.role}/{i}/source", src_s, d.source, src, sudo=p.sudo)
-            th, n2, b2 = self.cache.refresh(f"{p.role}/{i}/target", dst_s, d.target, dst, sudo=p.target_sudo)
+            (sh, n1, b1), (th, n2, b2) = parallel(
+                [
+                    partial(self.cache.refresh, f"{p.role}/{i}/source", src_s, d.source, src, sudo=p.sudo),
+                    partial(
+                        self.cache.refresh, f"{p.role}/{i}/target", dst_s, d.target, dst, sudo=p.target_sudo
+                    ),
+                ]
+            )
             hashed, size = hashed + n1 + n2, size + b1 + b2
             problems = mf.compare(src, sh, dst, th)
             if not problems:
@@ -608,10 +624,12 @@ class SystemRun:
             return Outcome.WOULD_RUN, {"differences": bad[:50]}
         extra: dict[str, Any] = {"checksums": checksums, "files_hashed": hashed, "bytes_hashed": size}
         if self.result.copy.specials:
-            # Reported, never skipped silently: rsync recreated them and the manifests compared them.
+            # Reported, never skipped silently: the target refuses to create them inside a data root.
             extra["specials"] = self.result.copy.specials
             log.warning(
-                "%s: special files (recreated on the target): %s", self.rb.system, self.result.copy.specials
+                "%s: special files NOT moved (recreate them on the target if the service needs them): %s",
+                self.rb.system,
+                self.result.copy.specials,
             )
         return Outcome.UNCHANGED, extra
 
@@ -681,6 +699,19 @@ class SystemRun:
         self.close_links()
         for s in self.sessions.values():
             s.close()
+
+
+T = TypeVar("T")
+
+
+def parallel(calls: list[Callable[[], T]]) -> list[T]:
+    """Run independent remote operations at once (each host's round trip overlaps the others');
+    results in order, the first failure re-raised."""
+    if len(calls) <= 1:
+        return [c() for c in calls]
+    with ThreadPoolExecutor(max_workers=min(8, len(calls)), thread_name_prefix="step") as pool:
+        futures = [pool.submit(c) for c in calls]
+        return [f.result() for f in futures]
 
 
 def run_runbook(rendered: RenderedRunbook, options: RunOptions) -> RunResult:

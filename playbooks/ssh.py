@@ -177,10 +177,7 @@ class SSHSession:
         self.timeouts = timeouts
         self.sudo_command = sudo_command
         self._sftp: paramiko.SFTPClient | None = None
-        # Whether the host can hash files itself (None: not known yet; False: stream through SFTP).
-        self.has_sha256sum: bool | None = None
         self.sha256sum = "sha256sum"
-        self.has_gnu_tar: bool | None = None  # can the host stream files as one tar (else SFTP reads)
 
     # ------------------------------------------------------------------ lifecycle
 

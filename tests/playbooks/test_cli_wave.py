@@ -99,7 +99,7 @@ def test_wave_runs_every_system_and_one_failure_does_not_stop_the_others(
 ):
     systems = [
         migration(f"sys-{i}", files={f"d/{i}.txt": f"system {i}\n".encode() * 100, "common.bin": b"x" * i})
-        for i in range(4)
+        for i in range(2)
     ]
     broken = migration("sys-broken", files={"a": b"a"}, target_start="exit 9")
     paths = write_cli_inputs(tmp_path, [*systems, broken])
@@ -126,7 +126,7 @@ def test_wave_runs_every_system_and_one_failure_does_not_stop_the_others(
     last = json.loads((journal_dir / "sys-broken.jsonl").read_text().splitlines()[-1])
     assert last["outcome"] == "rolled-back"
     assert broken.source_state.read_text().strip() == "running"
-    assert "rolled-back" in result.output and result.output.count("complete") >= 4
+    assert "rolled-back" in result.output and result.output.count("complete") >= 2
 
 
 def test_run_needs_a_system_or_a_wave(cli, runner):

@@ -69,7 +69,7 @@ def test_two_controllers_never_run_the_same_system(migration, ledger_url):
 
 @pytest.mark.sshd
 def test_controllers_sharing_a_wave_move_each_system_once(migration, ledger_url, tmp_path):
-    systems = [migration(f"sys-{i}", files={f"{i}.txt": b"x" * 100}) for i in range(3)]
+    systems = [migration(f"sys-{i}", files={f"{i}.txt": b"x" * 100}) for i in range(2)]
     rendered = [m.render() for m in systems]
     results: dict[str, list] = {}
 
