@@ -19,186 +19,45 @@ Line numbers are looked up only for the records that have a problem (``inventory
 
 from __future__ import annotations
 
-import difflib
 import functools
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+import math
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError, create_model
 from pydantic_core import ErrorDetails
 
+from foundation.inputs import InputFileError, read_input
+from foundation.progress import ProgressCallback
+from foundation.text import control_problem
 from inventory import yaml_source
-from inventory.models import ENTITY_MODELS, FORMAT_VERSION, City, Cloud, Inventory, Record
+from inventory.fields import NO_CONTROL_PATTERN
+from inventory.gathering import (  # noqa: F401 (re-exported: the loader's names of old)
+    SCALAR_KEYS,
+    TOP_LEVEL_KEYS,
+    FixedSource,
+    Gathered,
+    PathKey,
+    Pending,
+    Source,
+    YamlSource,
+    kind_of,
+    short,
+    suggest,
+)
+from inventory.models import ENTITY_MODELS, FORMAT_VERSION, Inventory, Record
 from inventory.problems import InventoryError, Problem, Severity
-from planner.scheduling import ProgressCallback
 
 SAMPLE_DIR = Path(__file__).parent / "sample"
 YAML_SUFFIXES = (".yaml", ".yml")
 SURVEY_SUFFIXES = (".xlsx", ".csv")
-SCALAR_KEYS: dict[str, Any] = {"version": int, "city": City, "cloud": Cloud}
-TOP_LEVEL_KEYS = (*SCALAR_KEYS, *ENTITY_MODELS)
 CHUNK = 5000  # records validated per pydantic call (progress granularity)
-PathKey = tuple[Any, ...]
 
 
 def bundled_inventory_path() -> Path:
     """The bundled sample city, used when no inventory path is given."""
     return SAMPLE_DIR
-
-
-# ---------------------------------------------------------------- sources and gathered records
-
-
-class Source(Protocol):
-    """Where records came from: a YAML file, a survey sheet or CSV file."""
-
-    label: str
-
-    def lines(self, paths: Iterable[PathKey]) -> Callable[[PathKey], int | None]:
-        """A function giving the line of each of *paths* (prepared for all of them at once)."""
-        ...
-
-
-@dataclass(eq=False)
-class YamlSource:
-    """One YAML file; line numbers from a second pass over its events, only when needed."""
-
-    label: str
-    file: Path
-
-    def lines(self, paths: Iterable[PathKey]) -> Callable[[PathKey], int | None]:
-        wanted = {p[:2] for p in paths if len(p) >= 2}
-        text = yaml_source.decode(self.file.read_bytes())
-        found = yaml_source.locate(text, wanted) if isinstance(text, str) else {}
-        return lambda p: yaml_source.nearest_line(found, p)
-
-
-@dataclass(eq=False)
-class FixedSource:
-    """A source whose lines are known up front (a file that could not be parsed)."""
-
-    label: str
-    line: int | None = None
-
-    def lines(self, paths: Iterable[PathKey]) -> Callable[[PathKey], int | None]:
-        return lambda p: self.line
-
-
-@dataclass
-class Pending:
-    """A problem whose line is looked up later, all lines of one source in one pass."""
-
-    source: Source
-    path: PathKey
-    record: str | None
-    field: str | None
-    message: str
-    severity: Severity = Severity.ERROR
-    see: tuple[Source, PathKey] | None = None  # "first defined at FILE:LINE"
-
-
-@dataclass
-class Gathered:
-    """Raw records of every file, with where each came from, before validation."""
-
-    records: dict[str, list[Any]] = field(default_factory=lambda: {k: [] for k in ENTITY_MODELS})
-    origins: dict[str, list[tuple[Source, PathKey]]] = field(
-        default_factory=lambda: {k: [] for k in ENTITY_MODELS}
-    )
-    scalars: dict[str, tuple[Any, Source, PathKey]] = field(default_factory=dict)
-    pending: list[Pending] = field(default_factory=list)
-    label: str = ""
-    unreadable: bool = False  # some file could not be read or parsed at all
-
-    def problem(
-        self,
-        source: Source,
-        path: PathKey,
-        record: str | None,
-        fld: str | None,
-        message: str,
-        severity: Severity = Severity.ERROR,
-    ) -> None:
-        self.pending.append(Pending(source, path, record, fld, message, severity))
-
-    def add_document(self, source: Source, data: Any, *, key_field: Callable[[str], str] = str) -> None:
-        """Merge one parsed document (a mapping of top-level keys) into what was gathered."""
-        if data is None:
-            return
-        if not isinstance(data, dict):
-            self.unreadable = True
-            self.problem(
-                source,
-                (),
-                None,
-                None,
-                f"the top level must be a mapping of keys ({', '.join(TOP_LEVEL_KEYS)}), got {kind_of(data)}",
-            )
-            return
-        for key, value in data.items():
-            name = key_field(key) if isinstance(key, str) else str(key)
-            if key in ENTITY_MODELS:
-                if value is None:
-                    continue
-                if not isinstance(value, list):
-                    self.problem(
-                        source, (key,), None, key, f"must be a list of records, got {kind_of(value)}"
-                    )
-                    continue
-                self.records[key].extend(value)
-                self.origins[key].extend((source, (key, i)) for i in range(len(value)))
-            elif key in SCALAR_KEYS:
-                if key in self.scalars and self.scalars[key][0] != value:
-                    first = self.scalars[key]
-                    self.pending.append(
-                        Pending(
-                            source,
-                            (key,),
-                            None,
-                            name,
-                            f"differs from the {key} given before",
-                            see=(first[1], first[2]),
-                        )
-                    )
-                elif key not in self.scalars:
-                    self.scalars[key] = (value, source, (key,))
-            else:
-                self.problem(
-                    source,
-                    (key,),
-                    None,
-                    name,
-                    f"unknown top-level key{suggest(str(key), TOP_LEVEL_KEYS)}; "
-                    f"known: {', '.join(TOP_LEVEL_KEYS)}",
-                )
-
-
-def kind_of(value: Any) -> str:
-    """A user's word for the YAML type of *value*."""
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if value is None:
-        return "nothing (null)"
-    if isinstance(value, bool):
-        return f"a boolean ({value})"
-    return f"{type(value).__name__} {short(value)}"
-
-
-def short(value: Any, limit: int = 60) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def suggest(word: str, choices: Sequence[str]) -> str:
-    """' (did you mean X?)' when a close match exists among a modest number of choices."""
-    if len(choices) > 5000:
-        return ""
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.75)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 # ---------------------------------------------------------------- gathering per route
@@ -207,14 +66,14 @@ def suggest(word: str, choices: Sequence[str]) -> str:
 def _gather_yaml(
     files: list[Path], label_of: Callable[[Path], str], gathered: Gathered, progress: ProgressCallback | None
 ) -> None:
-    total = sum(f.stat().st_size for f in files) or 1
+    total = sum(_size(f) for f in files) or 1
     done = 0
     for f in files:
         source = YamlSource(label_of(f), f)
         try:
-            raw = f.read_bytes()
-        except OSError as exc:
-            gathered.problem(FixedSource(source.label), (), None, None, f"cannot read: {exc.strerror or exc}")
+            raw = read_input(f)
+        except InputFileError as exc:
+            gathered.problem(FixedSource(source.label), (), None, None, exc.strerror or str(exc))
             gathered.unreadable = True
             continue
         text = yaml_source.decode(raw)
@@ -229,9 +88,16 @@ def _gather_yaml(
             gathered.unreadable = True
             continue
         gathered.add_document(source, data)
-        done += f.stat().st_size
+        done += _size(f)
         if progress:
             progress("loading files", done / total)
+
+
+def _size(f: Path) -> int:
+    try:
+        return f.stat().st_size
+    except OSError:
+        return 0
 
 
 def _display(path: Path) -> str:
@@ -304,6 +170,8 @@ def _message(err: ErrorDetails) -> str:
     if kind == "enum":
         return f"{short(value)} is not allowed; expected one of: {ctx.get('expected', '')}"
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        if isinstance(value, float) and not math.isfinite(value):
+            return f"must be a finite number, got {value}"
         if last == "mlps_level":
             return f"MLPS level must be 1..4, got {_number(value)}"
         bound = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=", "less_than": "<"}[
@@ -312,9 +180,20 @@ def _message(err: ErrorDetails) -> str:
         limit = next(iter(ctx.values()), "?")
         if bound == ">=" and limit == 0:
             return f"must not be negative, got {_number(value)}"
-        return f"must be {bound} {limit}, got {_number(value)}"
+        shown = f"{limit:,.0f}" if isinstance(limit, float) and limit.is_integer() else limit
+        return f"must be {bound} {shown}, got {_number(value)}"
     if kind == "string_pattern_mismatch":
+        if isinstance(value, str) and ctx.get("pattern") == NO_CONTROL_PATTERN:
+            return f"{short(value)} {control_problem(value)}"
         return f"{short(value)} is not a valid ID (letters, digits, '_', '.', '-' only)"
+    if kind in ("int_type", "float_type", "int_parsing", "float_parsing", "int_from_float"):
+        whole = "a whole number" if kind.startswith("int") else "a number"
+        hint = " (remove the quotes)" if isinstance(value, str) and _numeric(value) else ""
+        return f"must be {whole}, got {kind_of(value)}{hint}"
+    if kind == "bool_type":
+        return f"must be true or false, got {kind_of(value)}"
+    if kind == "finite_number":
+        return f"must be a finite number, got {short(value)}"
     if kind.startswith("date") or kind.startswith("datetime"):
         return f"{short(value)} is not a valid date (YYYY-MM-DD)"
     if kind == "model_type" or kind == "dict_type":
@@ -331,6 +210,14 @@ def _message(err: ErrorDetails) -> str:
     return f"{msg[0].lower()}{msg[1:]}, got {kind_of(value)}" if msg else kind
 
 
+def _numeric(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _number(value: Any) -> str:
     """A number as the user wrote it (a spreadsheet cell's text without quotes)."""
     if isinstance(value, str):
@@ -339,6 +226,8 @@ def _number(value: Any) -> str:
             return value.strip()
         except ValueError:
             pass
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+        return str(int(value))  # a spreadsheet's -10 arrives as -10.0
     return short(value)
 
 

@@ -1512,7 +1512,15 @@ def cloud_domains_for(systems: Iterable[dict[str, Any]], headroom: float = 1.4) 
         res = s.get("resources")
         if not res:
             continue
-        public = s["public_facing"] or any(n.endswith("-inet") for n in s["networks"])
+        # DOMAIN-1 in its order (the generator names networks by kind: -inet, -private, -extranet).
+        nets = s["networks"]
+        public = (
+            s["public_facing"]
+            or any(n.endswith("-inet") for n in nets)
+            or (
+                not any(n.endswith("-private") for n in nets) and any(n.endswith("-extranet") for n in nets)
+            )
+        )
         t = tot["public_service" if public else "administrative_service"]
         t[0] += res["vcpu"]
         t[1] += res["ram_gb"]

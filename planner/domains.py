@@ -1,5 +1,7 @@
 """Where a migrating system lands: its cloud domain (DOMAIN-1), MLPS placement (MLPS-1/2), capacity.
 
+The rules that decide with these facts are classes of planner.ruleset.builtin.
+
 Capacity decision: a domain's vCPU, RAM and storage hold across the whole plan. When the
 migrating systems do not fit, the planner admits them smallest-first (most systems on the
 cloud, which is what CLOUD-2 counts) and marks the rest ``blocked`` with a DOMAIN-1 error per
@@ -14,60 +16,79 @@ from dataclasses import dataclass
 
 from inventory.models import CloudDomain, CloudDomains, DomainName, Network, NetworkKind, System
 from planner import rules
+from planner.plan_model import Finding, FindingSeverity
 
 CAPACITY_FIELDS: tuple[str, ...] = ("vcpu", "ram_gb", "storage_gb")
 
 
-def domain_of(system: System, networks: Mapping[str, Network]) -> tuple[DomainName, str]:
-    """DOMAIN-1: public-service when carried by an internet line or public-facing, else administrative."""
-    inet = [n for n in system.networks if n in networks and networks[n].kind is NetworkKind.INTERNET_LINE]
-    if inet:
-        return DomainName.PUBLIC_SERVICE, f"carried by internet line {', '.join(inet)}: public-service domain"
+@dataclass(frozen=True)
+class Landing:
+    """The cloud domain a system lands in by DOMAIN-1, and why."""
+
+    domain: DomainName
+    reason: str
+    carried: bool  # the survey recorded a network carrying it (else INV-1: the default domain)
+
+
+def landing_of(system: System, networks: Mapping[str, Network]) -> Landing:
+    """DOMAIN-1, first match wins, by the network that carries the system.
+
+    Public-facing or on an internet line -> public-service; else on a private network ->
+    administrative-service; else on the extranet (the public-service domain is built from it)
+    -> public-service; else administrative-service.
+    """
+    carriers = [networks[n] for n in system.networks if n in networks]
+
+    def on(kind: NetworkKind) -> list[str]:
+        return [n.id for n in carriers if n.kind is kind]
+
     if system.public_facing:
         carried = f" (although carried by {', '.join(system.networks)})" if system.networks else ""
-        return (
+        return Landing(DomainName.PUBLIC_SERVICE, f"serves the public{carried}: public-service domain", True)
+    if inet := on(NetworkKind.INTERNET_LINE):
+        why = f"carried by internet line {', '.join(inet)}: public-service domain"
+        return Landing(DomainName.PUBLIC_SERVICE, why, True)
+    if private := on(NetworkKind.PRIVATE_NETWORK):
+        return Landing(
+            DomainName.ADMINISTRATIVE_SERVICE,
+            f"carried by private network {', '.join(private)}: administrative-service domain",
+            True,
+        )
+    if extranet := on(NetworkKind.EXTRANET):
+        return Landing(
             DomainName.PUBLIC_SERVICE,
-            f"serves the public over the internet{carried}: public-service domain",
+            f"carried by the extranet {', '.join(extranet)}, no internet line or private network: "
+            "public-service domain",
+            True,
         )
-    if system.networks:
-        return DomainName.ADMINISTRATIVE_SERVICE, (
-            f"carried by {', '.join(system.networks)}, no internet line, not public-facing: "
-            "administrative-service domain"
+    if carriers:
+        return Landing(
+            DomainName.ADMINISTRATIVE_SERVICE,
+            f"carried by {', '.join(n.id for n in carriers)} (no internet line, private network or "
+            "extranet): administrative-service domain",
+            True,
         )
-    return (
+    return Landing(
         DomainName.ADMINISTRATIVE_SERVICE,
-        "no internet line and not public-facing: administrative-service domain",
+        "no carrying network recorded and not public-facing: administrative-service domain",
+        False,
     )
 
 
-@dataclass(frozen=True)
-class MlpsVerdict:
-    """Whether a domain may host a system of some MLPS level, and the rules behind the answer."""
-
-    allowed: bool
-    rules: tuple[str, ...]
-    reason: str
+def domain_of(system: System, networks: Mapping[str, Network]) -> tuple[DomainName, str]:
+    """DOMAIN-1: the domain *system* lands in and why (see :func:`landing_of`)."""
+    landing = landing_of(system, networks)
+    return landing.domain, landing.reason
 
 
-def mlps_placement(level: int, domain_name: DomainName, domain: CloudDomain) -> MlpsVerdict:
-    """MLPS-1/2: the domain's level must cover the system's; level 4 needs a dedicated pool."""
-    if level >= 4:
-        if domain.dedicated_level4_pool:
-            return MlpsVerdict(
-                True, (rules.MLPS_2,), f"MLPS level 4 hosted in the dedicated level-4 pool of {domain_name}"
-            )
-        return MlpsVerdict(
-            False,
-            (rules.MLPS_2, rules.MLPS_1),
-            f"MLPS level 4 needs a dedicated resource pool; {domain_name} has none",
-        )
-    if level > domain.mlps_level:
-        return MlpsVerdict(
-            False,
-            (rules.MLPS_1,),
-            f"MLPS level {level} is above the level {domain.mlps_level} of {domain_name}",
-        )
-    return MlpsVerdict(True, (), f"MLPS level {level} within {domain_name} (level {domain.mlps_level})")
+def exceeds_domain_level(level: int, domain: CloudDomain) -> bool:
+    """MLPS-1: the system's level is above the domain's own (a level-4 pool does not raise it: MLPS-2)."""
+    return level > domain.mlps_level
+
+
+def needs_level4_pool(level: int, domain: CloudDomain) -> bool:
+    """MLPS-2: a level-4 system in a domain that has no dedicated level-4 pool."""
+    return level >= 4 and not domain.dedicated_level4_pool
 
 
 @dataclass(frozen=True)
@@ -122,3 +143,23 @@ def fit_capacity(
         used[dom] = total
         shortfall[dom] = {f: demand[f] - limits[f] for f in CAPACITY_FIELDS if demand[f] > limits[f]}
     return DomainFit(frozenset(admitted), refused, used, shortfall)
+
+
+def domain_findings(fit: DomainFit) -> list[Finding]:
+    """DOMAIN-1: one error per domain whose capacity falls short of its systems."""
+    out = []
+    for dom, short in fit.shortfall.items():
+        if not short:
+            continue
+        parts = ", ".join(f"{f} short by {v:,.0f}" for f, v in short.items())
+        refused = sum(1 for _ in fit.refused)
+        out.append(
+            Finding(
+                rule=rules.DOMAIN_1,
+                severity=FindingSeverity.ERROR,
+                subject=dom.value,
+                message=f"{dom.value} capacity falls short of its migrating systems ({parts}); "
+                f"{refused} system(s) blocked until it grows",
+            )
+        )
+    return out

@@ -1,39 +1,39 @@
-"""explain: the chain of rules and facts behind one system's disposition, domain and wave.
+"""explain: the trace of verdicts behind one system's disposition, domain and wave.
 
-The explanation walks the classification precedence (planner.classify) from the top, saying
-for each earlier rule why it did not apply and for the deciding rule why it did, then the
-domain placement (DOMAIN-1, MLPS-1/2), then the wave: group, what it waits for, its deadline,
-the pilot, and the rooms and lines its move frees.
+Classification keeps every verdict a rule returned (planner.classify, Decision.trace); this
+module prints that trace against the registry the plan was made with: each rule checked before
+the deciding one "does not apply", the verdicts that held "apply", "decide" or "block". Nothing
+is re-derived here. Then the wave: the group, what it waits for (DEP-1), the wave's load
+against its capacity (CAP-1), its deadline, the pilot, and the rooms and lines its move frees.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from inventory.models import Inventory, NetworkKind, SystemCategory
+from inventory.models import Inventory, NetworkKind
 from planner import rules
-from planner.classify import PLATFORM_OF_CATEGORY, zombie_evidence
+from planner.classify import Decision
 from planner.core import PlanContext, plan_with_context
-from planner.domains import domain_of, mlps_placement
 from planner.plan_model import Disposition, Plan
 from planner.policy import Policy
-from planner.problem import Deadlines, pilot_eligible
+from planner.ruleset import Rule, Verdict, registered_rules, tiers
+from planner.ruleset.builtin import PLACEMENT
+from planner.scheduling.build import Deadlines, pilot_eligible
 
 
 @dataclass
 class Step:
-    """One link of the chain: a rule, whether it decided, and the facts behind it."""
+    """One link of the chain: a rule, what it found, and the facts behind it."""
 
     rule: str
-    verdict: str  # "applies", "does not apply", "decides", "fact"
+    verdict: str  # "decides", "blocks", "applies", "does not apply", "fact"
     facts: list[str] = field(default_factory=list)
+    text: str = ""  # the rule's one line (POLICY_RULES.md, or a city rule's docstring)
 
-    @property
-    def text(self) -> str:
-        ids = [r.strip() for r in self.rule.split(",")]
-        if len(ids) > 1 and all(r in rules.ZOMBIE_RULES for r in ids):
-            return f"A zombie system is retired: {len(ids)} of the five zombie criteria hold."
-        return rules.RULES.get(self.rule, "")
+    def __post_init__(self) -> None:
+        if not self.text:
+            self.text = rules.RULES.get(self.rule, "")
 
 
 @dataclass
@@ -75,6 +75,44 @@ class Explanation:
         return out
 
 
+def _step(verdict: Verdict, cls: type[Rule] | None) -> Step:
+    if verdict.disposition is Disposition.BLOCKED:
+        said = "blocks"
+    elif verdict.decides:
+        said = "decides"
+    else:
+        said = "applies"
+    facts = [verdict.reason, *(f"{rule}: {why}" for rule, why in verdict.also)]
+    text = rules.RULES.get(verdict.rule) or (cls.summary() if cls is not None else "")
+    return Step(verdict.rule, said, facts, text)
+
+
+def trace_steps(decision: Decision, registry: tuple[type[Rule], ...]) -> tuple[list[Step], list[Step]]:
+    """The decision's trace as (disposition steps, placement steps), in the order rules ran."""
+    trace = decision.trace
+    at = 0
+    disposition: list[Step] = []
+    placement: list[Step] = []
+    for tier in tiers(registry):
+        decided = False
+        for cls in tier:
+            where = placement if cls.stage == PLACEMENT else disposition
+            if at < len(trace) and trace[at].rule == cls.id:
+                while at < len(trace) and trace[at].rule == cls.id:
+                    decided = decided or trace[at].decides
+                    where.append(_step(trace[at], cls))
+                    at += 1
+            else:
+                text = rules.RULES.get(cls.id) or cls.summary()
+                checked = [f"checked: {cls.summary()}"] if text != cls.summary() else []
+                where.append(Step(cls.id, "does not apply", checked, text))
+        if decided:
+            break
+    # Blocks the planner added after classification (merge target, capacity of every wave).
+    placement += [_step(v, None) for v in trace[at:]]
+    return disposition, placement
+
+
 class UnknownSystem(KeyError):
     """The system ID is not in the inventory."""
 
@@ -98,108 +136,24 @@ def explain(
     ps = plan.system(system_id)
     dec = context.decisions[system_id]
     networks = {n.id: n for n in inventory.networks}
-    platforms = {p.kind for p in inventory.platforms}
-
-    chain: list[Step] = []
-
-    def check(rule: str, applies: bool, fact: str) -> bool:
-        chain.append(Step(rule, "decides" if applies else "does not apply", [fact]))
-        return applies
-
-    decided = check(
-        rules.SCOPE_2, s.classified, "classified (涉密)" if s.classified else "not classified"
-    ) or check(
-        rules.SCOPE_3,
-        bool(s.programme),
-        f"programme {s.programme}" if s.programme else "not part of a golden programme",
-    )
-    if not decided:
-        ev = zombie_evidence(s, policy, set(systems))
-        if ev:
-            held = ", ".join(dict.fromkeys(r for r, _ in ev))
-            chain.append(Step(held, "decides", [f"{r}: {why}" for r, why in ev]))
-            decided = True
-        else:
-            chain.append(
-                Step(
-                    rules.ZOMBIE_1,
-                    "does not apply",
-                    [
-                        "none of the five zombie criteria holds"
-                        + (
-                            " (usage not surveyed: never evidence of a zombie, INV-1)"
-                            if s.usage is None
-                            else ""
-                        )
-                    ],
-                )
-            )
-    if not decided:
-        decided = check(rules.ROOM_1, s.category is SystemCategory.LAN_ONLY, f"category {s.category.value}")
-    if not decided:
-        kind = PLATFORM_OF_CATEGORY.get(s.category)
-        decided = check(
-            rules.PLATFORM_1,
-            dec.disposition is Disposition.MERGE and rules.PLATFORM_1 in dec.rules,
-            f"category {s.category.value}"
-            + (
-                ""
-                if kind is None
-                else f"; city {kind.value} platform " + ("exists" if kind in platforms else "missing")
-            ),
-        )
-    if not decided:
-        for rule in (rules.SHADOW_1, rules.BIGSYS_1):
-            if rule in dec.rules:
-                facts = [
-                    r
-                    for r in dec.reasons
-                    if s.function
-                    and s.function in r
-                    or (s.unit and s.unit in r)
-                    or "main system" in r
-                    or "shadow" in r
-                    or "big system" in r
-                ]
-                chain.append(
-                    Step(
-                        rule,
-                        "decides" if dec.disposition is Disposition.MERGE else "applies",
-                        facts or list(dec.reasons),
-                    )
-                )
-        decided = dec.disposition is Disposition.MERGE
-    if not decided:
-        chain.append(Step(rules.CLASS_1, "decides", [f"disposition {dec.disposition.value}"]))
+    chain, placement = trace_steps(dec, context.registry or registered_rules())
     if ps.into:
         chain.append(Step(rules.CLASS_1, "fact", [f"merges into {ps.into}"]))
-
-    placement: list[Step] = []
-    if ps.disposition in (Disposition.MIGRATE, Disposition.BLOCKED):
-        dom, why = domain_of(s, networks)
-        placement.append(Step(rules.DOMAIN_1, "applies", [why]))
-        level_fact = f"MLPS level {dec.mlps_level}" + (
-            " (not surveyed: policy default, INV-1)" if s.mlps_level is None else ""
-        )
-        verdict = mlps_placement(dec.mlps_level, dom, inventory.cloud.domains.get(dom))
-        placement.append(
-            Step(
-                verdict.rules[0] if verdict.rules else rules.MLPS_1,
-                "applies" if verdict.allowed else "blocks",
-                [level_fact, verdict.reason],
-            )
-        )
-        if ps.disposition is Disposition.BLOCKED and rules.DOMAIN_1 in dec.rules and verdict.allowed:
-            placement.append(Step(rules.DOMAIN_1, "blocks", [r for r in dec.reasons if "no room left" in r]))
 
     wave_steps: list[Step] = []
     if ps.wave is not None:
         w = next(x for x in plan.waves if x.number == ps.wave)
+        if w.pilot:
+            wave_steps.append(Step(rules.PILOT_1, "fact", [f"wave {w.number} is the pilot wave"]))
+        load = ", ".join(
+            f"{dim} {getattr(w.load, dim):g} of {getattr(w.capacity, dim):g}"
+            for dim in type(w.load).model_fields
+        )
         wave_steps.append(
             Step(
-                rules.PILOT_1 if w.pilot else rules.CLASS_1,
+                rules.CAP_1,
                 "fact",
-                [f"wave {w.number}: {w.start} .. {w.end}" + (" (pilot)" if w.pilot else "")],
+                [f"wave {w.number}: {w.start} .. {w.end}", f"load within capacity: {load}"],
             )
         )
         unit = context.grouping.unit_of[system_id]
@@ -207,7 +161,7 @@ def explain(
             g = next(g for g in plan.groups if g.id == ps.group)
             wave_steps.append(
                 Step(
-                    rules.MLPS_3,
+                    rules.DEP_1,
                     "fact",
                     [
                         f"group {g.id} ({g.reason}): moves with "
@@ -223,7 +177,7 @@ def explain(
                 f"(wave {context.schedule.assignment.get(pred)})"
             )
         if waits:
-            wave_steps.append(Step(rules.CLASS_1, "fact", waits))
+            wave_steps.append(Step(rules.DEP_1, "fact", waits))
         dl = Deadlines.of(policy)
         if ps.disposition is Disposition.RETIRE:
             wave_steps.append(

@@ -14,36 +14,16 @@ from collections.abc import Iterable, Mapping
 from inventory.models import DomainName, Inventory, SharingType
 from planner import rules
 from planner.classify import Decision
-from planner.domains import DomainFit
+from planner.domains import domain_findings  # noqa: F401 (re-exported: it lived here)
 from planner.plan_model import Disposition, Finding, FindingSeverity, PlanNetwork, Wave
 from planner.policy import Policy
-from planner.problem import Deadlines
+from planner.scheduling.build import Deadlines
 
 SEVERITY_ORDER = {FindingSeverity.ERROR: 0, FindingSeverity.WARNING: 1, FindingSeverity.INFO: 2}
 
 # Systems the city must bring onto the cloud (CLOUD-2's denominator): retired zombies, classified,
 # programme and LAN-only systems are not business applications the city moves.
 CLOUD_BOUND = frozenset({Disposition.MIGRATE, Disposition.MERGE, Disposition.BLOCKED})
-
-
-def domain_findings(fit: DomainFit) -> list[Finding]:
-    """DOMAIN-1: one error per domain whose capacity falls short of its systems."""
-    out = []
-    for dom, short in fit.shortfall.items():
-        if not short:
-            continue
-        parts = ", ".join(f"{f} short by {v:,.0f}" for f, v in short.items())
-        refused = sum(1 for _ in fit.refused)
-        out.append(
-            Finding(
-                rule=rules.DOMAIN_1,
-                severity=FindingSeverity.ERROR,
-                subject=dom.value,
-                message=f"{dom.value} capacity falls short of its migrating systems ({parts}); "
-                f"{refused} system(s) blocked until it grows",
-            )
-        )
-    return out
 
 
 def cloud_rate(

@@ -18,6 +18,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from foundation.errors import GovcloudError
+from foundation.inputs import check_regular
 from planner.scheduling import DIMENSIONS
 
 DEFAULT_POLICY_PATH = Path(__file__).with_name("default_policy.yaml")
@@ -211,12 +213,8 @@ def add_months(day: dt.date, months: int) -> dt.date:
     raise AssertionError("unreachable")
 
 
-class PolicyError(Exception):
+class PolicyError(GovcloudError):
     """A policy file that cannot be used; the message names file, line and field of every problem."""
-
-    def __init__(self, messages: list[str]):
-        self.messages = messages
-        super().__init__("\n".join(messages))
 
 
 def line_index(node: yaml.Node, path: tuple[Any, ...] = ()) -> dict[tuple[Any, ...], int]:
@@ -305,6 +303,7 @@ def load_policy(path: str | Path | None = None) -> Policy:
     """Load and validate a policy file over the bundled default; the bundled default when *path* is None."""
     p = Path(path) if path is not None else DEFAULT_POLICY_PATH
     try:
+        check_regular(p)  # a FIFO would block read_text, /dev/zero fill the memory
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise PolicyError([f"{p}:-: -: no such policy file"]) from None

@@ -25,233 +25,21 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-
-from inventory.models import Inventory, RecordId
-from planner import rules
-from planner.classify import Decision
-from planner.graph import Grouping
-from planner.plan_model import Disposition, Finding, FindingSeverity, NetworkOutcome, Plan, RoomOutcome
-from planner.policy import CapacityChange, Policy, line_index, locate
-from planner.problem import Constraints
-from planner.scheduling import DIMENSIONS, ProgressCallback, Schedule, ScheduleProblem
-
-
-class ScenarioModel(BaseModel):
-    """Base of scenario sections: unknown keys are refused."""
-
-    model_config = ConfigDict(extra="forbid")
-
-
-class Delay(ScenarioModel):
-    """A department that cannot start before a wave (or a date)."""
-
-    department: RecordId
-    until_wave: int | None = Field(default=None, ge=0)
-    until: dt.date | None = None
-
-    @model_validator(mode="after")
-    def _one_of(self) -> Delay:
-        if (self.until_wave is None) == (self.until is None):
-            raise ValueError("give exactly one of until_wave or until")
-        return self
-
-    def wave(self, policy: Policy) -> int:
-        """The first wave the department may use."""
-        if self.until_wave is not None:
-            return self.until_wave
-        w = 0
-        assert self.until is not None
-        while policy.wave_start(w) < self.until:
-            w += 1
-        return w
-
-
-class Force(ScenarioModel):
-    """A system forced into a wave."""
-
-    system: RecordId
-    wave: int = Field(ge=0)
-
-
-class Scenario(ScenarioModel):
-    """A what-if: capacity up/down, departments delayed, systems forced, room exceptions."""
-
-    name: str = "scenario"
-    description: str | None = None
-    capacity: list[CapacityChange] = Field(default_factory=list)
-    delays: list[Delay] = Field(default_factory=list)
-    force: list[Force] = Field(default_factory=list)
-    room_exceptions: dict[str, str] = Field(default_factory=dict)
-
-    def apply(self, policy: Policy) -> Policy:
-        """The policy with this scenario's capacity changes and room exceptions."""
-        changed = policy.model_copy(deep=True)
-        changed.capacity_changes = [*changed.capacity_changes, *self.capacity]
-        changed.exceptions.rooms = {**changed.exceptions.rooms, **self.room_exceptions}
-        changed.name = f"{policy.name}+{self.name}"
-        return changed
-
-    def constraints(self, inventory: Inventory, policy: Policy | None = None) -> Constraints:
-        """Per-department earliest waves and per-system forced waves."""
-        from planner.policy import load_policy
-
-        pol = policy or load_policy()
-        earliest: dict[str, int] = {}
-        for d in self.delays:
-            earliest[d.department] = max(earliest.get(d.department, 0), d.wave(pol))
-        return Constraints(earliest=earliest, fixed={f.system: f.wave for f in self.force})
-
-    def problems(self, inventory: Inventory) -> list[str]:
-        """References this scenario makes that the inventory does not have."""
-        depts = {d.id for d in inventory.departments}
-        systems = {s.id for s in inventory.systems}
-        rooms = {r.id for r in inventory.rooms}
-        out = [
-            f"delays: unknown department {d.department!r}" for d in self.delays if d.department not in depts
-        ]
-        out += [f"force: unknown system {f.system!r}" for f in self.force if f.system not in systems]
-        out += [f"room_exceptions: unknown room {r!r}" for r in self.room_exceptions if r not in rooms]
-        return out
-
-
-class ScenarioError(Exception):
-    """A scenario file that cannot be used; every problem as FILE:LINE: FIELD: message."""
-
-    def __init__(self, messages: list[str]):
-        self.messages = messages
-        super().__init__("\n".join(messages))
-
-
-def load_scenario(path: str | Path, inventory: Inventory | None = None) -> Scenario:
-    """Read and validate a scenario file (and its references, when *inventory* is given)."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-        node = yaml.compose(text)
-        raw = yaml.safe_load(text)
-    except FileNotFoundError:
-        raise ScenarioError([f"{p}:-: -: no such scenario file"]) from None
-    except IsADirectoryError:
-        raise ScenarioError([f"{p}:-: -: is a directory, not a scenario file"]) from None
-    except UnicodeDecodeError as exc:
-        line = exc.object[: exc.start].count(b"\n") + 1
-        why = f"not UTF-8 (byte {exc.start}); save the file as UTF-8"
-        raise ScenarioError([f"{p}:{line}: -: {why}"]) from None
-    except OSError as exc:
-        raise ScenarioError([f"{p}:-: -: cannot read the scenario file: {exc.strerror or exc}"]) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        why = getattr(exc, "problem", None) or "syntax error"
-        raise ScenarioError([f"{p}:{mark.line + 1 if mark else '-'}: -: not valid YAML: {why}"]) from None
-    if not isinstance(raw, dict):
-        raise ScenarioError([f"{p}:1: -: a scenario is a YAML mapping"])
-    lines = line_index(node) if node is not None else {}
-    try:
-        scenario = Scenario.model_validate(raw)
-    except ValidationError as exc:
-        messages = []
-        for e in exc.errors():
-            field = ".".join(str(x) for x in e["loc"]) or "-"
-            messages.append(f"{p}:{locate(lines, tuple(e['loc'])) or '-'}: {field}: {e['msg']}")
-        raise ScenarioError(messages) from None
-    if inventory is not None:
-        bad = scenario.problems(inventory)
-        if bad:
-            raise ScenarioError([f"{p}:{locate(lines, (m.split(':')[0],)) or '-'}: {m}" for m in bad])
-    return scenario
-
-
-def forced_wave_findings(
-    scenario: Scenario,
-    decisions: dict[str, Decision],
-    grouping: Grouping,
-    problem: ScheduleProblem,
-    schedule: Schedule,
-) -> list[Finding]:
-    """A warning for each `force` the plan does not honour, citing the rule that prevented it."""
-    assignment = schedule.assignment
-    jobs = {job.id: job for job in problem.jobs}
-    forced_unit: dict[str, list[Force]] = {}
-    for f in scenario.force:
-        if f.system in grouping.unit_of:
-            forced_unit.setdefault(grouping.unit_of[f.system], []).append(f)
-    successors: dict[str, list[str]] = {}
-    for unit, preds in grouping.predecessors.items():
-        for p in preds:
-            successors.setdefault(p, []).append(unit)
-    load_in: dict[int, dict[str, float]] = {}
-    for job_id, w in assignment.items():
-        wave_load = load_in.setdefault(w, dict.fromkeys(DIMENSIONS, 0.0))
-        for dim in DIMENSIONS:
-            wave_load[dim] += jobs[job_id].load.get(dim, 0.0) if job_id in jobs else 0.0
-
-    def named(unit: str) -> str:
-        members = grouping.members.get(unit, [unit])
-        return ", ".join(members[:3]) + (" ..." if len(members) > 3 else "")
-
-    out: list[Finding] = []
-    for f in scenario.force:
-        d = decisions[f.system]
-        moving = grouping.unit_of.get(f.system)
-        if moving is None or moving not in assignment:  # it does not move at all
-            last = d.disposition is Disposition.BLOCKED
-            rule = (d.rules[-1] if last else d.rules[0]) if d.rules else rules.CLASS_1
-            why = (d.reasons[-1] if last else d.reasons[0]) if d.reasons else "it cannot move yet"
-            out.append(_forced(f, rule, f"it does not move: {d.disposition.value} ({why})"))
-            continue
-        unit = moving
-        w = assignment[unit]
-        if w == f.wave:
-            continue
-        job = jobs[unit]
-        planned = f"it is planned in wave {w}"
-        rival = next((o for o in forced_unit.get(unit, []) if o.wave != f.wave), None)
-        late = sorted((p for p in grouping.predecessors.get(unit, ()) if assignment.get(p, -1) > f.wave),
-                      key=lambda p: -assignment[p])
-        early = sorted((s for s in successors.get(unit, ()) if assignment.get(s, f.wave) < f.wave),
-                       key=lambda s: assignment[s])
-        if f.wave == 0 and not job.pilot_eligible:
-            out.append(_forced(f, rules.PILOT_1, f"{planned}: the pilot wave 0 takes only small, low-MLPS, "
-                                                 "low-dependency systems that move alone"))
-        elif rival is not None:
-            out.append(_forced(f, rules.PLAN_1, f"{planned}: it moves as one group with {named(unit)}, and "
-                                                f"the scenario forces {rival.system} into wave {rival.wave}"))
-        elif w > f.wave and late:
-            p = late[0]
-            out.append(_forced(f, rules.PLAN_1, f"{planned}: it depends on {named(p)}, which moves in wave "
-                                                f"{assignment[p]}, and no system moves before one it "
-                                                "depends on"))
-        elif w < f.wave and early:
-            q = early[0]
-            out.append(_forced(f, rules.PLAN_1, f"{planned}: {named(q)} depends on it and moves in wave "
-                                                f"{assignment[q]}, and no system moves before one it "
-                                                "depends on"))
-        else:
-            cap = problem.capacity(f.wave)
-            used = load_in.get(f.wave, dict.fromkeys(DIMENSIONS, 0.0))
-            full = [
-                f"{dim} {used[dim]:g} + {job.load.get(dim, 0.0):g} > {cap.get(dim, 0.0):g}"
-                for dim in DIMENSIONS
-                if used[dim] + job.load.get(dim, 0.0) > cap.get(dim, 0.0) + 1e-9
-            ]
-            why = f"wave {f.wave} has no capacity left ({'; '.join(full)})" if full else (
-                f"the scheduler could not fit it into wave {f.wave}"
-            )
-            out.append(_forced(f, rules.PLAN_1, f"{planned}: {why}"))
-    return out
-
-
-def _forced(force: Force, rule: str, why: str) -> Finding:
-    return Finding(
-        rule=rule,
-        severity=FindingSeverity.WARNING,
-        subject=force.system,
-        message=f"the scenario forces it into wave {force.wave}, but {why}",
-    )
+from foundation.progress import ProgressCallback
+from inventory.models import Inventory
+from planner.core import make_plan
+from planner.plan_model import Finding, NetworkOutcome, Plan, RoomOutcome
+from planner.policy import Policy
+from planner.scenario import (  # noqa: F401 (re-exported: where callers found them before)
+    Delay,
+    Force,
+    Scenario,
+    ScenarioError,
+    forced_wave_findings,
+    load_scenario,
+)
+from planner.scheduling.effort import Effort
 
 
 @dataclass(frozen=True)
@@ -294,6 +82,18 @@ def savings_curve(plan: Plan, months: int | None = None) -> list[MonthPoint]:
 
 
 @dataclass(frozen=True)
+class SystemChange:
+    """A system whose wave or disposition differs between the baseline and the scenario."""
+
+    system: str
+    department: str
+    baseline_wave: int | None
+    wave: int | None
+    baseline_disposition: str
+    disposition: str
+
+
+@dataclass(frozen=True)
 class Comparison:
     """Baseline and scenario side by side."""
 
@@ -301,6 +101,8 @@ class Comparison:
     months: list[tuple[MonthPoint, MonthPoint]]
     notes: list[str]
     findings: list[Finding] = field(default_factory=list)  # in the scenario's plan, not the baseline's
+    findings_gone: list[Finding] = field(default_factory=list)  # in the baseline's, not the scenario's
+    changes: list[SystemChange] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -331,13 +133,25 @@ def compare(baseline: Plan, plan: Plan) -> Comparison:
     a, b = savings_curve(baseline), savings_curve(plan)
     n = max(len(a), len(b))
     a, b = savings_curve(baseline, n), savings_curve(plan, n)
-    notes = []
-    moved = {s.id: s.wave for s in baseline.systems}
-    changed = sum(1 for s in plan.systems if moved.get(s.id) != s.wave)
-    notes.append(f"{changed} system(s) change wave")
-    before = {(f.rule, f.severity, f.subject, f.message) for f in baseline.findings}
-    added = [f for f in plan.findings if (f.rule, f.severity, f.subject, f.message) not in before]
-    return Comparison(rows, list(zip(a, b, strict=True)), notes, added)
+    base = {x.id: x for x in baseline.systems}
+    changes = [
+        SystemChange(x.id, x.department, base[x.id].wave, x.wave, base[x.id].disposition.value,
+                     x.disposition.value)
+        for x in plan.systems
+        if x.id in base and (base[x.id].wave != x.wave or base[x.id].disposition != x.disposition)
+    ]
+    waves_changed = sum(1 for c in changes if c.baseline_wave != c.wave)
+    fates_changed = sum(1 for c in changes if c.baseline_disposition != c.disposition)
+    notes = [f"{waves_changed} system(s) change wave", f"{fates_changed} system(s) change disposition"]
+
+    def key(f: Finding) -> tuple[str, str, str, str]:
+        return (f.rule, f.severity.value, f.subject, f.message)
+
+    before = {key(f) for f in baseline.findings}
+    after = {key(f) for f in plan.findings}
+    added = [f for f in plan.findings if key(f) not in before]
+    gone = [f for f in baseline.findings if key(f) not in after]
+    return Comparison(rows, list(zip(a, b, strict=True)), notes, added, gone, changes)
 
 
 def simulate(
@@ -347,13 +161,14 @@ def simulate(
     *,
     exact: bool = False,
     progress: ProgressCallback | None = None,
+    effort: Effort | str | float | None = None,
+    baseline: Plan | None = None,
 ) -> Simulation:
-    """Plan the baseline and the scenario, and compare them."""
-    from planner.core import make_plan
-
+    """Plan the scenario (and the baseline, unless given) with the same search *effort*; compare them."""
     bad = scenario.problems(inventory)
     if bad:
         raise ScenarioError(bad)
-    baseline = make_plan(inventory, policy, exact=exact, progress=progress)
-    changed = make_plan(inventory, policy, exact=exact, progress=progress, scenario=scenario)
+    if baseline is None:
+        baseline = make_plan(inventory, policy, exact=exact, progress=progress, effort=effort)
+    changed = make_plan(inventory, policy, exact=exact, progress=progress, scenario=scenario, effort=effort)
     return Simulation(scenario, baseline, changed, compare(baseline, changed))

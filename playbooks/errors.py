@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from foundation.errors import GovcloudError
 
-class PlaybookError(Exception):
+
+class PlaybookError(GovcloudError):
     """Base of every playbook error; the message is already redacted when it leaves the runner."""
 
 

@@ -23,6 +23,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from foundation.inputs import check_regular
 from inventory.models import Host, Inventory
 from playbooks.errors import TargetsError
 from playbooks.model import PairTarget, SystemTarget
@@ -57,6 +58,7 @@ def load_stack_outputs(path: str | Path) -> StackOutputs:
     """Read the JSON of `pulumi stack output --json`; errors name the file and the key."""
     p = Path(path)
     try:
+        check_regular(p)  # a FIFO would block the read, /dev/zero fill the memory
         raw = json.loads(p.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise TargetsError(f"{p}: no such stack outputs file") from None

@@ -35,6 +35,9 @@ import jinja2
 import yaml
 from pydantic import ValidationError
 
+from foundation.inputs import check_regular
+from foundation.paths import path_for_id
+from foundation.text import for_comment
 from inventory.models import Host, Inventory, System
 from planner.plan_model import Disposition, Plan, PlanSystem
 from playbooks.errors import RenderError, TargetsError
@@ -64,6 +67,7 @@ def load_targets(path: str | Path) -> dict[str, SystemTarget]:
     """Read a targets file; errors name the file, the system and the field."""
     p = Path(path)
     try:
+        check_regular(p)  # a FIFO would block read_text, /dev/zero fill the memory
         raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
     except FileNotFoundError:
         raise TargetsError(f"{p}: no such targets file") from None
@@ -94,6 +98,7 @@ def _environment() -> jinja2.Environment:
     env.filters["q"] = lambda v: shlex.quote(str(v))
     # A JSON scalar is valid YAML in flow context and survives any shell text (quotes, '#', '[').
     env.filters["y"] = lambda v: json.dumps(v, ensure_ascii=False)
+    env.filters["comment"] = lambda v: for_comment(str(v))  # no line break ends a comment early
     return env
 
 
@@ -231,7 +236,7 @@ def render_runbook(
     if system is None:
         raise RenderError(f"{system_id}: in the plan but not in the inventory (plan and inventory differ)")
     tgt = _target(system, targets or {})
-    default_root = f"{DEFAULT_DATA_ROOT}/{system_id}"
+    default_root = str(path_for_id(PurePosixPath(DEFAULT_DATA_ROOT), system_id))
     claimed: list[Host] = []
     extra: list[tuple[Host, PairTarget]] = []
     for pt in tgt.hosts:
@@ -243,7 +248,8 @@ def render_runbook(
         primary = _pick_source(system, tgt.source, None, claimed)
         pairs.append(_pair(system_id, primary, tgt, default_root, system_id))
     for h, pt in extra:
-        pairs.append(_pair(system_id, h, pt, f"{default_root}/{h.role}", pt.service.unit or system_id))
+        root = str(path_for_id(PurePosixPath(default_root), h.role))
+        pairs.append(_pair(system_id, h, pt, root, pt.service.unit or system_id))
     roles = [p["role"] for p in pairs]
     for i, p in enumerate(pairs):
         if roles.count(p["role"]) > 1:

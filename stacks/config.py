@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from foundation.errors import GovcloudError
 from inventory.models import DomainName
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -25,7 +26,7 @@ PROJECT_FILE = REPO_ROOT / "Pulumi.yaml"
 NAMESPACE = "govcloud"
 
 
-class ConfigError(ValueError):
+class ConfigError(GovcloudError, ValueError):
     """A stack configuration value that cannot be used; the message names the key."""
 
 

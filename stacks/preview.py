@@ -35,6 +35,7 @@ from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import settings
 from pulumi.runtime.stack import run_pulumi_func
 
+from foundation.errors import GovcloudError
 from planner.plan_model import PlanError, load_plan
 from stacks.components.system_deployment import security_group_name
 from stacks.config import NAMESPACE, config_map, settings_from_values
@@ -96,7 +97,7 @@ class PreviewResult:
         return kids
 
 
-class PreviewError(RuntimeError):
+class PreviewError(GovcloudError, RuntimeError):
     """The program failed under the mock runtime; the message is the program's error."""
 
 

@@ -276,15 +276,16 @@ class _Verifier:
                 )
             if s.disposition != Disposition.MIGRATE or s.domain is None:
                 continue
-            internet = any(
-                (n := self.inv_networks.get(nid)) is not None and n.kind == NetworkKind.INTERNET_LINE
-                for nid in src.networks
-            )
-            expected = (
-                DomainName.PUBLIC_SERVICE
-                if (internet or src.public_facing)
-                else DomainName.ADMINISTRATIVE_SERVICE
-            )
+            kinds = {n.kind for nid in src.networks if (n := self.inv_networks.get(nid)) is not None}
+            # POLICY_RULES.md DOMAIN-1, first match wins.
+            if src.public_facing or NetworkKind.INTERNET_LINE in kinds:
+                expected = DomainName.PUBLIC_SERVICE
+            elif NetworkKind.PRIVATE_NETWORK in kinds:
+                expected = DomainName.ADMINISTRATIVE_SERVICE
+            elif NetworkKind.EXTRANET in kinds:
+                expected = DomainName.PUBLIC_SERVICE
+            else:
+                expected = DomainName.ADMINISTRATIVE_SERVICE
             if s.domain != expected:
                 self.bad("placement", f"system {s.id}: domain {s.domain!s}, DOMAIN-1 gives {expected!s}")
             dom = domains.get(s.domain)

@@ -5,13 +5,14 @@ import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from planner.scheduling import ProgressCallback
+from foundation.progress import ProgressCallback
+from foundation.text import for_terminal
 
 if TYPE_CHECKING:
     from inventory.models import Inventory
@@ -40,6 +41,10 @@ class _Console(Console):
     @_width.setter
     def _width(self, value: int | None) -> None:
         self.__dict__["_fixed_width"] = value
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        # Names and paths come from the input: show escape sequences, never send them.
+        super().print(*(for_terminal(o) if isinstance(o, str) else o for o in objects), **kwargs)
 
 
 # emoji=False: `govcloud:wave` and survey text are data, never :emoji: codes.
@@ -94,56 +99,49 @@ def require_inputs(*inputs: tuple[str, Path | None]) -> None:
         fail("\n".join(problems), EXIT_INVALID)
 
 
-def plan_inputs(
-    path: Path | None, plan_path: Path | None, policy_path: Path | None, *, quiet: bool = False
-) -> tuple[Plan, Inventory, Policy]:
-    """Plan, inventory and policy for commands that act on a plan, or a clear failure.
-
-    The plan is read from *plan_path* (and must be a plan of the inventory), else the inventory
-    (the bundled city when *path* is None) is planned now, in memory, as `govcloud plan` would.
-    """
-    require_inputs(("inventory", path), ("plan", plan_path), ("policy", policy_path))
+def load_inputs(
+    path: Path | None, policy_path: Path | None, *, quiet: bool = False
+) -> tuple[Inventory, Policy]:
+    """Inventory (the bundled city when *path* is None) and policy; bad input exits 1 (GovcloudError)."""
+    require_inputs(("inventory", path), ("policy", policy_path))
     from inventory.loader import load_inventory
-    from inventory.problems import InventoryError
-    from planner.plan_model import PlanError, inventory_mismatch, load_plan
-    from planner.policy import PolicyError, load_policy
+    from planner.policy import load_policy
 
+    policy = load_policy(policy_path)
     try:
         with progress_callback(not quiet) as cb:
             inventory = load_inventory(path, progress=cb)
-    except InventoryError as exc:
-        fail("\n".join(str(p) for p in exc.problems) or str(exc), EXIT_INVALID)
-    try:
-        policy = load_policy(policy_path)
-    except PolicyError as exc:
-        fail("\n".join(exc.messages), EXIT_INVALID)
-    from planner.core import PlanningError, inventory_digest, make_plan
+    except (FileNotFoundError, NotADirectoryError) as exc:
+        fail(f"{path}: no such inventory ({exc.strerror or exc})")
+    return inventory, policy
 
-    if plan_path is not None:
-        try:
-            plan = load_plan(plan_path)
-        except PlanError as exc:
-            fail(str(exc), EXIT_INVALID)
-        # A plan read against another inventory gives silently wrong ledgers, reports and runbooks.
-        wrong = inventory_mismatch(plan, inventory)
-        if wrong:
-            fail(
-                f"{plan_path}: not a plan of this inventory: {wrong}; give the inventory it was made "
-                "from as PATH (or --inventory)",
-                EXIT_INVALID,
-            )
-        if plan.inventory.digest != inventory_digest(inventory):
-            err_console.print(
-                f"warning: {plan_path} was made from another version of this inventory; "
-                "re-run `govcloud plan` for current numbers",
-                markup=False, highlight=False, emoji=False, soft_wrap=True,
-            )
-        return plan, inventory, policy
-    try:
-        with progress_callback(not quiet) as cb:
-            return make_plan(inventory, policy, progress=cb), inventory, policy
-    except PlanningError as exc:
-        fail(str(exc), EXIT_USAGE)
+
+def plan_inputs(
+    path: Path | None,
+    plan_path: Path | None,
+    policy_path: Path | None,
+    *,
+    quiet: bool = False,
+    exact: bool = False,
+) -> tuple[Plan, Inventory, Policy]:
+    """Plan, inventory and policy for commands that act on a plan, or a clear failure.
+
+    The plan is read from *plan_path* (and must be a plan of the inventory: ``planner.plan_for``),
+    else the inventory (the bundled city when *path* is None) is planned now, in memory, as
+    `govcloud plan` would.
+    """
+    require_inputs(("inventory", path), ("plan", plan_path), ("policy", policy_path))
+    from planner import plan_for
+
+    inventory, policy = load_inputs(path, policy_path, quiet=quiet)
+    with progress_callback(not quiet and plan_path is None) as cb:
+        plan = plan_for(inventory, policy, plan_path, on_stale=warn, progress=cb, exact=exact)
+    return plan, inventory, policy
+
+
+def warn(message: str) -> None:
+    """A warning on stderr: the command goes on."""
+    err_console.print(f"warning: {message}", markup=False, highlight=False, emoji=False, soft_wrap=True)
 
 
 def check_out_dir(path: Path, option: str = "--out") -> None:

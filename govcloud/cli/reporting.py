@@ -124,14 +124,11 @@ def finance_cmd(
 def _tracker(
     inventory_path: Path | None, plan: Path | None, policy: Path | None, db: str, today: str | None
 ) -> Any:
-    from reporting.progress import ProgressError, ProgressTracker
+    from reporting.progress import ProgressTracker
 
     day = _date(today, "--today") if today else None
     the_plan, inventory, _ = plan_inputs(inventory_path, plan, policy, quiet=True)
-    try:
-        return ProgressTracker(the_plan, inventory, url=db, today=day)
-    except ProgressError as exc:
-        fail(str(exc), EXIT_INVALID)
+    return ProgressTracker(the_plan, inventory, url=db, today=day)
 
 
 def _date(text: str, option: str) -> dt.date:
@@ -193,7 +190,7 @@ def progress_report(
 ) -> None:
     """Monthly indicators (METRIC-1): systems integrated, sharing, connection rate, waves, savings."""
     from reporting.messages import Catalogue
-    from reporting.progress import ProgressError, parse_month
+    from reporting.progress import parse_month
 
     language = _lang(lang)
     try:
@@ -203,8 +200,6 @@ def progress_report(
     tracker = _tracker(inventory, plan, policy, db, None)
     try:
         result = tracker.monthly_report(first)
-    except ProgressError as exc:
-        fail(str(exc), EXIT_INVALID)
     finally:
         tracker.close()
     if as_json:

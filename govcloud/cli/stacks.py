@@ -58,32 +58,11 @@ def _parse_sets(values: list[str] | None) -> dict[str, Any]:
     return out
 
 
-def _bundled_plan() -> Plan:
-    """Plan the bundled sample city in memory (what `govcloud plan` would write)."""
-    from inventory.loader import load_inventory
-    from inventory.problems import InventoryError
-
-    try:
-        from planner.core import make_plan
-        from planner.policy import load_policy
-    except ImportError:
-        fail(
-            "no --plan given and the planner is not available: "
-            "run `govcloud plan` and pass --plan out/plan.json"
-        )
-    try:
-        return make_plan(load_inventory(), load_policy())
-    except InventoryError as exc:
-        fail(f"the bundled inventory is invalid: {exc}")
-
-
 def _plan_from(path: Path | None) -> tuple[Plan, Path | None]:
-    if path is None:
-        return _bundled_plan(), None
-    try:
-        return load_plan(path), path
-    except PlanError as exc:
-        fail(str(exc))
+    """The plan file given, or the bundled sample city planned now (what `govcloud plan` would write)."""
+    from planner import plan_for
+
+    return plan_for(None, None, path), path
 
 
 def _keep_other_plan(path: Path, plan: Plan) -> None:

@@ -13,8 +13,11 @@ def test_unit_named_zombie_explains_why_earlier_rules_did_not_apply(inv, policy)
     ex = explain(inventory, policy, "kq")
     verdicts = [(st.rule, st.verdict) for st in ex.disposition_steps]
     assert verdicts[:2] == [(rules.SCOPE_2, "does not apply"), (rules.SCOPE_3, "does not apply")]
-    zombie = ex.disposition_steps[2]
-    assert zombie.verdict == "decides" and any(rules.ZOMBIE_4 in f for f in zombie.facts)
+    zombies = {st.rule: st for st in ex.disposition_steps if st.rule in rules.ZOMBIE_RULES}
+    assert zombies[rules.ZOMBIE_4].verdict == "decides"
+    assert "maintenance stopped" in zombies[rules.ZOMBIE_4].facts[0]
+    assert zombies[rules.ZOMBIE_1].verdict == "does not apply"
+    assert ex.disposition_steps[-1].rule == rules.ZOMBIE_5  # nothing after the deciding tier is checked
     assert ex.disposition == "retire" and ex.wave is not None
 
 

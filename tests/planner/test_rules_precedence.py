@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from planner import rules
-from planner.classify import PRECEDENCE
 from planner.plan_model import Disposition
+from planner.ruleset import BUILTIN
 
 
 def test_unit_named_zombie_is_retired_not_merged(inv, plan_of):
@@ -45,9 +45,9 @@ def test_merge_into_a_blocked_target_is_blocked_with_it(inv, plan_of):
     assert any(f.subject == "kq" for f in plan.findings)
 
 
-def test_precedence_table_lists_every_disposition_in_order():
-    assert PRECEDENCE[0][0] == rules.SCOPE_2 and PRECEDENCE[-1][1] is Disposition.MIGRATE
-    assert {row[1] for row in PRECEDENCE} == set(Disposition)
+def test_the_registry_starts_with_scope_2_ends_with_the_catch_all_and_gives_every_disposition():
+    assert BUILTIN[0].id == rules.SCOPE_2 and BUILTIN[-1].disposition is Disposition.MIGRATE
+    assert {cls.disposition for cls in BUILTIN} == set(Disposition)
 
 
 def test_dependency_cycle_spanning_two_departments_moves_as_one_group(inv, plan_of):
