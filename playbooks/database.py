@@ -30,15 +30,24 @@ import logging
 import re
 import shlex
 import time
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from playbooks.errors import CommandFailed, PlaybookError, StepFailed
 from playbooks.model import DatabaseEngine, DatabaseSpec, HostPair, Role
 from playbooks.ssh import SSHSession
 
-if TYPE_CHECKING:
-    from playbooks.runner import SystemRun
+
+class RunContext(Protocol):
+    """What a database step needs of the run (playbooks.runner.SystemRun provides it)."""
+
+    @property
+    def system(self) -> str: ...
+    @property
+    def env(self) -> Mapping[str, str]: ...
+    def session(self, pair: HostPair | str, role: Role) -> SSHSession: ...
+
 
 log = logging.getLogger("playbooks.database")
 
@@ -57,7 +66,7 @@ class Database(Protocol):
     def rollback(self) -> None: ...
 
 
-def database_for(pair: HostPair, run: SystemRun) -> Database:
+def database_for(pair: HostPair, run: RunContext) -> Database:
     spec = pair.database
     assert spec is not None
     if spec.engine is DatabaseEngine.POSTGRESQL:
@@ -68,9 +77,9 @@ def database_for(pair: HostPair, run: SystemRun) -> Database:
 
 
 class _Base:
-    def __init__(self, pair: HostPair, spec: DatabaseSpec, run: SystemRun) -> None:
+    def __init__(self, pair: HostPair, spec: DatabaseSpec, run: RunContext) -> None:
         self.pair, self.spec, self.run = pair, spec, run
-        self.slot = re.sub(r"[^a-z0-9_]", "_", f"govcloud_{run.rb.system}".lower())[:63]
+        self.slot = re.sub(r"[^a-z0-9_]", "_", f"govcloud_{run.system}".lower())[:63]
 
     def _figures(self, query: Any, db: str) -> dict[str, list[str]]:
         raise NotImplementedError
@@ -113,7 +122,7 @@ class _Base:
 
     def env(self, var: str) -> dict[str, str]:
         """The tool's password variable, from the targets file's env entry *password_env*."""
-        out = dict(self.run.rendered.env)
+        out = dict(self.run.env)
         if self.spec.password_env:
             if self.spec.password_env not in out:
                 raise PlaybookError(
@@ -157,11 +166,11 @@ class _Base:
 
     def stop_source(self) -> None:
         if self.pair.source_stop:
-            self.source.run(self.pair.source_stop, sudo=self.pair.sudo, env=self.run.rendered.env, check=True)
+            self.source.run(self.pair.source_stop, sudo=self.pair.sudo, env=self.run.env, check=True)
 
     def start_source(self) -> None:
         if self.pair.source_start:
-            self.source.run(self.pair.source_start, sudo=self.pair.sudo, env=self.run.rendered.env)
+            self.source.run(self.pair.source_start, sudo=self.pair.sudo, env=self.run.env)
 
 
 # ---------------------------------------------------------------------------- PostgreSQL
@@ -426,7 +435,7 @@ class VendorDump(_Base):
     """UNTESTED: a cold export/import with the vendor's tools (see VENDOR_STEPS)."""
 
     def seed(self) -> dict[str, Any]:
-        log.warning("%s: %s steps are UNTESTED templates", self.run.rb.system, self.spec.engine.value)
+        log.warning("%s: %s steps are UNTESTED templates", self.run.system, self.spec.engine.value)
         return {"replica": "none (cold export at sync)", "untested": True}
 
     def quiescent(self, settle_seconds: float) -> bool:

@@ -196,6 +196,14 @@ class SystemRun:
     def scrub(self, text: str) -> str:
         return self.redactor.scrub(text)
 
+    @property
+    def system(self) -> str:
+        return self.rb.system
+
+    @property
+    def env(self) -> dict[str, str]:
+        return self.rendered.env
+
     # ------------------------------------------------------------------ hosts
 
     def endpoint(self, pair: HostPair, role: Role) -> Endpoint:
