@@ -627,7 +627,11 @@ def record_all(tracker: ProgressTracker, events: Iterable[Event]) -> list[str]:
 LOCK_LEASE_S = 120  # a lock not renewed for this long belongs to a controller that died
 
 
-class MigrationLockRow(Base):
+class MigrationBase(DeclarativeBase):
+    """Tables of runbook execution, created by MigrationLedger only (the event tables stay as they are)."""
+
+
+class MigrationLockRow(MigrationBase):
     """Which controller runs a system now (holder empty: nobody)."""
 
     __tablename__ = "migration_lock"
@@ -639,7 +643,7 @@ class MigrationLockRow(Base):
     done_by: Mapped[str] = mapped_column(String(200), default="")
 
 
-class MigrationStepRow(Base):
+class MigrationStepRow(MigrationBase):
     """One step of one run of a system's runbook."""
 
     __tablename__ = "migration_step"
@@ -671,10 +675,7 @@ class MigrationLedger:
         self.url, self.lease_s = url, lease_s
         try:
             self.engine = make_engine(url)
-            Base.metadata.create_all(
-                self.engine,
-                tables=[MigrationLockRow.__table__, MigrationStepRow.__table__],  # type: ignore[list-item]
-            )
+            MigrationBase.metadata.create_all(self.engine)
         except (ArgumentError, ImportError, OSError, DatabaseError) as exc:
             what = "cannot open the progress database for migration runs"
             raise ProgressError(f"{url}: {what}: {exc}") from None
