@@ -29,10 +29,10 @@ from pathlib import Path
 from bench.common import Table, command_line, write_results
 from bench.playbook_hosts import file_service, inventory_and_plan, start_hosts, step_seconds
 from inventory.models import Host
+from playbooks.localdb import PostgresServer, _private_dir, free_port
 from playbooks.model import DatabaseSpec, PairTarget, ServiceCommands, SystemTarget
 from playbooks.render import render_runbook
 from playbooks.runner import RunOptions, RunResult, run_runbook
-from tests.services.servers import PostgresServer, _private_dir, free_port
 
 PW_ENV = "DB_SECRET"
 ROW_BYTES = 1000
