@@ -1,8 +1,11 @@
 """Redaction of secrets: the one choke point every journal line, log message and error passes.
 
-Secrets are known values (environment entries with secret-looking names, values listed as
-secrets in the targets file) plus recognisable shapes (``password=...``, bearer tokens,
-PEM private keys, ``user:pass@`` in URLs, ``mysql -pSECRET``).
+Secrets are known values - every environment value of the targets file, whatever its variable
+is called, and the values listed as secrets - masked wherever they appear, plus recognisable
+shapes (``password=...``, bearer tokens, PEM private keys, ``user:pass@`` in URLs) and the
+password options of the usual tools: ``mysql -pSECRET``, ``curl -u user:SECRET``,
+``redis-cli -a SECRET``, ``ldapsearch -w SECRET``, ``mongo -p SECRET``, ``openssl ... -k
+SECRET`` / ``-pass pass:SECRET``, ``sshpass -p SECRET`` and ``echo SECRET | sudo -S``.
 """
 
 from __future__ import annotations
@@ -14,8 +17,6 @@ from typing import Any
 
 MASK = "***"
 
-# Environment variable names whose values are secrets.
-SECRET_NAME = re.compile(r"(pass(word|wd|phrase)?|secret|token|key|credential|auth|pwd)", re.IGNORECASE)
 
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
@@ -43,6 +44,24 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?i)(://[^/\s:@]+:)([^@\s/]+)(@)"), rf"\1{MASK}\3"),
     (re.compile(r"(\bmysql(?:dump|admin)?\b[^\n;|&]*?\s-p)(\S+)"), rf"\1{MASK}"),
     (re.compile(r"(\bsshpass\s+-p\s*)(\S+)"), rf"\1{MASK}"),
+    # curl -u / --user user:password (the user name stays readable)
+    (re.compile(r"(\bcurl\b[^\n;|&]*?\s(?:-u|--user)[\s=]*['\"]?[^\s:'\"]*:)([^\s'\"]+)"), rf"\1{MASK}"),
+    (re.compile(r"(\bredis-cli\b[^\n;|&]*?\s(?:-a|--pass)\s*)(\S+)"), rf"\1{MASK}"),
+    (re.compile(r"(\bldap(?:search|add|modify|delete|passwd|whoami)\b[^\n;|&]*?\s-w\s*)(\S+)"), rf"\1{MASK}"),
+    (
+        re.compile(
+            r"(\bmongo(?:sh|dump|restore|import|export)?\b[^\n;|&]*?\s(?:-p|--password)[\s=]*)([^\s-]\S*)"
+        ),
+        rf"\1{MASK}",
+    ),
+    (re.compile(r"(\bopenssl\b[^\n;|&]*?\s-k\s+)(\S+)"), rf"\1{MASK}"),
+    (re.compile(r"(\bopenssl\b[^\n;|&]*?\s-pass(?:in|out)?\s+(?:pass|env|file):)(\S+)"), rf"\1{MASK}"),
+    (
+        re.compile(
+            r"(\b(?:echo|printf)\s+(?:'%s\\n'\s+)?)(['\"]?[^\s|;&]+['\"]?)(\s*\|\s*sudo\s+(?:-\S+\s+)*-S\b)"
+        ),
+        rf"\1{MASK}\3",
+    ),
 )
 
 
@@ -58,8 +77,8 @@ class Redactor:
         self._secrets.update(s for s in secrets if s and len(s) >= 4)
 
     def add_environment(self, env: Mapping[str, str]) -> None:
-        """Register the values of environment entries whose names look secret."""
-        self.add(v for k, v in env.items() if SECRET_NAME.search(k))
+        """Register every value of *env*: redaction goes by value, never by the variable's name."""
+        self.add(env.values())
 
     def scrub(self, text: str) -> str:
         """The text with every known secret and secret-shaped fragment masked."""

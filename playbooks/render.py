@@ -4,23 +4,32 @@ The target of a system comes from the targets file (``--targets FILE``, YAML)::
 
     systems:
       fin-budget:
-        target: {address: 10.20.0.15, port: 22, user: migrate, known_hosts: /etc/govcloud/known_hosts}
+        target: {address: 10.20.0.15, port: 22, user: migrate}
         data_root: /srv/govcloud/fin-budget      # default /srv/govcloud/<system-id>
-        sudo: true                               # run service commands with `sudo -n`
-        service: {unit: fin-budget}              # or any of stop/start/is_frozen/... as commands
-        env: {DB_PASSWORD: "..."}                # exported to commands, redacted everywhere
+        sudo: true                               # source side (rsync, hashing, service) under `sudo -n`
+        target_sudo: true                        # receiving rsync and target service under `sudo -n`
+        bandwidth_mbps: 200                      # rsync --bwlimit
+        service: {unit: fin-budget}              # or any of exists/stop/start/is_frozen/... as commands
+        env: {DB_PASSWORD: "..."}                # given to commands on stdin, redacted everywhere by value
         secrets: ["..."]                         # further values never written anywhere
+        hosts:                                   # multi-host systems: each further source host's target
+          - {role: db, target: {address: 10.20.0.16}, database: {engine: postgresql, ...}}
 
-or, without an entry there, from the system's inventory host whose ``role`` is ``target``.
-Service commands may use the template variables ({{ data_root }}, {{ current_link }}, {{ system }}).
+or from ``--stack-outputs`` (see playbooks/outputs.py), or, without either, from the system's
+inventory host whose ``role`` is ``target``. Host keys never come from here nor from the
+inventory: the operator's known_hosts and the stack outputs' fingerprints decide.
+Service commands may name {{ data_root }}, {{ current_link }} and {{ system }}: they are
+replaced literally; the targets file is data and is never rendered as a template.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import jinja2
 import yaml
@@ -32,7 +41,7 @@ from foundation.text import for_comment
 from inventory.models import Host, Inventory, System
 from planner.plan_model import Disposition, Plan, PlanSystem
 from playbooks.errors import RenderError, TargetsError
-from playbooks.model import Runbook, SystemTarget, TargetsFile
+from playbooks.model import PairTarget, Runbook, ServiceCommands, SystemTarget, TargetsFile
 from playbooks.redact import Redactor
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -93,18 +102,57 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def _source_host(system: System, choice: str | None) -> Host:
-    candidates = [h for h in system.hosts if h.role != TARGET_ROLE]
-    if choice:
+# The only names a targets-file command may use; replaced literally, never evaluated.
+PLACEHOLDER = re.compile(r"\{\{\s*(data_root|current_link|system)\s*\}\}")
+
+
+def substitute(command: str, values: dict[str, str]) -> str:
+    """*command* with ``{{ data_root }}`` etc. replaced by their values (the file is data, not Jinja)."""
+    return PLACEHOLDER.sub(lambda m: values[m.group(1)], command)
+
+
+def service_commands(
+    service: ServiceCommands, unit: str, data_root: str, current_link: str, system_id: str
+) -> dict[str, str | None]:
+    """The service commands of one host pair: the targets file's, else systemd defaults."""
+    u, root, link = shlex.quote(unit), shlex.quote(data_root), shlex.quote(current_link)
+    defaults: dict[str, str | None] = {
+        "exists": f"systemctl cat -- {u} >/dev/null 2>&1",
+        "is_frozen": f"! systemctl is-active --quiet {u}",
+        "stop": f"systemctl stop {u}",
+        "start": f"systemctl start {u}",
+        "target_is_serving": f'test "$(readlink {link})" = {root} && systemctl is-active --quiet {u}',
+        "target_start": f"ln -sfn {root} {link} && systemctl start {u}",
+        "target_stop": f"systemctl stop {u} || true",
+        "target_health": f"systemctl is-active --quiet {u}",
+        "switch_endpoint": None,
+        "switch_back": None,
+        "smoke_test": None,
+    }
+    values = {"data_root": data_root, "current_link": current_link, "system": system_id}
+    given = service.model_dump(exclude={"unit"})
+    return {k: substitute(given[k], values) if given.get(k) else v for k, v in defaults.items()}
+
+
+def _sources(system: System) -> list[Host]:
+    return [h for h in system.hosts if h.role != TARGET_ROLE]
+
+
+def _pick_source(system: System, choice: str | None, role: str | None, claimed: list[Host]) -> Host:
+    candidates = [h for h in _sources(system) if not any(h is c for c in claimed)]
+    if choice or role:
         for h in candidates:
-            if h.address == choice:
+            if (choice and h.address == choice) or (not choice and role and h.role == role):
                 return h
-        raise RenderError(f"{system.id}: hosts: no source host with address {choice!r}")
+        raise RenderError(
+            f"{system.id}: hosts: no source host with "
+            + (f"address {choice!r}" if choice else f"role {role!r}")
+        )
     with_data = [h for h in candidates if h.data_dirs]
     if len(with_data) > 1:
         raise RenderError(
-            f"{system.id}: hosts: {len(with_data)} hosts have data_dirs; name the one to migrate with "
-            f"`source:` in the targets file (one source host per runbook)"
+            f"{system.id}: hosts: {len(with_data)} hosts have data_dirs; map each to its target "
+            f"under `hosts:` in the targets file (or give --stack-outputs)"
         )
     if with_data:
         return with_data[0]
@@ -120,8 +168,8 @@ def _target(system: System, targets: dict[str, SystemTarget]) -> SystemTarget:
         if h.role == TARGET_ROLE:
             return SystemTarget(target=h)
     raise RenderError(
-        f"{system.id}: no target host: add it to the targets file (--targets) or give the system an "
-        f"inventory host with role '{TARGET_ROLE}'"
+        f"{system.id}: no target host: add it to the targets file (--targets), give --stack-outputs, "
+        f"or give the system an inventory host with role '{TARGET_ROLE}'"
     )
 
 
@@ -140,10 +188,42 @@ def _data_dirs(source: Host, data_root: str) -> list[dict[str, str]]:
     return dirs
 
 
+def _pair(
+    system_id: str, source: Host, spec: SystemTarget | PairTarget, default_root: str, unit: str
+) -> dict[str, Any]:
+    data_root = spec.data_root or default_root
+    if not PurePosixPath(data_root).is_absolute():
+        raise RenderError(f"{system_id}: data_root: {data_root!r} is not an absolute path")
+    current_link = spec.current_link or f"{data_root}.current"
+    tgt = spec.target
+    return {
+        "role": source.role,
+        "source": source,
+        "target": tgt,
+        "fingerprints": list(getattr(tgt, "host_key_fingerprints", None) or []),
+        "data_root": data_root,
+        "data": _data_dirs(source, data_root),
+        "sudo": spec.sudo,
+        "target_sudo": spec.target_sudo,
+        "authorized_keys": spec.authorized_keys or ".ssh/authorized_keys",
+        "rsync_address": spec.rsync_address,
+        "database": spec.database.model_dump(mode="json") if spec.database else None,
+        "cmd": service_commands(spec.service, spec.service.unit or unit, data_root, current_link, system_id),
+    }
+
+
 def render_runbook(
-    system_id: str, plan: Plan, inventory: Inventory, targets: dict[str, SystemTarget] | None = None
+    system_id: str,
+    plan: Plan,
+    inventory: Inventory,
+    targets: dict[str, SystemTarget] | None = None,
+    fingerprints: dict[str, list[str]] | None = None,
 ) -> RenderedRunbook:
-    """Render a system's runbook from the plan, its inventory hosts and its targets entry."""
+    """Render a system's runbook from the plan, its inventory hosts and its targets entry.
+
+    *fingerprints* maps a target address to the SHA-256 host-key fingerprints the stack outputs
+    published for it (the operator's record; the inventory never decides host trust).
+    """
     try:
         planned: PlanSystem = plan.system(system_id)
     except KeyError:
@@ -156,36 +236,45 @@ def render_runbook(
     if system is None:
         raise RenderError(f"{system_id}: in the plan but not in the inventory (plan and inventory differ)")
     tgt = _target(system, targets or {})
-    source = _source_host(system, tgt.source)
-    data_root = tgt.data_root or str(path_for_id(PurePosixPath(DEFAULT_DATA_ROOT), system_id))
-    if not PurePosixPath(data_root).is_absolute():
-        raise RenderError(f"{system_id}: data_root: {data_root!r} is not an absolute path")
-    current_link = tgt.current_link or f"{data_root}.current"
+    default_root = str(path_for_id(PurePosixPath(DEFAULT_DATA_ROOT), system_id))
+    claimed: list[Host] = []
+    extra: list[tuple[Host, PairTarget]] = []
+    for pt in tgt.hosts:
+        h = _pick_source(system, pt.source, pt.role or pt.target.role, claimed)
+        claimed.append(h)
+        extra.append((h, pt))
+    pairs = []
+    if not tgt.hosts or tgt.source or [h for h in _sources(system) if h.data_dirs and h not in claimed]:
+        primary = _pick_source(system, tgt.source, None, claimed)
+        pairs.append(_pair(system_id, primary, tgt, default_root, system_id))
+    for h, pt in extra:
+        root = str(path_for_id(PurePosixPath(default_root), h.role))
+        pairs.append(_pair(system_id, h, pt, root, pt.service.unit or system_id))
+    roles = [p["role"] for p in pairs]
+    for i, p in enumerate(pairs):
+        if roles.count(p["role"]) > 1:
+            p["role"] = f"{p['role']}-{i + 1}"
+    for p in pairs:
+        p["fingerprints"] = p["fingerprints"] or list((fingerprints or {}).get(p["target"].address, []))
+    method = (planned.method.value if planned.method else None) or "cold"
     context = {
         "system": planned,
-        "source": source,
-        "target": tgt.target,
-        "data_root": data_root,
-        "current_link": current_link,
-        "data": _data_dirs(source, data_root),
-        "sudo": tgt.sudo,
-        "unit": tgt.service.unit or system_id,
+        "method": method,
+        "downtime_hours": system.downtime_hours,
+        "bandwidth_kbps": int(tgt.bandwidth_mbps * 1000 / 8) if tgt.bandwidth_mbps else None,
+        "pairs": pairs,
+        "cutover": sorted(pairs, key=lambda p: (p["database"] is None, p["role"])),
         "env_names": sorted(tgt.env),
     }
-    env = _environment()
-    # Service commands from the targets file may use the same variables as the template.
-    service = {}
-    for key, cmd in tgt.service.model_dump(exclude={"unit"}).items():
-        service[key] = env.from_string(cmd).render(context) if cmd else None
-    text = env.get_template(RUNBOOK_TEMPLATE).render(context, service=service)
+    text = _environment().get_template(RUNBOOK_TEMPLATE).render(context)
     try:
         runbook = Runbook.model_validate(yaml.safe_load(text))
     except (yaml.YAMLError, ValidationError) as exc:
         raise RenderError(
             f"{system_id}: the rendered runbook is not valid (template {RUNBOOK_TEMPLATE}): {exc}"
         ) from None
-    redactor = Redactor(tgt.secrets)
-    redactor.add_environment(tgt.env)
+    # Every environment value is a secret: redaction goes by value, whatever the variable is called.
+    redactor = Redactor([*tgt.secrets, *tgt.env.values()])
     return RenderedRunbook(
         text=redactor.scrub(text), runbook=runbook, env=dict(tgt.env), redactor=redactor, sudo=tgt.sudo
     )

@@ -1,9 +1,16 @@
-"""Running runbooks: step by step with checks, journal, rollback; a wave on a bounded worker pool.
+"""Running runbooks: step by step with checks, journal, locks, rollback; a wave shared by controllers.
 
 Outcomes of a step: ``unchanged`` (its checks already passed / it only checks), ``done`` (its
 action ran and its checks now pass), ``would-run`` (dry run), ``failed``, ``interrupted``
-(the connection dropped: re-run to resume, or roll back explicitly), ``skipped``.
-Every record leaving the runner — journal line, log line, error text — goes through
+(the connection or the transfer dropped: re-run to resume, or roll back explicitly), ``skipped``.
+
+Methods (PlanSystem.method): ``cold`` freezes, then copies; ``warm`` and ``database`` pre-seed
+while the source is live (rsync passes until the delta is small, databases as streaming
+replicas), refuse to freeze when the last delta says the final pass would overrun the system's
+``downtime_hours``, then freeze, final pass, verify, cut over. The outage (freeze until the
+target is healthy) is measured and journalled.
+
+Every record leaving the runner - journal line, log line, error text - goes through
 :meth:`SystemRun.emit` / the runbook's Redactor first.
 """
 
@@ -11,20 +18,31 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import shlex
+import socket
+import threading
+import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from playbooks.copy import CopyStats, DirPlan, copy_dir, manifest_digest, source_manifest, verify_dir
-from playbooks.errors import ConnectionLost, PlaybookError, StepFailed, VerificationFailed
+from playbooks import manifest as mf
+from playbooks.database import database_for
+from playbooks.errors import CommandFailed, ConnectionLost, PlaybookError, StepFailed, VerificationFailed
 from playbooks.journal import Journal, JournalState, RunOutcome, now
-from playbooks.model import Builtin, HostCommand, Role, Runbook, Step, StepName
+from playbooks.model import Builtin, HostCommand, HostPair, Role, Runbook, Step, StepName
 from playbooks.redact import Redactor
 from playbooks.render import RenderedRunbook
+from playbooks.rsync import PassStats, RsyncLink
 from playbooks.ssh import Connector, Endpoint, SSHSession
+
+if TYPE_CHECKING:
+    from reporting.progress import MigrationLedger
 
 log = logging.getLogger("playbooks.run")
 
@@ -41,14 +59,21 @@ class Outcome:
 
 
 DRY_RUN = "dry-run"
+LOCKED = "locked"  # another controller runs this system: nothing was touched
+HASH_RATE_ESTIMATE = 100e6  # bytes/s assumed for re-hashing the final delta in the estimate
+
+
+def controller_id() -> str:
+    """Who holds a lock: this machine and process (several controllers may share one wave)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 @dataclass
 class Hooks:
     """Test and progress hooks: called with the system id and live sessions."""
 
-    on_file_verified: Callable[[str, int, dict[Role, SSHSession]], None] | None = None
-    after_step: Callable[[str, StepName, dict[Role, SSHSession]], None] | None = None
+    after_pass: Callable[[str, str, int, PassStats], None] | None = None  # system, pair, pass no, stats
+    after_step: Callable[[str, StepName, dict[tuple[str, Role], SSHSession]], None] | None = None
 
 
 @dataclass
@@ -58,9 +83,15 @@ class RunOptions:
     connector: Connector
     journal_dir: Path
     dry_run: bool = False
-    batch_files: int = 64
-    batch_bytes: int = 256 << 20
     hooks: Hooks = field(default_factory=Hooks)
+    ledger: MigrationLedger | None = None  # progress database: locks and step records
+    controller: str = field(default_factory=controller_id)
+    allow_overrun: bool = False  # freeze even when the final pass is estimated to exceed downtime_hours
+    bwlimit_kbps: int | None = None  # overrides the runbook's bandwidth limit
+    max_passes: int = 5  # pre-seed passes at most
+    small_delta_bytes: int = 64 << 20  # a pre-seed pass that moved no more than this ends pre-seeding
+    settle_seconds: float = 1.0  # quiescence: the frozen source must not change for this long
+    force: bool = False  # rollback after finalisation
 
 
 @dataclass
@@ -73,6 +104,26 @@ class StepResult:
 
 
 @dataclass
+class CopyStats:
+    """What the data movement of a run did."""
+
+    passes: int = 0
+    files: int = 0
+    files_sent: int = 0
+    bytes_total: int = 0
+    bytes_transferred: int = 0  # size of the files rsync updated
+    bytes_literal: int = 0  # of which actually sent as data (the rest were matching blocks)
+    bytes_sent: int = 0  # on the wire
+    files_hashed: int = 0  # SHA-256 computed this run (both ends), the rest came from the cache
+    bytes_hashed: int = 0
+    specials: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.files_sent or self.bytes_literal)
+
+
+@dataclass
 class RunResult:
     """One system's run: final outcome, per-step outcomes, copy counters and (redacted) error."""
 
@@ -82,6 +133,8 @@ class RunResult:
     error: str | None = None
     copy: CopyStats = field(default_factory=CopyStats)
     journal: Path | None = None
+    outage_seconds: float | None = None
+    estimated_final_seconds: float | None = None
 
     @property
     def ok(self) -> bool:
@@ -98,6 +151,10 @@ def journal_path(journal_dir: Path, system_id: str) -> Path:
     return Path(journal_dir) / f"{system_id}.jsonl"
 
 
+def hash_cache_path(journal_dir: Path, system_id: str) -> Path:
+    return Path(journal_dir) / f"{system_id}.hashes.json"
+
+
 class SystemRun:
     """The execution of one runbook."""
 
@@ -108,13 +165,17 @@ class SystemRun:
         self.redactor: Redactor = rendered.redactor
         self.journal = Journal(journal_path(options.journal_dir, self.rb.system), self.redactor)
         self.state: JournalState = self.journal.state()
+        self.cache = mf.HashCache(hash_cache_path(options.journal_dir, self.rb.system))
         self.run_id = uuid.uuid4().hex[:12]
-        self.sessions: dict[Role, SSHSession] = {}
+        self.sessions: dict[tuple[str, Role], SSHSession] = {}
+        self.links: dict[str, RsyncLink] = {}
         self.result = RunResult(self.rb.system, RunOutcome.FAILED, journal=self.journal.path)
         self.frozen = False  # the freeze action ran or was found done: failures now roll back
         self.pending = False  # dry run: an earlier step would change something, later checks are moot
         self._failure: BaseException | None = None
-        self.manifests: dict[int, DirPlan] = {}  # source manifests of this run (the source is frozen)
+        self.frozen_at: float | None = None
+        self._sessions_lock = threading.Lock()
+        self.databases = {p.role: database_for(p, self) for p in self.rb.pairs if p.database}
 
     # ------------------------------------------------------------------ the one exit for records
 
@@ -128,40 +189,136 @@ class SystemRun:
         parts = [
             f"{k}={v}"
             for k, v in record.items()
-            if k not in ("run", "system", "ts") and v not in (None, "", [])
+            if k not in ("run", "system", "ts") and v not in (None, "", [], {})
         ]
         log.log(level, self.redactor.scrub(f"{self.rb.system}: " + " ".join(parts)))
 
     def scrub(self, text: str) -> str:
         return self.redactor.scrub(text)
 
+    @property
+    def system(self) -> str:
+        return self.rb.system
+
+    @property
+    def env(self) -> dict[str, str]:
+        return self.rendered.env
+
     # ------------------------------------------------------------------ hosts
 
-    def endpoint(self, role: Role) -> Endpoint:
-        h = self.rb.source if role is Role.SOURCE else self.rb.target
-        return Endpoint(h.address, h.port, h.user, h.known_hosts)
+    def endpoint(self, pair: HostPair, role: Role) -> Endpoint:
+        h = pair.source if role is Role.SOURCE else pair.target
+        return Endpoint(h.address, h.port, h.user, tuple(h.host_key_fingerprints))
 
-    def session(self, role: Role) -> SSHSession:
-        if role not in self.sessions or not self.sessions[role].is_active():
-            self.sessions[role] = self.options.connector.connect(self.endpoint(role))
-        return self.sessions[role]
+    def session(self, pair: HostPair | str, role: Role) -> SSHSession:
+        p = self.rb.pair(pair) if isinstance(pair, str) else pair
+        key = (p.role, role)
+        with self._sessions_lock:  # steps talk to several hosts at once
+            if key not in self.sessions or not self.sessions[key].is_active():
+                self.sessions[key] = self.options.connector.connect(self.endpoint(p, role))
+            return self.sessions[key]
 
-    def host_label(self, role: Role) -> str:
-        return self.endpoint(role).label
+    def host_label(self, pair: HostPair | str, role: Role) -> str:
+        p = self.rb.pair(pair) if isinstance(pair, str) else pair
+        return self.endpoint(p, role).label
 
     def sh(self, cmd: HostCommand, *, check: bool) -> bool:
-        res = self.session(cmd.host).run(cmd.run, sudo=cmd.sudo or False, env=self.rendered.env, check=check)
+        res = self.session(cmd.pair, cmd.host).run(
+            cmd.run, sudo=cmd.sudo or False, env=self.rendered.env, check=check
+        )
         return res.ok
 
-    # ------------------------------------------------------------------ steps
+    def checks(self, commands: list[HostCommand]) -> None:
+        """Read-only commands, one remote script per host, failing with the command that failed."""
+        groups: dict[tuple[str, Role, bool], list[str]] = {}
+        for c in commands:
+            groups.setdefault((c.pair, c.host, c.sudo), []).append(c.run)
+
+        def one(key: tuple[str, Role, bool]) -> None:
+            pair, role, sudo = key
+            script = "\n".join(
+                f"( {cmd}\n) || {{ echo 'check failed:' {shlex.quote(cmd)} >&2; exit 1; }}"
+                for cmd in groups[key]
+            )
+            res = self.session(pair, role).run(script, sudo=sudo, env=self.rendered.env)
+            if not res.ok:
+                tail = res.stderr.decode("utf-8", "replace").strip()[-500:]
+                raise CommandFailed(
+                    f"{self.host_label(pair, role)}: exit {res.exit_status}: {tail}", res.exit_status
+                )
+
+        parallel([partial(one, k) for k in groups])
+
+    def link(self, pair: HostPair) -> RsyncLink:
+        if pair.role not in self.links:
+            src, dst = self.session(pair, Role.SOURCE), self.session(pair, Role.TARGET)
+            self.links[pair.role] = RsyncLink(src, dst, pair, self.rb.system, self.run_id).open()
+        return self.links[pair.role]
+
+    def _file_pairs(self) -> Iterator[tuple[HostPair, int]]:
+        """(pair, data dir index) of every file data set (database directories move by replication)."""
+        for p in self.rb.pairs:
+            for i, _ in enumerate(p.data):
+                yield p, i
+
+    # ------------------------------------------------------------------ the run
 
     def run(self) -> RunResult:
+        ledger, me = self.options.ledger, self.options.controller
+        if ledger is not None:
+            holder = ledger.acquire(self.rb.system, me)
+            if holder is not None:
+                self.result.outcome = LOCKED
+                self.result.error = f"{self.rb.system}: being run by controller {holder}; nothing done"
+                log.warning(self.result.error)
+                return self.result
+        stop_renewal = threading.Event()
+        renewer = None
+        if ledger is not None:
+            renewer = threading.Thread(target=self._renew, args=(stop_renewal,), daemon=True)
+            renewer.start()
+        try:
+            if self.state.complete and not self.options.dry_run:
+                return self._already_done("cut over earlier")
+            if ledger is not None and not self.options.dry_run:
+                outcome, by = ledger.last_outcome(self.rb.system)
+                if outcome == RunOutcome.COMPLETE:
+                    return self._already_done(f"cut over by controller {by}")
+            return self._run_steps()
+        finally:
+            stop_renewal.set()
+            if renewer is not None:
+                renewer.join(5)
+            if ledger is not None:
+                with contextlib.suppress(Exception):
+                    done = self.result.outcome if not self.options.dry_run else ""
+                    ledger.release(self.rb.system, me, done)
+
+    def _renew(self, stop: threading.Event) -> None:
+        ledger = self.options.ledger
+        assert ledger is not None
+        while not stop.wait(max(1.0, ledger.lease_s / 4)):
+            with contextlib.suppress(Exception):
+                ledger.renew(self.rb.system, self.options.controller)
+
+    def _already_done(self, why: str) -> RunResult:
+        """A re-run after cut-over: report done, change nothing, connect nowhere."""
+        self.result.outcome = RunOutcome.COMPLETE
+        self.result.steps = [StepResult(s.name.value, Outcome.UNCHANGED, why) for s in self.rb.steps]
+        log.info("%s: %s; nothing to do", self.rb.system, why)
+        return self.result
+
+    def _run_steps(self) -> RunResult:
         rb = self.rb
         self.emit(
             {
                 "event": "run-start",
-                "source": self.host_label(Role.SOURCE),
-                "target": self.host_label(Role.TARGET),
+                "method": rb.method,
+                "controller": self.options.controller,
+                "pairs": {
+                    p.role: f"{self.host_label(p, Role.SOURCE)}->{self.host_label(p, Role.TARGET)}"
+                    for p in rb.pairs
+                },
                 "resumed_from": self.state.last_outcome,
             }
         )
@@ -169,11 +326,15 @@ class SystemRun:
         for step in rb.steps:
             if step.name is StepName.FREEZE and not self.options.dry_run:
                 self.frozen = True  # set before the action: a half-done stop is rolled back too
+                self.frozen_at = time.monotonic()
             outcome = self.step(step)
             self.result.steps.append(outcome)
             if outcome.outcome in (Outcome.FAILED, Outcome.INTERRUPTED):
                 failure = self._failure
                 break
+            if step.name is StepName.CUT_OVER and self.frozen_at is not None and not self.options.dry_run:
+                # The outage ends when the target serves: started, endpoint switched, smoke test passed.
+                self.result.outage_seconds = round(time.monotonic() - self.frozen_at, 3)
             if outcome.outcome == Outcome.WOULD_RUN:
                 self.pending = True
             if self.options.hooks.after_step and not self.options.dry_run:
@@ -184,20 +345,25 @@ class SystemRun:
                 self.result.steps.append(StepResult(step.name.value, Outcome.SKIPPED))
         if failure is None:
             self.result.outcome = DRY_RUN if self.options.dry_run else RunOutcome.COMPLETE
+            if self.result.outage_seconds is not None:
+                self.emit({"event": "outage", "seconds": self.result.outage_seconds, "method": rb.method})
         elif isinstance(failure, ConnectionLost):
             self.result.outcome = RunOutcome.INTERRUPTED
-            self.result.error += "; re-run to resume (verified files are kept) or roll back explicitly"  # type: ignore[operator]
+            self.result.error = (self.result.error or "") + (
+                "; re-run to resume (what is on the target is kept) or roll back explicitly"
+            )
         elif self.frozen and not self.options.dry_run and not self.state.complete:
-            # Never after a completed cut-over: the target is live and may hold newer data.
             self.result.outcome = self.rollback(reason=self.result.error or "failure")
         else:
             self.result.outcome = RunOutcome.FAILED
+        self.close_links()
         self.emit(
             {
                 "event": "run-end",
                 "outcome": self.result.outcome,
                 "error": self.result.error,
-                "copy": vars(self.result.copy),
+                "outage_seconds": self.result.outage_seconds,
+                "copy": {k: v for k, v in vars(self.result.copy).items() if k != "specials"},
             },
             logging.INFO if self.result.ok else logging.ERROR,
         )
@@ -206,22 +372,32 @@ class SystemRun:
 
     def step(self, step: Step) -> StepResult:
         start = now()
-        host = (
-            ",".join(sorted({self.host_label(c.host) for c in [*step.check, *step.action]}))
-            or f"{self.host_label(Role.SOURCE)}->{self.host_label(Role.TARGET)}"
+        ledger = self.options.ledger
+        row = None
+        if ledger is not None and not self.options.dry_run:
+            with contextlib.suppress(Exception):
+                row = ledger.step_started(
+                    self.rb.system, self.run_id, step.name.value, self.options.controller
+                )
+        hosts = {self.host_label(c.pair, c.host) for c in [*step.check, *step.action]}
+        host = ",".join(sorted(hosts)) or ",".join(
+            f"{self.host_label(p, Role.SOURCE)}->{self.host_label(p, Role.TARGET)}" for p in self.rb.pairs
         )
         extra: dict[str, Any] = {}
         try:
             if self.pending and step.read_only:
                 outcome = Outcome.WOULD_RUN  # checks what an earlier step has not done yet
-            elif step.builtin is Builtin.COPY:
-                outcome, extra = self.copy()
+            elif step.builtin is Builtin.PRE_SEED:
+                outcome, extra = self.pre_seed()
+            elif step.builtin is Builtin.SYNC:
+                outcome, extra = self.sync()
             elif step.builtin is Builtin.VERIFY:
                 outcome, extra = self.verify()
             elif step.read_only:
-                for c in step.action:
-                    self.sh(c, check=True)
+                self.checks(step.action)
                 outcome = Outcome.UNCHANGED
+                if step.name is StepName.POST_CHECK and self.databases and not self.options.dry_run:
+                    extra = self.verify_databases()
             elif step.check and all(self.sh(c, check=False) for c in step.check):
                 outcome = Outcome.UNCHANGED
             elif self.options.dry_run:
@@ -232,8 +408,14 @@ class SystemRun:
                 if step.check and not all(self.sh(c, check=False) for c in step.check):
                     raise StepFailed(f"{step.name.value}: the action ran but its check still fails")
                 outcome = Outcome.DONE
+            if step.builtin is Builtin.QUIESCE and not self.options.dry_run:
+                extra = self.quiesce()
+            if step.after and not self.options.dry_run:
+                for c in step.after:
+                    self.sh(c, check=True)
+                extra["smoke_tests"] = len(step.after)
             detail = ""
-        except (ConnectionLost, PlaybookError, OSError, Exception) as exc:  # noqa: B014 - all end the step
+        except Exception as exc:  # noqa: BLE001 - every failure ends the step, recorded below
             self._failure = exc
             outcome = Outcome.INTERRUPTED if isinstance(exc, ConnectionLost) else Outcome.FAILED
             text = str(exc) if isinstance(exc, PlaybookError) else f"{type(exc).__name__}: {exc}"
@@ -249,94 +431,248 @@ class SystemRun:
                 "start": start,
                 "end": now(),
                 "outcome": outcome,
-                "commands": [f"{c.host.value}: {c.run}" for c in [*step.check, *step.action]],
+                "commands": [
+                    f"{c.pair}/{c.host.value}: {c.run}" for c in [*step.check, *step.action, *step.after]
+                ],
                 **extra,
                 "error": detail or None,
             },
             logging.ERROR if outcome in (Outcome.FAILED, Outcome.INTERRUPTED) else logging.INFO,
         )
+        if row is not None and ledger is not None:
+            with contextlib.suppress(Exception):
+                ledger.step_ended(row, outcome)
         return StepResult(step.name.value, outcome, detail)
 
-    def copy(self) -> tuple[str, dict[str, Any]]:
-        src, dst = self.session(Role.SOURCE), self.session(Role.TARGET)
-        stats = self.result.copy
-        digests: dict[str, str] = {}
-        verified_now = 0
+    # ------------------------------------------------------------------ data movement
 
-        def record(index: int, rel: str, sha: str, size: int, outcome: str) -> None:
-            self.emit(
-                {
-                    "event": "file",
-                    "step": "copy",
-                    "host": dst.endpoint.label,
-                    "dir": index,
-                    "path": rel,
-                    "sha256": sha,
-                    "size": size,
-                    "outcome": outcome,
-                }
-            )
+    def _rsync_pass(self, live: bool) -> PassStats:
+        """One rsync pass over every data directory of every pair."""
+        total = PassStats()
+        bw = self.options.bwlimit_kbps or self.rb.bandwidth_kbps
+        for pair, i in self._file_pairs():
+            st = self.link(pair).run(pair.data[i], live=live, bwlimit_kbps=bw)
+            total.add(st)
+        c = self.result.copy
+        c.passes += 1
+        c.files_sent += total.files_sent
+        c.bytes_total = total.total_size
+        c.bytes_transferred += total.transferred_size
+        c.bytes_literal += total.literal
+        c.bytes_sent += total.bytes_sent
+        return total
 
-        def on_verified(n: int) -> None:
-            nonlocal verified_now
-            verified_now += n
-            if self.options.hooks.on_file_verified:
-                self.options.hooks.on_file_verified(self.rb.system, verified_now, self.sessions)
+    def _dry_delta(self) -> tuple[int, int]:
+        """Dry run: files and bytes a pass would send, from metadata alone (nothing is read)."""
+        files = size = 0
+        for pair, i in self._file_pairs():
+            d = pair.data[i]
+            src = mf.list_tree(self.session(pair, Role.SOURCE), d.source, sudo=pair.sudo)
+            dst = mf.list_tree(self.session(pair, Role.TARGET), d.target, sudo=pair.target_sudo)
+            self.result.copy.specials.update({f"{d.source}/{k}": v for k, v in mf.specials(src).items()})
+            for rel, e in src.items():
+                t = dst.get(rel)
+                if e.kind == "f" and (
+                    t is None or (t.size, t.mtime.split(".")[0]) != (e.size, e.mtime.split(".")[0])
+                ):
+                    files += 1
+                    size += e.size
+                elif t is None:
+                    files += 1
+        return files, size
 
-        for i, d in enumerate(self.rb.data):
-            plan = source_manifest(src, i, d.source, d.target)
-            self.manifests[i] = plan
-            digests[d.source] = manifest_digest(plan.hashes, plan.tree.links)
-            copy_dir(
-                src,
-                dst,
-                plan,
-                self.state.verified,
-                stats,
-                record,
-                batch_files=self.options.batch_files,
-                batch_bytes=self.options.batch_bytes,
-                dry_run=self.options.dry_run,
-                live=self.state.complete,
-                on_verified=on_verified,
-            )
-        extra = {"checksums": digests, "stats": vars(stats)}
+    def _hash_round(self) -> dict[str, Any]:
+        """Hash what changed on both ends since the last pass (the source may still be live)."""
+        hashed = size = 0
+        for pair, i in self._file_pairs():
+            d = pair.data[i]
+            for role, root, sudo in (
+                (Role.SOURCE, d.source, pair.sudo),
+                (Role.TARGET, d.target, pair.target_sudo),
+            ):
+                listing = mf.list_tree(self.session(pair, role), root, sudo=sudo)
+                _, n, b = self.cache.refresh(
+                    f"{pair.role}/{i}/{role.value}", self.session(pair, role), root, listing, sudo=sudo
+                )
+                hashed, size = hashed + n, size + b
+        self.cache.save()
+        self.result.copy.files_hashed += hashed
+        self.result.copy.bytes_hashed += size
+        return {"files_hashed": hashed, "bytes_hashed": size}
+
+    def pre_seed(self) -> tuple[str, dict[str, Any]]:
+        """Passes while live until the delta is small; then estimate the final pass."""
         if self.options.dry_run:
-            return (Outcome.WOULD_RUN if stats.changed else Outcome.UNCHANGED), extra
-        return (Outcome.DONE if stats.changed else Outcome.UNCHANGED), extra
+            files, size = self._dry_delta()
+            return (Outcome.WOULD_RUN if files else Outcome.UNCHANGED), {
+                "would_send": {"files": files, "bytes": size}
+            }
+        passes: list[dict[str, Any]] = []
+        for role, db in self.databases.items():
+            passes.append({"database": role, **db.seed()})
+        last = PassStats()
+        if any(p.data for p in self.rb.pairs):
+            for n in range(1, self.options.max_passes + 1):
+                last = self._rsync_pass(live=True)
+                passes.append({"pass": n, **vars(last)})
+                if self.options.hooks.after_pass:
+                    self.options.hooks.after_pass(self.rb.system, "*", n, last)
+                if last.transferred_size <= self.options.small_delta_bytes:
+                    break
+            passes[-1].update(self._hash_round())
+        # The final pass moves about what the last live pass moved, at the rate it moved it.
+        rate = last.transferred_size / last.seconds if last.seconds > 0 else 0
+        transfer = last.seconds if not rate else last.transferred_size / rate
+        estimate = round(
+            transfer + last.transferred_size / HASH_RATE_ESTIMATE + self.options.settle_seconds, 3
+        )
+        self.result.estimated_final_seconds = estimate
+        extra = {
+            "passes": passes,
+            "estimated_final_seconds": estimate,
+            "downtime_hours": self.rb.downtime_hours,
+        }
+        if self.rb.downtime_hours is not None and estimate > self.rb.downtime_hours * 3600:
+            if not self.options.allow_overrun:
+                raise StepFailed(
+                    f"the final pass is estimated at {estimate:.0f} s, beyond the system's downtime "
+                    "window of "
+                    f"{self.rb.downtime_hours} h: not freezing (run more pre-seed passes when the source is "
+                    f"quieter, or override with --allow-overrun)"
+                )
+            extra["overrun_allowed"] = True
+        return Outcome.DONE, extra
+
+    def quiesce(self) -> dict[str, Any]:
+        """The frozen source must stop changing: every data directory and database, at once."""
+        settle = self.options.settle_seconds
+        changed: list[str] = []
+
+        def files(p: HostPair, i: int) -> None:
+            if not mf.settled(self.session(p, Role.SOURCE), p.data[i].source, settle, sudo=p.sudo):
+                changed.append(f"{p.data[i].source} changed within {settle:g}s")
+
+        def database(role: str) -> None:
+            if not self.databases[role].quiescent(settle):
+                changed.append(f"database on {role} still receives writes")
+
+        calls: list[Callable[[], None]] = [partial(files, p, i) for p, i in self._file_pairs()]
+        parallel(calls + [partial(database, r) for r in self.databases])
+        if changed:
+            raise StepFailed(
+                "the source still changes after freeze (is the service really stopped?): "
+                + ", ".join(changed[:10])
+            )
+        return {"quiescent_for_seconds": self.options.settle_seconds}
+
+    def sync(self) -> tuple[str, dict[str, Any]]:
+        if self.options.dry_run:
+            files, size = self._dry_delta()
+            extra: dict[str, Any] = {"would_send": {"files": files, "bytes": size}}
+            if self.result.copy.specials:
+                extra["specials"] = self.result.copy.specials
+            return (Outcome.WOULD_RUN if files else Outcome.UNCHANGED), extra
+        extra = {}
+        if any(p.data for p in self.rb.pairs):
+            st = self._rsync_pass(live=False)
+            extra["pass"] = vars(st)
+        for role, db in self.databases.items():
+            extra.setdefault("databases", {})[role] = db.catch_up_and_promote()
+        changed = self.result.copy.changed or bool(self.databases)
+        return (Outcome.DONE if changed else Outcome.UNCHANGED), extra
 
     def verify(self) -> tuple[str, dict[str, Any]]:
-        src, dst = self.session(Role.SOURCE), self.session(Role.TARGET)
         checksums: dict[str, dict[str, Any]] = {}
         bad: list[str] = []
-        for i, d in enumerate(self.rb.data):
-            rep = verify_dir(src, dst, i, d.source, d.target, self.manifests.get(i))
+        hashed = size = 0
+        for p, i in self._file_pairs():
+            d = p.data[i]
+            src_s, dst_s = self.session(p, Role.SOURCE), self.session(p, Role.TARGET)
+            src, dst = parallel(
+                [
+                    partial(mf.list_tree, src_s, d.source, sudo=p.sudo),
+                    partial(mf.list_tree, dst_s, d.target, sudo=p.target_sudo),
+                ]
+            )
+            if self.options.dry_run:  # metadata only: nothing is read on a live source
+                bad += [f"{d.target}/{b}" for b in mf.compare(src, {}, dst, {}) if "checksum" not in b]
+                continue
+            self.result.copy.specials.update({f"{d.source}/{k}": v for k, v in mf.specials(src).items()})
+            (sh, n1, b1), (th, n2, b2) = parallel(
+                [
+                    partial(self.cache.refresh, f"{p.role}/{i}/source", src_s, d.source, src, sudo=p.sudo),
+                    partial(
+                        self.cache.refresh, f"{p.role}/{i}/target", dst_s, d.target, dst, sudo=p.target_sudo
+                    ),
+                ]
+            )
+            hashed, size = hashed + n1 + n2, size + b1 + b2
+            problems = mf.compare(src, sh, dst, th)
+            if not problems:
+                problems = [
+                    f"{x} (metadata: ACL, xattr or times differ)" for x in self.link(p).differences(d)
+                ]
+            bad += [f"{d.target}/{b}" for b in problems]
             checksums[d.source] = {
-                "source": rep.source_digest,
-                "target": rep.target_digest,
-                "files": rep.files,
+                "source": mf.digest(src, sh),
+                "target": mf.digest(dst, th),
+                **mf.summary(src),
             }
-            bad += [f"{d.target}/{r} (missing)" for r in rep.missing]
-            bad += [f"{d.target}/{r} (unexpected)" for r in rep.extra]
-            bad += [f"{d.target}/{r} (checksum differs)" for r in rep.mismatched]
+        if not self.options.dry_run:
+            self.cache.save()
+            self.result.copy.files_hashed += hashed
+            self.result.copy.bytes_hashed += size
+        if bad:
+            if not self.options.dry_run:
+                raise VerificationFailed(
+                    f"target differs from the source in {len(bad)} place(s): {'; '.join(bad[:10])}; "
+                    "cut-over blocked",
+                    bad,
+                )
+            return Outcome.WOULD_RUN, {"differences": bad[:50]}
+        extra: dict[str, Any] = {"checksums": checksums, "files_hashed": hashed, "bytes_hashed": size}
+        if self.result.copy.specials:
+            # Reported, never skipped silently: the target refuses to create them inside a data root.
+            extra["specials"] = self.result.copy.specials
+            log.warning(
+                "%s: special files NOT moved (recreate them on the target if the service needs them): %s",
+                self.rb.system,
+                self.result.copy.specials,
+            )
+        return Outcome.UNCHANGED, extra
+
+    def verify_databases(self) -> dict[str, Any]:
+        """After start: every table of source and target agree (rows and checksum); then the
+        source servers stop. A difference fails the step, so the system is rolled back."""
+        tables: dict[str, Any] = {}
+        bad: list[str] = []
+        for role, db in self.databases.items():
+            report = db.verify_tables()
+            tables[role] = report["tables"]
+            bad += [f"{role}: {m}" for m in report["mismatched"]]
         if bad:
             raise VerificationFailed(
-                f"target differs from the source manifest in {len(bad)} place(s): "
-                f"{'; '.join(bad[:10])}; cut-over blocked",
-                bad,
+                f"database tables differ after start in {len(bad)} place(s): {'; '.join(bad[:10])}", bad
             )
-        return Outcome.UNCHANGED, {"checksums": checksums}
+        for db in self.databases.values():
+            db.finish()
+        return {"tables": tables}
 
     # ------------------------------------------------------------------ rollback
 
     def rollback(self, reason: str) -> str:
-        """Put the source back into service and clean the target; journalled like a step."""
+        """Put the source back into service; the target keeps its verified copy (nothing removed)."""
         step, start, errors = self.rb.rollback, now(), []
+        for role, db in self.databases.items():
+            try:
+                db.rollback()
+            except PlaybookError as exc:
+                errors.append(f"{role}: {exc}")
         for c in step.action:
             try:
-                res = self.session(c.host).run(c.run, sudo=c.sudo, env=self.rendered.env)
+                res = self.session(c.pair, c.host).run(c.run, sudo=c.sudo, env=self.rendered.env)
                 if not res.ok:
-                    errors.append(f"{c.host.value}: exit {res.exit_status}: {c.run}")
+                    errors.append(f"{c.pair}/{c.host.value}: exit {res.exit_status}: {c.run}")
             except PlaybookError as exc:
                 errors.append(str(exc))
         try:
@@ -349,12 +685,12 @@ class SystemRun:
             {
                 "event": "step",
                 "step": StepName.ROLLBACK.value,
-                "host": self.host_label(Role.SOURCE) + "," + self.host_label(Role.TARGET),
+                "host": ",".join(self.host_label(p, r) for p in self.rb.pairs for r in Role),
                 "start": start,
                 "end": now(),
                 "outcome": outcome,
                 "reason": reason,
-                "commands": [f"{c.host.value}: {c.run}" for c in step.action],
+                "commands": [f"{c.pair}/{c.host.value}: {c.run}" for c in step.action],
                 "error": detail or None,
             },
             logging.WARNING,
@@ -362,9 +698,28 @@ class SystemRun:
         self.result.steps.append(StepResult(StepName.ROLLBACK.value, outcome, detail))
         return RunOutcome.ROLLED_BACK if checked else RunOutcome.ROLLBACK_FAILED
 
+    def close_links(self) -> None:
+        for link in self.links.values():
+            link.close()
+        self.links.clear()
+
     def close(self) -> None:
+        self.close_links()
         for s in self.sessions.values():
             s.close()
+
+
+T = TypeVar("T")
+
+
+def parallel(calls: list[Callable[[], T]]) -> list[T]:
+    """Run independent remote operations at once (each host's round trip overlaps the others');
+    results in order, the first failure re-raised."""
+    if len(calls) <= 1:
+        return [c() for c in calls]
+    with ThreadPoolExecutor(max_workers=min(8, len(calls)), thread_name_prefix="step") as pool:
+        futures = [pool.submit(c) for c in calls]
+        return [f.result() for f in futures]
 
 
 def run_runbook(rendered: RenderedRunbook, options: RunOptions) -> RunResult:
@@ -383,11 +738,24 @@ def run_runbook(rendered: RenderedRunbook, options: RunOptions) -> RunResult:
         return run.result
 
 
+class RollbackRefused(PlaybookError):
+    """The system was finalised: its source may be gone or stale; rollback needs --force."""
+
+
 def rollback_runbook(rendered: RenderedRunbook, options: RunOptions, reason: str = "requested") -> RunResult:
-    """Explicit rollback (e.g. after an interrupted run the operator abandons)."""
+    """Explicit rollback: restart the source, keep the target's verified copy.
+
+    After finalisation it is refused unless ``options.force``: by then users write to the
+    target and the source's data is stale.
+    """
     run = SystemRun(rendered, options)
     try:
-        run.emit({"event": "run-start", "rollback": True})
+        if run.state.finalised and not options.force:
+            raise RollbackRefused(
+                f"{run.rb.system}: finalised on {run.state.finalised_at}; rolling back now would put stale "
+                f"source data back into service - refused (use --force if you really mean it)"
+            )
+        run.emit({"event": "run-start", "rollback": True, "forced": options.force})
         run.result.outcome = run.rollback(reason)
         run.emit({"event": "run-end", "outcome": run.result.outcome})
         return run.result
@@ -398,13 +766,31 @@ def rollback_runbook(rendered: RenderedRunbook, options: RunOptions, reason: str
         run.close()
 
 
+def finalise_runbook(rendered: RenderedRunbook, options: RunOptions) -> RunResult:
+    """Declare a cut-over final (the acceptance period is over): rollback is refused from now on."""
+    run = SystemRun(rendered, options)
+    if not run.state.complete:
+        run.result.error = (
+            f"{run.rb.system}: not cut over yet (last outcome: {run.state.last_outcome}); nothing to finalise"
+        )
+        return run.result
+    if not run.state.finalised:
+        run.emit({"event": "finalised"})
+    run.result.outcome = RunOutcome.COMPLETE
+    return run.result
+
+
 def run_wave(runbooks: list[RenderedRunbook], options: RunOptions, workers: int = 4) -> list[RunResult]:
-    """Run many systems at once on at most *workers* threads; one failure never stops the others."""
+    """Run many systems at once on at most *workers* threads; one failure never stops the others.
+
+    With a ledger, systems another controller holds are reported ``locked`` and left alone, so
+    several controllers can run one wave side by side, each taking the systems still free.
+    """
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="runbook") as pool:
         return list(pool.map(lambda r: run_runbook(r, options), runbooks))
 
 
-SUMMARY_COLUMNS = ("system", "outcome", "failed step", "files sent", "files skipped", "MB sent", "error")
+SUMMARY_COLUMNS = ("system", "outcome", "failed step", "passes", "files sent", "MB sent", "outage s", "error")
 
 
 def summary_rows(results: list[RunResult]) -> list[tuple[str, ...]]:
@@ -417,9 +803,10 @@ def summary_rows(results: list[RunResult]) -> list[tuple[str, ...]]:
                 r.system,
                 r.outcome,
                 failed,
+                str(r.copy.passes),
                 str(r.copy.files_sent),
-                str(r.copy.files_skipped),
                 f"{r.copy.bytes_sent / 1e6:.1f}",
+                "" if r.outage_seconds is None else f"{r.outage_seconds:.1f}",
                 (r.error or "")[:200],
             )
         )

@@ -1,14 +1,20 @@
 """SSH executor (paramiko): strict host keys, key/agent auth, timeouts, keepalives, bounded retries.
 
-Host keys are checked against a known_hosts file with a reject policy: an unknown host and a
-changed key are refused with distinct errors and the file is never written. Only refused or
+Host keys are checked against the operator's known_hosts file (``--known-hosts`` or
+``~/.ssh/known_hosts``; never a file named by the inventory) with a reject policy: an unknown
+host and a changed key are refused with distinct errors and the file is never written. A host
+absent from known_hosts is accepted only when its key's SHA-256 fingerprint is one the
+operator's stack outputs published for it. Environment values (secrets) travel on standard
+input, never on the remote command line, where ``ps`` and sudo's log would show them. Only refused or
 reset connections are retried (with jittered backoff); authentication and host-key failures
 never are, so a wrong key cannot lock an account and an impostor gets one look only.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
 import logging
 import random
 import shlex
@@ -82,7 +88,8 @@ class Endpoint:
     address: str
     port: int = 22
     user: str = "migrate"
-    known_hosts: str | None = None
+    # SHA256:... fingerprints the operator's stack outputs published for this host.
+    fingerprints: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -122,13 +129,28 @@ class ConnectStats:
             self.attempts += 1
 
 
+def fingerprint(key: paramiko.PKey) -> str:
+    """OpenSSH's SHA256:base64 fingerprint of a host key (what ``ssh-keygen -l`` prints)."""
+    digest = hashlib.sha256(key.asbytes()).digest()
+    return "SHA256:" + base64.b64encode(digest).decode("ascii").rstrip("=")
+
+
 class _StrictPolicy(paramiko.MissingHostKeyPolicy):
-    """Refuse unknown hosts with our own error type; never add them to known_hosts."""
+    """Refuse unknown hosts with our own error type; never add them to known_hosts.
+
+    A host not in known_hosts passes only when its key matches a fingerprint from the stack
+    outputs (the operator's own record of the instance); it is still never written anywhere.
+    """
+
+    def __init__(self, fingerprints: tuple[str, ...] = ()) -> None:
+        self.fingerprints = frozenset(fingerprints)
 
     def missing_host_key(self, client: paramiko.SSHClient, hostname: str, key: paramiko.PKey) -> None:
+        if fingerprint(key) in self.fingerprints:
+            return
         raise UnknownHostKey(
             f"host key of {hostname} is not in known_hosts ({key.get_name()} "
-            f"{key.fingerprint}); verify it out of band and add it yourself - nothing was written"
+            f"{fingerprint(key)}); verify it out of band and add it yourself - nothing was written"
         )
 
 
@@ -155,10 +177,7 @@ class SSHSession:
         self.timeouts = timeouts
         self.sudo_command = sudo_command
         self._sftp: paramiko.SFTPClient | None = None
-        # Whether the host can hash files itself (None: not known yet; False: stream through SFTP).
-        self.has_sha256sum: bool | None = None
         self.sha256sum = "sha256sum"
-        self.has_gnu_tar: bool | None = None  # can the host stream files as one tar (else SFTP reads)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -204,13 +223,22 @@ class SSHSession:
         check: bool = False,
         stdin: bytes | None = None,
     ) -> CommandResult:
-        """Run *command* with `sh -c`; with *sudo* via `sudo -n` (never prompting for a password)."""
-        script = command
+        """Run *command* with `sh -c`; with *sudo* via `sudo -n` (never prompting for a password).
+
+        With *env*, the exports and the command go to ``sh -s`` on standard input, so no value
+        appears on the remote command line; a command that needs its own *stdin* as well gets
+        the exports from a 0600 file that the script removes before the command starts.
+        """
+        remote = f"sh -c {shlex.quote(command)}"
+        env_file: str | None = None
         if env:
-            # Exported in the script rather than via AcceptEnv, which servers rarely allow.
-            exports = "; ".join(f"export {k}={shlex.quote(v)}" for k, v in env.items())
-            script = f"{exports}; {command}"
-        remote = f"sh -c {shlex.quote(script)}"
+            exports = "".join(f"export {k}={shlex.quote(v)}\n" for k, v in env.items())
+            if stdin is None:
+                remote, stdin = "sh -s", f"{exports}{command}\n".encode()
+            else:
+                env_file = self._env_file(exports)
+                q = shlex.quote(env_file)
+                remote = f"sh -c {shlex.quote(f'. {q}; rm -f -- {q}; {command}')}"
         if sudo:
             remote = f"{self.sudo_command} -n -- {remote}"
         limit = timeout if timeout is not None else self.timeouts.command
@@ -232,6 +260,9 @@ class SSHSession:
             ) from None
         except (paramiko.SSHException, EOFError, OSError) as exc:
             raise self.lost(exc) from None
+        if env_file:
+            with contextlib.suppress(OSError, paramiko.SSHException):
+                self.sftp.remove(env_file)  # normally gone already: the script removes it first
         if status == -1:  # the server closed without an exit status: the connection died
             raise ConnectionLost(f"{self.endpoint.label}: connection lost while running: {command}")
         result = CommandResult(status, out, err)
@@ -249,6 +280,16 @@ class SSHSession:
             tail = err.decode("utf-8", "replace").strip()[-500:]
             raise CommandFailed(f"{self.endpoint.label}: exit {status}: {command}: {tail}", status)
         return result
+
+    def _env_file(self, exports: str) -> str:
+        """A fresh 0600 file (mktemp) holding *exports*, written over SFTP."""
+        made = self.run("umask 077 && mktemp -t govcloud-env.XXXXXXXX", check=True).text().strip()
+        try:
+            with self.sftp.open(made, "w") as fh:
+                fh.write(exports.encode())
+        except (OSError, EOFError, paramiko.SSHException) as exc:
+            raise self.lost(exc) from None
+        return made
 
     def _drain(self, channel: paramiko.Channel, deadline: float) -> tuple[bytes, bytes]:
         out, err = bytearray(), bytearray()
@@ -312,7 +353,8 @@ class Connector:
         self._sleep = sleep
 
     def known_hosts_for(self, endpoint: Endpoint) -> Path:
-        return Path(self.known_hosts or endpoint.known_hosts or DEFAULT_KNOWN_HOSTS).expanduser()
+        """The operator's known_hosts (the same for every host: trust is never per inventory)."""
+        return Path(self.known_hosts or DEFAULT_KNOWN_HOSTS).expanduser()
 
     def connect(self, endpoint: Endpoint) -> SSHSession:
         """A verified, authenticated session; retried only while the host refuses or resets."""
@@ -349,7 +391,7 @@ class Connector:
                 raise ConnectFailed(
                     f"{endpoint.label}: cannot read known_hosts {known_hosts}: {exc}"
                 ) from None
-        client.set_missing_host_key_policy(_StrictPolicy())
+        client.set_missing_host_key_policy(_StrictPolicy(endpoint.fingerprints))
         try:
             sock = socket.create_connection((endpoint.address, endpoint.port), timeout=self.timeouts.connect)
         except OSError as exc:
@@ -380,8 +422,8 @@ class Connector:
             sock.close()
             raise ChangedHostKey(
                 f"{endpoint.label}: HOST KEY CHANGED: known_hosts {known_hosts} has "
-                f"{exc.expected_key.get_name()} {exc.expected_key.fingerprint} but the host presented "
-                f"{exc.key.get_name()} {exc.key.fingerprint}; refusing to connect (possible impersonation)"
+                f"{exc.expected_key.get_name()} {fingerprint(exc.expected_key)} but the host presented "
+                f"{exc.key.get_name()} {fingerprint(exc.key)}; refusing to connect (possible impersonation)"
             ) from None
         except paramiko.PasswordRequiredException:
             sock.close()

@@ -618,3 +618,146 @@ def record_all(tracker: ProgressTracker, events: Iterable[Event]) -> list[str]:
         except ProgressError as exc:
             refused.append(str(exc))
     return refused
+
+
+# -------------------------------------------------------------------------- migration runs
+# Runbook execution state shared by every controller of a wave: who runs which system (a lease
+# row per system) and each step's start and end, so `progress report` can show live state.
+
+LOCK_LEASE_S = 120  # a lock not renewed for this long belongs to a controller that died
+
+
+class MigrationBase(DeclarativeBase):
+    """Tables of runbook execution, created by MigrationLedger only (the event tables stay as they are)."""
+
+
+class MigrationLockRow(MigrationBase):
+    """Which controller runs a system now (holder empty: nobody)."""
+
+    __tablename__ = "migration_lock"
+
+    system: Mapped[str] = mapped_column(String(200), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200), default="")
+    renewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    outcome: Mapped[str] = mapped_column(String(40), default="")  # of the last run that released it
+    done_by: Mapped[str] = mapped_column(String(200), default="")
+
+
+class MigrationStepRow(MigrationBase):
+    """One step of one run of a system's runbook."""
+
+    __tablename__ = "migration_step"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    system: Mapped[str] = mapped_column(String(200))
+    run: Mapped[str] = mapped_column(String(40))
+    step: Mapped[str] = mapped_column(String(40))
+    holder: Mapped[str] = mapped_column(String(200), default="")
+    outcome: Mapped[str] = mapped_column(String(40), default="running")
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class MigrationLedger:
+    """Per-system locks and step records in the progress database.
+
+    Taking a lock reads and writes its row in one transaction that excludes every other writer:
+    ``SELECT ... FOR UPDATE`` (a row lock) on PostgreSQL, the up-front write lock of
+    ``BEGIN IMMEDIATE`` on SQLite (see make_engine). So two controllers can never both hold one
+    system, and each controller of a shared wave takes the next free system.
+    """
+
+    def __init__(self, url: str = DEFAULT_DB_URL, lease_s: float = LOCK_LEASE_S) -> None:
+        self.url, self.lease_s = url, lease_s
+        try:
+            self.engine = make_engine(url)
+            MigrationBase.metadata.create_all(self.engine)
+        except (ArgumentError, ImportError, OSError, DatabaseError) as exc:
+            what = "cannot open the progress database for migration runs"
+            raise ProgressError(f"{url}: {what}: {exc}") from None
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def acquire(self, system: str, holder: str) -> str | None:
+        """Take *system* for *holder*; None when taken, else the holder that has it now."""
+        self._ensure_row(system)
+        now = _utcnow()
+        with Session(self.engine) as session, session.begin():
+            row = session.scalar(
+                select(MigrationLockRow).where(MigrationLockRow.system == system).with_for_update()
+            )
+            if row is None:  # pragma: no cover - _ensure_row made it
+                raise ProgressError(f"migration lock of {system}: row vanished")
+            fresh = row.renewed_at is not None and (now - row.renewed_at).total_seconds() < self.lease_s
+            if row.holder and row.holder != holder and fresh:
+                return row.holder
+            row.holder, row.renewed_at = holder, now
+            return None
+
+    def _ensure_row(self, system: str) -> None:
+        """The lock row exists (created once, free), so a row lock can be taken on it."""
+        with Session(self.engine) as session:
+            if session.get(MigrationLockRow, system) is not None:
+                return
+        try:
+            with Session(self.engine) as session, session.begin():
+                session.add(MigrationLockRow(system=system, holder="", renewed_at=None))
+        except IntegrityError:
+            pass  # another controller created it first
+
+    def renew(self, system: str, holder: str) -> bool:
+        with Session(self.engine) as session, session.begin():
+            row = session.scalar(
+                select(MigrationLockRow).where(MigrationLockRow.system == system).with_for_update()
+            )
+            if row is None or row.holder != holder:
+                return False
+            row.renewed_at = _utcnow()
+            return True
+
+    def release(self, system: str, holder: str, outcome: str = "") -> None:
+        """Free *system*; *outcome* of the run is kept, so other controllers skip a finished one."""
+        with Session(self.engine) as session, session.begin():
+            row = session.scalar(
+                select(MigrationLockRow).where(MigrationLockRow.system == system).with_for_update()
+            )
+            if row is not None and row.holder == holder:
+                row.holder, row.renewed_at = "", None
+                if outcome:
+                    row.outcome, row.done_by = outcome, holder
+
+    def holder(self, system: str) -> str:
+        with Session(self.engine) as session:
+            row = session.get(MigrationLockRow, system)
+            return row.holder if row else ""
+
+    def last_outcome(self, system: str) -> tuple[str, str]:
+        """(outcome, controller) of the last run of *system* that released its lock."""
+        with Session(self.engine) as session:
+            row = session.get(MigrationLockRow, system)
+            return (row.outcome, row.done_by) if row else ("", "")
+
+    def step_started(self, system: str, run: str, step: str, holder: str) -> int:
+        with Session(self.engine) as session, session.begin():
+            row = MigrationStepRow(system=system, run=run, step=step, holder=holder, started_at=_utcnow())
+            session.add(row)
+            session.flush()
+            return int(row.id)
+
+    def step_ended(self, row_id: int, outcome: str) -> None:
+        with Session(self.engine) as session, session.begin():
+            row = session.get(MigrationStepRow, row_id)
+            if row is not None:
+                row.outcome, row.ended_at = outcome, _utcnow()
+
+    def steps(self, system: str | None = None) -> list[MigrationStepRow]:
+        with Session(self.engine) as session:
+            q = select(MigrationStepRow).order_by(MigrationStepRow.id)
+            if system is not None:
+                q = q.where(MigrationStepRow.system == system)
+            return list(session.scalars(q))

@@ -1,15 +1,22 @@
 """CLI area: playbook (registered on the root app as `govcloud playbook`).
 
     govcloud playbook render SYSTEM-ID [--plan FILE] [--inventory PATH] [--policy FILE] [--targets FILE]
+                             [--stack-outputs FILE]
     govcloud playbook run SYSTEM-ID | --wave N [--dry-run] [--known-hosts FILE] [--identity FILE]
-                          [--journal-dir DIR] [--workers N]
-    govcloud playbook rollback SYSTEM-ID ...
+                          [--journal-dir DIR] [--workers N] [--progress-db URL] [--allow-overrun]
+                          [--bwlimit-mbps N]
+    govcloud playbook rollback SYSTEM-ID [--force] ...
+    govcloud playbook finalise SYSTEM-ID ...
 
 Without --plan the inventory (default: the bundled city) is planned in memory, as every other
 command that reads a plan does; a --plan must be a plan of that inventory.
-A system's target host comes from the targets file (see playbooks/render.py for its format) or,
-failing that, from its inventory host with role `target`. Exit codes: 0 every system complete
-(or dry run clean), 1 invalid input or at least one system not complete, 2 usage error.
+A system's target instances come from the wave's stack outputs (--stack-outputs, the JSON of
+`pulumi stack output --json`), the targets file (see playbooks/render.py for its format) or,
+failing both, its inventory host with role `target`. Host keys come from --known-hosts and the
+stack outputs' fingerprints only. With --progress-db, each system is locked while it runs and
+every step is recorded: several controllers can run one wave, each taking the free systems.
+Exit codes: 0 every system complete (or dry run clean), 1 invalid input or at least one system
+not complete, 2 usage error.
 """
 
 from __future__ import annotations
@@ -39,16 +46,19 @@ from inventory.models import Inventory
 from planner.plan_model import Plan
 from playbooks.errors import PlaybookError
 from playbooks.model import SystemTarget
+from playbooks.outputs import fingerprints_from_outputs, load_stack_outputs, targets_from_outputs
 from playbooks.render import MOVING, RenderedRunbook, load_targets, render_runbook
 from playbooks.runner import (
     SUMMARY_COLUMNS,
     RunOptions,
     RunResult,
+    finalise_runbook,
     rollback_runbook,
     run_wave,
     summary_rows,
 )
 from playbooks.ssh import Connector, Credentials
+from reporting.progress import MigrationLedger, ProgressError
 
 playbook_app = typer.Typer(
     no_args_is_help=True, help="Migration runbooks: render them, run them over SSH (MLPS-4)."
@@ -63,6 +73,15 @@ PolicyOpt = typer.Option(None, "--policy", help=POLICY_HELP, show_default=False)
 TargetsOpt = typer.Option(
     None, "--targets", help="YAML: system id -> target host, data root, service commands."
 )
+OutputsOpt = typer.Option(
+    None, "--stack-outputs", help="JSON of `pulumi stack output --json` of the wave: the target instances."
+)
+ProgressOpt = typer.Option(
+    None, "--progress-db", help="Progress database URL: per-system locks and step records."
+)
+
+
+Inputs = tuple[Plan, Inventory, dict[str, SystemTarget], dict[str, list[str]]]
 
 
 def _inputs(
@@ -70,18 +89,28 @@ def _inputs(
     inventory_path: Path | None,
     policy_path: Path | None,
     targets_path: Path | None,
-) -> tuple[Plan, Inventory, dict[str, SystemTarget]]:
-    """The plan (read, or made now), its inventory and the targets file, or exit 1."""
+    outputs_path: Path | None = None,
+) -> Inputs:
+    """The plan (read, or made now), its inventory, the targets and host-key fingerprints, or exit 1."""
     # Every missing input named at once, before planning.
     require_inputs(
-        ("inventory", inventory_path), ("plan", plan_path), ("policy", policy_path), ("targets", targets_path)
+        ("inventory", inventory_path),
+        ("plan", plan_path),
+        ("policy", policy_path),
+        ("targets", targets_path),
+        ("stack outputs", outputs_path),
     )
     plan, inventory, _ = plan_inputs(inventory_path, plan_path, policy_path)
+    fingerprints: dict[str, list[str]] = {}
     try:
         targets = load_targets(targets_path) if targets_path else {}
+        if outputs_path:
+            outputs = load_stack_outputs(outputs_path)
+            targets = {**targets, **targets_from_outputs(outputs, inventory, targets)}
+            fingerprints = fingerprints_from_outputs(outputs)
     except PlaybookError as exc:
         fail(str(exc), EXIT_INVALID)
-    return plan, inventory, targets
+    return plan, inventory, targets, fingerprints
 
 
 def _logging(verbose: bool) -> None:
@@ -99,11 +128,12 @@ def render_cmd(
     inventory: Path | None = InventoryOpt,
     policy: Path | None = PolicyOpt,
     targets: Path | None = TargetsOpt,
+    stack_outputs: Path | None = OutputsOpt,
 ) -> None:
     """Print a system's rendered runbook (secrets masked): exactly what `run` executes."""
-    p, inv, tg = _inputs(plan, inventory, policy, targets)
+    p, inv, tg, fps = _inputs(plan, inventory, policy, targets, stack_outputs)
     try:
-        rendered = render_runbook(system_id, p, inv, tg)
+        rendered = render_runbook(system_id, p, inv, tg, fps)
     except PlaybookError as exc:
         fail(str(exc), EXIT_INVALID)
     console.print(rendered.text, markup=False, highlight=False, soft_wrap=True, end="")
@@ -122,6 +152,15 @@ def _connector(known_hosts: Path | None, identity: Path | None, no_agent: bool) 
         ),
         known_hosts=str(known_hosts) if known_hosts else None,
     )
+
+
+def _ledger(url: str | None) -> MigrationLedger | None:
+    if url is None:
+        return None
+    try:
+        return MigrationLedger(url)
+    except ProgressError as exc:
+        fail(str(exc), EXIT_INVALID)
 
 
 def _summary(results: list[RunResult], title: str) -> None:
@@ -148,6 +187,14 @@ def run_cmd(
     inventory: Path | None = InventoryOpt,
     policy: Path | None = PolicyOpt,
     targets: Path | None = TargetsOpt,
+    stack_outputs: Path | None = OutputsOpt,
+    progress_db: str | None = ProgressOpt,
+    allow_overrun: bool = typer.Option(
+        False, "--allow-overrun", help="Freeze even when the final pass is estimated beyond downtime_hours."
+    ),
+    bwlimit_mbps: float | None = typer.Option(
+        None, "--bwlimit-mbps", min=0.1, help="rsync bandwidth limit (overrides the targets file)."
+    ),
     known_hosts: Path | None = typer.Option(
         None, "--known-hosts", help="known_hosts for every host (never written)."
     ),
@@ -162,7 +209,7 @@ def run_cmd(
     """Execute runbooks: resume from the journal, roll back after a failure past freeze."""
     if (system_id is None) == (wave is None):
         fail("give exactly one of SYSTEM-ID or --wave N", EXIT_USAGE)
-    p, inv, tg = _inputs(plan, inventory, policy, targets)
+    p, inv, tg, fps = _inputs(plan, inventory, policy, targets, stack_outputs)
     if wave is not None:
         ids = [s.id for s in p.wave_systems(wave) if s.disposition in MOVING]
         if not ids:
@@ -173,13 +220,20 @@ def run_cmd(
     problems: list[RunResult] = []
     for sid in ids:
         try:
-            rendered.append(render_runbook(sid, p, inv, tg))
+            rendered.append(render_runbook(sid, p, inv, tg, fps))
         except PlaybookError as exc:
             problems.append(RunResult(sid, "failed", error=str(exc)))
     if system_id is not None and problems:
         fail(problems[0].error or "cannot render", EXIT_INVALID)
     _logging(verbose)
-    options = RunOptions(_connector(known_hosts, identity, no_agent), journal_dir, dry_run=dry_run)
+    options = RunOptions(
+        _connector(known_hosts, identity, no_agent),
+        journal_dir,
+        dry_run=dry_run,
+        ledger=_ledger(progress_db),
+        allow_overrun=allow_overrun,
+        bwlimit_kbps=int(bwlimit_mbps * 1000 / 8) if bwlimit_mbps else None,
+    )
     results = run_wave(rendered, options, workers) + problems
     _summary(
         results, f"wave {wave}" if wave is not None else f"{system_id}" + (" (dry run)" if dry_run else "")
@@ -194,17 +248,42 @@ def rollback_cmd(
     inventory: Path | None = InventoryOpt,
     policy: Path | None = PolicyOpt,
     targets: Path | None = TargetsOpt,
+    stack_outputs: Path | None = OutputsOpt,
+    force: bool = typer.Option(False, "--force", help="Roll back even after finalisation."),
     known_hosts: Path | None = typer.Option(None, "--known-hosts"),
     identity: Path | None = typer.Option(None, "--identity"),
     no_agent: bool = typer.Option(False, "--no-agent"),
     journal_dir: Path = typer.Option(DEFAULT_JOURNALS, "--journal-dir"),
 ) -> None:
-    """Abandon a system's migration: put the source back into service, clean the target."""
-    p, inv, tg = _inputs(plan, inventory, policy, targets)
+    """Put the source back into service; the target keeps its verified copy (nothing is removed)."""
+    p, inv, tg, fps = _inputs(plan, inventory, policy, targets, stack_outputs)
     try:
-        rendered = render_runbook(system_id, p, inv, tg)
+        rendered = render_runbook(system_id, p, inv, tg, fps)
     except PlaybookError as exc:
         fail(str(exc), EXIT_INVALID)
-    result = rollback_runbook(rendered, RunOptions(_connector(known_hosts, identity, no_agent), journal_dir))
+    options = RunOptions(_connector(known_hosts, identity, no_agent), journal_dir, force=force)
+    result = rollback_runbook(rendered, options)
     _summary([result], f"{system_id} rollback")
     raise typer.Exit(EXIT_OK if result.outcome == "rolled-back" else EXIT_INVALID)
+
+
+@playbook_app.command("finalise")
+def finalise_cmd(
+    system_id: str = typer.Argument(..., help="System id."),
+    plan: Path | None = PlanOpt,
+    inventory: Path | None = InventoryOpt,
+    policy: Path | None = PolicyOpt,
+    targets: Path | None = TargetsOpt,
+    stack_outputs: Path | None = OutputsOpt,
+    journal_dir: Path = typer.Option(DEFAULT_JOURNALS, "--journal-dir"),
+) -> None:
+    """Declare a cut-over final: from now on rollback is refused (unless --force)."""
+    p, inv, tg, fps = _inputs(plan, inventory, policy, targets, stack_outputs)
+    try:
+        rendered = render_runbook(system_id, p, inv, tg, fps)
+    except PlaybookError as exc:
+        fail(str(exc), EXIT_INVALID)
+    result = finalise_runbook(rendered, RunOptions(_connector(None, None, True), journal_dir))
+    if result.error:
+        fail(result.error, EXIT_INVALID)
+    console.print(f"{system_id}: finalised", markup=False, highlight=False)

@@ -7,12 +7,14 @@ those hosts, so tests never see each other's data. Hosts' "filesystems" are tmp 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -145,14 +147,8 @@ class Migration:
     def render(self) -> RenderedRunbook:
         return render_runbook(self.system_id, self.plan, self.inventory, {self.system_id: self.target})
 
-    def run(self, *, dry_run: bool = False, hooks: Hooks | None = None, **kw: object) -> RunResult:
-        opts = RunOptions(
-            self.options.connector,
-            self.options.journal_dir,
-            dry_run=dry_run,
-            hooks=hooks or Hooks(),
-            batch_files=int(kw.get("batch_files", 4)),
-        )  # type: ignore[call-overload]
+    def run(self, *, dry_run: bool = False, hooks: Hooks | None = None, **kw: Any) -> RunResult:
+        opts = dataclasses.replace(self.options, dry_run=dry_run, hooks=hooks or Hooks(), **kw)
         return run_runbook(self.render(), opts)
 
     def journal_records(self) -> list[dict]:
@@ -173,13 +169,18 @@ def file_service(source_dir: Path, target_dir: Path, **overrides: str) -> Servic
         "target_start": f"ln -sfn '{{{{ data_root }}}}' '{target_dir}/current' && echo serving > '{t}'",
         "target_stop": f"rm -f '{t}'",
         "target_health": f"grep -qx serving '{t}'",
-        "target_cleanup": f"rm -f '{target_dir}/current' && rm -rf -- '{{{{ data_root }}}}'",
+        "exists": f"test -f '{s}'",
     }
     cmds.update(overrides)
     return ServiceCommands(**cmds)
 
 
-def build_inventory_and_plan(systems: list[tuple[str, Host]], wave: int = 1) -> tuple[Inventory, Plan]:
+def build_inventory_and_plan(
+    systems: list[tuple[str, Host]] | list[tuple[str, list[Host]]],
+    wave: int = 1,
+    method: str | None = None,
+    downtime_hours: float | None = None,
+) -> tuple[Inventory, Plan]:
     """A minimal inventory and plan holding *systems* (id, source host), all migrating in *wave*."""
     dom = CloudDomain(vcpu=100, ram_gb=100, storage_gb=1000)
     inv = Inventory(
@@ -195,7 +196,8 @@ def build_inventory_and_plan(systems: list[tuple[str, Host]], wave: int = 1) -> 
                 department="fin",
                 category="business",  # type: ignore[arg-type]
                 mlps_level=3,
-                hosts=[host],
+                hosts=host if isinstance(host, list) else [host],
+                downtime_hours=downtime_hours,
             )
             for sid, host in systems
         ],
@@ -214,6 +216,7 @@ def build_inventory_and_plan(systems: list[tuple[str, Host]], wave: int = 1) -> 
                 wave=wave,
                 mlps_level=3,
                 rules=["MLPS-4"],
+                method=method,
             )
             for sid, _ in systems
         ],
@@ -245,7 +248,12 @@ def migration(
     case = request.node.name.replace("[", "-").replace("]", "")
 
     def make(
-        system_id: str = "fin-budget", files: dict[str, bytes] | None = None, **service: str
+        system_id: str = "fin-budget",
+        files: dict[str, bytes] | None = None,
+        *,
+        method: str | None = None,
+        downtime_hours: float | None = None,
+        **service: str,
     ) -> Migration:
         source_dir = src.root / case / system_id
         target_dir = tgt.root / case / system_id
@@ -256,25 +264,19 @@ def migration(
         data_dir.mkdir(parents=True, exist_ok=True)
         target_dir.mkdir(parents=True, exist_ok=True)
         (source_dir / "service.state").write_text("running\n")
-        host = Host(
-            address=src.address,
-            port=src.port,
-            user=src.user,
-            role="app",
-            data_dirs=[str(data_dir)],
-            known_hosts=str(known_hosts),
-        )
+        host = Host(address=src.address, port=src.port, user=src.user, role="app", data_dirs=[str(data_dir)])
         data_root = target_dir / "data-root"
         target = SystemTarget(
-            target=Host(
-                address=tgt.address, port=tgt.port, user=tgt.user, role="target", known_hosts=str(known_hosts)
-            ),
+            target=Host(address=tgt.address, port=tgt.port, user=tgt.user, role="target"),
             data_root=str(data_root),
             current_link=str(target_dir / "current"),
+            authorized_keys=str(tgt.authorized_keys),
             service=file_service(source_dir, target_dir, **service),
         )
-        inv, plan = build_inventory_and_plan([(system_id, host)])
-        options = RunOptions(connector, tmp_path / "journal")
+        inv, plan = build_inventory_and_plan(
+            [(system_id, host)], method=method, downtime_hours=downtime_hours
+        )
+        options = RunOptions(connector, tmp_path / "journal", settle_seconds=0.2)
         return Migration(system_id, source_dir, target_dir, data_dir, data_root, target, plan, inv, options)
 
     return make

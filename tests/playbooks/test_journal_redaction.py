@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+import pytest
+
 from playbooks.journal import Journal, RunOutcome
 from playbooks.redact import MASK, RedactingFilter, Redactor
 
@@ -19,19 +21,54 @@ def test_journal_appends_and_never_rewrites(tmp_path):
 
 def test_torn_last_line_is_ignored_when_resuming(tmp_path):
     j = Journal(tmp_path / "s.jsonl")
-    j.append({"event": "file", "dir": 0, "path": "a", "sha256": "aa", "outcome": "verified"})
+    j.append({"event": "run-end", "outcome": RunOutcome.COMPLETE})
     with j.path.open("ab") as fh:
-        fh.write(b'{"event": "file", "dir": 0, "path": "b", "sha2')
-    assert j.state().verified == {"0:a": "aa"}
+        fh.write(b'{"event": "step", "step": "rollback", "outco')
+    assert j.state().complete is True
 
 
-def test_rollback_forgets_verified_files(tmp_path):
+def test_rollback_undoes_completion_and_finalisation_is_remembered(tmp_path):
     j = Journal(tmp_path / "s.jsonl")
-    j.append({"event": "file", "dir": 0, "path": "a", "sha256": "aa", "outcome": "verified"})
     j.append({"event": "run-end", "outcome": RunOutcome.COMPLETE})
     j.append({"event": "step", "step": "rollback", "outcome": "done"})
+    assert j.state().complete is False
+    j.append({"event": "run-end", "outcome": RunOutcome.COMPLETE})
+    j.append({"event": "finalised"})
     state = j.state()
-    assert state.verified == {} and state.complete is False
+    assert state.complete and state.finalised and state.finalised_at
+
+
+def test_hash_cache_rehashes_only_entries_whose_metadata_changed(tmp_path):
+    from playbooks.manifest import Entry, HashCache
+
+    cache = HashCache(tmp_path / "h.json")
+    calls: list[list[str]] = []
+
+    class FakeSession:
+        class endpoint:  # noqa: N801 - mimics SSHSession.endpoint
+            label = "fake"
+
+    import playbooks.manifest as mf
+
+    def fake_hash(session, root, rels, size, *, sudo=False):
+        calls.append(sorted(rels))
+        return {r: "h-" + r for r in rels}
+
+    listing = {
+        "a": Entry("f", 1, "1.0", "1.0", 10, 0o644, 0, 0, 1, ""),
+        "b": Entry("f", 2, "1.0", "1.0", 11, 0o644, 0, 0, 1, ""),
+    }
+    original = mf.hash_files
+    mf.hash_files = fake_hash  # type: ignore[assignment]
+    try:
+        cache.refresh("s", FakeSession(), "/r", listing)  # type: ignore[arg-type]
+        cache.save()
+        again = HashCache(tmp_path / "h.json")
+        touched = {**listing, "b": Entry("f", 2, "1.0", "2.0", 11, 0o644, 0, 0, 1, "")}  # ctime moved
+        hashes, n, _ = again.refresh("s", FakeSession(), "/r", touched)  # type: ignore[arg-type]
+    finally:
+        mf.hash_files = original  # type: ignore[assignment]
+    assert calls == [["a", "b"], ["b"]] and n == 1 and hashes == {"a": "h-a", "b": "h-b"}
 
 
 def test_journal_masks_secrets_at_write_time(tmp_path):
@@ -43,14 +80,41 @@ def test_journal_masks_secrets_at_write_time(tmp_path):
 
 def test_redactor_masks_common_secret_shapes():
     r = Redactor()
-    r.add_environment({"DB_PASSWORD": "pw-from-env", "APP_MODE": "production"})
     text = r.scrub(
         "mysql -uroot -pTopSecret; curl -H 'Authorization: Bearer abcdefghijk' "
-        "https://u:pa55word@h/ token=xyz123 pw-from-env production"
+        "https://u:pa55word@h/ token=xyz123 production"
     )
-    for secret in ("TopSecret", "abcdefghijk", "pa55word", "xyz123", "pw-from-env"):
+    for secret in ("TopSecret", "abcdefghijk", "pa55word", "xyz123"):
         assert secret not in text
-    assert "production" in text, "non-secret environment values stay readable"
+    assert "production" in text
+
+
+def test_environment_values_are_masked_by_value_whatever_the_name():
+    r = Redactor()
+    r.add_environment({"DB_PW": "Zq9-from-env", "X": "another-value"})
+    text = r.scrub("connect with Zq9-from-env then another-value")
+    assert "Zq9-from-env" not in text and "another-value" not in text
+
+
+@pytest.mark.parametrize(
+    ("command", "secret"),
+    [
+        ("curl -s -u admin:Curl-Pw1 https://h/api", "Curl-Pw1"),
+        ("curl --user admin:Curl-Pw2 https://h/api", "Curl-Pw2"),
+        ("redis-cli -h 10.0.0.5 -a Redis-Pw3 ping", "Redis-Pw3"),
+        ("ldapsearch -x -D cn=admin -w Ldap-Pw4 -b dc=gov", "Ldap-Pw4"),
+        ("mongo admin -u root -p Mongo-Pw5 --eval 1", "Mongo-Pw5"),
+        ("mongodump --password=Mongo-Pw6 --out /tmp/d", "Mongo-Pw6"),
+        ("openssl enc -aes-256-cbc -k Ossl-Pw7 -in a -out b", "Ossl-Pw7"),
+        ("openssl pkcs12 -in a.p12 -passin pass:Ossl-Pw8", "Ossl-Pw8"),
+        ("echo Sudo-Pw9 | sudo -S systemctl stop app", "Sudo-Pw9"),
+        ("sshpass -p Ssh-Pw10 ssh host", "Ssh-Pw10"),
+    ],
+)
+def test_password_options_of_the_usual_tools_are_masked(command, secret):
+    masked = Redactor().scrub(command)
+    assert secret not in masked and MASK in masked
+    assert masked.split()[0] == command.split()[0], "the command itself stays readable"
 
 
 def test_redactor_masks_private_keys():

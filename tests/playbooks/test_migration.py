@@ -1,25 +1,31 @@
-"""Full runbooks against real sshd hosts: copy, verify, resume, corruption, rollback, dry run, secrets."""
+"""Full runbooks against real sshd hosts: rsync source -> target, verify, re-run, corruption,
+rollback, finalisation, dry run, secrets."""
 
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import pytest
 
-from playbooks.runner import Hooks
+from playbooks.runner import Hooks, finalise_runbook, rollback_runbook
 from tests.playbooks.conftest import SAMPLE_FILES, tree_digest
 
 pytestmark = pytest.mark.sshd
 
-STEPS = ["pre-check", "freeze", "copy", "verify", "cut-over", "post-check"]
+STEPS = ["pre-check", "freeze", "sync", "verify", "cut-over", "post-check"]
 
 
 def outcomes(result) -> dict[str, str]:
     return {s.name: s.outcome for s in result.steps}
 
 
-def test_full_migration_copies_nested_unicode_tree_verified_by_checksums(migration):
+def run_keys(authorized_keys: Path) -> list[str]:
+    return [line for line in authorized_keys.read_text().splitlines() if "govcloud-run" in line]
+
+
+def test_full_migration_moves_the_tree_manifests_agree_and_a_rerun_touches_no_host(migration, sshd_hosts):
     m = migration()
     result = m.run()
     assert result.outcome == "complete", result.error
@@ -28,93 +34,39 @@ def test_full_migration_copies_nested_unicode_tree_verified_by_checksums(migrati
     assert m.source_state.read_text().strip() == "stopped"
     assert m.target_state.read_text().strip() == "serving"
     assert Path(m.current_link).resolve() == m.data_root.resolve()
-    assert not list(m.data_root.rglob("*.govcloud-part"))
     records = m.journal_records()
-    verified = {
-        r["path"]: r["sha256"] for r in records if r.get("event") == "file" and r["outcome"] == "verified"
-    }
-    assert set(verified) == set(SAMPLE_FILES)
-    assert verified == {rel: tree_digest(m.data_dir)[rel] for rel in SAMPLE_FILES}
     steps = [r for r in records if r.get("event") == "step"]
     assert [s["step"] for s in steps] == STEPS
     assert all({"host", "start", "end", "outcome"} <= s.keys() for s in steps)
     verify = next(s for s in steps if s["step"] == "verify")
     sums = next(iter(verify["checksums"].values()))
     assert sums["source"] == sums["target"] and sums["files"] == len(SAMPLE_FILES)
+    assert result.copy.files_sent == len(SAMPLE_FILES)
+    assert result.outage_seconds is not None and result.outage_seconds > 0
+    assert any(r.get("event") == "outage" for r in records)
+    assert run_keys(sshd_hosts["target"].authorized_keys) == [], "the per-run key is removed afterwards"
 
-
-def test_second_complete_run_reports_every_step_unchanged(migration):
-    m = migration()
-    first = m.run()
-    assert first.outcome == "complete", first.error
+    # A re-run after cut-over reports done and touches no host.
     journal_before = m.journal.read_bytes()
+    attempts = m.options.connector.stats.attempts
     second = m.run()
     assert second.outcome == "complete", second.error
     assert outcomes(second) == dict.fromkeys(STEPS, "unchanged")
-    assert second.copy.files_sent == 0 and second.copy.files_skipped == len(SAMPLE_FILES)
-    assert m.journal.read_bytes().startswith(journal_before), "the journal is append-only"
+    assert m.options.connector.stats.attempts == attempts, "no host was even contacted"
+    assert m.journal.read_bytes() == journal_before
 
 
-def test_killed_connection_mid_copy_resumes_without_resending_verified_files(migration, sshd_hosts):
-    files = {f"batch/{i:02d}.bin": bytes([i]) * (40_000 + i) for i in range(12)}
-    m = migration(files=files)
-    killed = []
-
-    def kill_after_five(system: str, verified: int, sessions) -> None:
-        if verified == 5 and not killed:
-            killed.append(sshd_hosts["target"].kill_connections())
-
-    first = m.run(hooks=Hooks(on_file_verified=kill_after_five), batch_files=1)
-    assert killed and killed[0] > 0
-    assert first.outcome == "interrupted", first.error
-    assert outcomes(first)["copy"] == "interrupted"
-    assert m.source_state.read_text().strip() == "stopped", "an interruption is not rolled back"
-    verified_before = {
-        r["path"] for r in m.journal_records() if r.get("event") == "file" and r["outcome"] == "verified"
-    }
-    assert len(verified_before) == 5
-    # A partial of an unverified file with the right size must not be trusted.
-    victim = next(rel for rel in sorted(files) if rel not in verified_before)
-    (m.copied_dir / victim).write_bytes(b"\0" * len(files[victim]))
-
-    second = m.run()
-    assert second.outcome == "complete", second.error
-    assert second.copy.files_skipped == 5
-    assert second.copy.files_sent == len(files) - 5
-    sent_again = [
-        r["path"]
-        for r in m.journal_records()[-40:]
-        if r.get("event") == "file"
-        and r["outcome"] == "verified"
-        and r["run"] != m.journal_records()[0]["run"]
-    ]
-    assert not set(sent_again) & verified_before
-    assert tree_digest(m.copied_dir) == tree_digest(m.data_dir)
-
-
-def test_live_target_differing_from_source_is_reported_not_overwritten(migration):
-    m = migration(files={"a.txt": b"alpha" * 1000, "b.txt": b"beta" * 1000})
-    assert m.run().outcome == "complete"
-    data = bytearray((m.copied_dir / "a.txt").read_bytes())
-    data[10] ^= 0x01
-    (m.copied_dir / "a.txt").write_bytes(bytes(data))
-    again = m.run()
-    assert again.outcome == "failed", "a live target is never rolled back automatically"
-    assert "refusing to overwrite live data" in (again.error or "")
-    assert again.copy.files_sent == 0
-    assert (m.copied_dir / "a.txt").read_bytes() == bytes(data)
-    assert m.target_state.read_text().strip() == "serving"
-
-
-def test_one_corrupted_byte_fails_verification_and_blocks_cut_over(migration):
+def test_one_corrupted_byte_blocks_cut_over_and_the_copy_is_kept(migration):
     m = migration()
+    victim = m.copied_dir / "db/ledger.csv"
 
     def corrupt(system: str, step, sessions) -> None:
-        if step.value == "copy":
-            path = m.copied_dir / "db/ledger.csv"
-            data = bytearray(path.read_bytes())
+        if step.value == "sync":
+            st = victim.stat()
+            data = bytearray(victim.read_bytes())
             data[len(data) // 2] ^= 0x20
-            path.write_bytes(bytes(data))
+            victim.write_bytes(bytes(data))
+            os.utime(victim, ns=(st.st_atime_ns, st.st_mtime_ns))  # size and mtime as before
 
     result = m.run(hooks=Hooks(after_step=corrupt))
     assert outcomes(result)["verify"] == "failed"
@@ -123,64 +75,100 @@ def test_one_corrupted_byte_fails_verification_and_blocks_cut_over(migration):
     assert not m.target_state.exists() and not m.current_link.is_symlink(), "cut-over must not happen"
     assert result.outcome == "rolled-back"
     assert m.source_state.read_text().strip() == "running"
-    assert not m.data_root.exists()
+    assert (m.copied_dir / "README.txt").exists(), "rollback removes nothing on the target"
 
 
-def test_failed_cut_over_is_rolled_back(migration):
-    m = migration(target_start="echo half > '{{ data_root }}/../service.state'; exit 7")
+def test_failed_cut_over_rolls_back_and_a_retry_sends_only_the_delta(migration):
+    m = migration(target_start="exit 7")
     result = m.run()
     assert result.outcome == "rolled-back", result.error
     assert outcomes(result)["cut-over"] == "failed"
     assert "exit 7" in (result.error or "")
     assert m.source_state.read_text().strip() == "running", "source back in service"
-    assert not m.data_root.exists() and not m.current_link.is_symlink(), "target cleaned"
-    assert not m.target_state.exists()
-    rollback = [r for r in m.journal_records() if r.get("step") == "rollback"]
-    assert rollback and rollback[-1]["outcome"] == "done"
-    assert m.journal_records()[-1]["outcome"] == "rolled-back"
+    assert tree_digest(m.copied_dir) == tree_digest(m.data_dir), "the verified copy is kept"
+    m.target.service.target_start = (
+        f"ln -sfn '{m.data_root}' '{m.current_link}' && echo serving > '{m.target_state}'"
+    )
+    retry = m.run()
+    assert retry.outcome == "complete", retry.error
+    assert retry.copy.files_sent == 0 and retry.copy.bytes_literal == 0
+    assert retry.copy.files_hashed == 0, "nothing changed since the last verified pass: nothing re-hashed"
 
 
-def test_dry_run_changes_nothing_on_either_host(migration):
+def test_rollback_after_finalisation_is_refused_unless_forced(migration):
+    m = migration(files={"a.txt": b"alpha"})
+    endpoint = m.target_dir / "endpoint"
+    m.target.service.switch_endpoint = f"echo target > '{endpoint}'"
+    m.target.service.switch_back = f"echo source > '{endpoint}'"
+    m.target.service.smoke_test = f"grep -qx target '{endpoint}' && test -f '{{{{ data_root }}}}/data/a.txt'"
+    assert m.run().outcome == "complete"
+    assert endpoint.read_text().strip() == "target", "cut-over switched the endpoint"
+    before = rollback_runbook(m.render(), m.options)
+    assert before.outcome == "rolled-back", "before finalisation a rollback restarts the source"
+    assert m.source_state.read_text().strip() == "running"
+    assert endpoint.read_text().strip() == "source", "rollback switched it back"
+    assert m.run().outcome == "complete"
+    assert finalise_runbook(m.render(), m.options).outcome == "complete"
+    refused = rollback_runbook(m.render(), m.options)
+    assert refused.outcome == "failed" and "finalised" in (refused.error or "")
+    assert m.source_state.read_text().strip() == "stopped", "nothing was touched"
+    forced = rollback_runbook(m.render(), dataclass_replace(m.options, force=True))
+    assert forced.outcome == "rolled-back"
+
+
+def dataclass_replace(options, **kw):
+    import dataclasses
+
+    return dataclasses.replace(options, **kw)
+
+
+def test_missing_service_unit_fails_before_anything_is_frozen(migration):
+    m = migration(files={"a.txt": b"alpha"}, exists="false")
+    result = m.run()
+    assert result.outcome == "failed"
+    assert outcomes(result)["pre-check"] == "failed"
+    assert outcomes(result)["freeze"] == "skipped"
+    assert m.source_state.read_text().strip() == "running"
+
+
+def test_dry_run_reads_metadata_only_and_changes_nothing(migration, sshd_hosts):
     m = migration()
+    keys = sshd_hosts["target"].authorized_keys.read_bytes()
     before = (tree_digest(m.source_dir), tree_digest(m.target_dir))
     result = m.run(dry_run=True)
     assert result.outcome == "dry-run", result.error
     assert outcomes(result)["freeze"] == "would-run"
-    assert outcomes(result)["copy"] == "would-run"
-    assert result.copy.files_sent == len(SAMPLE_FILES)  # would send
+    assert outcomes(result)["sync"] == "would-run"
+    assert result.copy.files_hashed == 0, "a dry run hashes nothing on the live source"
     assert (tree_digest(m.source_dir), tree_digest(m.target_dir)) == before
+    assert sshd_hosts["target"].authorized_keys.read_bytes() == keys, "no per-run key installed"
     assert not m.journal.exists(), "a dry run leaves no journal to resume from"
-
-
-def test_copy_falls_back_to_streaming_hashes_when_sha256sum_is_missing(migration):
-    m = migration(files={"x/y.txt": b"y" * 5000, "z.bin": bytes(range(256)) * 100})
-    m.options.connector.sha256sum = "sha256sum-not-installed"
-    result = m.run()
-    assert result.outcome == "complete", result.error
-    assert tree_digest(m.copied_dir) == tree_digest(m.data_dir)
 
 
 CANARY = "canary-7f3a9c2e-never-log-me"
 
 
-def test_canary_secret_never_reaches_journal_logs_or_errors(migration, caplog):
+def test_canary_secret_never_reaches_journal_logs_errors_or_remote_command_lines(migration, caplog):
     caplog.set_level(logging.DEBUG)
     m = migration(
         files={"f.txt": b"data"},
-        target_start=f"echo 'login failed for token={CANARY}' >&2; echo $DB_PASSWORD >&2; exit 2",
+        target_start=f"echo 'login failed for token={CANARY}' >&2; echo $DB_PW >&2; exit 2",
     )
-    m.target.env = {"DB_PASSWORD": CANARY, "APP_MODE": "prod"}
-    # A freeze whose command line carries the secret literally and through the environment.
+    m.target.env = {"DB_PW": CANARY, "APP_MODE": "prod"}  # a name that does not look secret
+    cmdline = m.source_dir / "cmdline"
+    # A freeze that records its own command line and those of its parents (sudo, sh).
     m.target.service.stop = (
-        f": mysql -uroot -p{CANARY} -e flush; test -n \"$DB_PASSWORD\" && echo stopped > '{m.source_state}'"
+        "test -n \"$DB_PW\" && for p in $$ $PPID; do tr '\\0' ' ' < /proc/$p/cmdline; echo; done > "
+        f"'{cmdline}'"
+        f" && echo stopped > '{m.source_state}'"
     )
     rendered = m.render()
     assert CANARY not in rendered.text
     result = m.run()
     assert result.outcome == "rolled-back"
     journal = m.journal.read_text(encoding="utf-8")
-    assert "token=***" in journal and "-p***" in journal
     assert CANARY not in journal
     assert CANARY not in caplog.text
     assert CANARY not in (result.error or "")
     assert all(CANARY not in s.detail for s in result.steps)
+    assert cmdline.read_text().strip() and CANARY not in cmdline.read_text()

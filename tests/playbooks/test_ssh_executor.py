@@ -119,3 +119,41 @@ def test_environment_reaches_the_command(sshd_hosts, known_hosts, client_key):
     with make_connector(known_hosts, client_key).connect(endpoint(sshd_hosts["target"])) as session:
         out = session.run('printf %s "$APP_MODE"', env={"APP_MODE": 'it\'s "quoted" $x'}).text()
     assert out == 'it\'s "quoted" $x'
+
+
+def host_fingerprint(host: LocalSSHD) -> str:
+    import base64
+    import hashlib
+
+    blob = base64.b64decode(host.host_key.with_suffix(".pub").read_text().split()[1])
+    return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
+
+
+def test_fingerprint_from_the_stack_outputs_admits_a_host_not_in_known_hosts(
+    sshd_hosts, tmp_path, client_key
+):
+    empty = tmp_path / "known_hosts"
+    empty.write_text("")
+    host = sshd_hosts["target"]
+    connector = make_connector(empty, client_key)
+    with connector.connect(Endpoint(host.address, host.port, host.user, (host_fingerprint(host),))) as s:
+        assert s.run("true").ok
+    assert empty.read_text() == "", "still nothing is written"
+    other = host_fingerprint(sshd_hosts["source"])
+    with pytest.raises(UnknownHostKey):
+        connector.connect(Endpoint(host.address, host.port, host.user, (other,)))
+
+
+def test_secrets_travel_on_stdin_even_when_the_command_reads_stdin_itself(
+    sshd_hosts, known_hosts, client_key
+):
+    secret = "s3cret-value-on-stdin"
+    with make_connector(known_hosts, client_key).connect(endpoint(sshd_hosts["target"])) as session:
+        res = session.run(
+            "cat; echo \"[$TOKEN]\"; tr '\\0' ' ' < /proc/$$/cmdline; ls /tmp | grep -c govcloud-env || true",
+            env={"TOKEN": secret},
+            stdin=b"payload\n",
+        )
+    out = res.text()
+    assert out.startswith("payload\n") and f"[{secret}]" in out
+    assert secret not in out.split("]", 1)[1], "not on the command line"

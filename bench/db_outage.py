@@ -1,0 +1,245 @@
+"""Warm against cold outage for a PostgreSQL database under write load, side by side in one run.
+
+    python -m bench.db_outage [--gb 2] [--keep]
+
+A real PostgreSQL cluster (tests/services/servers.py) of --gb GiB on the source host, two
+private sshd hosts on loopback, and an application writer inserting rows without pause until
+the application is frozen. Two runbooks of the same system, each from scratch:
+
+* cold: freeze, then the whole database is copied (pg_basebackup) and started on the target;
+* warm (method ``database``): a streaming replica is seeded while the writer runs; at freeze the
+  replica only catches up to the source's last WAL position and is promoted.
+
+The outage is what the runner journals: freeze until the target serves (cut-over and smoke test
+passed). The per-table verification after start is reported separately. Target (issue 15):
+warm <= 10 % of cold. Writes bench/results/db_outage.{md,json}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from bench.common import Table, command_line, write_results
+from bench.playbook_hosts import file_service, inventory_and_plan, start_hosts, step_seconds
+from inventory.models import Host
+from playbooks.localdb import PostgresServer, _private_dir, free_port
+from playbooks.model import DatabaseSpec, PairTarget, ServiceCommands, SystemTarget
+from playbooks.render import render_runbook
+from playbooks.runner import RunOptions, RunResult, run_runbook
+
+PW_ENV = "DB_SECRET"
+ROW_BYTES = 1000
+
+
+class Writer:
+    """Inserts rows through one psql session, as fast as it can, until the application is frozen."""
+
+    def __init__(self, pg: PostgresServer, state: Path) -> None:
+        self.rows = 0
+        self.state = state
+        self.proc = subprocess.Popen(
+            [
+                pg.tool("psql"),
+                "-X",
+                "-q",
+                "-A",
+                "-t",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(pg.port),
+                "-U",
+                "postgres",
+                "-d",
+                "app",
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            bufsize=1,
+            env={"PGPASSWORD": pg.password, "PATH": "/usr/bin:/bin"},
+        )
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        assert self.proc.stdin and self.proc.stdout
+        while self.state.read_text().strip() == "running":
+            self.proc.stdin.write(
+                "INSERT INTO ledger (account, memo) VALUES ((random() * 1000)::int, "
+                "repeat(md5(random()::text), 30)) "
+                "RETURNING id;\n"
+            )
+            self.proc.stdin.flush()
+            self.proc.stdout.readline()
+            self.rows += 1
+
+    def stop(self) -> int:
+        self.thread.join(60)
+        if self.proc.stdin:
+            self.proc.stdin.close()
+        self.proc.wait(30)
+        return self.rows
+
+
+def one_arm(method: str, pg: PostgresServer, hosts, work: Path) -> tuple[RunResult, dict[str, float], int]:
+    src, tgt = hosts.source, hosts.target
+    arm = work / method
+    app_data = src.root / method / "data"
+    app_data.mkdir(parents=True)
+    (app_data / "config.ini").write_text("[app]\n")
+    state = src.root / method / "service.state"
+    state.write_text("running\n")
+    replica_base = _private_dir(f"govcloud-bench-{method}-", pg.user)
+    replica = replica_base / "data"
+    port = free_port()
+    q = subprocess.list2cmdline
+    psql_t = f'PGPASSWORD="${PW_ENV}" {pg.tool("psql")} -X -A -t -h 127.0.0.1 -p {port} -U postgres'
+    db_service = ServiceCommands(
+        exists=f"test -f {pg.data}/PG_VERSION",
+        is_frozen=f"! {q(pg.ctl('status'))} >/dev/null",
+        stop=f"{q(pg.ctl('stop'))} >/dev/null",
+        start=f"{q(pg.ctl('start'))} -o {q([pg.options])} -l {pg.base}/server.log >/dev/null",
+        target_is_serving=f"{psql_t} -c 'SELECT pg_is_in_recovery()' | grep -qx f",
+        target_start="true",
+        target_stop=f"{q(pg.ctl('stop', replica))} >/dev/null || true",
+        target_health=f"{psql_t} -c 'SELECT 1' >/dev/null",
+        smoke_test=f"{psql_t} -d app -c 'SELECT max(id) FROM ledger' | grep -q '^[0-9]'",
+    )
+    spec = DatabaseSpec(
+        engine="postgresql",  # type: ignore[arg-type]
+        source_port=pg.port,
+        target_port=port,
+        target_data_dir=str(replica),
+        source_address="127.0.0.1",
+        target_listen="127.0.0.1",
+        os_user=pg.user or "postgres",
+        bin_dir=pg.bin_dir,
+        password_env=PW_ENV,
+        databases=["app"],
+    )
+    app = Host(address=src.address, port=src.port, user=src.user, role="app", data_dirs=[str(app_data)])
+    db = Host(address=src.address, port=src.port, user=src.user, role="db")
+    inv, plan = inventory_and_plan("bench-db", [app, db], method="cold" if method == "cold" else "database")
+    root = tgt.root / method / "app"
+    target = SystemTarget(
+        target=Host(address=tgt.address, port=tgt.port, user=tgt.user, role="target"),
+        data_root=str(root),
+        authorized_keys=str(tgt.authorized_keys),
+        service=file_service(state, root, tgt.root / method / "current"),
+        env={PW_ENV: pg.password},
+        hosts=[
+            PairTarget(
+                role="db",
+                target=Host(address=tgt.address, port=tgt.port, user=tgt.user),
+                data_root=str(tgt.root / method / "db"),
+                authorized_keys=str(tgt.authorized_keys),
+                service=db_service,
+                database=spec,
+            )
+        ],
+    )
+    rendered = render_runbook("bench-db", plan, inv, {"bench-db": target})
+    writer = Writer(pg, state)
+    try:
+        time.sleep(2)  # the load is on before anything starts
+        result = run_runbook(rendered, RunOptions(hosts.connector(), arm / "journal"))
+    finally:
+        rows = writer.stop()
+        subprocess.run(pg.ctl("stop", replica), capture_output=True)
+        shutil.rmtree(replica_base, ignore_errors=True)
+    steps = step_seconds(arm / "journal" / "bench-db.jsonl")
+    if not pg.restart():  # the migration stopped the source for good; the next arm needs it again
+        raise RuntimeError("source cluster did not restart")
+    return result, steps, rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    ap.add_argument("--gb", type=float, default=2.0, help="database size in GiB (default 2)")
+    ap.add_argument("--keep", action="store_true")
+    args = ap.parse_args(argv)
+    work = Path(tempfile.mkdtemp(prefix="govcloud-bench-db-"))
+    hosts = start_hosts(work)
+    pg = PostgresServer().start()
+    try:
+        rows = int(args.gb * (1 << 30) / ROW_BYTES)
+        pg.sql("CREATE DATABASE app;")
+        t0 = time.perf_counter()
+        pg.sql(
+            "CREATE TABLE ledger (id bigserial PRIMARY KEY, account int, memo text);"
+            f"INSERT INTO ledger (account, memo) SELECT g % 1000, repeat(md5(g::text), 30) "
+            f"FROM generate_series(1, {rows}) g; CHECKPOINT;",
+            db="app",
+        )
+        size = int(pg.sql("SELECT pg_database_size('app');"))
+        print(
+            f"database: {size / (1 << 30):.2f} GiB, {rows} rows in {time.perf_counter() - t0:.0f}s",
+            flush=True,
+        )
+        arms = {}
+        for method in ("cold", "warm"):
+            result, steps, written = one_arm(method, pg, hosts, work)
+            if result.outcome != "complete":
+                print(f"{method} run failed: {result.error}", file=sys.stderr)
+                return 1
+            arms[method] = (result, steps, written)
+            print(method, result.outage_seconds, steps, flush=True)
+        cold, warm = arms["cold"][0].outage_seconds or 0, arms["warm"][0].outage_seconds or 0
+        table = Table(
+            f"Outage of a {size / (1 << 30):.2f} GiB PostgreSQL database under write load",
+            [
+                "method",
+                "outage s",
+                "x cold",
+                "pre-seed s (live)",
+                "sync s (frozen)",
+                "tables verified after start s",
+                "rows written by the load",
+            ],
+            [
+                [
+                    m,
+                    r.outage_seconds,
+                    (r.outage_seconds or 0) / cold if cold else None,
+                    st.get("pre-seed"),
+                    st.get("sync"),
+                    st.get("post-check"),
+                    w,
+                ]
+                for m, (r, st, w) in arms.items()
+            ],
+            note="Outage = freeze until the target serves (cut-over and smoke test passed), "
+            "as journalled. "
+            f"Target: warm <= 10 % of cold; this run: {100 * warm / cold:.1f} %.",
+        )
+        write_results(
+            "db_outage",
+            "Playbooks: warm (streaming replica) vs cold PostgreSQL migration outage (one run)",
+            [table],
+            command=command_line("bench.db_outage", argv),
+            data={"database_bytes": size},
+            notes=[
+                "One run of each arm on a shared 2-core machine; both arms move the same database under the "
+                "same load from the same source cluster."
+            ],
+        )
+        print(table.markdown())
+        return 0
+    finally:
+        pg.stop()
+        hosts.stop()
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

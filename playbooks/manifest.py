@@ -1,0 +1,221 @@
+"""Manifests of a data directory (MLPS-4): metadata of every entry and SHA-256 of every file.
+
+Metadata comes from one GNU ``find -printf`` per directory (cheap: no file is read). Hashing is
+incremental: a file is hashed again only when its (size, mtime, ctime, inode) differs from the
+last verified pass, kept per host in a cache next to the journal. ctime cannot be set from user
+space, so a rewrite that restores size and mtime is still caught. Comparing two manifests checks
+content, type, mode, owner, group, mtime, symlink targets (relative and absolute, verbatim) and
+hard-link groups. FIFOs, sockets and devices are listed as specials and reported: the target's
+restricted rsync (``rrsync -wo``) refuses to create them inside a data root, so they are never
+moved and never silently skipped either - the journal and the summary name each one.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from foundation.atomic import atomic_write_text
+from playbooks.errors import CommandFailed
+from playbooks.ssh import SSHSession
+
+HASH_BATCH = 1000  # names per sha256sum call
+HASH_RATE = 20e6  # bytes/s assumed for hash-command timeouts, deliberately slow
+FIELDS = 11
+FIND_FORMAT = r"%y\0%P\0%s\0%T@\0%C@\0%i\0%m\0%U\0%G\0%n\0%l\0"
+SPECIAL_KINDS = {"p": "fifo", "s": "socket", "c": "character device", "b": "block device"}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One entry of a tree as ``find`` printed it."""
+
+    kind: str  # find's %y: f d l p s c b
+    size: int
+    mtime: str
+    ctime: str
+    ino: int
+    mode: int
+    uid: int
+    gid: int
+    nlink: int
+    link: str
+
+    @property
+    def key(self) -> str:
+        """What must be unchanged for a cached hash to stay valid."""
+        return f"{self.size}:{self.mtime}:{self.ctime}:{self.ino}"
+
+
+Listing = dict[str, Entry]
+
+
+def list_tree(session: SSHSession, root: str, *, sudo: bool = False) -> Listing:
+    """Every entry under *root*; {} when *root* is absent."""
+    r = shlex.quote(root)
+    res = session.run(
+        f"test -d {r} || exit 3; find {r} -mindepth 1 -printf '{FIND_FORMAT}'",
+        sudo=sudo,
+        timeout=session.timeouts.command,
+    )
+    if res.exit_status == 3:
+        return {}
+    if not res.ok:
+        tail = res.stderr.decode("utf-8", "replace").strip()[-300:]
+        raise CommandFailed(f"{session.endpoint.label}: cannot list {root}: {tail}", res.exit_status)
+    parts = res.stdout.split(b"\0")
+    out: Listing = {}
+    for i in range(0, len(parts) - FIELDS + 1, FIELDS):
+        f = [p.decode("utf-8", "surrogateescape") for p in parts[i : i + FIELDS]]
+        out[f[1]] = Entry(
+            f[0], int(f[2]), f[3], f[4], int(f[5]), int(f[6], 8), int(f[7]), int(f[8]), int(f[9]), f[10]
+        )
+    return out
+
+
+def settled(session: SSHSession, root: str, seconds: float, *, sudo: bool = False) -> bool:
+    """True when nothing under *root* changes (metadata, ctime included) for *seconds*: one command."""
+    r = shlex.quote(root)
+    listing = f"find {r} -mindepth 1 -printf '{FIND_FORMAT}' | sha256sum"
+    res = session.run(
+        f'a=$({listing}) && sleep {seconds:g} && b=$({listing}) && [ "$a" = "$b" ]',
+        sudo=sudo,
+        timeout=session.timeouts.command + seconds,
+    )
+    return res.ok
+
+
+def specials(listing: Listing) -> dict[str, str]:
+    """FIFOs, sockets and devices: not created on the target (see module docstring), always reported."""
+    return {rel: SPECIAL_KINDS[e.kind] for rel, e in sorted(listing.items()) if e.kind in SPECIAL_KINDS}
+
+
+def hash_files(
+    session: SSHSession, root: str, rels: Iterable[str], size: int, *, sudo: bool = False
+) -> dict[str, str]:
+    """SHA-256 of files under *root*, computed on the host; unreadable files are absent."""
+    names = list(rels)
+    out: dict[str, str] = {}
+    for i in range(0, len(names), HASH_BATCH):
+        batch = names[i : i + HASH_BATCH]
+        stdin = b"".join(n.encode("utf-8", "surrogateescape") + b"\0" for n in batch)
+        res = session.run(
+            f"cd {shlex.quote(root)} && xargs -0 -r sha256sum -z --",
+            sudo=sudo,
+            stdin=stdin,
+            timeout=session.timeouts.command + size / HASH_RATE,
+        )
+        for rec in res.stdout.split(b"\0"):
+            if len(rec) > 66:  # "<64 hex><space><space or *><name>", unescaped with -z
+                out[rec[66:].decode("utf-8", "surrogateescape")] = rec[:64].decode("ascii")
+    return out
+
+
+class HashCache:
+    """Per host, directory and side: rel -> (stat key, SHA-256) of the last verified pass."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.data: dict[str, dict[str, list[str]]] = {}
+        if path.is_file():
+            try:
+                loaded = json.loads(path.read_text(encoding="utf-8"))
+                if isinstance(loaded, dict):
+                    self.data = loaded
+            except (OSError, json.JSONDecodeError):
+                self.data = {}  # a damaged cache only costs re-hashing
+
+    def save(self) -> None:
+        atomic_write_text(self.path, json.dumps(self.data, ensure_ascii=False))
+
+    def clear(self) -> None:
+        self.data = {}
+        self.path.unlink(missing_ok=True)
+
+    def refresh(
+        self, scope: str, session: SSHSession, root: str, listing: Listing, *, sudo: bool = False
+    ) -> tuple[dict[str, str], int, int]:
+        """SHA-256 of every file of *listing*, hashing only what changed; (hashes, files, bytes hashed)."""
+        cached = self.data.get(scope, {})
+        files = {rel: e for rel, e in listing.items() if e.kind == "f"}
+        stale = sorted(rel for rel, e in files.items() if cached.get(rel, ["", ""])[0] != e.key)
+        size = sum(files[r].size for r in stale)
+        fresh = hash_files(session, root, stale, size, sudo=sudo) if stale else {}
+        unreadable = [r for r in stale if r not in fresh]
+        if unreadable:
+            raise CommandFailed(
+                f"{session.endpoint.label}: cannot read {len(unreadable)} file(s) under {root} to hash them: "
+                f"{', '.join(unreadable[:5])} (protected data needs `sudo: true`)"
+            )
+        entry: dict[str, list[str]] = {}
+        hashes: dict[str, str] = {}
+        for rel, e in files.items():
+            sha = fresh.get(rel) or cached[rel][1]
+            entry[rel] = [e.key, sha]
+            hashes[rel] = sha
+        self.data[scope] = entry
+        return hashes, len(stale), size
+
+    def forget(self, scope: str, rels: Iterable[str]) -> None:
+        for rel in rels:
+            self.data.get(scope, {}).pop(rel, None)
+
+
+def digest(listing: Listing, hashes: dict[str, str]) -> str:
+    """One checksum of a manifest: equal digests mean equal content, links and specials."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for rel in sorted(listing):
+        e = listing[rel]
+        what = hashes.get(rel, "") if e.kind == "f" else (e.link if e.kind == "l" else "")
+        h.update(f"{e.kind} {what} {rel}\n".encode("utf-8", "surrogateescape"))
+    return "sha256:" + h.hexdigest()
+
+
+def _groups(listing: Listing) -> dict[str, frozenset[str]]:
+    by_ino: dict[int, set[str]] = {}
+    for rel, e in listing.items():
+        if e.kind == "f" and e.nlink > 1:
+            by_ino.setdefault(e.ino, set()).add(rel)
+    return {rel: frozenset(g) for g in by_ino.values() for rel in g}
+
+
+def compare(
+    source: Listing, source_hashes: dict[str, str], target: Listing, target_hashes: dict[str, str]
+) -> list[str]:
+    """Every way the target differs from the source (empty: identical for MLPS-4)."""
+    bad: list[str] = []
+    for rel in sorted(set(source) - set(target)):
+        if source[rel].kind not in SPECIAL_KINDS:  # specials are reported, not moved
+            bad.append(f"{rel} (missing)")
+    for rel in sorted(set(target) - set(source)):
+        bad.append(f"{rel} (unexpected)")
+    sg, tg = _groups(source), _groups(target)
+    for rel in sorted(set(source) & set(target)):
+        s, t = source[rel], target[rel]
+        if s.kind != t.kind:
+            bad.append(f"{rel} (type {s.kind} became {t.kind})")
+            continue
+        if s.kind == "f" and source_hashes.get(rel) != target_hashes.get(rel):
+            bad.append(f"{rel} (checksum differs)")
+        if s.kind == "l" and s.link != t.link:
+            bad.append(f"{rel} (symlink points to {t.link!r}, not {s.link!r})")
+        if s.kind != "l" and s.mode != t.mode:
+            bad.append(f"{rel} (mode {t.mode:o}, not {s.mode:o})")
+        if (s.uid, s.gid) != (t.uid, t.gid):
+            bad.append(f"{rel} (owner {t.uid}:{t.gid}, not {s.uid}:{s.gid})")
+        if s.kind == "f" and s.mtime.split(".")[0] != t.mtime.split(".")[0]:
+            bad.append(f"{rel} (mtime differs)")
+        if s.kind == "f" and sg.get(rel, frozenset({rel})) != tg.get(rel, frozenset({rel})):
+            bad.append(f"{rel} (hard links differ)")
+    return bad
+
+
+def summary(listing: Listing) -> dict[str, Any]:
+    files = [e for e in listing.values() if e.kind == "f"]
+    return {"files": len(files), "bytes": sum(e.size for e in files), "entries": len(listing)}
