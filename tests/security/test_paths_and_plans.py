@@ -73,7 +73,7 @@ TAMPERS = {
     "room_id_dotdot": lambda p: p["rooms"][0].update(id=".."),
     "reserved_department": lambda p: p["systems"][0].update(department="index"),
     "digest_injection": lambda p: p["inventory"].update(digest="sha256:abc\n[evil]"),
-    "unknown_disposition": lambda p: p["systems"][0].update(disposition="exfiltrate"),
+    "negative_wave": lambda p: p["systems"][0].update(wave=-1),
     "boolean_wave": lambda p: p["systems"][0].update(wave=True),
     "huge_wave": lambda p: p["systems"][0].update(wave=10**12),
     "duplicate_system": lambda p: p["systems"].append(dict(p["systems"][0])),
