@@ -74,6 +74,7 @@ TAMPERS = {
     "reserved_department": lambda p: p["systems"][0].update(department="index"),
     "digest_injection": lambda p: p["inventory"].update(digest="sha256:abc\n[evil]"),
     "negative_wave": lambda p: p["systems"][0].update(wave=-1),
+    "escape_in_a_reason": lambda p: p["systems"][0].update(reasons=["ok\x1b]0;pwned\x07"]),
     "boolean_wave": lambda p: p["systems"][0].update(wave=True),
     "huge_wave": lambda p: p["systems"][0].update(wave=10**12),
     "duplicate_system": lambda p: p["systems"].append(dict(p["systems"][0])),
