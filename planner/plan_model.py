@@ -403,9 +403,17 @@ def strict_problems(plan: Plan) -> list[str]:
             ("from_room", rel.from_room), ("to_room", rel.to_room),
         ):
             ident(f"relocations[{i}].{name}", value)
-    for i, f in enumerate(plan.findings):
-        if CONTROL_RE.search(f.subject):
-            out.append(f"findings[{i}].subject: holds a control character")
+    # Names, reasons and messages reach Markdown, HTML, Word and the terminal: no control
+    # characters (line breaks and tabs of a reason are fine).
+    todo: list[tuple[str, Any]] = [("", plan.model_dump(mode="json"))]
+    while todo and len(out) < 200:
+        where, node = todo.pop()
+        if isinstance(node, dict):
+            todo.extend((f"{where}.{k}" if where else str(k), v) for k, v in node.items())
+        elif isinstance(node, list):
+            todo.extend((f"{where}[{j}]", v) for j, v in enumerate(node))
+        elif isinstance(node, str) and (m := CONTROL_RE.search(node.replace("\n", "").replace("\t", ""))):
+            out.append(f"{where}: holds the control character U+{ord(m.group()):04X}")
     return out[:200]
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from inventory.loader import check_inventory, load_inventory
@@ -184,6 +184,7 @@ def _sane(inventory: Any) -> None:
 
 @SETTINGS
 @given(mutated_yaml())
+@example(BASE_TEXT.replace("data_gb: 500", "data_gb: .inf", 1).encode("utf-8"))  # the issue's own case
 def test_the_yaml_loader_answers_every_mutation_cleanly(data: bytes) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "city.yaml"
@@ -229,8 +230,19 @@ def mutated_survey(draw: st.DrawFn) -> dict[str, list[list[str]]]:
     return files
 
 
+def _survey_with(field: str, cell: str) -> dict[str, list[list[str]]]:
+    from inventory.survey import sheet_columns
+
+    files = json.loads(json.dumps(SURVEY))
+    rows = files["systems.csv"]
+    title = next(c.title for c in sheet_columns("systems") if c.name == field)
+    rows[1][rows[0].index(title)] = cell
+    return files
+
+
 @SETTINGS
 @given(mutated_survey())
+@example(_survey_with("data_gb", "inf"))
 def test_the_survey_loader_answers_every_mutation_cleanly(files: dict[str, list[list[str]]]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for name, rows in files.items():
@@ -278,6 +290,7 @@ def mutated_plan(draw: st.DrawFn) -> str:
 
 @SETTINGS
 @given(mutated_plan())
+@example(json.dumps(BASE_PLAN)[:-1] + ', "deep": ' + "[" * 100_000 + "]" * 100_000 + "}")
 def test_the_plan_loader_answers_every_mutation_cleanly(text: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "plan.json"

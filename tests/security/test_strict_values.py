@@ -25,7 +25,7 @@ YAML_CASES = [
     ("data_gb", lambda s: s.update(data_gb=float("inf")), "finite"),
     ("data_gb", lambda s: s.update(data_gb=float("nan")), "finite"),
     ("investment", lambda s: s.update(investment=1e308), "<="),
-    ("resources.ram_gb", lambda s: s["resources"].update(ram_gb=-1e-300), "negative"),
+    ("resources.storage_gb", lambda s: s["resources"].update(storage_gb=1e300), "<="),
     ("resources.vcpu", lambda s: s["resources"].update(vcpu=10**30), "<="),
     ("usage.monthly_active_users", lambda s: s["usage"].update(monthly_active_users=10**19), "<="),
     ("downtime_hours", lambda s: s.update(downtime_hours=float("-inf")), "finite"),
@@ -87,7 +87,7 @@ def _survey(tmp_path: Path, city: dict[str, Any], edit: dict[str, str]) -> Path:
     ("field", "cell", "words"),
     [
         ("usage.last_used", "0", "not a valid date"),
-        ("usage.last_used", "43000", "not a valid date"),
+        ("usage.last_used", "1513728000", "not a valid date"),  # a Unix timestamp
         ("data_gb", "inf", "finite"),
         ("data_gb", "1e400", "finite"),
         ("investment", "1e300", "<="),
