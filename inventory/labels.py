@@ -20,6 +20,7 @@ from inventory.models import (
     SystemCategory,
     SystemStatus,
     UsageScope,
+    XinchuangStatus,
 )
 
 META_SHEET = "inventory"  # key/value sheet holding version, city and cloud
@@ -66,8 +67,8 @@ COLUMN_TITLES: dict[str, dict[str, tuple[str, ...]]] = {
         "name": ("机房名称",),
         "department": ("所属部门",),
         "building": ("所在楼宇",),
-        "area_m2": ("机房面积", "机房面积（平方米）"),
-        "monthly_cost": ("月运行费用", "月运行费用（元）"),
+        "area_m2": ("机房面积（m²）", "机房面积", "机房面积（平方米）"),
+        "monthly_cost": ("月运行费用（元/月）", "月运行费用", "月运行费用（元）"),
         "exception": ("保留例外原因",),
     },
     "networks": {
@@ -77,7 +78,7 @@ COLUMN_TITLES: dict[str, dict[str, tuple[str, ...]]] = {
         "department": ("所属部门",),
         "carrier": ("运营商",),
         "bandwidth_mbps": ("带宽（Mbps）", "带宽"),
-        "monthly_fee": ("月租费", "月租费（元）"),
+        "monthly_fee": ("月租费（元/月）", "月租费", "月租费（元）"),
         "contract_end": ("合同到期日",),
         "programme": ("所属金字工程",),
     },
@@ -109,7 +110,7 @@ COLUMN_TITLES: dict[str, dict[str, tuple[str, ...]]] = {
         "resources.ram_gb": ("内存（GB）",),
         "resources.storage_gb": ("存储（GB）",),
         "resources.servers": ("服务器台数",),
-        "utilisation": ("CPU平均利用率",),
+        "utilisation": ("CPU平均利用率（0-1）", "CPU平均利用率"),
         "data_gb": ("待迁移数据量（GB）",),
         "downtime_hours": ("可接受停机时长（小时）",),
         "room": ("所在机房",),
@@ -121,6 +122,10 @@ COLUMN_TITLES: dict[str, dict[str, tuple[str, ...]]] = {
         "builder": ("承建单位",),
         "maintainer": ("运维单位",),
         "contact": ("联系人", "联系人及电话"),
+        "os": ("操作系统",),
+        "database": ("数据库",),
+        "middleware": ("中间件",),
+        "xinchuang": ("信创适配状态", "信创状态"),
     },
     "assets": {
         "id": ("资产编号",),
@@ -158,6 +163,44 @@ META_TITLES: dict[str, tuple[str, ...]] = {
         for f, ft in _DOMAIN_FIELD_TITLES.items()
     },
 }
+
+# A system's nested lists on sheets of their own, one row per item keyed by the system's ID:
+# key -> (field of the system record, sheet titles). The systems sheet's JSON cell still reads.
+NESTED_SHEETS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "system_hosts": ("hosts", ("系统主机", "主机")),
+    "system_dependencies": ("depends_on", ("系统依赖", "依赖关系")),
+    "shared_resources": ("sharing.resources", ("共享信息资源", "共享资源")),
+}
+NESTED_OWNER_TITLES: tuple[str, ...] = ("系统编号",)
+NESTED_COLUMN_TITLES: dict[str, dict[str, tuple[str, ...]]] = {
+    "system_hosts": {
+        "address": ("主机地址", "IP地址"),
+        "port": ("SSH端口",),
+        "user": ("登录用户",),
+        "role": ("主机角色",),
+        "os": ("操作系统",),
+        "data_dirs": ("数据目录",),
+        "known_hosts": ("主机密钥文件",),
+    },
+    "system_dependencies": {
+        "system": ("依赖系统编号", "被依赖系统"),
+        "kind": ("依赖类型",),
+        "protocol": ("协议",),
+        "port": ("端口",),
+    },
+    "shared_resources": {
+        "name": ("资源名称",),
+        "type": ("共享类型",),
+        "basic": ("是否基础信息资源",),
+        "legal_basis": ("不予共享的依据",),
+    },
+}
+# Sheets of the survey workbook that hold no records: read past without a warning.
+INSTRUCTIONS_SHEET = "填表说明"
+CODES_SHEET = "代码表"
+HELPER_SHEETS: tuple[str, ...] = (INSTRUCTIONS_SHEET, CODES_SHEET)
+# A row whose first cell starts with this is the form's example, never a record.
+EXAMPLE_MARK = "示例"
 
 # Chinese labels of the closed vocabularies; the first is written on export.
 VALUE_LABELS: dict[type[StrEnum], dict[str, tuple[str, ...]]] = {
@@ -197,6 +240,7 @@ VALUE_LABELS: dict[type[StrEnum], dict[str, tuple[str, ...]]] = {
         "co_built": ("共建",),
         "purchased_service": ("购买服务",),
     },
+    XinchuangStatus: {"adapted": ("已适配",), "adapting": ("适配中",), "not_adapted": ("未适配",)},
     DependencyKind: {"data": ("数据",), "auth": ("认证",), "api": ("接口",), "file": ("文件",)},
     SharingType: {
         "unconditional": ("无条件共享",),
@@ -221,6 +265,25 @@ VALUE_LABELS: dict[type[StrEnum], dict[str, tuple[str, ...]]] = {
         "email": ("电子邮件",),
         "im": ("即时通讯",),
     },
+}
+
+# A protection level as clerks write it: 3, 三级, 第三级, 等保三级, 3级.
+LEVEL_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
+LEVEL_PATTERN = r"^(?:等保|第)?([1-5一二三四五])\s*级$"
+
+# Reference fields a clerk may fill with a name instead of an ID: (sheet, field) -> sheet referred to.
+NAME_REFERENCES: dict[tuple[str, str], str] = {
+    ("regions", "parent"): "regions",
+    ("buildings", "region"): "regions",
+    ("departments", "region"): "regions",
+    ("departments", "building"): "buildings",
+    ("rooms", "department"): "departments",
+    ("rooms", "building"): "buildings",
+    ("networks", "department"): "departments",
+    ("systems", "department"): "departments",
+    ("systems", "room"): "rooms",
+    ("systems", "networks"): "networks",
+    ("assets", "room"): "rooms",
 }
 
 TRUE_LABELS = ("是", "true", "yes", "y", "1", "有")

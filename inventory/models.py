@@ -105,6 +105,14 @@ class SharingType(StrEnum):
     NONE = "none"
 
 
+class XinchuangStatus(StrEnum):
+    """Domestic-stack (信创) adaptation of a system: the survey records where it stands."""
+
+    ADAPTED = "adapted"
+    ADAPTING = "adapting"
+    NOT_ADAPTED = "not_adapted"
+
+
 class AssetKind(StrEnum):
     """Kind of asset in a room (ASSET-1)."""
 
@@ -315,6 +323,10 @@ class System(Record):
     builder: str | None = None  # 承建单位: who built it (OPS-1 "who builds it is responsible")
     maintainer: str | None = None  # 运维单位: who runs it today
     contact: str | None = None  # 联系人 and telephone, as the survey form records them
+    os: str | None = None  # 操作系统 of its servers, as surveyed (e.g. CentOS 7, 麒麟 V10)
+    database: str | None = None  # 数据库 product and version (e.g. Oracle 11g, 达梦 DM8)
+    middleware: str | None = None  # 中间件 (e.g. WebLogic, 东方通 TongWeb)
+    xinchuang: XinchuangStatus | None = None  # 信创 adaptation status
 
     @field_validator("networks")
     @classmethod

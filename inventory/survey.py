@@ -40,17 +40,27 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from foundation.atomic import atomic_write_bytes, atomic_write_text
+from foundation.atomic import atomic_write_text
 from foundation.errors import GovcloudError
 from foundation.progress import ProgressCallback
 from inventory import labels
 from inventory.encoding import UTF8, UndecodableText, decode_survey_text
 from inventory.gathering import Gathered, PathKey, suggest
-from inventory.models import ENTITY_MODELS, City, Cloud, Dependency, DependencyKind, Inventory
+from inventory.models import (
+    ENTITY_MODELS,
+    City,
+    Cloud,
+    Dependency,
+    DependencyKind,
+    Host,
+    Inventory,
+    SharedResource,
+)
 from inventory.problems import Severity
 
 META = labels.META_SHEET
 _SPLIT = re.compile(r"[;；、]")
+_LEVEL = re.compile(labels.LEVEL_PATTERN)
 _DATE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
 
 
@@ -171,6 +181,8 @@ def _text(value: Any) -> str:
 
 def read_cell(col: Column, value: Any) -> Any:
     """The model value of one cell; raises CellError for a cell that cannot be read."""
+    if col.kind == "int" and isinstance(value, str) and (level := _LEVEL.match(value.strip())):
+        value = str(labels.LEVEL_DIGITS.get(level[1], level[1]))  # 三级 -> 3
     if isinstance(value, str):
         stripped = value.strip()
         if col.kind == "str":
@@ -286,8 +298,23 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def read_sheet(key: str, label: str, rows: Iterable[tuple[int, Sequence[Any]]], g: Gathered) -> None:
-    """Gather the records of one sheet (rows numbered as the user sees them) into *g*."""
+RecordSink = Callable[["SheetSource", int, dict[str, Any]], None]
+
+
+def read_sheet(
+    key: str,
+    label: str,
+    rows: Iterable[tuple[int, Sequence[Any]]],
+    g: Gathered,
+    *,
+    columns: Sequence[Column] | None = None,
+    sink: RecordSink | None = None,
+) -> None:
+    """Gather the records of one sheet (rows numbered as the user sees them) into *g*.
+
+    *columns* and *sink* read a sheet that is not a top-level entity (a system's nested list):
+    each record goes to *sink* instead of ``g.records[key]``.
+    """
     source = SheetSource(label)
     it = iter(rows)
     header: Sequence[Any] | None = None
@@ -297,7 +324,8 @@ def read_sheet(key: str, label: str, rows: Iterable[tuple[int, Sequence[Any]]], 
             break
     if header is None:
         return
-    columns = sheet_columns(key) if key != META else []
+    if columns is None:
+        columns = sheet_columns(key) if key != META else []
     known = _header_index(columns)
     used: list[tuple[int, Column]] = []
     seen: dict[str, str] = {}
@@ -325,11 +353,15 @@ def read_sheet(key: str, label: str, rows: Iterable[tuple[int, Sequence[Any]]], 
     if key == META:
         _read_meta(source, itertools.chain([(source.header_row, header)], it), g)
         return
-    records = g.records[key]
-    origins = g.origins[key]
+    records = g.records[key] if sink is None else []
+    origins = g.origins[key] if sink is None else []
+    first = used[0][0] if used else None
     for number, cells in it:
         if all(_blank(c) for c in cells):
             continue
+        lead = cells[first] if first is not None and first < len(cells) else None
+        if str(lead or "").startswith(labels.EXAMPLE_MARK):
+            continue  # the form's example row
         record: dict[str, Any] = {}
         index = len(source.rows)
         source.rows.append(number)
@@ -348,8 +380,115 @@ def read_sheet(key: str, label: str, rows: Iterable[tuple[int, Sequence[Any]]], 
                     col.name,
                     f"{exc} (column {seen[col.name]})",
                 )
+        if sink is not None:
+            sink(source, index, record)
+            continue
         records.append(record)
         origins.append((source, (key, index)))
+
+
+# ---------------------------------------------------------------- names where IDs belong
+
+
+def resolve_names(g: Gathered) -> None:
+    """Replace a reference written as a unique name (市财政局) by its ID; an ambiguous name is a problem.
+
+    A value that is neither an ID nor a name is left for the cross-checks, which say so.
+    """
+    for (sheet, fld), target in labels.NAME_REFERENCES.items():
+        targets = [r for r in g.records[target] if isinstance(r, dict)]
+        ids = {str(r.get("id")) for r in targets}
+        by_name: dict[str, list[str]] = {}
+        for r in targets:
+            for name in (r.get("name"),):
+                if isinstance(name, str) and name.strip():
+                    by_name.setdefault(name.strip(), []).append(str(r.get("id")))
+        if not by_name:
+            continue
+        for i, record in enumerate(g.records[sheet]):
+            if not isinstance(record, dict) or fld not in record:
+                continue
+            value = record[fld]
+            values = value if isinstance(value, list) else [value]
+            resolved = []
+            for v in values:
+                text = v.strip() if isinstance(v, str) else v
+                matches = by_name.get(text, []) if isinstance(text, str) and text not in ids else []
+                if len(matches) > 1:
+                    source, path = g.origins[sheet][i]
+                    g.problem(source, (*path, fld), str(record.get("id") or path), fld,
+                              f"'{text}' is the name of {len(matches)} {target}: "
+                              f"{', '.join(sorted(matches))}; write the ID")
+                resolved.append(matches[0] if len(matches) == 1 else v)
+            record[fld] = resolved if isinstance(value, list) else resolved[0]
+
+
+# ---------------------------------------------------------------- a system's lists on sheets of their own
+
+
+OWNER = "system_id"  # the nested sheets' column naming the system a row belongs to
+
+
+def nested_key(name: str) -> str | None:
+    """The nested sheet (system_hosts, 系统主机 ...) a sheet or CSV file name stands for, or None."""
+    wanted = name.strip().lower()
+    for key, (_, titles) in labels.NESTED_SHEETS.items():
+        if wanted == key or wanted in (t.lower() for t in titles):
+            return key
+    return None
+
+
+_NESTED_MODELS: dict[str, type[BaseModel]] = {
+    "system_hosts": Host,
+    "system_dependencies": Dependency,
+    "shared_resources": SharedResource,
+}
+
+
+def nested_columns(key: str) -> list[Column]:
+    """The columns of a nested sheet: the owning system's ID, then the item's fields."""
+    titles = labels.NESTED_COLUMN_TITLES[key]
+    return [Column(OWNER, "str", None, labels.NESTED_OWNER_TITLES)] + [
+        Column(name, kind, enum, titles.get(name, ()))
+        for name, kind, enum in _columns_of(_NESTED_MODELS[key])
+    ]
+
+
+@dataclass
+class NestedRows:
+    """Rows of the nested sheets, held until every systems sheet is read."""
+
+    rows: list[tuple[str, SheetSource, int, dict[str, Any]]] = field(default_factory=list)
+
+    def read(self, key: str, label: str, rows: Iterable[tuple[int, Sequence[Any]]], g: Gathered) -> None:
+        read_sheet(key, label, rows, g, columns=nested_columns(key),
+                   sink=lambda source, index, record: self.rows.append((key, source, index, record)))
+
+    def merge_into(self, g: Gathered) -> None:
+        """Attach each row to its system's record; a row naming no system is a problem of its own."""
+        systems = {str(r.get("id")): r for r in g.records["systems"] if isinstance(r, dict)}
+        filled: set[tuple[str, str]] = set()
+        for key, source, index, item in self.rows:
+            field_name, titles = labels.NESTED_SHEETS[key]
+            owner = str(item.pop(OWNER, "") or "").strip()
+            system = systems.get(owner)
+            if system is None:
+                g.problem(source, (key, index), owner or f"{key}[{index}]", OWNER,
+                          f"names no system of the systems sheet{suggest(owner, list(systems))} "
+                          f"(column {labels.NESTED_OWNER_TITLES[0]})" if owner else
+                          f"no system ID (column {labels.NESTED_OWNER_TITLES[0]})")
+                continue
+            *parents, last = field_name.split(".")
+            holder = system
+            for p in parents:
+                holder = holder.setdefault(p, {})
+            if (owner, key) not in filled and holder.get(last):
+                g.problem(source, (key, index), owner, field_name,
+                          f"given both on the systems sheet and on sheet {titles[0]}: keep one")
+                filled.add((owner, key))
+                continue
+            filled.add((owner, key))
+            holder.setdefault(last, []).append(item)
 
 
 def _read_meta(source: SheetSource, rows: Iterator[tuple[int, Sequence[Any]]], g: Gathered) -> None:
@@ -417,9 +556,14 @@ def gather_xlsx(path: Path, g: Gathered, progress: ProgressCallback | None = Non
         return
     try:
         names = book.sheetnames
+        nested = NestedRows()
         for n, name in enumerate(names):
             label = f"{path}[{name}]"
             key = sheet_key(name)
+            if key is None and name.strip() in labels.HELPER_SHEETS:
+                continue
+            if key is None and nested_key(name) is not None:
+                key = nested_key(name)
             if key is None:
                 _sheet_name_problem(g, label, name)
                 continue
@@ -430,9 +574,14 @@ def gather_xlsx(path: Path, g: Gathered, progress: ProgressCallback | None = Non
                 g.problem(SheetSource(label), (), None, None, f"cannot read the sheet: {exc}")
                 g.unreadable = True
                 continue
-            read_sheet(key, label, rows, g)
+            if key in labels.NESTED_SHEETS:
+                nested.read(key, label, rows, g)
+            else:
+                read_sheet(key, label, rows, g)
             if progress:
                 progress("loading files", (n + 1) / len(names))
+        nested.merge_into(g)
+        resolve_names(g)
     finally:
         book.close()
 
@@ -447,9 +596,10 @@ def _csv_rows(text: str) -> Iterator[tuple[int, list[str]]]:
 
 def gather_csv_files(files: Sequence[Path], g: Gathered, progress: ProgressCallback | None = None) -> None:
     """Gather every CSV file, one entity per file named by its key or title (systems.csv)."""
+    nested = NestedRows()
     for n, f in enumerate(files):
         label = str(f)
-        key = sheet_key(f.stem)
+        key = sheet_key(f.stem) or nested_key(f.stem)
         if key is None:
             g.problem(
                 SheetSource(label),
@@ -474,11 +624,16 @@ def gather_csv_files(files: Sequence[Path], g: Gathered, progress: ProgressCallb
         if decoded.encoding != UTF8:
             g.problem(SheetSource(label), (), None, None, f"read as {decoded.encoding}", Severity.WARNING)
         try:
-            read_sheet(key, label, _csv_rows(decoded.text), g)
+            if key in labels.NESTED_SHEETS:
+                nested.read(key, label, _csv_rows(decoded.text), g)
+            else:
+                read_sheet(key, label, _csv_rows(decoded.text), g)
         except csv.Error as exc:
             g.problem(SheetSource(label), (), None, None, f"CSV error: {exc}")
         if progress:
             progress("loading files", (n + 1) / len(files))
+    nested.merge_into(g)
+    resolve_names(g)
 
 
 # ---------------------------------------------------------------- export
@@ -551,31 +706,6 @@ def survey_tables(inv: Inventory, *, for_csv: bool = False) -> Iterator[tuple[st
             [write_cell(c, _get(rec, c.name), for_csv=for_csv) for c in columns] for rec in getattr(inv, key)
         )
         yield key, rows
-
-
-def export_xlsx(inv: Inventory, path: str | Path) -> None:
-    """Write the survey workbook of *inv* to *path* (atomically)."""
-    import openpyxl
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.utils.exceptions import IllegalCharacterError
-
-    book = openpyxl.Workbook(write_only=True)
-    try:
-        for key, rows in survey_tables(inv):
-            ws = book.create_sheet(labels.SHEET_TITLES[key][0])
-            for row in rows:
-                cells = []
-                for value in row:
-                    cell = WriteOnlyCell(ws, value=value)
-                    if isinstance(value, str) and value.startswith("="):
-                        cell.data_type = "s"  # text, never a formula
-                    cells.append(cell)
-                ws.append(cells)
-        buffer = io.BytesIO()
-        book.save(buffer)
-    except IllegalCharacterError as exc:
-        raise ExportError(f"a text contains a character a workbook cannot hold: {exc}") from None
-    atomic_write_bytes(path, buffer.getvalue())
 
 
 def export_csv(inv: Inventory, directory: str | Path) -> list[Path]:

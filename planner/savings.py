@@ -133,12 +133,25 @@ def streams(plan: Plan, inventory: Inventory, policy: Policy) -> list[Stream]:
             annual = inv.annual_om_cost if inv and inv.annual_om_cost else 0.0
             out.append(Stream(StreamKind.OM, s.id, s.department, monthly=annual / 12, start=after(s.wave)))
         if s.disposition is Disposition.MIGRATE:
-            out.append(Stream(StreamKind.CLOUD, s.id, s.department,
-                              monthly=cloud_monthly(s.sizing, prices), start=first_month(s.wave)))
+            out.append(
+                Stream(
+                    StreamKind.CLOUD,
+                    s.id,
+                    s.department,
+                    monthly=cloud_monthly(s.sizing, prices),
+                    start=first_month(s.wave),
+                )
+            )
         if s.wave is not None and s.sizing.team_hours:
-            out.append(Stream(StreamKind.LABOUR, s.id, s.department,
-                              one_off=s.sizing.team_hours * prices.labour_per_team_hour,
-                              start=first_month(s.wave)))
+            out.append(
+                Stream(
+                    StreamKind.LABOUR,
+                    s.id,
+                    s.department,
+                    one_off=s.sizing.team_hours * prices.labour_per_team_hour,
+                    start=first_month(s.wave),
+                )
+            )
     return out
 
 

@@ -30,8 +30,12 @@ LATIN_FONT = "Times New Roman"
 EAST_ASIAN_FONT = "宋体"
 
 # Who reviews and signs a department's plan (message keys), in signing order.
-SIGNATORIES: tuple[str, ...] = ("docx.sign.department", "docx.sign.builder", "docx.sign.maintainer",
-                                "docx.sign.bureau")
+SIGNATORIES: tuple[str, ...] = (
+    "docx.sign.department",
+    "docx.sign.builder",
+    "docx.sign.maintainer",
+    "docx.sign.bureau",
+)
 
 
 def _fonts(doc: DocumentType) -> None:
@@ -103,8 +107,11 @@ class _SystemSections:
             (t("docx.outage"), _hours(s.estimated_outage_hours)),
             (t("docx.window"), _hours(inv.downtime_hours if inv else None)),
             (t("docx.data"), f"{s.sizing.data_gb:g} GB"),
-            (t("col.sizing"), f"{s.sizing.vcpu} vCPU / {s.sizing.ram_gb:g} GB RAM / "
-                              f"{s.sizing.storage_gb:g} GB × {s.sizing.servers}"),
+            (
+                t("col.sizing"),
+                f"{s.sizing.vcpu} vCPU / {s.sizing.ram_gb:g} GB RAM / "
+                f"{s.sizing.storage_gb:g} GB × {s.sizing.servers}",
+            ),
             (t("col.mlps"), s.mlps_level if s.mlps_level is not None else ""),
             (t("col.rules"), " ".join(s.rules)),
         ]
@@ -112,13 +119,23 @@ class _SystemSections:
 
     def _prechecks(self, s: PlanSystem, inv: System | None) -> list[str]:
         t = self.t
-        checks = [t("docx.pre.backup"), t("docx.pre.target", stack=f"wave-{s.wave:02d}" if s.wave is not None
-                                                  else "-"), t("docx.pre.service")]
+        checks = [
+            t("docx.pre.backup"),
+            t("docx.pre.target", stack=f"wave-{s.wave:02d}" if s.wave is not None else "-"),
+            t("docx.pre.service"),
+        ]
         for link in s.links:
             other = self.view.systems.get(link.system)
             wave = other.wave if other is not None else None
-            checks.append(t("docx.pre.dependency", system=self.view.system_name(link.system),
-                            wave="-" if wave is None else wave, protocol=link.protocol, port=link.port))
+            checks.append(
+                t(
+                    "docx.pre.dependency",
+                    system=self.view.system_name(link.system),
+                    wave="-" if wave is None else wave,
+                    protocol=link.protocol,
+                    port=link.port,
+                )
+            )
         if inv is not None and not inv.hosts:
             checks.append(t("docx.pre.hosts"))
         return checks
@@ -142,20 +159,36 @@ class _SystemSections:
 
     def _rollback(self, s: PlanSystem) -> list[str]:
         t = self.t
-        return [t("docx.rollback.trigger"), t("docx.rollback.restart"), t("docx.rollback.keep"),
-                t("docx.rollback.final")]
+        return [
+            t("docx.rollback.trigger"),
+            t("docx.rollback.restart"),
+            t("docx.rollback.keep"),
+            t("docx.rollback.final"),
+        ]
 
     def _risks(self, s: PlanSystem, inv: System | None) -> list[str]:
         t = self.t
-        out = [f"{f.rule}: {f.message}" for f in self.view.plan.findings
-               if f.subject == s.id and f.severity is not FindingSeverity.INFO]
+        out = [
+            f"{f.rule}: {f.message}"
+            for f in self.view.plan.findings
+            if f.subject == s.id and f.severity is not FindingSeverity.INFO
+        ]
         cross = [link for link in s.links if link.boundary.value == "cross_domain"]
         if cross:
             out.append(t("docx.risk.cross_domain", n=len(cross), rule=R.MLPS_3))
-        if inv is not None and inv.downtime_hours is not None and s.estimated_outage_hours is not None \
-                and s.estimated_outage_hours > 0.8 * inv.downtime_hours:
-            out.append(t("docx.risk.tight_window", outage=_hours(s.estimated_outage_hours),
-                         window=_hours(inv.downtime_hours)))
+        if (
+            inv is not None
+            and inv.downtime_hours is not None
+            and s.estimated_outage_hours is not None
+            and s.estimated_outage_hours > 0.8 * inv.downtime_hours
+        ):
+            out.append(
+                t(
+                    "docx.risk.tight_window",
+                    outage=_hours(s.estimated_outage_hours),
+                    window=_hours(inv.downtime_hours),
+                )
+            )
         return out
 
 
@@ -173,17 +206,34 @@ def department_docx(view: PlanView, ctx: dict[str, Any], cat: Catalogue, city: s
 
     doc.add_heading(t("dept.overview"), level=1)
     systems: list[PlanSystem] = ctx["systems"]
-    doc.add_paragraph(t("dept.count", systems=len(systems), rooms=len(ctx["rooms"]), lines=len(ctx["lines"]),
-                        assets=len(ctx["disposals"]) + len(ctx["kept_assets"])))
+    doc.add_paragraph(
+        t(
+            "dept.count",
+            systems=len(systems),
+            rooms=len(ctx["rooms"]),
+            lines=len(ctx["lines"]),
+            assets=len(ctx["disposals"]) + len(ctx["kept_assets"]),
+        )
+    )
     start, end = ctx["window"]
     doc.add_paragraph(t("dept.first_wave", start=start, end=end) if start else t("dept.no_wave"))
 
     doc.add_heading(t("dept.systems"), level=1)
-    _table(doc, (t("col.id"), t("col.name"), t("col.disposition"), t("col.wave"), t("col.rules"),
-                 t("col.reasons")),
-           [(s.id, view.system_name(s.id),
-             cat.enum("disposition", s.disposition) + (f" → {view.system_name(s.into)}" if s.into else ""),
-             "" if s.wave is None else s.wave, " ".join(s.rules), "；".join(s.reasons)) for s in systems])
+    _table(
+        doc,
+        (t("col.id"), t("col.name"), t("col.disposition"), t("col.wave"), t("col.rules"), t("col.reasons")),
+        [
+            (
+                s.id,
+                view.system_name(s.id),
+                cat.enum("disposition", s.disposition) + (f" → {view.system_name(s.into)}" if s.into else ""),
+                "" if s.wave is None else s.wave,
+                " ".join(s.rules),
+                "；".join(s.reasons),
+            )
+            for s in systems
+        ],
+    )
 
     migrating = [s for s in systems if s.disposition is Disposition.MIGRATE]
     doc.add_heading(t("docx.migration"), level=1)
@@ -194,23 +244,53 @@ def department_docx(view: PlanView, ctx: dict[str, Any], cat: Catalogue, city: s
         sections.write(doc, s)
 
     doc.add_heading(t("dept.rooms"), level=1)
-    _table(doc, (t("col.id"), t("col.outcome"), t("col.wave"), t("col.shared_with"), t("col.rules")),
-           [(r.id, cat.enum("room", r.outcome), "" if r.wave is None else r.wave, ", ".join(r.shared_with),
-             " ".join(r.rules)) for r in ctx["rooms"]])
+    _table(
+        doc,
+        (t("col.id"), t("col.outcome"), t("col.wave"), t("col.shared_with"), t("col.rules")),
+        [
+            (
+                r.id,
+                cat.enum("room", r.outcome),
+                "" if r.wave is None else r.wave,
+                ", ".join(r.shared_with),
+                " ".join(r.rules),
+            )
+            for r in ctx["rooms"]
+        ],
+    )
     doc.add_heading(t("dept.lines"), level=1)
-    _table(doc, (t("col.id"), t("col.name"), t("col.outcome"), t("col.wave"), t("col.rules")),
-           [(n.id, view.network_name(n.id), cat.enum("network", n.outcome), "" if n.wave is None else n.wave,
-             " ".join(n.rules)) for n in ctx["lines"]])
+    _table(
+        doc,
+        (t("col.id"), t("col.name"), t("col.outcome"), t("col.wave"), t("col.rules")),
+        [
+            (
+                n.id,
+                view.network_name(n.id),
+                cat.enum("network", n.outcome),
+                "" if n.wave is None else n.wave,
+                " ".join(n.rules),
+            )
+            for n in ctx["lines"]
+        ],
+    )
 
     doc.add_heading(t("net.title"), level=1)
     columns = ctx["net_columns"]
-    _table(doc, (t("col.year"), *[t(key) for _, key in columns]),
-           [(y.year, *[f"{getattr(y, f):,.2f}" for f, _ in columns]) for y in ctx["savings"]])
+    _table(
+        doc,
+        (t("col.year"), *[t(key) for _, key in columns]),
+        [(y.year, *[f"{getattr(y, f):,.2f}" for f, _ in columns]) for y in ctx["savings"]],
+    )
 
     doc.add_heading(t("dept.om"), level=1)
-    _table(doc, (t("col.duty"), t("col.responsible"), t("col.systems")),
-           [(d.duty, d.responsible, "、".join(view.system_name(s.id) for s in d.systems))
-            for d in ctx["duties"]])
+    _table(
+        doc,
+        (t("col.duty"), t("col.responsible"), t("col.systems")),
+        [
+            (d.duty, d.responsible, "、".join(view.system_name(s.id) for s in d.systems))
+            for d in ctx["duties"]
+        ],
+    )
 
     doc.add_heading(t("docx.contacts"), level=1)
     contact_rows = []
@@ -224,8 +304,11 @@ def department_docx(view: PlanView, ctx: dict[str, Any], cat: Catalogue, city: s
     _table(doc, (t("col.name"), t("docx.builder"), t("docx.maintainer"), t("docx.contact")), contact_rows)
 
     doc.add_heading(t("docx.signoff"), level=1)
-    _table(doc, (t("docx.sign.party"), t("docx.sign.opinion"), t("docx.sign.signature"), t("col.date")),
-           [(t(key), "", "", "") for key in SIGNATORIES])
+    _table(
+        doc,
+        (t("docx.sign.party"), t("docx.sign.opinion"), t("docx.sign.signature"), t("col.date")),
+        [(t(key), "", "", "") for key in SIGNATORIES],
+    )
     doc.add_paragraph(t("dept.review"))
 
     buffer = io.BytesIO()

@@ -1,4 +1,4 @@
-"""CLI area: inventory — `govcloud inventory validate|stats|schema|export` (synth: cli/synth.py)."""
+"""CLI area: inventory — `govcloud inventory validate|stats|schema|export|template` (synth: cli/synth.py)."""
 
 from __future__ import annotations
 
@@ -193,7 +193,8 @@ def export(
     yaml_file: Path | None = typer.Option(None, "--yaml", help="Write the inventory as one YAML file here."),
 ) -> None:
     """Write a valid inventory back out as a survey workbook, survey CSV files and/or YAML."""
-    from inventory.survey import ExportError, export_csv, export_xlsx
+    from inventory.survey import ExportError, export_csv
+    from inventory.template import export_xlsx
 
     if xlsx is None and csv_dir is None and yaml_file is None:
         fail("nothing to write: give --xlsx FILE, --csv DIR and/or --yaml FILE", EXIT_USAGE)
@@ -219,3 +220,26 @@ def export(
         fail(f"cannot export: {exc}")
     except OSError as exc:
         cannot_write(exc, Path(exc.filename or "."), "the export")
+
+
+@inventory_app.command("template")
+def template(
+    path: Path | None = typer.Argument(None, help=PATH_HELP, show_default=False),
+    xlsx: Path = typer.Option(..., "--xlsx", help="Write the survey workbook a clerk fills in here."),
+    department: str | None = typer.Option(
+        None, "--department", help="A department's own workbook: its records of the inventory, to review."
+    ),
+) -> None:
+    """Write the survey workbook (普查表): instructions, drop-downs, date cells, an example row per sheet."""
+    from inventory.survey import ExportError
+    from inventory.template import write_survey_workbook
+
+    check_out_file(xlsx, "--xlsx")
+    inv = _load_or_exit(path) if department is not None else None
+    try:
+        write_survey_workbook(xlsx, inv, department=department)
+    except ExportError as exc:
+        fail(f"cannot write the template: {exc}")
+    except OSError as exc:
+        cannot_write(exc, xlsx, "the template")
+    typer.echo(f"wrote {xlsx}")

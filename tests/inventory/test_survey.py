@@ -13,7 +13,8 @@ from inventory import labels
 from inventory.loader import check_inventory, load_inventory
 from inventory.models import ENTITY_MODELS
 from inventory.problems import Severity
-from inventory.survey import export_csv, export_xlsx, read_cell, sheet_columns, survey_tables
+from inventory.survey import export_csv, read_cell, sheet_columns, survey_tables
+from inventory.template import export_xlsx
 
 MINIMAL = Path(__file__).resolve().parent.parent / "data" / "minimal" / "city"
 
@@ -38,14 +39,15 @@ def test_minimal_city_round_trips_through_xlsx_and_csv(minimal, tmp_path):
 def test_exported_workbook_reads_like_the_chinese_survey_form(minimal, tmp_path):
     export_xlsx(minimal, tmp_path / "survey.xlsx")
     book = openpyxl.load_workbook(tmp_path / "survey.xlsx", read_only=True)
-    assert book.sheetnames[:2] == ["概况", "区域"]
+    assert book.sheetnames[:3] == ["填表说明", "概况", "区域"]
     rows = list(book["信息系统"].iter_rows(values_only=True))
-    header = dict(itertools.zip_longest(rows[0], rows[1]))  # read-only rows stop at the last filled cell
+    titles = [str(t).rstrip("*") for t in rows[0]]  # mandatory columns carry a *
+    header = dict(itertools.zip_longest(titles, rows[1]))  # read-only rows stop at the last filled cell
     assert header["系统名称"] == "预算管理系统"
     assert (
         header["使用范围"] == "部门内部" and header["经费来源"] == "财政资金" and header["是否涉密"] == "否"
     )
-    assert header["审批部门"] == "市发改委" and header["审批时间"] == "2014-05-01"
+    assert header["审批部门"] == "市发改委" and header["审批时间"] == dt.datetime(2014, 5, 1)  # a date cell
     assert header["等级保护级别"] == 3 and header["承载网络"] == "n-extranet"
 
 
@@ -151,7 +153,7 @@ def _workbook(tmp_path: Path, minimal, edit) -> Path:
 def test_xlsx_problems_name_sheet_row_record_and_field(minimal, tmp_path):
     def edit(book):
         ws = book["信息系统"]
-        header = [c.value for c in ws[1]]
+        header = [str(c.value).rstrip("*") for c in ws[1]]
         ws.cell(row=3, column=header.index("系统类别") + 1, value="火箭")
         ws.cell(row=4, column=header.index("所属部门") + 1, value="nobody")
 
@@ -166,10 +168,11 @@ def test_xlsx_problems_name_sheet_row_record_and_field(minimal, tmp_path):
 
 
 def test_unknown_sheet_is_skipped_with_a_warning(minimal, tmp_path):
-    path = _workbook(tmp_path, minimal, lambda book: book.create_sheet("填表说明"))
+    path = _workbook(tmp_path, minimal, lambda book: book.create_sheet("备注"))
     inv, problems = check_inventory(path)
     assert inv == minimal
-    assert [(p.severity, p.file) for p in problems] == [(Severity.WARNING, f"{path}[填表说明]")]
+    # The form's own instructions and code sheets are read past silently.
+    assert [(p.severity, p.file) for p in problems] == [(Severity.WARNING, f"{path}[备注]")]
 
 
 def test_a_csv_mixing_utf8_and_gbk_says_where_the_bad_byte_is(tmp_path):

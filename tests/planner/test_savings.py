@@ -20,39 +20,60 @@ DOMAINS = {
 
 
 def _inventory() -> Inventory:
-    return Inventory.model_validate({
-        "city": {"id": "c", "name": "测试市"},
-        "regions": [{"id": "c", "name": "测试市", "level": "city"}],
-        "buildings": [{"id": "b", "name": "大楼", "region": "c"}],
-        "departments": [{"id": "d", "name": "部门", "region": "c", "building": "b"}],
-        "rooms": [{"id": "r", "department": "d", "building": "b", "area_m2": 30, "monthly_cost": 1000}],
-        "networks": [{"id": "n", "name": "专线", "kind": "internet_line", "department": "d",
-                      "monthly_fee": 500, "contract_end": "2018-12-31"}],
-        "systems": [
-            {"id": "app", "name": "应用", "department": "d", "category": "business"},
-            {"id": "old", "name": "旧系统", "department": "d", "category": "business",
-             "annual_om_cost": 1200},
-        ],
-        "cloud": {"domains": DOMAINS},
-    })
+    return Inventory.model_validate(
+        {
+            "city": {"id": "c", "name": "测试市"},
+            "regions": [{"id": "c", "name": "测试市", "level": "city"}],
+            "buildings": [{"id": "b", "name": "大楼", "region": "c"}],
+            "departments": [{"id": "d", "name": "部门", "region": "c", "building": "b"}],
+            "rooms": [{"id": "r", "department": "d", "building": "b", "area_m2": 30, "monthly_cost": 1000}],
+            "networks": [
+                {
+                    "id": "n",
+                    "name": "专线",
+                    "kind": "internet_line",
+                    "department": "d",
+                    "monthly_fee": 500,
+                    "contract_end": "2018-12-31",
+                }
+            ],
+            "systems": [
+                {"id": "app", "name": "应用", "department": "d", "category": "business"},
+                {
+                    "id": "old",
+                    "name": "旧系统",
+                    "department": "d",
+                    "category": "business",
+                    "annual_om_cost": 1200,
+                },
+            ],
+            "cloud": {"domains": DOMAINS},
+        }
+    )
 
 
 def _plan() -> Plan:
     def ps(sid: str, disposition: str, **extra: Any) -> dict[str, Any]:
         return {"id": sid, "department": "d", "disposition": disposition, "wave": 0, **extra}
 
-    return Plan.model_validate({
-        "inventory": {"city": "c", "systems": 2, "digest": "sha256:x"},
-        "policy": {"name": "default", "digest": "sha256:y"},
-        "systems": [
-            ps("app", "migrate", domain="administrative_service",
-               sizing={"vcpu": 2, "ram_gb": 4, "storage_gb": 100, "team_hours": 10}),
-            ps("old", "retire"),
-        ],
-        "waves": [{"number": 0, "start": "2018-03-01", "end": "2018-03-31", "pilot": True}],
-        "rooms": [{"id": "r", "department": "d", "outcome": "vacated", "wave": 0}],
-        "networks": [{"id": "n", "outcome": "retired", "wave": 0}],
-    })
+    return Plan.model_validate(
+        {
+            "inventory": {"city": "c", "systems": 2, "digest": "sha256:x"},
+            "policy": {"name": "default", "digest": "sha256:y"},
+            "systems": [
+                ps(
+                    "app",
+                    "migrate",
+                    domain="administrative_service",
+                    sizing={"vcpu": 2, "ram_gb": 4, "storage_gb": 100, "team_hours": 10},
+                ),
+                ps("old", "retire"),
+            ],
+            "waves": [{"number": 0, "start": "2018-03-01", "end": "2018-03-31", "pilot": True}],
+            "rooms": [{"id": "r", "department": "d", "outcome": "vacated", "wave": 0}],
+            "networks": [{"id": "n", "outcome": "retired", "wave": 0}],
+        }
+    )
 
 
 def test_each_saving_starts_the_month_after_its_wave_and_each_cost_is_charged(default_policy: Policy) -> None:
@@ -89,9 +110,9 @@ def test_payback_is_the_first_month_the_cumulative_net_stays_positive(default_po
 
 
 def test_a_plan_that_never_recovers_its_costs_has_no_payback(default_policy: Policy) -> None:
-    expensive = default_policy.model_copy(update={
-        "prices": default_policy.prices.model_copy(update={"vcpu_month": 1_000_000})
-    })
+    expensive = default_policy.model_copy(
+        update={"prices": default_policy.prices.model_copy(update={"vcpu_month": 1_000_000})}
+    )
     assert savings_model(_plan(), _inventory(), expensive).payback_month is None
 
 
