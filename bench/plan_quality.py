@@ -32,9 +32,9 @@ from typing import Any
 from bench.common import RESULTS_DIR, Table, command_line, write_results
 from bench.province_policy import scaled_overrides, scaled_policy
 from inventory.synth import synthesize
-from planner.bounds import lower_bound
 from planner.core import plan_with_context
 from planner.plan_model import Disposition
+from planner.scheduling.bounds import lower_bound, meets_deadlines
 from tests.plan_verifier import verify_plan
 
 TARGET_OURS_OVER_OPTIMAL = 1.05
@@ -79,7 +79,7 @@ def measure(inst: Instance, exact_limit: float, log: Callable[[str], None]) -> d
     row: dict[str, Any] = {"size": inst.label, "systems": inst.systems, "seed": inst.seed,
                            "target_waves": inst.waves, "capacity": cap, "arms": {}, "violations": []}
     arms = ["naive", "heuristic"] + (["exact"] if inst.exact else [])
-    problem = None
+    problem = schedule = None
     for arm in arms:
         start = time.perf_counter()
         plan, ctx = plan_with_context(inv, policy, method=arm, time_limit_s=exact_limit)
@@ -95,18 +95,23 @@ def measure(inst: Instance, exact_limit: float, log: Callable[[str], None]) -> d
             "reported_bound": m.stranded_cost_lower_bound,
         }
         if arm == "heuristic":
-            problem = ctx.problem
+            problem, schedule = ctx.problem, ctx.schedule
         log(f"{inst.label} seed {inst.seed} {arm}: {m.stranded_cost:,.0f} in {m.waves} waves, "
             f"{seconds:.1f} s, {len(bad)} violation(s)")
-    assert problem is not None
+    assert problem is not None and schedule is not None
     row["groups"] = len(problem.jobs)
     row["retirables"] = len(problem.retirables)
     # Blocking can differ between arms only if a scheduler leaves a job unscheduled; then the
     # arms planned different problems and the comparison says so.
     row["same_problem"] = len({(a["jobs"], a["retirables"], a["blocked"]) for a in row["arms"].values()}) == 1
     start = time.perf_counter()
-    lb = lower_bound(problem, lp=True)
+    # The LP is forced up to 1k systems (it takes minutes at 10k); over the schedules meeting every
+    # deadline when ours meets them (as the plan reports it); the bound over all schedules alongside.
+    lp = True if inst.systems <= 1_000 else None
+    lb = lower_bound(problem, lp=lp, deadlines=meets_deadlines(problem, schedule))
     row["bound_s"] = time.perf_counter() - start
+    row["bound_any_cost"] = lower_bound(problem, lp=lp).stranded_cost
+    row["bound_deadlines"] = meets_deadlines(problem, schedule)
     row["bound_cost"], row["bound_waves"] = lb.stranded_cost, lb.waves
     for arm, a in row["arms"].items():
         if a["stranded_cost"] < lb.stranded_cost - 0.01:
@@ -148,7 +153,8 @@ def tables(rows: Sequence[dict[str, Any]]) -> tuple[Table, Table, Table]:
 
     detail = Table("Per inventory (stranded cost in CNY; waves used)",
                    ["size", "seed", "groups", "rooms+lines", "naive", "ours", "exact", "optimal",
-                    "lower bound", "waves naive/ours/exact/bound", "ours/opt", "ours/bound", "ours/naive",
+                    "lower bound", "bound, any schedule", "waves naive/ours/exact/bound", "ours/opt",
+                    "ours/bound", "ours/naive",
                     "violations", "naive s", "ours s", "exact s", "bound s"])
     for r in rows:
         a = r["arms"]
@@ -156,6 +162,7 @@ def tables(rows: Sequence[dict[str, Any]]) -> tuple[Table, Table, Table]:
         detail.rows.append([
             r["size"], r["seed"], r["groups"], r["retirables"], a["naive"]["stranded_cost"],
             a["heuristic"]["stranded_cost"], ex.get("stranded_cost"), ex.get("optimal"), r["bound_cost"],
+            r.get("bound_any_cost"),
             f"{a['naive']['waves']}/{a['heuristic']['waves']}/{ex.get('waves', '–')}/{r['bound_waves']}",
             r.get("ours_over_optimal"), r["ours_over_bound"], r["ours_over_naive"], len(r["violations"]),
             a["naive"]["seconds"], a["heuristic"]["seconds"], ex.get("seconds"), r["bound_s"]])
@@ -180,8 +187,12 @@ def run(instances: Sequence[Instance], *, exact_limit: float = 60.0, results_dir
         "exact = CP-SAT time-indexed model, lexicographic (cost, then waves), hinted with the heuristic, "
         f"{exact_limit:g} s limit, 2 workers; 'optimal' = proven within its horizon, so ours/opt is given "
         "only where it was proven.",
-        "lower bound = max(knapsack bound, LP relaxation of the time-indexed model, CLP) of the planner's "
-        "own ScheduleProblem: valid for every schedule, so ours/bound over-states the true gap.",
+        "lower bound = max(knapsack bound, LP relaxation of the time-indexed model, CLP; the LP up to 1k "
+        "systems only) of the planner's own ScheduleProblem, over the schedules that meet every deadline "
+        "when ours does (as the plan reports it; 'bound, any schedule' drops that condition); ours/bound "
+        "over-states the true gap.",
+        "ours = planner.core.plan_with_context at the default search effort (normal, unless "
+        "GOVCLOUD_EFFORT says otherwise).",
         "Independent verifier (tests/plan_verifier.verify_plan) on every plan of every arm: "
         f"{len(bad)} violation(s).",
     ]

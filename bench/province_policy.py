@@ -29,8 +29,8 @@ from inventory.models import Inventory
 from planner.classify import classify
 from planner.plan_model import Disposition
 from planner.policy import Policy, load_policy, parse_policy
-from planner.problem import load_of
 from planner.scheduling import DIMENSIONS
+from planner.scheduling.build import load_of
 
 SCHEDULED = (Disposition.MIGRATE, Disposition.RETIRE, Disposition.MERGE)  # dispositions that take a wave
 LARGEST_SYSTEM_MARGIN = 2.0  # a wave holds at least this many of the largest system, in every dimension

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.quality [--exact-limit 60] [--quick]
 
-Generated instances (``tests/planner/sched_gen.random_problem``: rooms, leased lines, four capacity
+Generated instances (``planner.scheduling.generate.random_problem``: rooms, leased lines, four capacity
 dimensions, a pilot wave, precedence between co-migration groups whose cycles are already
 collapsed) at three sizes: small (≤ 100 groups, solved exactly by CP-SAT with a time limit),
 about 1k systems and about 10k systems. For each instance: stranded cost and waves of (a) naive
@@ -22,11 +22,13 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import RESULTS_DIR, Table, command_line, write_results
-from planner.bounds import lower_bound
-from planner.exact import schedule_exact
-from planner.schedule import schedule_heuristic, schedule_naive
 from planner.scheduling import Schedule, ScheduleProblem
-from tests.planner.sched_gen import random_problem, violations
+from planner.scheduling.bounds import lower_bound
+from planner.scheduling.exact import schedule_exact
+from planner.scheduling.feasibility import violations
+from planner.scheduling.generate import random_problem
+from planner.scheduling.heuristic import schedule_heuristic
+from planner.scheduling.naive import schedule_naive
 
 SYSTEMS_PER_GROUP = 2.14  # mean systems per generated co-migration group (1,1,1,2,2,3,5)
 
@@ -57,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="tiny smoke run (small sizes only, 2 s exact limit)")
     ap.add_argument("--no-large", action="store_true", help="skip the 1k/10k instances")
     ap.add_argument("--results-dir", type=Path, default=RESULTS_DIR, help="where quality.{md,json} go")
+    ap.add_argument("--effort", default="normal", help="search effort of ours: quick|normal|thorough|seconds")
     args = ap.parse_args(argv)
     sizes = SMALL[:2] if args.quick else SMALL
     large = [] if (args.quick or args.no_large) else LARGE
@@ -71,11 +74,11 @@ def main(argv: list[str] | None = None) -> int:
             row: dict[str, Any] = {"size": label, "seed": seed, "groups": len(p.jobs),
                                    "retirables": len(p.retirables)}
             naive, row["naive_s"] = run_arm(lambda p=p: schedule_naive(p))
-            heur, row["heuristic_s"] = run_arm(lambda p=p: schedule_heuristic(p))
+            heur, row["heuristic_s"] = run_arm(lambda p=p: schedule_heuristic(p, effort=args.effort))
             arms = {"naive": naive, "heuristic": heur}
             if label.startswith("small"):
-                exact, row["exact_s"] = run_arm(lambda p=p: schedule_exact(p, time_limit_s=limit, workers=2,
-                                                                            force=True))
+                exact, row["exact_s"] = run_arm(lambda p=p: schedule_exact(
+                    p, time_limit_s=limit, workers=2, force=True, hint_effort=args.effort))
                 arms["exact"] = exact
                 row.update(exact_cost=exact.stranded_cost, exact_waves=exact.waves,
                            exact_optimal=exact.optimal, exact_gap=exact.gap)
@@ -139,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         f"time limit {limit:g} s per instance, 2 workers; 'optimal' = proven within its horizon.",
         "lower bound = max(fractional-knapsack bound, LP relaxation of the cumulative time-indexed model "
         "solved with CLP); valid for any schedule, so ours/bound over-states the true gap.",
-        "Feasibility: every schedule of every arm checked by tests/planner/sched_gen.violations "
+        "Feasibility: every schedule of every arm checked by planner.scheduling.feasibility.violations "
         f"(capacity, precedence, pilot, windows, reported cost): {len(bad)} violation(s).",
     ]
     over = [r for r in rows if r["ours_over_naive"] > 0.6]

@@ -14,6 +14,7 @@ from inventory.models import Inventory
 from planner.core import inventory_digest, make_plan
 from planner.plan_model import Plan, PlanError, inventory_mismatch, load_plan
 from planner.policy import Policy
+from planner.scheduling.effort import Effort
 
 
 def plan_for(
@@ -25,6 +26,7 @@ def plan_for(
     progress: ProgressCallback | None = None,
     exact: bool = False,
     method: str = "heuristic",
+    effort: Effort | str | float | None = None,
 ) -> Plan:
     """The plan at *plan_path*, checked to be a plan of *inventory*; without a path, a plan made now.
 
@@ -62,4 +64,4 @@ def plan_for(
         from planner.policy import load_policy
 
         policy = load_policy()
-    return make_plan(inventory, policy, progress=progress, exact=exact, method=method)
+    return make_plan(inventory, policy, progress=progress, exact=exact, method=method, effort=effort)

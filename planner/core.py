@@ -40,14 +40,15 @@ from planner.plan_model import (
     Wave,
 )
 from planner.policy import Policy
-from planner.problem import Constraints, build_problem, load_of
 from planner.rooms import NetworkDecision, RoomDecision, decide_networks, decide_rooms, plan_rooms
 from planner.ruleset import Rule
 from planner.savings import apply_savings
 from planner.scheduling import DIMENSIONS, LowerBound, ProgressCallback, Schedule, ScheduleProblem
+from planner.scheduling.build import Constraints, build_problem, load_of
 
 if TYPE_CHECKING:
     from planner.scenario import Scenario
+    from planner.scheduling.effort import Effort
 
 
 def _silent(stage: str, fraction: float) -> None:
@@ -77,28 +78,33 @@ def _method(method: str, exact: bool) -> str:
 
 
 def _schedule(
-    problem: ScheduleProblem, method: str, progress: ProgressCallback, time_limit_s: float = 60.0
+    problem: ScheduleProblem,
+    method: str,
+    progress: ProgressCallback,
+    time_limit_s: float = 60.0,
+    effort: Effort | str | float | None = None,
 ) -> Schedule:
     if method == "exact":
-        from planner.exact import schedule_exact
+        from planner.scheduling.exact import schedule_exact
 
         try:
-            return schedule_exact(problem, time_limit_s=time_limit_s)
+            return schedule_exact(problem, time_limit_s=time_limit_s, hint_effort=effort)
         except ValueError as exc:  # too big for the time-indexed model
             raise PlanningError(f"--exact: {exc}") from None
     if method == "naive":  # the baseline the quality benchmark compares against
-        from planner.schedule import schedule_naive
+        from planner.scheduling.naive import schedule_naive
 
         return schedule_naive(problem)
-    from planner.schedule import schedule_heuristic
+    from planner.scheduling.heuristic import schedule_heuristic
 
-    return schedule_heuristic(problem, progress=progress)
+    return schedule_heuristic(problem, progress=progress, effort=effort)
 
 
-def _lower_bound(problem: ScheduleProblem) -> LowerBound:
-    from planner.bounds import lower_bound
+def _lower_bound(problem: ScheduleProblem, schedule: Schedule) -> LowerBound:
+    """The bound over plans that meet every deadline when this one does (else over all plans)."""
+    from planner.scheduling.bounds import lower_bound, meets_deadlines
 
-    return lower_bound(problem)
+    return lower_bound(problem, deadlines=meets_deadlines(problem, schedule))
 
 
 class PlanningError(GovcloudError):
@@ -152,13 +158,16 @@ def make_plan(
     scenario: Scenario | None = None,
     time_limit_s: float = 60.0,
     method: str = "heuristic",
+    effort: Effort | str | float | None = None,
 ) -> Plan:
     """Plan the migration of *inventory* under *policy* (optionally changed by a what-if *scenario*).
 
     *method* picks the scheduler: ``heuristic`` (default), ``naive`` (the baseline: topological
     layers split first-fit) or ``exact`` (CP-SAT, within *time_limit_s*); ``exact=True`` is an
     alias of ``method="exact"``. Raises PlanningError when the exact model is asked of an
-    inventory too large for it, ValueError for an unknown method.
+    inventory too large for it, ValueError for an unknown method. *effort* sets how hard the
+    heuristic searches (``quick``, ``normal`` — the default —, ``thorough`` or seconds; see
+    planner.scheduling.effort); ValueError for an unknown one.
     """
     return plan_with_context(
         inventory,
@@ -168,6 +177,7 @@ def make_plan(
         scenario=scenario,
         time_limit_s=time_limit_s,
         method=method,
+        effort=effort,
     )[0]
 
 
@@ -180,15 +190,19 @@ def plan_with_context(
     scenario: Scenario | None = None,
     time_limit_s: float = 60.0,
     method: str = "heuristic",
+    effort: Effort | str | float | None = None,
 ) -> tuple[Plan, PlanContext]:
     """make_plan, also returning the intermediate facts the plan was derived from."""
+    from planner.scheduling.effort import effort_of
+
     chosen = _method(method, exact)
+    effort = effort_of(effort)  # a bad effort fails before any work
     # The planner allocates millions of small acyclic objects; the cyclic collector would rescan
     # the whole inventory again and again (seconds at 100,000 systems) and free nothing.
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _plan(inventory, policy, chosen, progress, scenario, time_limit_s)
+        return _plan(inventory, policy, chosen, progress, scenario, time_limit_s, effort)
     finally:
         if enabled:
             gc.enable()
@@ -201,6 +215,7 @@ def _plan(
     progress: ProgressCallback | None,
     scenario: Scenario | None,
     time_limit_s: float,
+    effort: Effort,
 ) -> tuple[Plan, PlanContext]:
     report = progress or _silent
     constraints: Constraints | None = None
@@ -239,7 +254,7 @@ def _plan(
                 block(decisions[sid], rules.CAP_1, why, findings)
             continue
         report("schedule", 0.0)
-        schedule = _schedule(problem, method, report, time_limit_s)
+        schedule = _schedule(problem, method, report, time_limit_s, effort)
         report("schedule", 1.0)
         if schedule.unscheduled:
             for job in schedule.unscheduled:
@@ -254,7 +269,7 @@ def _plan(
         findings += forced_wave_findings(scenario, decisions, grouping, problem, schedule)
 
     report("bounds", 0.0)
-    bound = _lower_bound(problem)
+    bound = _lower_bound(problem, schedule)
     report("bounds", 1.0)
     report("plan", 0.0)
     plan = _assemble(

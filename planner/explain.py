@@ -17,9 +17,9 @@ from planner.classify import Decision
 from planner.core import PlanContext, plan_with_context
 from planner.plan_model import Disposition, Plan
 from planner.policy import Policy
-from planner.problem import Deadlines, pilot_eligible
 from planner.ruleset import Rule, Verdict, registered_rules, tiers
 from planner.ruleset.builtin import PLACEMENT
+from planner.scheduling.build import Deadlines, pilot_eligible
 
 
 @dataclass

@@ -17,7 +17,7 @@ from planner.classify import Decision
 from planner.domains import domain_findings  # noqa: F401 (re-exported: it lived here)
 from planner.plan_model import Disposition, Finding, FindingSeverity, PlanNetwork, Wave
 from planner.policy import Policy
-from planner.problem import Deadlines
+from planner.scheduling.build import Deadlines
 
 SEVERITY_ORDER = {FindingSeverity.ERROR: 0, FindingSeverity.WARNING: 1, FindingSeverity.INFO: 2}
 

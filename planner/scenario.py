@@ -21,8 +21,15 @@ from planner.classify import Decision
 from planner.graph import Grouping
 from planner.plan_model import Disposition, Finding, FindingSeverity
 from planner.policy import CapacityChange, Policy, line_index, locate
-from planner.problem import Constraints
 from planner.scheduling import DIMENSIONS, Schedule, ScheduleProblem
+from planner.scheduling.build import Constraints
+
+EXAMPLE_SCENARIO = Path(__file__).with_name("example_scenario.yaml")
+
+
+def example_scenario_text() -> str:
+    """A documented example scenario, valid against the bundled sample city."""
+    return EXAMPLE_SCENARIO.read_text(encoding="utf-8")
 
 
 class ScenarioModel(BaseModel):

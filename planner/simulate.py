@@ -39,6 +39,7 @@ from planner.scenario import (  # noqa: F401 (re-exported: where callers found t
     forced_wave_findings,
     load_scenario,
 )
+from planner.scheduling.effort import Effort
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,18 @@ def savings_curve(plan: Plan, months: int | None = None) -> list[MonthPoint]:
 
 
 @dataclass(frozen=True)
+class SystemChange:
+    """A system whose wave or disposition differs between the baseline and the scenario."""
+
+    system: str
+    department: str
+    baseline_wave: int | None
+    wave: int | None
+    baseline_disposition: str
+    disposition: str
+
+
+@dataclass(frozen=True)
 class Comparison:
     """Baseline and scenario side by side."""
 
@@ -88,6 +101,8 @@ class Comparison:
     months: list[tuple[MonthPoint, MonthPoint]]
     notes: list[str]
     findings: list[Finding] = field(default_factory=list)  # in the scenario's plan, not the baseline's
+    findings_gone: list[Finding] = field(default_factory=list)  # in the baseline's, not the scenario's
+    changes: list[SystemChange] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -118,13 +133,25 @@ def compare(baseline: Plan, plan: Plan) -> Comparison:
     a, b = savings_curve(baseline), savings_curve(plan)
     n = max(len(a), len(b))
     a, b = savings_curve(baseline, n), savings_curve(plan, n)
-    notes = []
-    moved = {s.id: s.wave for s in baseline.systems}
-    changed = sum(1 for s in plan.systems if moved.get(s.id) != s.wave)
-    notes.append(f"{changed} system(s) change wave")
-    before = {(f.rule, f.severity, f.subject, f.message) for f in baseline.findings}
-    added = [f for f in plan.findings if (f.rule, f.severity, f.subject, f.message) not in before]
-    return Comparison(rows, list(zip(a, b, strict=True)), notes, added)
+    base = {x.id: x for x in baseline.systems}
+    changes = [
+        SystemChange(x.id, x.department, base[x.id].wave, x.wave, base[x.id].disposition.value,
+                     x.disposition.value)
+        for x in plan.systems
+        if x.id in base and (base[x.id].wave != x.wave or base[x.id].disposition != x.disposition)
+    ]
+    waves_changed = sum(1 for c in changes if c.baseline_wave != c.wave)
+    fates_changed = sum(1 for c in changes if c.baseline_disposition != c.disposition)
+    notes = [f"{waves_changed} system(s) change wave", f"{fates_changed} system(s) change disposition"]
+
+    def key(f: Finding) -> tuple[str, str, str, str]:
+        return (f.rule, f.severity.value, f.subject, f.message)
+
+    before = {key(f) for f in baseline.findings}
+    after = {key(f) for f in plan.findings}
+    added = [f for f in plan.findings if key(f) not in before]
+    gone = [f for f in baseline.findings if key(f) not in after]
+    return Comparison(rows, list(zip(a, b, strict=True)), notes, added, gone, changes)
 
 
 def simulate(
@@ -134,11 +161,14 @@ def simulate(
     *,
     exact: bool = False,
     progress: ProgressCallback | None = None,
+    effort: Effort | str | float | None = None,
+    baseline: Plan | None = None,
 ) -> Simulation:
-    """Plan the baseline and the scenario, and compare them."""
+    """Plan the scenario (and the baseline, unless given) with the same search *effort*; compare them."""
     bad = scenario.problems(inventory)
     if bad:
         raise ScenarioError(bad)
-    baseline = make_plan(inventory, policy, exact=exact, progress=progress)
-    changed = make_plan(inventory, policy, exact=exact, progress=progress, scenario=scenario)
+    if baseline is None:
+        baseline = make_plan(inventory, policy, exact=exact, progress=progress, effort=effort)
+    changed = make_plan(inventory, policy, exact=exact, progress=progress, scenario=scenario, effort=effort)
     return Simulation(scenario, baseline, changed, compare(baseline, changed))

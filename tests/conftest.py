@@ -11,6 +11,10 @@ from typer.testing import CliRunner
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
+# Most tests are about what a plan says, not how cheap its waves are: plan with the quick search
+# (in this process and in the CLI processes tests start). Tests of plan quality name their effort.
+os.environ.setdefault("GOVCLOUD_EFFORT", "quick")
+
 
 def service_unavailable(reason: str) -> NoReturn:
     """A real service a test needs is missing: skip on a developer's machine, fail in CI.

@@ -14,19 +14,39 @@ import typer
 
 # Area modules, each registering its commands on govcloud.cli.app.app when imported.
 AREAS = ("inventory", "synth", "planning", "stacks", "playbook", "reporting")
+# The areas that register each top-level command. A command imports only its own areas (the
+# others pull in paramiko, jinja2, pulumi ...: start-up time); help and unknown words import all.
+COMMAND_AREAS: dict[str, tuple[str, ...]] = {
+    "plan": ("planning",),
+    "check": ("planning",),
+    "simulate": ("planning",),
+    "explain": ("planning",),
+    "report": ("reporting",),
+    "finance": ("reporting",),
+    "progress": ("reporting",),
+    "inventory": ("inventory", "synth"),
+    "stacks": ("stacks",),
+    "playbook": ("playbook",),
+}
 
 
-def build_app() -> typer.Typer:
-    """Import every area module so its commands are registered, and return the root app."""
+def build_app(argv: list[str] | None = None) -> typer.Typer:
+    """The root app with the commands of every area registered (of only those *argv* runs, if given)."""
     from govcloud.cli.app import app
 
-    for area in AREAS:
+    for area in AREAS if argv is None else areas_for(argv):
         importlib.import_module(f"govcloud.cli.{area}")
     return app
 
 
+def areas_for(argv: list[str]) -> tuple[str, ...]:
+    """The area modules a command line needs: its command's, or all of them."""
+    command = next((a for a in argv if not a.startswith("-")), None)
+    return COMMAND_AREAS.get(command, AREAS) if command is not None else AREAS
+
+
 def main() -> None:
-    app = build_app()
+    app = build_app(sys.argv[1:])
     try:
         app()
     except SystemExit as exc:

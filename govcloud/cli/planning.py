@@ -14,7 +14,9 @@ from govcloud.cli.common import (
     EXIT_FINDINGS,
     EXIT_INVALID,
     EXIT_OK,
+    EXIT_USAGE,
     INVENTORY_HELP,
+    PLAN_HELP,
     POLICY_HELP,
     cannot_write,
     check_out_dir,
@@ -22,6 +24,7 @@ from govcloud.cli.common import (
     err_console,
     fail,
     load_inputs,
+    plan_inputs,
     progress_callback,
     require_inputs,
     skip_teardown,
@@ -32,17 +35,33 @@ from planner.policy import Policy
 
 PathArg = typer.Argument(None, help=INVENTORY_HELP, show_default=False)
 PolicyOpt = typer.Option(None, "--policy", help=POLICY_HELP, show_default=False)
+EffortOpt = typer.Option(
+    None, "--effort", metavar="quick|normal|thorough|SECONDS", show_default=False,
+    help="How hard to search for cheap waves: quick, normal (default; reproducible), thorough, "
+    "or a number of seconds (wall clock). Default: $GOVCLOUD_EFFORT, else normal.",
+)
+
+
+def _effort(value: str | None) -> str | None:
+    """The --effort value, checked before any work (exit 2 when it names no effort)."""
+    from planner.scheduling.effort import effort_of
+
+    try:
+        effort_of(value)
+    except ValueError as exc:
+        fail(f"--effort: {exc}", EXIT_USAGE)
+    return value
 
 
 def _load(path: Path | None, policy_path: Path | None) -> tuple[Inventory, Policy]:
     return load_inputs(path, policy_path)
 
 
-def _make(inventory: Inventory, policy: Policy, exact: bool) -> Plan:
+def _make(inventory: Inventory, policy: Policy, exact: bool, effort: str | None = None) -> Plan:
     from planner import plan_for
 
     with progress_callback() as progress:
-        return plan_for(inventory, policy, exact=exact, progress=progress)
+        return plan_for(inventory, policy, exact=exact, progress=progress, effort=effort)
 
 
 def _summary(plan: Plan, where: Path | None = None) -> None:
@@ -74,13 +93,15 @@ def plan_cmd(
     policy: Path | None = PolicyOpt,
     out: Path = typer.Option(Path("out"), "--out", help="Directory for plan.json (replaced atomically)."),
     exact: bool = typer.Option(False, "--exact", help="Exact CP-SAT scheduling (small inventories)."),
+    effort: str | None = EffortOpt,
 ) -> None:
     """Plan the migration: classify, place, schedule waves; write DIR/plan.json."""
     from planner.plan_model import write_plan
 
+    _effort(effort)
     check_out_dir(out)  # before planning: a long run must not end in "cannot write"
     inventory, pol = _load(path, policy)
-    plan = _make(inventory, pol, exact)
+    plan = _make(inventory, pol, exact, effort)
     target = out / "plan.json"
     try:
         write_plan(plan, target)
@@ -101,11 +122,23 @@ def _print_findings(findings: list[Finding]) -> None:
         )
 
 
+PlanFileOpt = typer.Option(None, "--plan", help=PLAN_HELP, show_default=False)
+
+
 @app.command("check")
-def check_cmd(path: Path | None = PathArg, policy: Path | None = PolicyOpt) -> None:
+def check_cmd(
+    path: Path | None = PathArg,
+    policy: Path | None = PolicyOpt,
+    effort: str | None = EffortOpt,
+    plan_file: Path | None = PlanFileOpt,
+) -> None:
     """Print the retirement and target findings; exit 3 when an error finding remains."""
-    inventory, pol = _load(path, policy)
-    plan = _make(inventory, pol, False)
+    _effort(effort)
+    if plan_file is not None:
+        plan, _, _ = plan_inputs(path, plan_file, policy, quiet=True)
+    else:
+        inventory, pol = _load(path, policy)
+        plan = _make(inventory, pol, False, effort)
     shown = [f for f in plan.findings if f.severity is not FindingSeverity.INFO]
     _print_findings(shown)
     errors = sum(1 for f in plan.findings if f.severity is FindingSeverity.ERROR)
@@ -117,17 +150,39 @@ def check_cmd(path: Path | None = PathArg, policy: Path | None = PolicyOpt) -> N
 @app.command("simulate")
 def simulate_cmd(
     path: Path | None = PathArg,
-    scenario: Path = typer.Option(..., "--scenario", help="Scenario YAML (what-if changes)."),
+    scenario: Path | None = typer.Option(None, "--scenario", help="Scenario YAML (what-if changes)."),
     policy: Path | None = PolicyOpt,
+    effort: str | None = EffortOpt,
+    out: Path | None = typer.Option(
+        None, "--out", help="Write the scenario's plan as DIR/plan.json (the baseline is not written)."
+    ),
+    example: bool = typer.Option(False, "--example", help="Print a documented example scenario and exit."),
+    plan_file: Path | None = typer.Option(
+        None, "--plan", help="The baseline: this plan.json of the inventory, instead of planning it again."
+    ),
 ) -> None:
     """Plan a what-if scenario and print it side by side with the baseline."""
     from planner.simulate import load_scenario, simulate
 
-    require_inputs(("inventory", path), ("policy", policy), ("scenario", scenario))
-    inventory, pol = _load(path, policy)
+    if example:
+        from planner.scenario import example_scenario_text
+
+        typer.echo(example_scenario_text(), nl=False)
+        raise typer.Exit(EXIT_OK)
+    if scenario is None:
+        fail("give --scenario FILE (`govcloud simulate --example` prints one)", EXIT_USAGE)
+    _effort(effort)
+    if out is not None:
+        check_out_dir(out)
+    require_inputs(("inventory", path), ("policy", policy), ("scenario", scenario), ("plan", plan_file))
+    if plan_file is not None:
+        baseline, inventory, pol = plan_inputs(path, plan_file, policy, quiet=True)
+    else:
+        baseline = None
+        inventory, pol = _load(path, policy)
     scen = load_scenario(scenario, inventory)
     with progress_callback() as progress:
-        sim = simulate(inventory, pol, scen, progress=progress)
+        sim = simulate(inventory, pol, scen, progress=progress, effort=effort, baseline=baseline)
     name = escape(scen.name)  # the user's text: never rich markup
     table = Table(title=f"scenario '{name}' vs baseline")
     table.add_column("metric")
@@ -159,9 +214,34 @@ def simulate_cmd(
     console.print(months)
     for note in sim.comparison.notes:
         console.print(f"- {note}", highlight=False, markup=False)
+    if sim.comparison.changes:
+        changed = Table(title=f"systems that change wave or disposition under '{name}'")
+        for col in ("system", "department", "wave (base)", f"wave ({name})", "disposition (base)",
+                    f"disposition ({name})"):
+            changed.add_column(col)
+        for c in sim.comparison.changes:
+            changed.add_row(escape(c.system), escape(c.department), _wave(c.baseline_wave), _wave(c.wave),
+                            c.baseline_disposition, c.disposition)
+        console.print(changed)
     if sim.comparison.findings:
         console.print(f"findings of '{name}' the baseline does not have:", highlight=False)
         _print_findings(sim.comparison.findings)
+    if sim.comparison.findings_gone:
+        console.print(f"findings of the baseline that '{name}' no longer has:", highlight=False)
+        _print_findings(sim.comparison.findings_gone)
+    if out is not None:
+        from planner.plan_model import write_plan
+
+        target = out / "plan.json"
+        try:
+            write_plan(sim.plan, target)
+        except OSError as exc:
+            cannot_write(exc, target, "the scenario's plan")
+        console.print(f"scenario plan: {target}", markup=False, highlight=False)
+
+
+def _wave(w: int | None) -> str:
+    return "-" if w is None else str(w)
 
 
 def _no_such_system(system_id: str, inventory: Inventory) -> NoReturn:
@@ -178,10 +258,12 @@ def explain_cmd(
     system_id: str = typer.Argument(..., metavar="SYSTEM-ID", help="The system to explain."),
     path: Path | None = PathArg,
     policy: Path | None = PolicyOpt,
+    effort: str | None = EffortOpt,
 ) -> None:
     """The chain of rules and facts behind one system's disposition, domain and wave."""
     from planner.explain import UnknownSystem, explain
 
+    _effort(effort)
     inventory, pol = _load(path, policy)
     if all(s.id != system_id for s in inventory.systems):
         _no_such_system(system_id, inventory)
@@ -189,7 +271,7 @@ def explain_cmd(
         with progress_callback() as progress:
             from planner.core import plan_with_context
 
-            plan, ctx = plan_with_context(inventory, pol, progress=progress)
+            plan, ctx = plan_with_context(inventory, pol, progress=progress, effort=effort)
             result = explain(inventory, pol, system_id, plan=plan, context=ctx)
     except UnknownSystem:
         _no_such_system(system_id, inventory)

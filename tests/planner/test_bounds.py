@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from planner.bounds import lower_bound
-from planner.exact import schedule_exact
-from planner.schedule import schedule_heuristic
 from planner.scheduling import Job, Retirable, ScheduleProblem
-from tests.planner.sched_gen import WaveCapacity, random_problem
+from planner.scheduling.bounds import lower_bound
+from planner.scheduling.exact import schedule_exact
+from planner.scheduling.generate import WaveCapacity, random_problem
+from planner.scheduling.heuristic import schedule_heuristic
 
 CAP = {"systems": 4, "vcpu": 100, "data_gb": 100, "team_hours": 100}
 PILOT = {"systems": 1, "vcpu": 100, "data_gb": 100, "team_hours": 100}
@@ -77,3 +77,15 @@ def test_two_rooms_competing_for_capacity_bound_above_each_alone() -> None:
     rooms = [Retirable("a", 100, frozenset(f"a{i}" for i in range(4))),
              Retirable("b", 100, frozenset(f"b{i}" for i in range(4)))]
     assert lower_bound(problem(jobs, rooms)).stranded_cost == pytest.approx(100 * 2 + 100 * 3)
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_deadline_bound_never_exceeds_the_optimum_among_schedules_meeting_every_deadline(seed: int) -> None:
+    p = random_problem(2000 + seed, n_jobs=6 + seed % 8, deadlines=True, integer=seed % 2 == 0)
+    e = schedule_exact(p, time_limit_s=5, workers=1)  # deadlines are hard in the exact model
+    if any("deadlines cannot all be met" in n for n in e.notes) or not e.optimal:
+        pytest.skip("no proven optimum meeting every deadline for this seed")
+    plain = lower_bound(p, lp=False).stranded_cost
+    for lp in (False, True):
+        bound = lower_bound(p, lp=lp, deadlines=True).stranded_cost
+        assert plain - 1e-6 <= bound <= e.stranded_cost + 1e-6

@@ -99,3 +99,39 @@ def test_simulate_prints_a_force_it_cannot_honour_as_a_finding(cli, runner, inv,
     assert "findings of 'early' the baseline does not have" in result.output
     assert "warning PILOT-1 big: the scenario forces it into wave 0" in result.output
     assert "(error findings)" not in result.output  # the month columns name the scenario, not a metric
+
+
+def test_check_reads_a_plan_file_and_gives_what_planning_now_gives(cli, runner, inv, tmp_path):
+    src = inv.system("core", mlps_level=4).write(tmp_path / "city.yaml")
+    assert runner.invoke(cli, ["plan", str(src), "--out", str(tmp_path / "out")]).exit_code == 0
+    now = runner.invoke(cli, ["check", str(src)])
+    from_file = runner.invoke(cli, ["check", str(src), "--plan", str(tmp_path / "out" / "plan.json")])
+    assert from_file.exit_code == now.exit_code == 3
+    assert from_file.output == now.output
+
+
+def test_check_warns_on_a_plan_of_an_older_version_and_refuses_a_foreign_one(cli, runner, inv, tmp_path):
+    import json
+
+    older = clean_city(inv).write(tmp_path / "older.yaml")
+    assert runner.invoke(cli, ["plan", str(older), "--out", str(tmp_path / "out")]).exit_code == 0
+    src = inv.system("core").write(tmp_path / "city.yaml")  # the same city, one system more
+    plan_file = tmp_path / "out" / "plan.json"
+    stale = runner.invoke(cli, ["check", str(src), "--plan", str(plan_file)])
+    assert "another version of this inventory" in stale.output
+    data = json.loads(plan_file.read_text(encoding="utf-8"))
+    data["systems"][0]["id"] = "ghost"
+    plan_file.write_text(json.dumps(data), encoding="utf-8")
+    foreign = runner.invoke(cli, ["check", str(src), "--plan", str(plan_file)])
+    assert foreign.exit_code == 1 and "not a plan of this inventory" in foreign.output
+
+
+def test_simulate_takes_its_baseline_from_a_plan_file(cli, runner, inv, tmp_path):
+    src = clean_city(inv).write(tmp_path / "city.yaml")
+    assert runner.invoke(cli, ["plan", str(src), "--out", str(tmp_path / "out")]).exit_code == 0
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text("name: later\ndelays:\n  - {department: fin, until_wave: 3}\n", encoding="utf-8")
+    plan_file = tmp_path / "out" / "plan.json"
+    result = runner.invoke(cli, ["simulate", str(src), "--scenario", str(scenario), "--plan", str(plan_file)])
+    assert result.exit_code == 0, result.output
+    assert "scenario 'later' vs baseline" in result.output and "systems that change wave" in result.output

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import pytest
 
-from planner.bounds import lower_bound
-from planner.exact import schedule_exact
-from planner.schedule import schedule_heuristic
 from planner.scheduling import Job, Retirable, Schedule, ScheduleProblem
-from tests.planner.sched_gen import WaveCapacity, deadline_misses, random_problem, violations
+from planner.scheduling.bounds import lower_bound
+from planner.scheduling.exact import schedule_exact
+from planner.scheduling.feasibility import deadline_misses, violations
+from planner.scheduling.generate import WaveCapacity, random_problem
+from planner.scheduling.heuristic import schedule_heuristic
 
 SEEDS = range(12)
 

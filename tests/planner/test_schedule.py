@@ -1,11 +1,16 @@
 """The wave-scheduling heuristic and the naive baseline on hand-made and random problems."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
-from planner.schedule import schedule_heuristic, schedule_naive
 from planner.scheduling import Job, Retirable, ScheduleProblem
-from tests.planner.sched_gen import WaveCapacity, deadline_misses, random_problem, violations
+from planner.scheduling.effort import QUICK
+from planner.scheduling.feasibility import deadline_misses, violations
+from planner.scheduling.generate import WaveCapacity, random_problem
+from planner.scheduling.heuristic import schedule_heuristic
+from planner.scheduling.naive import schedule_naive
 
 REGULAR: dict[str, float] = {"systems": 4, "vcpu": 100, "data_gb": 1000, "team_hours": 100}
 PILOT: dict[str, float] = {"systems": 1, "vcpu": 100, "data_gb": 1000, "team_hours": 100}
@@ -195,16 +200,29 @@ def test_large_neighbourhood_search_leaves_fixed_waves_alone() -> None:
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_deep_improvement_for_mid_sized_problems_keeps_schedules_feasible_and_never_costs_more(
-        seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    import planner.schedule as sched
-
+def test_deep_improvement_for_big_problems_keeps_schedules_feasible_and_never_costs_more(seed: int) -> None:
     p = random_problem(seed, n_jobs=120, deadlines=seed % 2 == 0, waves_target=8)
-    monkeypatch.setattr(sched, "DEEP_MAX_JOBS", 0)
-    plain = schedule_heuristic(p, lns_budget=0)
-    monkeypatch.setattr(sched, "DEEP_MAX_JOBS", 10_000)
-    monkeypatch.setattr(sched, "LNS_MAX_JOBS", 0)  # the size band where the deep pass runs
-    deep = schedule_heuristic(p)
+    plain = schedule_heuristic(p, effort=replace(QUICK, variants=4))
+    deep = schedule_heuristic(p, effort=replace(QUICK, variants=4, deep_above=0))  # as if it were big
     assert violations(p, deep) == []
     assert len(deadline_misses(p, deep)) <= len(deadline_misses(p, plain))
     assert deep.stranded_cost <= plain.stranded_cost + 1e-6
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_annealing_keeps_schedules_feasible_and_never_costs_more(seed: int) -> None:
+    p = random_problem(seed, n_jobs=80, deadlines=seed % 2 == 0, fixed=seed == 3, waves_target=6)
+    plain = schedule_heuristic(p, effort=replace(QUICK, variants=4))
+    annealed = schedule_heuristic(p, effort=replace(QUICK, variants=4, anneal_per_job=200, anneal_max=20_000))
+    assert violations(p, annealed, strict_windows=seed != 3) == []
+    assert len(deadline_misses(p, annealed)) <= len(deadline_misses(p, plain))
+    assert annealed.stranded_cost <= plain.stranded_cost + 1e-6
+    for j in p.jobs:
+        if j.fixed_wave is not None:
+            assert annealed.assignment[j.id] == plain.assignment[j.id]
+
+
+def test_annealing_is_deterministic() -> None:
+    p = random_problem(7, n_jobs=60, deadlines=True, integer=False)
+    effort = replace(QUICK, anneal_per_job=200, anneal_max=20_000)
+    assert schedule_heuristic(p, effort=effort).assignment == schedule_heuristic(p, effort=effort).assignment

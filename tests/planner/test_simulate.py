@@ -135,3 +135,55 @@ def test_an_honoured_force_adds_no_finding(inv, policy):
     inventory = city(inv)
     sim = simulate(inventory, policy, Scenario(force=[Force(system="s3", wave=4)]))
     assert sim.plan.system("s3").wave == 4 and _forced_findings(sim, "s3") == []
+
+
+# ---------------------------------------------------------------- what changed, the example, --out
+
+
+def test_comparison_lists_systems_that_change_wave_or_disposition_and_findings_in_and_out(
+    bundled_plan,
+) -> None:
+    from planner.plan_model import Disposition, Finding, FindingSeverity
+    from planner.simulate import compare
+
+    alt = bundled_plan.model_copy(deep=True)
+    moved = next(s for s in alt.systems if s.wave is not None and s.disposition is Disposition.MIGRATE)
+    moved.wave += 1
+    blocked = next(s for s in alt.systems if s.disposition is Disposition.MIGRATE and s.id != moved.id)
+    blocked.disposition, blocked.wave = Disposition.BLOCKED, None
+    gone = alt.findings.pop(0)
+    new = Finding(rule=rules.CAP_1, severity=FindingSeverity.WARNING, subject=moved.id, message="new")
+    alt.findings.append(new)
+    c = compare(bundled_plan, alt)
+    by_id = {x.system: x for x in c.changes}
+    assert set(by_id) == {moved.id, blocked.id}
+    assert (by_id[moved.id].baseline_wave, by_id[moved.id].wave) == (moved.wave - 1, moved.wave)
+    assert (by_id[blocked.id].baseline_disposition, by_id[blocked.id].disposition) == ("migrate", "blocked")
+    assert c.findings == [new] and c.findings_gone == [gone]
+    assert "1 system(s) change disposition" in c.notes
+
+
+def test_the_printed_example_scenario_is_valid_for_the_bundled_city(cli, runner, bundled_inventory, tmp_path):
+    done = runner.invoke(cli, ["simulate", "--example"])
+    assert done.exit_code == 0
+    (tmp_path / "example.yaml").write_text(done.output, encoding="utf-8")
+    scenario = load_scenario(tmp_path / "example.yaml", bundled_inventory)
+    assert scenario.capacity and scenario.delays and scenario.force and scenario.room_exceptions
+
+
+def test_simulate_without_a_scenario_is_a_usage_error_that_points_at_the_example(cli, runner):
+    done = runner.invoke(cli, ["simulate"])
+    assert done.exit_code == 2 and "--example" in done.output
+
+
+def test_simulate_writes_the_scenarios_plan_with_out(cli, runner, tmp_path):
+    scenario = Path(__file__).parents[1] / "data" / "scenarios" / "capacity_cut.yaml"
+    done = runner.invoke(
+        cli, ["simulate", "--scenario", str(scenario), "--effort", "quick", "--out", str(tmp_path)]
+    )
+    assert done.exit_code == 0, done.output
+    from planner.plan_model import load_plan
+
+    plan = load_plan(tmp_path / "plan.json")
+    assert plan.policy.name.endswith("+capacity-cut")
+    assert "systems that change wave or disposition" in done.output

@@ -18,7 +18,7 @@ from planner.graph import Grouping
 from planner.plan_model import Disposition, Sizing
 from planner.policy import Policy
 from planner.rooms import NetworkDecision, RoomDecision
-from planner.scheduling import DIMENSIONS, Job, Retirable, ScheduleProblem
+from planner.scheduling.problem import DIMENSIONS, Job, Retirable, ScheduleProblem
 
 
 def load_of(sizing: Sizing) -> dict[str, float]:

@@ -27,33 +27,48 @@ from collections.abc import Callable
 import numpy as np
 from ortools.linear_solver import pywraplp
 
-from planner.schedule import Prepared, prepare
-from planner.scheduling import DIMENSIONS, LowerBound, ScheduleProblem
+from planner.scheduling.prepare import Prepared, prepare
+from planner.scheduling.problem import DIMENSIONS, LowerBound, Schedule, ScheduleProblem
 
 _MAX_WAVES = 100_000
 LP_MAX_CELLS = 50_000  # jobs × waves up to which the LP bound is computed by default (~seconds)
 
 
-def lower_bound(problem: ScheduleProblem, *, lp: bool | None = None) -> LowerBound:
+def lower_bound(problem: ScheduleProblem, *, lp: bool | None = None, deadlines: bool = False) -> LowerBound:
     """Lower bounds no feasible schedule beats (unscheduled jobs excluded, as in the schedules).
 
     ``lp``: True forces the LP relaxation, False skips it, None uses it when the problem is small
-    enough (``LP_MAX_CELLS``).
+    enough (``LP_MAX_CELLS``). ``deadlines``: bound only the schedules that meet every deadline
+    (higher: the deadline jobs take their capacity early), valid for a schedule that meets them.
     """
     prep = prepare(problem)
-    fk, settled, first = _knapsack_bound(prep)
+    fk, settled, first = _knapsack_bound(prep, deadlines)
     horizon = max(fk.waves, settled) + 2
     if lp or (lp is None and prep.n * horizon <= LP_MAX_CELLS and prep.n > 0):
-        value = _lp_bound(prep, horizon, first)
+        value = _lp_bound(prep, horizon, first, deadlines)
         if value is not None and value > fk.stranded_cost:
             return LowerBound(stranded_cost=value, waves=fk.waves)
     return fk
 
 
+def meets_deadlines(problem: ScheduleProblem, schedule: Schedule) -> bool:
+    """Whether *schedule* honours every fixed wave and deadline (so the deadline bound is its bound)."""
+    a = schedule.assignment
+    for job in problem.jobs:
+        w = a.get(job.id)
+        if w is None:
+            continue
+        if job.fixed_wave is not None and w != job.fixed_wave:
+            return False
+        if job.latest_wave is not None and w > job.latest_wave:
+            return False
+    return True
+
+
 LP_SOLVER = "CLP"  # exact simplex; several times faster than GLOP on this model
 
 
-def _lp_bound(prep: Prepared, horizon: int, first: dict[int, int]) -> float | None:
+def _lp_bound(prep: Prepared, horizon: int, first: dict[int, int], deadlines: bool = False) -> float | None:
     """LP relaxation of the cumulative time-indexed model over ``horizon`` waves (None if it fails)."""
     solver = pywraplp.Solver.CreateSolver(LP_SOLVER)
     if solver is None:
@@ -63,8 +78,10 @@ def _lp_bound(prep: Prepared, horizon: int, first: dict[int, int]) -> float | No
     z: list[list[object | None]] = []
     for j in range(n):
         row: list[object | None] = [None] * W
+        lj = prep.latest[j]
+        due = lj if deadlines and lj is not None else W
         for w in range(prep.earliest[j], W):
-            row[w] = solver.NumVar(0.0, 1.0, "")
+            row[w] = solver.NumVar(1.0 if w >= due else 0.0, 1.0, "")
         z.append(row)
     for j in range(n):
         row = z[j]
@@ -114,7 +131,7 @@ def _lp_bound(prep: Prepared, horizon: int, first: dict[int, int]) -> float | No
     return max(0.0, value - 1e-6 * max(1.0, abs(value)))
 
 
-def _knapsack_bound(prep: Prepared) -> tuple[LowerBound, int, dict[int, int]]:
+def _knapsack_bound(prep: Prepared, deadlines: bool = False) -> tuple[LowerBound, int, dict[int, int]]:
     """The fractional-knapsack bound (fast, any size) and the wave by which it has all retired."""
     n, nd = prep.n, len(DIMENSIONS)
     if n == 0:
@@ -163,45 +180,47 @@ def _knapsack_bound(prep: Prepared) -> tuple[LowerBound, int, dict[int, int]]:
     if not ret:
         return LowerBound(stranded_cost=base, waves=waves), 0, {}
     closures = [prep.closure(prep.ret_jobs[r]) for r in ret]
+    # (closure, job) pairs and (retirable, own job) pairs, for vectorised sums over them.
+    ci = np.repeat(np.arange(len(ret)), [len(cl) for cl in closures])
+    cj = np.fromiter((j for cl in closures for j in cl), dtype=np.int64, count=len(ci))
+    di = np.repeat(np.arange(len(ret)), [len(prep.ret_jobs[r]) for r in ret])
+    dj = np.fromiter((j for r in ret for j in prep.ret_jobs[r]), dtype=np.int64, count=len(di))
     # Ways of sharing each job's load among the closures holding it (any split summing to at most
     # 1 is valid); the largest resulting bound is kept. First: equally among all closures.
-    mult = np.zeros(n)
-    for cl in closures:
-        mult[cl] += 1
+    mult = np.bincount(cj, minlength=n).astype(float)
     # Also: a job's load goes only to the retirables that hold it directly (not via a dependant),
     # when there are any — closures overlap a lot through shared predecessors, direct sets less.
-    dmult = np.zeros(n)
-    for r in ret:
-        dmult[prep.ret_jobs[r]] += 1
+    dmult = np.bincount(dj, minlength=n).astype(float)
     held = dmult > 0
     # ... or wholly to the dearest retirable holding it directly (winner takes all).
     owner = np.full(n, -1)
-    owner_cost = np.full(n, -1.0)
-    for i, r in enumerate(ret):
-        members = np.array(prep.ret_jobs[r], dtype=int)
-        if len(members):
-            better = cost[i] > owner_cost[members]
-            owner[members[better]] = i
-            owner_cost[members[better]] = cost[i]
-    share = np.zeros((len(ret), nd))
-    share_direct = np.zeros((len(ret), nd))
-    share_owner = np.zeros((len(ret), nd))
+    by_cost = np.argsort(cost[di], kind="stable")  # the dearest assigned last wins
+    owner[dj[by_cost]] = di[by_cost]
+    direct = np.isin(ci * n + cj, di * n + dj)
+    free = ~held[cj]  # held by no retirable directly: shared among the closures holding it
+    even = 1.0 / np.maximum(mult[cj], 1.0)
+    weights = {
+        "even": even,
+        "direct": np.where(direct, 1.0 / np.maximum(dmult[cj], 1.0), 0.0) + np.where(free, even, 0.0),
+        "owner": np.where(owner[cj] == ci, 1.0, 0.0) + np.where(free, even, 0.0),
+    }
+
+    def shares(kind: str, moved: np.ndarray | None) -> np.ndarray:
+        """Each closure's share of the load, per dimension (jobs in *moved* count for nobody)."""
+        wt = weights[kind] if moved is None else weights[kind] * ~moved[cj]
+        return np.stack([np.bincount(ci, weights=load[cj, d] * wt, minlength=len(ret)) for d in range(nd)],
+                        axis=1)
+
+    own_all = np.stack([np.bincount(ci, weights=load[cj, d], minlength=len(ret)) for d in range(nd)], axis=1)
+    pilot_pair = pilot_ok[cj]
+    own_pilot_all = np.stack([np.bincount(ci, weights=load[cj, d] * pilot_pair, minlength=len(ret))
+                              for d in range(nd)], axis=1)
     e = np.zeros(len(ret), dtype=int)
     for i, cl in enumerate(closures):
         if not cl:
             continue
-        idx = np.array(sorted(cl))
-        share[i] = (load[idx] / mult[idx, None]).sum(axis=0)
-        direct = np.zeros(len(idx), dtype=bool)
-        direct[np.searchsorted(idx, np.array(prep.ret_jobs[ret[i]]))] = True  # idx is sorted
-        free = ~held[idx]  # held by no retirable directly: shared among the closures holding it
-        share_direct[i] = ((load[idx] / np.maximum(dmult[idx], 1)[:, None]) * direct[:, None]).sum(axis=0) \
-            + ((load[idx] / mult[idx, None]) * free[:, None]).sum(axis=0)
-        share_owner[i] = (load[idx] * (owner[idx] == i)[:, None]).sum(axis=0) \
-            + ((load[idx] / mult[idx, None]) * free[:, None]).sum(axis=0)
-        own = load[idx].sum(axis=0)
-        own_pilot = load[idx[pilot_ok[idx]]].sum(axis=0)
-        w = int(earliest[idx].max())
+        own, own_pilot = own_all[i], own_pilot_all[i]
+        w = max(prep.earliest[j] for j in cl)
         while True:
             c0 = np.minimum(C(0), own_pilot)  # only the closure's pilot-eligible load fits wave 0
             got = c0 + (C(w) - C(0)) if w > 0 else c0
@@ -215,31 +234,47 @@ def _knapsack_bound(prep: Prepared) -> tuple[LowerBound, int, dict[int, int]]:
     ref = np.array(prep.cap(1), dtype=float)
     weight = np.where(ref > 0, 1.0 / np.maximum(ref, 1e-300), 0.0) / nd
 
-    def C5(w: int) -> np.ndarray:
-        c = C(w)
-        return np.append(c, float((c * weight).sum()))
+    def with_surrogate(x: np.ndarray) -> np.ndarray:
+        return np.hstack([x, (x * weight).sum(axis=-1, keepdims=True)])
+
+    # Levels: from each wave on, the jobs that must have moved by then (deadlines met) and the
+    # load they take from the cumulative capacity; with deadlines soft, one level of nothing.
+    levels: list[tuple[int, np.ndarray | None, np.ndarray]] = [(0, None, np.zeros(nd))]
+    if deadlines:
+        latest = np.array([-1 if x is None else x for x in prep.latest])
+        for lv in sorted({x for x in prep.latest if x is not None}):
+            moved = (latest >= 0) & (latest <= lv)
+            levels.append((lv, moved, load[moved].sum(axis=0)))
 
     extra, settled = 0.0, 0
-    for shares in (share, share_direct, share_owner):
-        shares5 = np.hstack([shares, (shares * weight).sum(axis=1, keepdims=True)])
-        value, last = _knapsack_sum(cost, shares5, e, C5)
+    for kind in weights:
+        staged = [(lv, with_surrogate(shares(kind, moved)), with_surrogate(taken[None, :])[0])
+                  for lv, moved, taken in levels]
+        value, last = _knapsack_sum(cost, staged, e, lambda w: with_surrogate(C(w)[None, :])[0])
         if value >= extra:
             extra, settled = value, max(settled, last)
     first = {r: int(e[i]) for i, r in enumerate(ret)}
     return LowerBound(stranded_cost=float(base + extra), waves=waves), settled, first
 
 
-def _knapsack_sum(cost: np.ndarray, share: np.ndarray, e: np.ndarray,
+def _knapsack_sum(cost: np.ndarray, staged: list[tuple[int, np.ndarray, np.ndarray]], e: np.ndarray,
                   C: Callable[[int], np.ndarray]) -> tuple[float, int]:
-    """Σ over waves of the cost that the best fractional knapsack still leaves unretired."""
-    nd = share.shape[1]
-    # Fractional knapsack per dimension, per wave, over retirables that may be retired by then.
-    order = [np.argsort(-cost / np.maximum(share[:, d], 1e-300), kind="stable") for d in range(nd)]
+    """Σ over waves of the cost that the best fractional knapsack still leaves unretired.
+
+    *staged*: (first wave, shares, capacity already taken) levels, in order of first wave.
+    """
+    nd = staged[0][1].shape[1]
+    orders = [[np.argsort(-cost / np.maximum(sh[:, d], 1e-300), kind="stable") for d in range(nd)]
+              for _, sh, _ in staged]
     extra = 0.0
     w = 0
     ctotal = float(cost.sum())
+    level = 0
     while w <= _MAX_WAVES:
-        cap_w = C(w)
+        while level + 1 < len(staged) and staged[level + 1][0] <= w:
+            level += 1
+        share, order = staged[level][1], orders[level]
+        cap_w = np.maximum(C(w) - staged[level][2], 0.0)
         eligible = e <= w
         best = ctotal
         for d in range(nd):

@@ -1,9 +1,9 @@
 """The wave-scheduling problem, stripped of policy: jobs, capacities, retirable resources.
 
 The planner turns an inventory into a :class:`ScheduleProblem` (one job per co-migration
-group); the heuristic (``planner.schedule``), the exact CP-SAT model (``planner.exact``) and
-the lower bound (``planner.bounds``) all read this one definition, so they solve the same
-problem and their numbers compare.
+group, :mod:`planner.scheduling.build`); the heuristic, the exact CP-SAT model and the lower
+bound of this package all read this one definition, so they solve the same problem and their
+numbers compare.
 
 Time: wave ``w`` covers months ``[w*L, (w+1)*L)`` of the plan, ``L = wave_months``. A room or
 line that can be retired once its last job has moved in wave ``w`` is paid until the end of
