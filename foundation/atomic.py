@@ -1,13 +1,24 @@
-"""Atomic file output: write to a temporary file in the same directory, fsync, then rename."""
+"""Atomic output: write to a temporary sibling, fsync, then rename (a file) or swap (a directory).
+
+Temporary names carry the writer's process ID (``.NAME.PID.RANDOM.tmp``), so the next run can
+tell the leftovers of a killed run (their process is gone) from the work of a live writer, and
+removes them (:func:`clean_stale`) the first time it writes into that directory.
+"""
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import errno
 import os
+import re
+import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
+
+_STALE_RE = re.compile(r"^\..+\.(?P<pid>\d+)\.[A-Za-z0-9_]+\.(?P<kind>tmp|tmpdir|old)$")
+_cleaned: set[str] = set()  # directories already cleaned by this process
 
 
 @contextlib.contextmanager
@@ -17,8 +28,9 @@ def atomic_open(
     """Open a temporary sibling of *path*; on success it replaces *path*, on error it vanishes."""
     target = Path(path)
     _prepare(target)
+    clean_stale(target.parent)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        fd, tmp = tempfile.mkstemp(prefix=_prefix(target), suffix=".tmp", dir=target.parent)
     except OSError as exc:  # name the file the user asked for, never our temporary sibling
         raise _about(exc, target) from None
     # mkstemp creates 0600; give the file the mode a plain open() would (or the old file's).
@@ -84,3 +96,137 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     """Replace *path* with *data* atomically."""
     with atomic_open(path, "wb") as fh:
         fh.write(data)
+
+
+def _prefix(target: Path) -> str:
+    return f".{target.name}.{os.getpid()}."
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_stale(directory: str | os.PathLike[str], *, force: bool = False) -> list[Path]:
+    """Remove the temporary files and directories that killed runs left in *directory*.
+
+    Only entries named by :func:`atomic_open` / :func:`atomic_directory` whose process is gone
+    are touched; a half-swapped directory (``.old`` with its target missing) is put back.
+    Each directory is cleaned once per process unless *force*. Returns what was removed.
+    """
+    where = Path(directory)
+    key = os.path.abspath(where)
+    if key in _cleaned and not force:
+        return []
+    _cleaned.add(key)
+    removed: list[Path] = []
+    try:
+        names = os.listdir(where)
+    except OSError:
+        return removed
+    for name in names:
+        m = _STALE_RE.match(name)
+        if m is None or _alive(int(m["pid"])):
+            continue
+        entry = where / name
+        with contextlib.suppress(OSError):
+            if m["kind"] == "old":
+                original = where / name[1:].rsplit(".", 3)[0]
+                if not original.exists():  # killed between the two renames of a swap
+                    os.rename(entry, original)
+                    continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+            removed.append(entry)
+    return removed
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap *a* and *b* in one step (Linux renameat2); False when the system cannot."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
+
+
+def _fsync_dir(directory: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+@contextlib.contextmanager
+def atomic_directory(
+    path: str | os.PathLike[str], *, owned: Callable[[str], bool] = lambda name: True
+) -> Iterator[Path]:
+    """A temporary sibling directory to fill; on success it replaces *path* as a whole.
+
+    Readers see the old set of files or the new one, never a mix: the new directory is
+    swapped in with one rename (``renameat2(RENAME_EXCHANGE)`` where Linux has it). A directory
+    already at *path* may hold only entries that *owned* accepts (files of an earlier run);
+    anything else is refused rather than deleted with the old set.
+    """
+    target = Path(path)
+    for parent in reversed(target.parents):
+        if parent.exists() and not parent.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, "not a directory", str(parent))
+    if target.exists() and not target.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "exists and is not a directory", str(target))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _about(exc, target) from None
+    clean_stale(target.parent)
+    if target.is_dir():
+        foreign = sorted(n for n in os.listdir(target) if not owned(n))
+        if foreign:
+            shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+            raise FileExistsError(
+                errno.ENOTEMPTY,
+                f"holds files govcloud did not write ({shown}); give an empty or a new directory",
+                str(target),
+            )
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=_prefix(target), suffix=".tmpdir", dir=target.parent))
+    except OSError as exc:
+        raise _about(exc, target) from None
+    try:
+        os.chmod(tmp, (target.stat().st_mode & 0o7777) if target.is_dir() else 0o777 & ~_UMASK)
+        yield tmp
+        _fsync_dir(tmp)
+        if target.is_dir():
+            if not _exchange(tmp, target):
+                old = target.parent / f"{_prefix(target)}{os.urandom(4).hex()}.old"
+                os.rename(target, old)
+                os.rename(tmp, target)
+                tmp = old
+            shutil.rmtree(tmp, ignore_errors=True)  # now the old set
+        else:
+            os.rename(tmp, target)
+        _fsync_dir(target.parent)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

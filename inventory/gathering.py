@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from foundation.inputs import InputFileError, read_input
 from inventory import yaml_source
 from inventory.models import ENTITY_MODELS, City, Cloud
 from inventory.problems import Severity
@@ -43,7 +44,10 @@ class YamlSource:
 
     def lines(self, paths: Iterable[PathKey]) -> Callable[[PathKey], int | None]:
         wanted = {p[:2] for p in paths if len(p) >= 2}
-        text = yaml_source.decode(self.file.read_bytes())
+        try:
+            text = yaml_source.decode(read_input(self.file))
+        except InputFileError:
+            return lambda p: None
         found = yaml_source.locate(text, wanted) if isinstance(text, str) else {}
         return lambda p: yaml_source.nearest_line(found, p)
 

@@ -20,6 +20,7 @@ Line numbers are looked up only for the records that have a problem (``inventory
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -27,8 +28,11 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter, ValidationError, create_model
 from pydantic_core import ErrorDetails
 
+from foundation.inputs import InputFileError, read_input
 from foundation.progress import ProgressCallback
+from foundation.text import control_problem
 from inventory import yaml_source
+from inventory.fields import NO_CONTROL_PATTERN
 from inventory.gathering import (  # noqa: F401 (re-exported: the loader's names of old)
     SCALAR_KEYS,
     TOP_LEVEL_KEYS,
@@ -62,14 +66,14 @@ def bundled_inventory_path() -> Path:
 def _gather_yaml(
     files: list[Path], label_of: Callable[[Path], str], gathered: Gathered, progress: ProgressCallback | None
 ) -> None:
-    total = sum(f.stat().st_size for f in files) or 1
+    total = sum(_size(f) for f in files) or 1
     done = 0
     for f in files:
         source = YamlSource(label_of(f), f)
         try:
-            raw = f.read_bytes()
-        except OSError as exc:
-            gathered.problem(FixedSource(source.label), (), None, None, f"cannot read: {exc.strerror or exc}")
+            raw = read_input(f)
+        except InputFileError as exc:
+            gathered.problem(FixedSource(source.label), (), None, None, exc.strerror or str(exc))
             gathered.unreadable = True
             continue
         text = yaml_source.decode(raw)
@@ -84,9 +88,16 @@ def _gather_yaml(
             gathered.unreadable = True
             continue
         gathered.add_document(source, data)
-        done += f.stat().st_size
+        done += _size(f)
         if progress:
             progress("loading files", done / total)
+
+
+def _size(f: Path) -> int:
+    try:
+        return f.stat().st_size
+    except OSError:
+        return 0
 
 
 def _display(path: Path) -> str:
@@ -159,6 +170,8 @@ def _message(err: ErrorDetails) -> str:
     if kind == "enum":
         return f"{short(value)} is not allowed; expected one of: {ctx.get('expected', '')}"
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        if isinstance(value, float) and not math.isfinite(value):
+            return f"must be a finite number, got {value}"
         if last == "mlps_level":
             return f"MLPS level must be 1..4, got {_number(value)}"
         bound = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=", "less_than": "<"}[
@@ -167,9 +180,20 @@ def _message(err: ErrorDetails) -> str:
         limit = next(iter(ctx.values()), "?")
         if bound == ">=" and limit == 0:
             return f"must not be negative, got {_number(value)}"
-        return f"must be {bound} {limit}, got {_number(value)}"
+        shown = f"{limit:,.0f}" if isinstance(limit, float) and limit.is_integer() else limit
+        return f"must be {bound} {shown}, got {_number(value)}"
     if kind == "string_pattern_mismatch":
+        if isinstance(value, str) and ctx.get("pattern") == NO_CONTROL_PATTERN:
+            return f"{short(value)} {control_problem(value)}"
         return f"{short(value)} is not a valid ID (letters, digits, '_', '.', '-' only)"
+    if kind in ("int_type", "float_type", "int_parsing", "float_parsing", "int_from_float"):
+        whole = "a whole number" if kind.startswith("int") else "a number"
+        hint = " (remove the quotes)" if isinstance(value, str) and _numeric(value) else ""
+        return f"must be {whole}, got {kind_of(value)}{hint}"
+    if kind == "bool_type":
+        return f"must be true or false, got {kind_of(value)}"
+    if kind == "finite_number":
+        return f"must be a finite number, got {short(value)}"
     if kind.startswith("date") or kind.startswith("datetime"):
         return f"{short(value)} is not a valid date (YYYY-MM-DD)"
     if kind == "model_type" or kind == "dict_type":
@@ -186,6 +210,14 @@ def _message(err: ErrorDetails) -> str:
     return f"{msg[0].lower()}{msg[1:]}, got {kind_of(value)}" if msg else kind
 
 
+def _numeric(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _number(value: Any) -> str:
     """A number as the user wrote it (a spreadsheet cell's text without quotes)."""
     if isinstance(value, str):
@@ -194,6 +226,8 @@ def _number(value: Any) -> str:
             return value.strip()
         except ValueError:
             pass
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+        return str(int(value))  # a spreadsheet's -10 arrives as -10.0
     return short(value)
 
 

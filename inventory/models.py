@@ -8,17 +8,29 @@ written next to them here.
 """
 from __future__ import annotations
 
-import datetime as dt
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from inventory.fields import (
+    Count,
+    Day,
+    Flag,
+    Fraction,
+    MlpsLevel,
+    Name,
+    OwnId,
+    Port,
+    Quantity,
+    RecordId,
+    RequiredName,
+    Text,
+)
 
 FORMAT_VERSION = 1
 
-RecordId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]+$", min_length=1)]
-Money = Annotated[float, Field(ge=0)]
-MlpsLevel = Annotated[int, Field(ge=1, le=4)]
+Money = Quantity  # CNY; field types are defined (and checked strictly) in inventory.fields
 
 
 class Record(BaseModel):
@@ -159,15 +171,15 @@ DEFAULT_FLOWS: dict[DependencyKind, tuple[str, int]] = {
 class City(Record):
     """The city whose survey this is."""
 
-    id: RecordId
-    name: str = Field(min_length=1)
+    id: OwnId
+    name: RequiredName
 
 
 class Region(Record):
     """The city itself, or one of its counties/districts."""
 
-    id: RecordId
-    name: str = Field(min_length=1)
+    id: OwnId
+    name: RequiredName
     level: RegionLevel
     parent: RecordId | None = None
 
@@ -175,33 +187,33 @@ class Region(Record):
 class Building(Record):
     """An office building; departments and rooms are placed in one (ROOM-3)."""
 
-    id: RecordId
-    name: str = Field(min_length=1)
+    id: OwnId
+    name: RequiredName
     region: RecordId
 
 
 class Department(Record):
     """A government department (委办局) with its internal units (处室/科室)."""
 
-    id: RecordId
-    name: str = Field(min_length=1)
+    id: OwnId
+    name: RequiredName
     region: RecordId
     building: RecordId
-    units: list[str] = Field(default_factory=list)
+    units: list[Name] = Field(default_factory=list)
 
 
 class Room(Record):
     """A machine room (机房) owned by one department."""
 
-    id: RecordId
+    id: OwnId
     # The format lists room names as mandatory but its own example omits them; loading the
     # example is the stronger contract, so a missing name defaults to the room's ID.
-    name: str | None = None
+    name: Name | None = None
     department: RecordId
     building: RecordId
-    area_m2: float = Field(ge=0)
+    area_m2: Quantity
     monthly_cost: Money = 0.0
-    exception: str | None = None  # ROOM-4 reason (保密要求 / 建筑布局), None when none recorded
+    exception: Name | None = None  # ROOM-4 reason (保密要求 / 建筑布局), None when none recorded
 
     @property
     def label(self) -> str:
@@ -211,52 +223,52 @@ class Room(Record):
 class Network(Record):
     """A leased line or network a department pays for (or a city-wide network)."""
 
-    id: RecordId
-    name: str = Field(min_length=1)
+    id: OwnId
+    name: RequiredName
     kind: NetworkKind
     department: RecordId | None = None  # None for city-wide networks
-    carrier: str | None = None
-    bandwidth_mbps: float | None = Field(default=None, ge=0)
+    carrier: Name | None = None
+    bandwidth_mbps: Quantity | None = None
     monthly_fee: Money = 0.0
-    contract_end: dt.date | None = None
-    programme: str | None = None  # for national_network: 金财, 金税, ...
+    contract_end: Day | None = None
+    programme: Name | None = None  # for national_network: 金财, 金税, ...
 
 
 class Usage(Record):
     """How much a system is used (ZOMBIE-1, ZOMBIE-5)."""
 
     scope: UsageScope
-    monthly_active_users: int = Field(default=0, ge=0)
-    last_used: dt.date | None = None
-    business_linked: bool = True  # False = disconnected from business (ZOMBIE-1)
+    monthly_active_users: Count = 0
+    last_used: Day | None = None
+    business_linked: Flag = True  # False = disconnected from business (ZOMBIE-1)
 
 
 class Approval(Record):
     """Who approved building the system, and when (INV-1)."""
 
-    authority: str | None = None
-    date: dt.date | None = None
+    authority: Name | None = None
+    date: Day | None = None
 
 
 class Resources(Record):
     """Compute and storage a system uses today."""
 
-    vcpu: int = Field(ge=0)
-    ram_gb: float = Field(ge=0)
-    storage_gb: float = Field(ge=0)
-    servers: int = Field(default=1, ge=0)
+    vcpu: Count
+    ram_gb: Quantity
+    storage_gb: Quantity
+    servers: Count = 1
 
 
 class Host(Record):
     """A machine the playbooks connect to over SSH."""
 
-    address: str = Field(min_length=1)
-    port: int = Field(default=22, ge=1, le=65535)
-    user: str = "migrate"
-    role: str = "app"  # app | db | file | target ...; free text
-    os: str | None = None
-    data_dirs: list[str] = Field(default_factory=list)  # directories the data copy moves (MLPS-4)
-    known_hosts: str | None = None  # known_hosts file for strict host-key checking
+    address: RequiredName
+    port: Port = 22
+    user: Name = "migrate"
+    role: Name = "app"  # app | db | file | target ...; free text
+    os: Name | None = None
+    data_dirs: list[Name] = Field(default_factory=list)  # directories the data copy moves (MLPS-4)
+    known_hosts: Name | None = None  # known_hosts file for strict host-key checking
 
 
 class Dependency(Record):
@@ -264,8 +276,8 @@ class Dependency(Record):
 
     system: RecordId
     kind: DependencyKind = DependencyKind.DATA
-    protocol: str | None = None  # defaults per kind, see DEFAULT_FLOWS
-    port: int | None = Field(default=None, ge=1, le=65535)
+    protocol: Name | None = None  # defaults per kind, see DEFAULT_FLOWS
+    port: Port | None = None
 
     def flow(self) -> tuple[str, int]:
         """Protocol and port of this dependency, defaulted from its kind."""
@@ -276,34 +288,34 @@ class Dependency(Record):
 class SharedResource(Record):
     """A data resource the system shares (SHARE-1, SHARE-2)."""
 
-    name: str = Field(min_length=1)
+    name: RequiredName
     type: SharingType = SharingType.CONDITIONAL
-    basic: bool = False  # basic information resource (SHARE-2)
-    legal_basis: str | None = None  # required when type is none (SHARE-1)
+    basic: Flag = False  # basic information resource (SHARE-2)
+    legal_basis: Name | None = None  # required when type is none (SHARE-1)
 
 
 class Sharing(Record):
     """Connection to the sharing platform and the resources shared (SHARE-4, FUND-1)."""
 
-    connected: bool = False
+    connected: Flag = False
     resources: list[SharedResource] = Field(default_factory=list)
 
 
 class System(Record):
     """A department information system (政务信息系统)."""
 
-    id: RecordId
-    name: str = Field(min_length=1)
+    id: OwnId
+    name: RequiredName
     department: RecordId
-    unit: str | None = None  # internal unit it was built in the name of (BIGSYS-1)
-    function: str | None = None  # function tag; same department + same tag = shadow candidates
+    unit: Name | None = None  # internal unit it was built in the name of (BIGSYS-1)
+    function: Name | None = None  # function tag; same department + same tag = shadow candidates
     category: SystemCategory
-    description: str | None = None
-    classified: bool = False  # 涉密 (SCOPE-2)
+    description: Text | None = None
+    classified: Flag = False  # 涉密 (SCOPE-2)
     mlps_level: MlpsLevel | None = None  # 等级保护 level; None = not surveyed (INV-1)
     networks: list[RecordId] = Field(default_factory=list)
-    public_facing: bool = False
-    programme: str | None = None  # national/provincial vertical programme (SCOPE-3)
+    public_facing: Flag = False
+    programme: Name | None = None  # national/provincial vertical programme (SCOPE-3)
     status: SystemStatus = SystemStatus.ACTIVE
     usage: Usage | None = None
     replaced_by: RecordId | None = None  # a system that can replace it (ZOMBIE-2)
@@ -312,20 +324,20 @@ class System(Record):
     investment: Money | None = None  # CNY, one-off
     annual_om_cost: Money | None = None  # CNY per year
     resources: Resources | None = None
-    utilisation: float | None = Field(default=None, ge=0, le=1)
-    data_gb: float | None = Field(default=None, ge=0)
-    downtime_hours: float | None = Field(default=None, ge=0)
+    utilisation: Fraction | None = None
+    data_gb: Quantity | None = None
+    downtime_hours: Quantity | None = None
     room: RecordId | None = None  # None when already hosted elsewhere
     hosts: list[Host] = Field(default_factory=list)
     depends_on: list[Dependency] = Field(default_factory=list)
     sharing: Sharing = Field(default_factory=Sharing)
-    affinity: str | None = None  # declared co-migration group: systems with one tag move together
-    builder: str | None = None  # 承建单位: who built it (OPS-1 "who builds it is responsible")
-    maintainer: str | None = None  # 运维单位: who runs it today
-    contact: str | None = None  # 联系人 and telephone, as the survey form records them
-    os: str | None = None  # 操作系统 of its servers, as surveyed (e.g. CentOS 7, 麒麟 V10)
-    database: str | None = None  # 数据库 product and version (e.g. Oracle 11g, 达梦 DM8)
-    middleware: str | None = None  # 中间件 (e.g. WebLogic, 东方通 TongWeb)
+    affinity: Name | None = None  # declared co-migration group: systems with one tag move together
+    builder: Name | None = None  # 承建单位: who built it (OPS-1 "who builds it is responsible")
+    maintainer: Name | None = None  # 运维单位: who runs it today
+    contact: Name | None = None  # 联系人 and telephone, as the survey form records them
+    os: Name | None = None  # 操作系统 of its servers, as surveyed (e.g. CentOS 7, 麒麟 V10)
+    database: Name | None = None  # 数据库 product and version (e.g. Oracle 11g, 达梦 DM8)
+    middleware: Name | None = None  # 中间件 (e.g. WebLogic, 东方通 TongWeb)
     xinchuang: XinchuangStatus | None = None  # 信创 adaptation status
 
     @field_validator("networks")
@@ -338,31 +350,31 @@ class System(Record):
 class Asset(Record):
     """A piece of equipment or software in a room (ASSET-1)."""
 
-    id: RecordId
+    id: OwnId
     room: RecordId
     kind: AssetKind
-    model: str | None = None
+    model: Name | None = None
     book_value: Money = 0.0  # CNY
-    purchased: dt.date | None = None
+    purchased: Day | None = None
     serves: list[RecordId] = Field(default_factory=list)
 
 
 class Platform(Record):
     """A city-wide shared platform (PLATFORM-1 integration target, SHARE-4)."""
 
-    id: RecordId
+    id: OwnId
     kind: PlatformKind
-    name: str = Field(min_length=1)
+    name: RequiredName
 
 
 class CloudDomain(Record):
     """Capacity and protection level of one cloud domain."""
 
-    vcpu: int = Field(ge=0)
-    ram_gb: float = Field(ge=0)
-    storage_gb: float = Field(ge=0)
+    vcpu: Count
+    ram_gb: Quantity
+    storage_gb: Quantity
     mlps_level: MlpsLevel = 3
-    dedicated_level4_pool: bool = False  # MLPS-2: level-4 systems need one
+    dedicated_level4_pool: Flag = False  # MLPS-2: level-4 systems need one
 
 
 class CloudDomains(Record):
@@ -379,7 +391,7 @@ class CloudDomains(Record):
 class Cloud(Record):
     """The target e-government cloud."""
 
-    region: str = "egov"
+    region: Name = "egov"
     domains: CloudDomains
 
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from foundation.errors import GovcloudError
+from foundation.text import for_terminal
 
 
 class Severity(StrEnum):
@@ -27,7 +28,8 @@ class Problem:
 
     def __str__(self) -> str:
         line = self.line if self.line is not None else "-"
-        return f"{self.file}:{line}: {self.record or '-'}: {self.field or '-'}: {self.message}"
+        # Every part may come from the input: escape sequences are shown, never sent to a terminal.
+        return for_terminal(f"{self.file}:{line}: {self.record or '-'}: {self.field or '-'}: {self.message}")
 
 
 class InventoryError(GovcloudError):

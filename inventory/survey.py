@@ -28,6 +28,7 @@ import datetime as dt
 import io
 import itertools
 import json
+import math
 import re
 import types
 import typing
@@ -40,11 +41,14 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from foundation.atomic import atomic_write_text
+from foundation.atomic import atomic_directory, atomic_write_text
+from foundation.cells import csv_row, restore
 from foundation.errors import GovcloudError
+from foundation.inputs import InputFileError, read_input
 from foundation.progress import ProgressCallback
 from inventory import labels
 from inventory.encoding import UTF8, UndecodableText, decode_survey_text
+from inventory.fields import survey_date
 from inventory.gathering import Gathered, PathKey, suggest
 from inventory.models import (
     ENTITY_MODELS,
@@ -61,7 +65,6 @@ from inventory.problems import Severity
 META = labels.META_SHEET
 _SPLIT = re.compile(r"[;；、]")
 _LEVEL = re.compile(labels.LEVEL_PATTERN)
-_DATE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
 
 
 class ExportError(GovcloudError):
@@ -204,22 +207,18 @@ def read_cell(col: Column, value: Any) -> Any:
             return False
         raise CellError(f"{value!r} is not yes/no (是/否, true/false)")
     if col.kind in ("int", "float"):
-        if isinstance(value, str):
-            text = value.replace(",", "").replace("，", "").replace(" ", "")
-            if text.endswith("%") and col.kind == "float":
-                try:
-                    return float(text[:-1]) / 100
-                except ValueError:
-                    return value
-            return text
-        return value
+        return _number(col, value)
     if col.kind == "date":
         if isinstance(value, dt.datetime):
             return value.date()
         if isinstance(value, dt.date):
             return value
-        m = _DATE.match(str(value))
-        return dt.date(int(m[1]), int(m[2]), int(m[3])).isoformat() if m and _valid_date(m) else value
+        if isinstance(value, str):
+            day = survey_date(value)
+            if day is None:
+                raise CellError(f"{value!r} is not a valid date (YYYY-MM-DD, 2014/5/1 or 2014年5月1日)")
+            return day.isoformat()
+        raise CellError(f"{value!r} is not a date: write it as YYYY-MM-DD (a number is not a date)")
     text = _text(value)
     if col.kind == "list":
         if text.startswith("["):
@@ -241,22 +240,75 @@ def read_cell(col: Column, value: Any) -> Any:
     return _json_list(text)  # objects
 
 
-def _valid_date(m: re.Match[str]) -> bool:
-    try:
-        dt.date(int(m[1]), int(m[2]), int(m[3]))
-        return True
-    except ValueError:
-        return False
+def _number(col: Column, value: Any) -> int | float:
+    """A number cell: a spreadsheet number, or text as a survey writes it (1,200 or 35%)."""
+    if isinstance(value, bool):
+        raise CellError(f"{value!r} is a yes/no value, not a number")
+    if isinstance(value, int | float):
+        number: int | float = value
+    else:
+        text = str(value).replace(",", "").replace("，", "").replace(" ", "")
+        percent = text.endswith("%") and col.kind == "float"
+        try:
+            number = float(text[:-1]) / 100 if percent else float(text)
+        except ValueError:
+            raise CellError(f"{value!r} is not a number") from None
+        if col.kind == "int" and re.fullmatch(r"[+-]?\d+", text):
+            number = int(text)
+    if not math.isfinite(number):
+        raise CellError(f"{value!r} is not a finite number")
+    if col.kind == "int":
+        if isinstance(number, float):
+            if not number.is_integer():
+                raise CellError(f"{value!r} is not a whole number")
+            number = int(number)
+        return number
+    return float(number)
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [k for k, _ in pairs]
+    twice = sorted({k for k in keys if keys.count(k) > 1})
+    if twice:
+        raise CellError(f"JSON object gives {', '.join(map(repr, twice))} twice")
+    return dict(pairs)
+
+
+def _no_constant(name: str) -> Any:
+    raise CellError(f"{name} is not a number a survey may hold")
 
 
 def _json_list(text: str) -> Any:
     try:
-        value = json.loads(text)
+        value = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise CellError(f"not valid JSON ({exc.msg} at character {exc.pos + 1})") from None
+    except RecursionError:
+        raise CellError("JSON nested too deeply") from None
+    except CellError:
+        raise
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise CellError(f"not valid JSON ({exc})") from None
     if not isinstance(value, list):
         raise CellError("must be a JSON list")
+    if _depth(value) > MAX_JSON_DEPTH:
+        raise CellError(f"JSON nested more than {MAX_JSON_DEPTH} levels deep")
     return value
+
+
+MAX_JSON_DEPTH = 16  # a cell holds a list of flat objects
+
+
+def _depth(value: Any) -> int:
+    deepest, todo = 0, [(value, 1)]
+    while todo:
+        node, depth = todo.pop()
+        deepest = max(deepest, depth)
+        if deepest > MAX_JSON_DEPTH:
+            break
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        todo.extend((c, depth + 1) for c in children)
+    return deepest
 
 
 # ---------------------------------------------------------------- sheets as sources
@@ -542,14 +594,75 @@ def _sheet_name_problem(g: Gathered, label: str, name: str) -> None:
     )
 
 
+# Bounds checked before a workbook is parsed (an XLSX file is a zip of XML): a sheet may not
+# expand beyond these, whatever its declared dimension says.
+XLSX_MAX_UNCOMPRESSED = 512 * 1024 * 1024  # bytes of XML in all parts together
+XLSX_MAX_RATIO = 100  # uncompressed / compressed, for parts larger than XLSX_RATIO_FROM
+XLSX_RATIO_FROM = 1024 * 1024
+XLSX_MAX_PARTS = 10_000
+XLSX_MAX_ROWS = 1_048_576  # Excel's own limit
+XLSX_MAX_COLUMNS = 1024  # a survey sheet has fewer than 100
+
+
+def xlsx_bomb(data: bytes) -> str | None:
+    """Why the workbook *data* must not be opened (a zip bomb), or None."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            parts = z.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        return f"cannot read the workbook (not a valid .xlsx file?): {exc}"
+    if len(parts) > XLSX_MAX_PARTS:
+        return f"the workbook holds {len(parts):,} parts; at most {XLSX_MAX_PARTS:,} are read"
+    total = sum(p.file_size for p in parts)
+    if total > XLSX_MAX_UNCOMPRESSED:
+        return (
+            f"the workbook expands to {total:,} bytes; at most {XLSX_MAX_UNCOMPRESSED:,} are read "
+            "(split the survey into several workbooks or CSV files)"
+        )
+    for p in parts:
+        if p.file_size > XLSX_RATIO_FROM and p.file_size > XLSX_MAX_RATIO * max(p.compress_size, 1):
+            return (
+                f"part {p.filename} expands {p.file_size // max(p.compress_size, 1):,} times "
+                f"({p.compress_size:,} to {p.file_size:,} bytes); refused as a zip bomb"
+            )
+    return None
+
+
+def _sheet_rows(ws: Any) -> Iterator[tuple[int, Sequence[Any]]]:
+    """Non-empty rows of a read-only sheet, numbered, within the row and column bounds."""
+    ws.reset_dimensions()  # ignore a declared A1:XFD1048576: read only the cells that exist
+    for number, row in enumerate(ws.iter_rows(values_only=True), 1):
+        if number > XLSX_MAX_ROWS:
+            raise CellError(f"more than {XLSX_MAX_ROWS:,} rows")
+        end = len(row)
+        while end and row[end - 1] is None:
+            end -= 1
+        if end == 0:
+            continue
+        if end > XLSX_MAX_COLUMNS:
+            raise CellError(f"row {number} has {end:,} columns; at most {XLSX_MAX_COLUMNS:,} are read")
+        yield number, row[:end]
+
+
 def gather_xlsx(path: Path, g: Gathered, progress: ProgressCallback | None = None) -> None:
-    """Gather every inventory sheet of an XLSX workbook."""
+    """Gather every inventory sheet of an XLSX workbook (bounded: see :func:`xlsx_bomb`)."""
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
     here = SheetSource(str(path))
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        data = read_input(path)
+    except InputFileError as exc:
+        g.problem(here, (), None, None, _without_path(exc, path))
+        g.unreadable = True
+        return
+    bomb = xlsx_bomb(data)
+    if bomb is not None:
+        g.problem(here, (), None, None, bomb)
+        g.unreadable = True
+        return
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, EOFError) as exc:
         g.problem(here, (), None, None, f"cannot read the workbook (not a valid .xlsx file?): {exc}")
         g.unreadable = True
@@ -569,7 +682,11 @@ def gather_xlsx(path: Path, g: Gathered, progress: ProgressCallback | None = Non
                 continue
             ws = book[name]
             try:
-                rows = [(i, row) for i, row in enumerate(ws.iter_rows(values_only=True), 1)]
+                rows = list(_sheet_rows(ws))
+            except CellError as exc:
+                g.problem(SheetSource(label), (), None, None, f"sheet refused: {exc}")
+                g.unreadable = True
+                continue
             except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError) as exc:
                 g.problem(SheetSource(label), (), None, None, f"cannot read the sheet: {exc}")
                 g.unreadable = True
@@ -586,11 +703,17 @@ def gather_xlsx(path: Path, g: Gathered, progress: ProgressCallback | None = Non
         book.close()
 
 
+def _without_path(exc: InputFileError, path: Path) -> str:
+    """The reason of *exc* without the path in front: a problem names its file already."""
+    return exc.strerror or str(exc)
+
+
 def _csv_rows(text: str) -> Iterator[tuple[int, list[str]]]:
     reader = csv.reader(io.StringIO(text, newline=""))
     start = 1
     for row in reader:
-        yield start, row
+        # '=... is how a formula-safe writer (ours, or a spreadsheet's CSV export) wrote =...
+        yield start, [restore(cell) for cell in row]
         start = reader.line_num + 1
 
 
@@ -612,9 +735,9 @@ def gather_csv_files(files: Sequence[Path], g: Gathered, progress: ProgressCallb
             )
             continue
         try:
-            decoded = decode_survey_text(f.read_bytes())
-        except OSError as exc:
-            g.problem(SheetSource(label), (), None, None, f"cannot read: {exc.strerror or exc}")
+            decoded = decode_survey_text(read_input(f))
+        except InputFileError as exc:
+            g.problem(SheetSource(label), (), None, None, _without_path(exc, f))
             g.unreadable = True
             continue
         if isinstance(decoded, UndecodableText):
@@ -683,8 +806,6 @@ def write_cell(col: Column, value: Any, *, for_csv: bool) -> Any:
         return json.dumps(
             [o.model_dump(mode="json", exclude_defaults=True) for o in value], ensure_ascii=False
         )
-    if for_csv:
-        return repr(value) if isinstance(value, float) else str(value)
     return value
 
 
@@ -708,16 +829,23 @@ def survey_tables(inv: Inventory, *, for_csv: bool = False) -> Iterator[tuple[st
         yield key, rows
 
 
+def _ours(name: str) -> bool:
+    return name.endswith(".csv")
+
+
 def export_csv(inv: Inventory, directory: str | Path) -> list[Path]:
-    """Write one CSV file per sheet (UTF-8 with BOM, so spreadsheet programs read Chinese)."""
+    """Write one CSV file per sheet (UTF-8 with BOM, so spreadsheet programs read Chinese).
+
+    The directory is replaced as a whole (a reader sees the old files or the new, never a
+    mix); it may hold only CSV files of an earlier export. Texts are neutralised against
+    formula injection (:mod:`foundation.cells`); reading the files back undoes that.
+    """
     out = Path(directory)
-    written = []
-    for key, rows in survey_tables(inv, for_csv=True):
-        buffer = io.StringIO(newline="")
-        csv.writer(buffer, lineterminator="\r\n").writerows(
-            [["" if v is None else v for v in row] for row in rows]
-        )
-        target = out / f"{key}.csv"
-        atomic_write_text(target, "\ufeff" + buffer.getvalue())
-        written.append(target)
-    return written
+    names = []
+    with atomic_directory(out, owned=_ours) as tmp:
+        for key, rows in survey_tables(inv, for_csv=True):
+            buffer = io.StringIO(newline="")
+            csv.writer(buffer, lineterminator="\r\n").writerows(csv_row(row) for row in rows)
+            atomic_write_text(tmp / f"{key}.csv", "\ufeff" + buffer.getvalue())
+            names.append(f"{key}.csv")
+    return [out / n for n in names]

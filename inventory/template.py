@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from foundation.atomic import atomic_write_bytes
+from foundation.cells import xlsx_row
 from inventory import labels
 from inventory.models import ENTITY_MODELS, Inventory, Record
 from inventory.survey import (
@@ -244,7 +245,7 @@ def survey_workbook_bytes(inv: Inventory | None = None, *, department: str | Non
             if inv is None and department is not None:
                 rows = [_for_department(key, columns, row, department) for row in rows]
             for row in rows:
-                ws.append(row)
+                ws.append(xlsx_row(ws, row))  # survey text is never a formula (foundation.cells)
             example = inv is None
             for cell in ws[1]:
                 cell.font, cell.fill = header_font, header_fill
@@ -324,7 +325,7 @@ def _write_meta(book: Any, inv: Inventory | None) -> None:
     ws = book.create_sheet(labels.SHEET_TITLES[META][0], 1)
     if inv is not None:
         for row in next(rows for key, rows in survey_tables(inv) if key == META):
-            ws.append(row)
+            ws.append(xlsx_row(ws, row))
     else:
         columns = sheet_columns(META)
         ws.append([labels.COLUMN_TITLES[META]["field"][0], labels.COLUMN_TITLES[META]["value"][0]])

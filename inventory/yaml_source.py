@@ -30,7 +30,7 @@ from yaml.events import (
     SequenceStartEvent,
     StreamEndEvent,
 )
-from yaml.nodes import ScalarNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STR_TAG = "tag:yaml.org,2002:str"
@@ -40,6 +40,22 @@ Path = tuple[Any, ...]
 
 class _Fallback(Exception):
     """The document uses a YAML feature the fast builder leaves to PyYAML."""
+
+
+class _Refused(Exception):
+    """The document is well-formed YAML that govcloud will not load (bomb, duplicate key)."""
+
+    def __init__(self, message: str, line: int | None) -> None:
+        super().__init__(message)
+        self.error = TextError(message, line)
+
+
+# Bounds on what aliases may do: an inventory may reuse a block by anchor, but the expanded
+# document may hold at most this many nodes beyond ALIAS_FACTOR times its own node count.
+ALIAS_FACTOR = 4
+ALIAS_ALLOWANCE = 100_000
+MAX_DEPTH = 64  # an inventory is about 6 levels deep
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
 @dataclass(frozen=True)
@@ -86,17 +102,111 @@ def _yaml_error(exc: yaml.YAMLError) -> TextError:
 
 
 def parse(text: str) -> Any | TextError:
-    """The document in *text* as plain Python data (like SafeLoader), or a syntax error."""
+    """The document in *text* as plain Python data (like SafeLoader), or a syntax error.
+
+    Also refused, with the line: a key given twice in one mapping (both lines named), aliases
+    that would expand the document far beyond its own size (a "billion laughs" bomb), a
+    recursive alias, and nesting deeper than :data:`MAX_DEPTH`.
+    """
     with gc_paused():
         try:
             try:
                 return _build(text)
             except _Fallback:
-                return yaml.load(text, Loader=Loader)  # noqa: S506 - a safe loader
+                return _careful_load(text)
+        except _Refused as exc:
+            return exc.error
         except yaml.YAMLError as exc:
             return _yaml_error(exc)
         except (ValueError, TypeError, OverflowError) as exc:  # e.g. an impossible !!timestamp
             return TextError(f"YAML value error: {exc}", None)
+
+
+def _careful_load(text: str) -> Any:
+    """SafeLoader's result, after checking the composed node graph for bombs and duplicate keys."""
+    loader = Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_nodes(node)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _line(node: Node) -> int:
+    return int(node.start_mark.line) + 1
+
+
+def _check_nodes(root: Node) -> None:
+    """Refuse duplicate keys, excessive alias expansion, recursion and depth, in one pass.
+
+    Aliases share the node they name, so the graph is walked once per distinct node (sizes are
+    memoised): linear in the document, however large it would expand.
+    """
+    sizes: dict[int, int] = {}
+    on_path: set[int] = set()
+    distinct = 0
+    # (node, depth, children still to visit)
+    stack: list[tuple[Node, int, list[Node]]] = []
+
+    def children(node: Node) -> list[Node]:
+        if isinstance(node, MappingNode):
+            _duplicates(node)
+            return [n for pair in node.value for n in pair]
+        if isinstance(node, SequenceNode):
+            return list(node.value)
+        return []
+
+    def enter(node: Node, depth: int) -> None:
+        nonlocal distinct
+        if depth > MAX_DEPTH:
+            raise _Refused(f"nested more than {MAX_DEPTH} levels deep at line {_line(node)}", _line(node))
+        distinct += 1
+        on_path.add(id(node))
+        stack.append((node, depth, children(node)))
+
+    enter(root, 1)
+    while stack:
+        node, depth, todo = stack[-1]
+        if todo:
+            child = todo.pop()
+            key = id(child)
+            if key in on_path:
+                raise _Refused(f"recursive alias at line {_line(child)}: it contains itself", _line(child))
+            if key not in sizes:
+                enter(child, depth + 1)
+            continue
+        stack.pop()
+        on_path.discard(id(node))
+        size = 1
+        if isinstance(node, MappingNode):
+            size += sum(sizes[id(k)] + sizes[id(v)] for k, v in node.value)
+        elif isinstance(node, SequenceNode):
+            size += sum(sizes[id(c)] for c in node.value)
+        sizes[id(node)] = size
+        limit = ALIAS_FACTOR * distinct + ALIAS_ALLOWANCE
+        if size > limit:
+            raise _Refused(
+                f"aliases expand the node at line {_line(node)} to more than {limit:,} values "
+                f"(the file itself holds {distinct:,}); refused as an alias bomb",
+                _line(node),
+            )
+
+
+def _duplicates(node: MappingNode) -> None:
+    seen: dict[tuple[str, str], Node] = {}
+    for key, _ in node.value:
+        if not isinstance(key, ScalarNode) or key.tag == _MERGE_TAG:
+            continue
+        first = seen.setdefault((key.tag, key.value), key)
+        if first is not key:
+            raise _Refused(
+                f"duplicate key {key.value!r} at line {_line(key)} (first at line {_line(first)}); "
+                "a mapping may give each key once",
+                _line(key),
+            )
 
 
 def _build(text: str) -> Any:
@@ -161,8 +271,8 @@ def _build(text: str) -> Any:
                 if type(top) is list:
                     top.append(value)
                 elif keys[-1] is _NO_KEY:
-                    if type(value) is dict or type(value) is list or value == "<<":
-                        raise _Fallback  # complex keys, merge keys
+                    if type(value) is dict or type(value) is list or value == "<<" or value in top:
+                        raise _Fallback  # complex keys, merge keys; a duplicate key: named there
                     keys[-1] = value
                     continue
                 else:
@@ -173,6 +283,8 @@ def _build(text: str) -> Any:
             if kind is MappingStartEvent or kind is SequenceStartEvent:
                 stack.append(value)
                 keys.append(_NO_KEY if kind is MappingStartEvent else None)
+                if len(stack) > MAX_DEPTH:
+                    raise _Fallback  # refused with its line there
     finally:
         parser.dispose()
     return root

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from foundation.atomic import atomic_write_text
 from foundation.errors import GovcloudError
+from foundation.inputs import InputFileError, read_input
+from foundation.paths import id_problem
+from foundation.text import CONTROL_RE, for_terminal
 from inventory.models import DomainName, Inventory
 
 PLAN_FORMAT_VERSION = 1
@@ -84,7 +88,7 @@ class RelocationKind(StrEnum):
 
 
 class PlanModel(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", allow_inf_nan=False)  # JSON has no inf; a plan neither
 
 
 class Sizing(PlanModel):
@@ -287,19 +291,25 @@ class PlanError(GovcloudError):
 def load_plan(path: str | Path) -> Plan:
     """Read and validate a plan.json; raise PlanError with a clear message on bad input."""
     p = Path(path)
+    if not p.exists():
+        raise PlanError(f"{p}: no such plan file (run `govcloud plan` first)")
+    if p.is_dir():
+        raise PlanError(f"{p}: is a directory; give the plan.json file inside it")
     try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PlanError(f"{p}: no such plan file (run `govcloud plan` first)") from None
-    except IsADirectoryError:
-        raise PlanError(f"{p}: is a directory; give the plan.json file inside it") from None
+        data = read_input(p)  # a regular file of bounded size: a FIFO or /dev/zero is refused
+    except InputFileError as exc:
+        raise PlanError(str(exc)) from None
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise PlanError(f"{p}: not a JSON plan: not UTF-8 (byte {exc.start})") from None
-    except OSError as exc:
-        raise PlanError(f"{p}: cannot read the plan: {exc.strerror or exc}") from None
     try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as exc:
+        raw = json.loads(text, parse_constant=_no_constant)
+    except RecursionError:
+        raise PlanError(f"{p}: not a plan: nested too deeply") from None
+    except ValueError as exc:
+        if not isinstance(exc, json.JSONDecodeError):
+            raise PlanError(f"{p}: not a plan: {exc}") from None
         raise PlanError(f"{p}: not a JSON plan: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
     if not isinstance(raw, dict):
         raise PlanError(f"{p}: not a plan: expected a JSON object with format, inventory, systems, ...")
@@ -310,10 +320,90 @@ def load_plan(path: str | Path) -> Plan:
             f"{p}: format: plan format {version!r} is not supported (expected {PLAN_FORMAT_VERSION})"
         )
     try:
-        return Plan.model_validate(raw)
+        # Strict: a boolean is not a wave number, a number not a name (JSON dates stay ISO text).
+        plan = Plan.model_validate_json(text, strict=True)
     except ValidationError as exc:
         lines = [f"{p}: {_where(raw, e['loc'])}: {e['msg']}" for e in exc.errors()]
-        raise PlanError("\n".join(lines)) from None
+        raise PlanError(for_terminal("\n".join(lines))) from None
+    problems = strict_problems(plan)
+    if problems:
+        raise PlanError(for_terminal("\n".join(f"{p}: {line}" for line in problems)))
+    return plan
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number a plan may hold")
+
+
+# A digest as the planner writes it (sha256:<64 hex digits>); the form, not the length, is
+# checked, so hand-made test plans with short digests still load.
+_DIGEST = re.compile(r"^sha256:[0-9A-Za-z]{1,128}$")
+MAX_WAVE = 10_000  # waves are months or weeks: far more than any programme
+
+
+def strict_problems(plan: Plan) -> list[str]:
+    """What a plan file may not hold although its JSON fits the model (a tampered plan).
+
+    Every ID must be one the inventory could have given (it becomes a file or directory name
+    downstream: department plans, runbooks, stacks), digests must be SHA-256 digests, numbers
+    finite, wave numbers in range, and system IDs unique.
+    """
+    out: list[str] = []
+
+    def ident(where: str, value: str | None) -> None:
+        if value is not None:
+            problem = id_problem(value)
+            if problem is not None:
+                out.append(f"{where}: {problem}")
+
+    for where, digest in (("inventory.digest", plan.inventory.digest), ("policy.digest", plan.policy.digest)):
+        if not _DIGEST.match(digest):
+            out.append(f"{where}: {digest[:80]!r} is not a digest (sha256:<hex digits>)")
+    ident("inventory.city", plan.inventory.city)
+    seen: set[str] = set()
+    for i, s in enumerate(plan.systems):
+        at = f"systems[{i}]"
+        ident(f"{at}.id", s.id)
+        if s.id in seen:
+            out.append(f"{at}.id: system {s.id!r} appears twice")
+        seen.add(s.id)
+        refs = (("department", s.department), ("into", s.into), ("room", s.room), ("group", s.group))
+        for name, value in refs:
+            ident(f"{at}.{name}", value)
+        for j, n in enumerate(s.networks):
+            ident(f"{at}.networks[{j}]", n)
+        for j, link in enumerate(s.links):
+            ident(f"{at}.links[{j}].system", link.system)
+            ident(f"{at}.links[{j}].via", link.via)
+        if s.wave is not None and not 0 <= s.wave <= MAX_WAVE:
+            out.append(f"{at}.wave: {s.wave} is not a wave number (0..{MAX_WAVE})")
+    for i, w in enumerate(plan.waves):
+        if not 0 <= w.number <= MAX_WAVE:
+            out.append(f"waves[{i}].number: {w.number} is not a wave number (0..{MAX_WAVE})")
+        for j, sid in enumerate(w.systems):
+            ident(f"waves[{i}].systems[{j}]", sid)
+    for i, r in enumerate(plan.rooms):
+        for name, value in (("id", r.id), ("department", r.department), ("building", r.building)):
+            ident(f"rooms[{i}].{name}", value)
+        for j, other in enumerate(r.shared_with):
+            ident(f"rooms[{i}].shared_with[{j}]", other)
+    for i, line in enumerate(plan.networks):
+        ident(f"networks[{i}].id", line.id)
+        ident(f"networks[{i}].department", line.department)
+    for i, g in enumerate(plan.groups):
+        ident(f"groups[{i}].id", g.id)
+        for j, sid in enumerate(g.systems):
+            ident(f"groups[{i}].systems[{j}]", sid)
+    for i, rel in enumerate(plan.relocations):
+        for name, value in (
+            ("subject", rel.subject), ("department", rel.department),
+            ("from_room", rel.from_room), ("to_room", rel.to_room),
+        ):
+            ident(f"relocations[{i}].{name}", value)
+    for i, f in enumerate(plan.findings):
+        if CONTROL_RE.search(f.subject):
+            out.append(f"findings[{i}].subject: holds a control character")
+    return out[:200]
 
 
 def _where(raw: dict[str, Any], loc: tuple[int | str, ...]) -> str:

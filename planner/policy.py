@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from foundation.errors import GovcloudError
+from foundation.inputs import check_regular
 from planner.scheduling import DIMENSIONS
 
 DEFAULT_POLICY_PATH = Path(__file__).with_name("default_policy.yaml")
@@ -302,6 +303,7 @@ def load_policy(path: str | Path | None = None) -> Policy:
     """Load and validate a policy file over the bundled default; the bundled default when *path* is None."""
     p = Path(path) if path is not None else DEFAULT_POLICY_PATH
     try:
+        check_regular(p)  # a FIFO would block read_text, /dev/zero fill the memory
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise PolicyError([f"{p}:-: -: no such policy file"]) from None

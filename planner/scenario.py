@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from foundation.errors import GovcloudError
+from foundation.inputs import check_regular
 from inventory.models import Inventory, RecordId
 from planner import rules
 from planner.classify import Decision
@@ -118,6 +119,7 @@ def load_scenario(path: str | Path, inventory: Inventory | None = None) -> Scena
     """Read and validate a scenario file (and its references, when *inventory* is given)."""
     p = Path(path)
     try:
+        check_regular(p)  # a FIFO would block read_text, /dev/zero fill the memory
         text = p.read_text(encoding="utf-8")
         node = yaml.compose(text)
         raw = yaml.safe_load(text)

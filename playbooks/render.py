@@ -26,6 +26,9 @@ import jinja2
 import yaml
 from pydantic import ValidationError
 
+from foundation.inputs import check_regular
+from foundation.paths import path_for_id
+from foundation.text import for_comment
 from inventory.models import Host, Inventory, System
 from planner.plan_model import Disposition, Plan, PlanSystem
 from playbooks.errors import RenderError, TargetsError
@@ -55,6 +58,7 @@ def load_targets(path: str | Path) -> dict[str, SystemTarget]:
     """Read a targets file; errors name the file, the system and the field."""
     p = Path(path)
     try:
+        check_regular(p)  # a FIFO would block read_text, /dev/zero fill the memory
         raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
     except FileNotFoundError:
         raise TargetsError(f"{p}: no such targets file") from None
@@ -85,6 +89,7 @@ def _environment() -> jinja2.Environment:
     env.filters["q"] = lambda v: shlex.quote(str(v))
     # A JSON scalar is valid YAML in flow context and survives any shell text (quotes, '#', '[').
     env.filters["y"] = lambda v: json.dumps(v, ensure_ascii=False)
+    env.filters["comment"] = lambda v: for_comment(str(v))  # no line break ends a comment early
     return env
 
 
@@ -152,7 +157,7 @@ def render_runbook(
         raise RenderError(f"{system_id}: in the plan but not in the inventory (plan and inventory differ)")
     tgt = _target(system, targets or {})
     source = _source_host(system, tgt.source)
-    data_root = tgt.data_root or f"{DEFAULT_DATA_ROOT}/{system_id}"
+    data_root = tgt.data_root or str(path_for_id(PurePosixPath(DEFAULT_DATA_ROOT), system_id))
     if not PurePosixPath(data_root).is_absolute():
         raise RenderError(f"{system_id}: data_root: {data_root!r} is not an absolute path")
     current_link = tgt.current_link or f"{data_root}.current"

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from foundation.atomic import atomic_write_bytes, atomic_write_text
+from foundation.atomic import atomic_directory, atomic_write_bytes, atomic_write_text
+from foundation.paths import path_for_id
 from foundation.progress import ProgressCallback
 from inventory.models import Inventory
 from planner import rules as R
@@ -28,6 +29,7 @@ from reporting.rulebook import rule_texts
 from reporting.view import PlanView
 
 DEPARTMENTS_DIR = "departments"
+INDEX_FILE = "index.html"  # foundation.paths.RESERVED_IDS keeps a department from being called so
 
 # OPS-1 duties after migration: (duty message key, responsible message key, applies to dispositions).
 OPS_DUTIES: tuple[tuple[str, str, frozenset[Disposition]], ...] = (
@@ -118,7 +120,7 @@ def write_department_plans(
     html_env, md_env = environment(html=True), environment(html=False)
     html_t, md_t = html_env.get_template("department.html.j2"), md_env.get_template("department.md.j2")
     target = Path(out_dir) / DEPARTMENTS_DIR
-    written: list[Path] = []
+    names: list[str] = []
     depts = [
         d
         for d in view.department_ids
@@ -133,27 +135,30 @@ def write_department_plans(
         "city": inventory.city.name,
         "generated": dt.date.today().isoformat(),
     }
-    for i, d in enumerate(depts):
-        ctx = {
-            **common,
-            **department_context(view, d, by_dept.get(d, []), cat),
-            "savings": savings.department(d),
-            "net_columns": NET_COLUMNS,
-        }
-        for template, suffix in ((html_t, ".html"), (md_t, ".md")):
-            path = target / f"{d}{suffix}"
-            atomic_write_text(path, template.render(**ctx))
-            written.append(path)
-        docx_path = target / f"{d}.docx"
-        atomic_write_bytes(docx_path, department_docx(view, ctx, cat, inventory.city.name))
-        written.append(docx_path)
-        cb("department plans", (i + 1) / max(len(depts), 1))
-    index = target / "index.html"
-    atomic_write_text(
-        index,
-        html_env.get_template("departments_index.html.j2").render(
-            **common, departments=[(d, view.dept_name(d), len(view.department_systems(d))) for d in depts]
-        ),
-    )
-    written.append(index)
-    return written
+    # The directory is one set: written next to the old one, then swapped in whole.
+    owned = (".html", ".md", ".docx")
+    with atomic_directory(target, owned=lambda name: name.endswith(owned)) as tmp:
+        for i, d in enumerate(depts):
+            ctx = {
+                **common,
+                **department_context(view, d, by_dept.get(d, []), cat),
+                "savings": savings.department(d),
+                "net_columns": NET_COLUMNS,
+            }
+            for template, suffix in ((html_t, ".html"), (md_t, ".md")):
+                path = path_for_id(tmp, d, suffix)  # refuses '..', 'index' and the like
+                atomic_write_text(path, template.render(**ctx))
+                names.append(path.name)
+            docx_path = path_for_id(tmp, d, ".docx")
+            atomic_write_bytes(docx_path, department_docx(view, ctx, cat, inventory.city.name))
+            names.append(docx_path.name)
+            cb("department plans", (i + 1) / max(len(depts), 1))
+        atomic_write_text(
+            tmp / INDEX_FILE,
+            html_env.get_template("departments_index.html.j2").render(
+                **common,
+                departments=[(d, view.dept_name(d), len(view.department_systems(d))) for d in depts],
+            ),
+        )
+        names.append(INDEX_FILE)
+    return [target / n for n in names]

@@ -35,8 +35,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from foundation.atomic import atomic_write_bytes, atomic_write_text
+from foundation.atomic import atomic_directory, atomic_write_bytes, atomic_write_text
 from foundation.calendar import next_month
+from foundation.cells import csv_row, xlsx_row
 from foundation.progress import ProgressCallback
 from inventory.models import Asset, AssetKind, Inventory
 from planner import rules as R
@@ -632,10 +633,6 @@ def asset_split_sheet(ledger: Ledger, cat: Catalogue) -> Sheet:
                  [cat.t("col.proposal"), cat.t("col.count"), cat.t("col.book_value")], rows, frozenset({2}))
 
 
-def _cell(v: Cell) -> str | int | float | dt.date | None:
-    return v
-
-
 def workbook_bytes(tables: Iterable[Sheet]) -> bytes:
     """An XLSX workbook of *tables*, one worksheet each, money formatted, header frozen."""
     wb = Workbook()
@@ -644,11 +641,11 @@ def workbook_bytes(tables: Iterable[Sheet]) -> bytes:
     fill = PatternFill("solid", fgColor="DDEBF7")
     for table in tables:
         ws = wb.create_sheet(table.name)
-        ws.append(table.header)
+        ws.append(xlsx_row(ws, table.header))
         for c in ws[1]:
             c.font, c.fill = bold, fill
         for row in table.rows:
-            ws.append([_cell(v) for v in row])
+            ws.append(xlsx_row(ws, row))
         for col in table.money_columns:
             for (cell,) in ws.iter_rows(min_row=2, min_col=col + 1, max_col=col + 1):
                 cell.number_format = "#,##0.00"
@@ -667,9 +664,9 @@ def csv_text(table: Sheet) -> str:
     """One table as CSV (UTF-8 with BOM so spreadsheet programs read the Chinese right)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(table.header)
+    w.writerow(csv_row(table.header))
     for row in table.rows:
-        w.writerow(["" if v is None else v.isoformat() if isinstance(v, dt.date) else v for v in row])
+        w.writerow(csv_row(row))
     return "\ufeff" + buf.getvalue()
 
 
@@ -688,6 +685,8 @@ def write_finance(
     if xlsx is not None:
         atomic_write_bytes(xlsx, workbook_bytes(tables))
     if csv_dir is not None:
-        for table in tables:
-            atomic_write_text(Path(csv_dir) / f"{table.name}.csv", csv_text(table))
+        # One set: a reader never sees this run's totals next to an earlier run's assets.
+        with atomic_directory(csv_dir, owned=lambda name: name.endswith(".csv")) as tmp:
+            for table in tables:
+                atomic_write_text(tmp / f"{table.name}.csv", csv_text(table))
     return ledger

@@ -15,20 +15,41 @@ corrupting the file.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
+import sqlite3
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Date, DateTime, Engine, Integer, String, UniqueConstraint, create_engine, event, select
+from sqlalchemy import (
+    Date,
+    DateTime,
+    Engine,
+    Integer,
+    String,
+    UniqueConstraint,
+    create_engine,
+    event,
+    select,
+    type_coerce,
+)
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DatabaseError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DatabaseError,
+    IntegrityError,
+    OperationalError,
+    SQLAlchemyError,
+    StatementError,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from foundation.calendar import month_end, month_start, months, next_month
 from foundation.errors import GovcloudError
+from foundation.text import for_markdown
 from inventory.models import Inventory, SharingType
 from planner import rules as R
 from planner.plan_model import Disposition, NetworkOutcome, Plan
@@ -97,6 +118,19 @@ class EventRow(Base):
 
 
 @dataclass(frozen=True)
+class StoredEvent:
+    """An event as read back from the database, after its row was checked."""
+
+    id: int
+    family: str
+    subject: str
+    kind: str
+    date: dt.date
+    note: str
+    plan_digest: str
+
+
+@dataclass(frozen=True)
 class Event:
     """An event as the caller states it."""
 
@@ -131,6 +165,65 @@ def make_engine(url: str = DEFAULT_DB_URL) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def plan_digest(plan: Plan) -> str:
+    """The digest of *plan* itself: events recorded under one plan are not another plan's."""
+    return "sha256:" + hashlib.sha256(plan.model_dump_json().encode("utf-8")).hexdigest()
+
+
+def check_integrity(url: str) -> None:
+    """Refuse a damaged SQLite file before anything is read from or written into it.
+
+    The check runs on a read-only connection of its own, before the engine sets WAL mode
+    (which writes the file header), so a refused file is left exactly as it was.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return  # a database server checks its own pages
+    path = Path(parsed.database)
+    if not path.is_file():
+        return  # a new database
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
+        try:
+            found = [str(r[0]) for r in conn.execute("PRAGMA integrity_check(5)")]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise ProgressError(
+            f"{url}: cannot open the progress database: {exc} (damaged, or not a database); "
+            "restore it from a backup"
+        ) from None
+    if found != ["ok"]:
+        raise ProgressError(
+            f"{url}: cannot open the progress database: it is damaged ({'; '.join(found)[:300]}); "
+            "restore it from a backup, nothing was written"
+        )
+
+
+def _stored(row: Any) -> StoredEvent | str:
+    """A checked event of one raw row, or why the row is malformed."""
+    rid, family, subject, kind, date, note, digest = row
+    if kind not in _KINDS:
+        return f"row {rid}: unknown event kind {str(kind)[:40]!r}"
+    if family != FAMILY[EventKind(kind)]:
+        return f"row {rid}: family {str(family)[:20]!r} does not fit kind {kind}"
+    if not isinstance(subject, str) or not subject:
+        return f"row {rid}: no subject"
+    try:
+        if isinstance(date, dt.date):
+            day = date
+        elif isinstance(date, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
+            day = dt.date.fromisoformat(date)
+        else:
+            raise ValueError(date)
+    except ValueError:
+        return f"row {rid}: {str(date)[:40]!r} is not a date"
+    return StoredEvent(int(rid), family, subject, kind, day, str(note or ""), str(digest or ""))
+
+
+_KINDS = frozenset(k.value for k in EventKind)
 
 
 def parse_month(text: str) -> dt.date:
@@ -178,6 +271,7 @@ class MonthlyReport:
     savings_realised_monthly: float
     savings_forecast_cumulative: float
     savings_realised_cumulative: float
+    ignored: list[str] = field(default_factory=list)  # rows not counted: another plan's, malformed
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -222,6 +316,8 @@ class MonthlyReport:
             f"{self.savings_realised_cumulative:,.0f} |",
             "",
         ]
+        if self.ignored:
+            lines += [f"<!-- not counted: {for_markdown(reason)} -->" for reason in self.ignored] + [""]
         return "\n".join(lines)
 
 
@@ -242,6 +338,7 @@ class ProgressTracker:
         self.assets = {a.asset: a for a in ledger.assets}
         self.url = url
         try:
+            check_integrity(url)
             self.engine = make_engine(url)
         except ArgumentError:
             raise ProgressError(
@@ -255,6 +352,8 @@ class ProgressTracker:
             Base.metadata.create_all(self.engine)
         except DatabaseError as exc:  # unreachable server, a file that is not a database, ...
             raise ProgressError(f"{url}: cannot open the progress database: {exc.orig}") from None
+        self.digest = plan_digest(plan)
+        self.ignored: list[str] = []  # why rows were not counted, from the last events() call
 
     def close(self) -> None:
         self.engine.dispose()
@@ -314,9 +413,14 @@ class ProgressTracker:
                     f"{label} {sid}: the disposal proposal keeps {sid} in place ({R.ASSET_1})"
                 )
 
-    @staticmethod
-    def _conflict(ev: Event, existing: EventRow) -> ProgressError:
+    def _conflict(self, ev: Event, existing: EventRow) -> ProgressError:
         label = ev.kind.value.replace("_", " ")
+        if existing.plan_digest != self.digest:
+            return ProgressError(
+                f"{label} {ev.subject}: an event of {ev.subject} was recorded under another plan "
+                f"({existing.kind.replace('_', ' ')} on {existing.date}); record into a database "
+                "of this plan (--db)"
+            )
         if existing.kind == ev.kind.value and existing.date == ev.date:
             return ProgressError(f"{label} {ev.subject} on {ev.date}: already recorded (duplicate refused)")
         return ProgressError(
@@ -342,7 +446,7 @@ class ProgressTracker:
                         kind=ev.kind.value,
                         date=ev.date,
                         note=ev.note,
-                        plan_digest=self.plan.inventory.digest,
+                        plan_digest=self.digest,
                         recorded_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
                     )
                 )
@@ -358,13 +462,41 @@ class ProgressTracker:
             raise self._conflict(ev, existing) from None
         except OperationalError as exc:
             raise ProgressError(f"{self.url}: database error: {exc.orig}") from None
+        except (ValueError, StatementError) as exc:  # the row already there is malformed
+            raise ProgressError(
+                f"{ev.kind.value.replace('_', ' ')} {ev.subject}: the event already stored for it is "
+                f"malformed ({exc}); repair or remove that row"
+            ) from None
 
-    def events(self) -> list[EventRow]:
+    def events(self) -> list[StoredEvent]:
+        """The events of this plan, oldest first; other plans' and malformed rows go to ``ignored``.
+
+        Rows are read as raw values and checked one by one, so a row edited by hand (a date
+        that is not a date, an unknown kind) is reported instead of crashing the report.
+        """
+        t = EventRow.__table__
+        columns = [t.c.id, t.c.family, t.c.subject, t.c.kind, t.c.date, t.c.note, t.c.plan_digest]
+        raw = select(*(type_coerce(c, String) for c in columns)).order_by(t.c.id)
         try:
-            with Session(self.engine) as session:
-                return list(session.scalars(select(EventRow).order_by(EventRow.date, EventRow.id)))
+            with self.engine.connect() as conn:
+                rows = list(conn.execute(raw))
         except SQLAlchemyError as exc:
             raise ProgressError(f"{self.url}: database error: {exc}") from None
+        good: list[StoredEvent] = []
+        ignored: list[str] = []
+        other_plan = 0
+        for row in rows:
+            checked = _stored(row)
+            if isinstance(checked, str):
+                ignored.append(checked)
+            elif checked.plan_digest != self.digest:
+                other_plan += 1
+            else:
+                good.append(checked)
+        if other_plan:
+            ignored.append(f"{other_plan} event(s) recorded under another plan")
+        self.ignored = ignored
+        return sorted(good, key=lambda e: (e.date, e.id))
 
     # ---------------------------------------------------------------- planned events
     def planned_events(self, wave: int) -> list[Event]:
@@ -442,6 +574,7 @@ class ProgressTracker:
                 i.monthly for i in items if (eff := realised_effective(i.kind, i.id)) is not None and eff <= m
             )
         return MonthlyReport(
+            ignored=list(self.ignored),
             month=f"{first:%Y-%m}",
             as_of=as_of,
             systems_integrated=len(moves),

@@ -12,6 +12,7 @@ from markupsafe import Markup
 
 from foundation.atomic import atomic_write_text
 from foundation.progress import ProgressCallback
+from foundation.text import for_markdown
 from inventory.models import Inventory
 from planner.plan_model import Plan
 from planner.policy import Policy
@@ -26,11 +27,24 @@ TEMPLATES = Path(__file__).parent / "templates"
 REPORT_FILE = "report.html"
 
 
+def _markdown_literal(value: Any) -> Any:
+    # Every value a Markdown template prints is literal text (names, reasons come from the
+    # survey or a plan file); Markup (a macro's output) is escaped already.
+    if isinstance(value, Markup):
+        return value
+    return Markup(for_markdown("" if value is None else str(value)))
+
+
 def environment(*, html: bool = True) -> jinja2.Environment:
-    """The jinja2 environment of reporting's templates (autoescaped for HTML)."""
+    """The jinja2 environment of reporting's templates.
+
+    HTML is autoescaped; Markdown escapes every printed value as literal Markdown text (no raw
+    HTML, no markup, no table cell or line broken by a name).
+    """
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=html,
+        autoescape=True,
+        finalize=None if html else _markdown_literal,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

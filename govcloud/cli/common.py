@@ -5,13 +5,14 @@ import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from foundation.progress import ProgressCallback
+from foundation.text import for_terminal
 
 if TYPE_CHECKING:
     from inventory.models import Inventory
@@ -40,6 +41,10 @@ class _Console(Console):
     @_width.setter
     def _width(self, value: int | None) -> None:
         self.__dict__["_fixed_width"] = value
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        # Names and paths come from the input: show escape sequences, never send them.
+        super().print(*(for_terminal(o) if isinstance(o, str) else o for o in objects), **kwargs)
 
 
 # emoji=False: `govcloud:wave` and survey text are data, never :emoji: codes.

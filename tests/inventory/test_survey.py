@@ -138,7 +138,7 @@ def test_cells_accept_labels_lists_dependencies_and_dates():
     ]
     assert read_cell(cols["approval.date"], "2014年5月1日") == "2014-05-01"
     assert read_cell(cols["approval.date"], dt.datetime(2014, 5, 1)) == dt.date(2014, 5, 1)
-    assert read_cell(cols["investment"], "1,200,000") == "1200000"
+    assert read_cell(cols["investment"], "1,200,000") == 1200000.0
     assert read_cell(cols["utilisation"], "35%") == pytest.approx(0.35)
 
 
