@@ -36,4 +36,4 @@ python:
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy foundation inventory planner stacks playbooks reporting govcloud
+	$(VENV)/bin/mypy foundation inventory planner stacks playbooks reporting verifier govcloud

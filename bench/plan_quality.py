@@ -11,7 +11,7 @@ layers split first-fit), ``heuristic`` (ours) and ``exact`` (CP-SAT, small inven
 The policy is the bundled default scaled to each inventory (``bench.province_policy``: about 6
 waves for the small ones, about 18 for 1k and 10k systems) so the waves are meaningful.
 
-Every plan of every arm is checked by the independent verifier (``tests/plan_verifier.verify_plan``:
+Every plan of every arm is checked by the independent verifier (``verifier.verify_plan``, given the policy:
 each system/room/network once, capacity in every wave, precedence, groups together, retirement
 waves, metrics). The lower bound is the LP relaxation of the time-indexed model (or the knapsack
 bound, whichever is higher) on the very problem the planner built.
@@ -35,7 +35,7 @@ from inventory.synth import synthesize
 from planner.core import plan_with_context
 from planner.plan_model import Disposition
 from planner.scheduling.bounds import lower_bound, meets_deadlines
-from tests.plan_verifier import verify_plan
+from verifier import verify_plan
 
 TARGET_OURS_OVER_OPTIMAL = 1.05
 TARGET_OURS_OVER_BOUND = 1.25
@@ -84,7 +84,7 @@ def measure(inst: Instance, exact_limit: float, log: Callable[[str], None]) -> d
         start = time.perf_counter()
         plan, ctx = plan_with_context(inv, policy, method=arm, time_limit_s=exact_limit)
         seconds = time.perf_counter() - start
-        bad = verify_plan(plan, inv)
+        bad = verify_plan(plan, inv, policy)
         row["violations"] += [f"{arm}: {v}" for v in bad]
         m = plan.metrics
         row["arms"][arm] = {
@@ -193,7 +193,7 @@ def run(instances: Sequence[Instance], *, exact_limit: float = 60.0, results_dir
         "over-states the true gap.",
         "ours = planner.core.plan_with_context at the default search effort (normal, unless "
         "GOVCLOUD_EFFORT says otherwise).",
-        "Independent verifier (tests/plan_verifier.verify_plan) on every plan of every arm: "
+        "Independent verifier (verifier.verify_plan, with the policy) on every plan of every arm: "
         f"{len(bad)} violation(s).",
     ]
     if any(not r["same_problem"] for r in rows):

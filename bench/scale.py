@@ -6,7 +6,7 @@ For each size n: synthesize an inventory (``inventory.synth``), write it as YAML
 
 * end to end: run ``govcloud plan DIR --out OUT`` in a fresh child process and record its wall
   time and its own peak RSS (wait4 rusage), then check its plan.json with the independent
-  verifier (``tests/plan_verifier.py``);
+  verifier (``verifier.verify_plan`` with the policy);
 * per stage: load and plan again in this process with a progress callback, charging time to
   the stages the core reports (load/validate/classify/schedule/check/...), then time writing
   plan.json and verifying it;
@@ -173,7 +173,7 @@ def measure_size(n: int, seed: int, workdir: Path, *, cli: bool = True, timeout:
         return results
     inventory, load_s = loaded
     from planner.plan_model import load_plan, write_plan
-    from tests.plan_verifier import verify_plan
+    from verifier import verify_plan
 
     for res in results:
         res["load_s"] = load_s
@@ -207,7 +207,7 @@ def measure_size(n: int, seed: int, workdir: Path, *, cli: bool = True, timeout:
 
         # --- the independent verifier, on both plans
         checked = attempt(res, "verify (in-process plan)",
-                          functools.partial(timed, functools.partial(verify_plan, plan, inventory)))
+                          functools.partial(timed, functools.partial(verify_plan, plan, inventory, policy)))
         if checked is not None:
             violations, res["stages"]["verify"] = checked
             res["violations"] = len(violations)
@@ -217,8 +217,8 @@ def measure_size(n: int, seed: int, workdir: Path, *, cli: bool = True, timeout:
         gc.collect()
         cli_plan = out_dir / "plan.json"
         if cli and res.get("cli", {}).get("returncode") == 0 and cli_plan.is_file():
-            def verify_cli(cli_plan: Path = cli_plan) -> list[str]:
-                return verify_plan(load_plan(cli_plan), inventory)
+            def verify_cli(cli_plan: Path = cli_plan, policy: Any = policy) -> list[str]:
+                return verify_plan(load_plan(cli_plan), inventory, policy)
 
             cli_violations = attempt(res, "verify (govcloud plan's plan.json)", verify_cli)
             if cli_violations is not None:

@@ -14,7 +14,6 @@ from functools import cache
 from pathlib import Path
 
 import networkx as nx
-import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CORE = ("foundation", "inventory", "planner", "stacks", "playbooks", "reporting")
@@ -106,11 +105,6 @@ def test_no_two_modules_import_each_other_even_around_a_circle() -> None:
     assert circles == []
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="bench still imports the plan verifier and the scheduling generator from tests/; "
-    "they become package modules (verifier/, planner/scheduling/) on the branches doing that work",
-)
 def test_bench_imports_nothing_from_the_tests() -> None:
     assert [(a, b) for a, b in _imports_of(("bench",)) if _top(b) == "tests"] == []
 

@@ -10,7 +10,8 @@ from planner import rules
 from planner.plan_model import RoomOutcome
 from planner.policy import CapacityChange
 from planner.simulate import Delay, Force, Scenario, ScenarioError, load_scenario, savings_curve, simulate
-from tests.plan_verifier import verify_plan
+from tests.planner.conftest import pending_policy_fidelity
+from verifier import verify_plan
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "scenarios"
 
@@ -28,7 +29,7 @@ def test_capacity_cut_delays_retirements_and_costs_more(inv, policy):
     sim = simulate(
         inventory, policy, Scenario(name="cut", capacity=[CapacityChange(from_wave=1, set={"systems": 1})])
     )
-    assert verify_plan(sim.plan, inventory) == []
+    assert pending_policy_fidelity(verify_plan(sim.plan, inventory, sim.scenario.apply(policy))) == []
     assert sim.plan.metrics.waves > sim.baseline.metrics.waves
     assert sim.plan.metrics.stranded_cost > sim.baseline.metrics.stranded_cost
     rows = {name: (a, b) for name, a, b in sim.comparison.rows}
@@ -39,7 +40,7 @@ def test_delayed_department_moves_no_earlier_than_its_wave(inv, policy):
     inventory = city(inv)
     sim = simulate(inventory, policy, Scenario(delays=[Delay(department="edu", until_wave=4)]))
     assert all(s.wave >= 4 for s in sim.plan.systems if s.department == "edu")
-    assert verify_plan(sim.plan, inventory) == []
+    assert pending_policy_fidelity(verify_plan(sim.plan, inventory, sim.scenario.apply(policy))) == []
 
 
 def test_delay_until_a_date_uses_the_first_wave_starting_then(policy):
@@ -96,7 +97,7 @@ def test_a_force_into_the_pilot_of_an_ineligible_system_is_a_pilot_1_warning(inv
     assert finding.rule == "PILOT-1" and finding.severity.value == "warning"
     assert "wave 0" in finding.message and f"planned in wave {sim.plan.system('big').wave}" in finding.message
     assert finding in sim.comparison.findings  # the baseline forces nothing
-    assert verify_plan(sim.plan, inventory) == []
+    assert pending_policy_fidelity(verify_plan(sim.plan, inventory, sim.scenario.apply(policy))) == []
 
 
 def test_a_force_before_a_dependency_cites_the_dependency_and_its_wave(inv, policy):
@@ -108,7 +109,7 @@ def test_a_force_before_a_dependency_cites_the_dependency_and_its_wave(inv, poli
     assert finding.rule == rules.DEP_1
     assert "depends on db, which moves in wave 5" in finding.message
     assert _forced_findings(sim, "db") == []
-    assert verify_plan(sim.plan, inventory) == []
+    assert pending_policy_fidelity(verify_plan(sim.plan, inventory, sim.scenario.apply(policy))) == []
 
 
 def test_a_force_into_a_full_wave_names_the_exhausted_capacity(inv, policy):
