@@ -11,14 +11,18 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from inventory.models import Inventory, NetworkKind
-from planner.classify import Decision
-from planner.graph import Grouping
+from inventory.models import NetworkKind
 from planner.plan_model import Disposition, Sizing
-from planner.policy import Policy
-from planner.rooms import NetworkDecision, RoomDecision
 from planner.scheduling.problem import DIMENSIONS, Job, Retirable, ScheduleProblem
+
+if TYPE_CHECKING:  # types only: importing them would pull the graph library into every reader of Deadlines
+    from inventory.models import Inventory
+    from planner.classify import Decision
+    from planner.graph import Grouping
+    from planner.policy import Policy
+    from planner.rooms import NetworkDecision, RoomDecision
 
 
 def load_of(sizing: Sizing) -> dict[str, float]:

@@ -38,8 +38,8 @@ class Effort:
 QUICK = Effort("quick", variants=2, restart_work=0, restarts=0, swap_work=0, swaps=0,
                anneal_per_job=0, anneal_max=0, lns_per_job=0.0, lns_max=0.0, lns_min=0.0)
 NORMAL = Effort("normal", variants=4, restart_work=0, restarts=0, swap_work=0, swaps=0,
-                anneal_per_job=300, anneal_max=150_000, lns_per_job=0.0005, lns_max=0.5,
-                lns_min=0.15, deep_above=5_000)
+                anneal_per_job=500, anneal_max=150_000, lns_per_job=0.0005, lns_max=0.5,
+                lns_min=0.1, deep_above=5_000)
 THOROUGH = Effort("thorough", variants=4, restart_work=20_000, restarts=48, swap_work=40_000,
                   swaps=240, anneal_per_job=2_000, anneal_max=2_000_000, lns_per_job=0.004,
                   lns_max=8.0, lns_min=1.0, deep_above=5_000)
@@ -63,6 +63,7 @@ def effort_of(value: Effort | str | float | None) -> Effort:
             raise ValueError(f"{ENV}: {exc}") from None
     if isinstance(value, Effort):
         return value
+    given = value
     if isinstance(value, str):
         text = value.strip().lower()
         if text in LEVELS:
@@ -74,7 +75,7 @@ def effort_of(value: Effort | str | float | None) -> Effort:
                              "of seconds") from None
     seconds = float(value)
     if not seconds > 0 or seconds != seconds or seconds == float("inf"):
-        raise ValueError(f"effort {value!r}: a number of seconds must be positive and finite")
+        raise ValueError(f"effort {given!r}: a number of seconds must be positive and finite")
     # Seconds: the thorough search, limited by the clock rather than by deterministic time.
     return replace(THOROUGH, name=f"{seconds:g}s", lns_per_job=1e9, lns_max=1e9, lns_min=0.0,
                    anneal_per_job=min(THOROUGH.anneal_per_job, int(20_000 * seconds)), wall_s=seconds)

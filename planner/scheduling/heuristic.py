@@ -29,6 +29,7 @@ from __future__ import annotations
 import heapq
 import random
 import time
+from bisect import bisect_right
 
 from planner.scheduling.effort import Effort, effort_of
 from planner.scheduling.prepare import EPS, MAX_EXTRA_WAVES, Prepared, Waves, prepare
@@ -38,6 +39,7 @@ from planner.scheduling.problem import DIMENSIONS, ProgressCallback, Schedule, S
 # eviction work per job and more members scanned per wave.
 DEEP_BUDGET_PER_JOB = 100
 DEEP_SCAN = 2_000
+DEEP_MAX_JOBS = 20_000  # ... up to this size (beyond, its eviction work would cost seconds)
 T0, T1 = 3.0, 0.1  # annealing temperatures: × the mean, × the least monthly cost of a room or line
 
 def _reserve_deadlines(prep: Prepared, waves: Waves) -> tuple[list[int | None], list[int]]:
@@ -145,7 +147,7 @@ def schedule_heuristic(problem: ScheduleProblem, progress: ProgressCallback | No
             report(len(variants) + s_ + 1)
     assert best is not None
     notes: list[str] = []
-    if eff.deep_above is not None and n > eff.deep_above:
+    if eff.deep_above is not None and eff.deep_above < n <= DEEP_MAX_JOBS:
         _improve(prep, best, budget_per_job=DEEP_BUDGET_PER_JOB, scan=DEEP_SCAN)
     moves = min(eff.anneal_max, eff.anneal_per_job * n)
     if moves and not out_of_time() and _anneal(prep, best, moves, stop_at=deadline):
@@ -777,40 +779,45 @@ def _anneal(prep: Prepared, wave: list[int], moves: int, seed: int = 2018,
     best_wave = list(wave)
     t0 = T0 * sum(cost[r] for r in costly) / len(costly)
     t1 = T1 * min(cost[r] for r in costly)
+    cool = (t1 / t0) ** (1.0 / moves)
+    temp = t0 / cool
+    rnd = rng.random
+    last_of = len(cum) - 1
+    ret_jobs = prep.ret_jobs
     for it in range(moves):
         if stop_at is not None and it & 4095 == 0 and time.monotonic() >= stop_at:
-            moves = it  # cool down no further: what is found so far stands
-            break
-        temp = t0 * (t1 / t0) ** (it / moves)
-        kind = rng.random()
-        if kind < 0.6:  # a job of a room in its last wave, earlier
-            r = costly[_bisect(cum, rng.random() * acc)]
+            break  # cool down no further: what is found so far stands
+        temp *= cool
+        if rnd() < 0.6:  # a job of a room in its last wave, earlier
+            r = costly[min(bisect_right(cum, rnd() * acc), last_of)]
             t = last[r]
-            jobs = [j for j in prep.ret_jobs[r] if wave[j] == t]
-            j = jobs[rng.randrange(len(jobs))]
+            jobs = [j for j in ret_jobs[r] if wave[j] == t]
+            j = jobs[int(rnd() * len(jobs))]
             lo, hi = window(j)
             if hi_dead[j] < 0 or lo >= t:
                 continue
-            v = rng.randint(lo, t - 1)
+            v = lo + int(rnd() * (t - lo))
         else:  # any job, anywhere its window allows
-            j = rng.randrange(n)
+            j = int(rnd() * n)
             lo, hi = window(j)
             if hi_dead[j] < 0 or lo >= hi:
                 continue
-            v = rng.randint(lo, hi - 1)
+            v = lo + int(rnd() * (hi - lo))
             if v >= wave[j]:
                 v += 1
         a = wave[j]
         if fits(j, v):
             delta = relocate(j, v)
-            if delta <= 0 or rng.random() < math.exp(-delta / temp):
+            if delta <= 0 or rnd() < math.exp(-delta / temp):
                 current += delta
             else:
                 relocate(j, a)
                 continue
         else:  # swap with a job of wave v that may go to wave a
             mv = members[v]
-            k = mv[rng.randrange(len(mv))]
+            if not mv:
+                continue
+            k = mv[int(rnd() * len(mv))]
             if hi_dead[k] < 0 or k in preds[j] or j in preds[k]:
                 continue
             klo, khi = window(k)
@@ -818,7 +825,7 @@ def _anneal(prep: Prepared, wave: list[int], moves: int, seed: int = 2018,
                 continue
             delta = relocate(k, a)
             delta += relocate(j, v)
-            if delta <= 0 or rng.random() < math.exp(-delta / temp):
+            if delta <= 0 or rnd() < math.exp(-delta / temp):
                 current += delta
             else:
                 relocate(j, a)
@@ -830,8 +837,3 @@ def _anneal(prep: Prepared, wave: list[int], moves: int, seed: int = 2018,
     wave[:] = best_wave
     return best < start - 1e-6
 
-
-def _bisect(cum: list[float], x: float) -> int:
-    import bisect
-
-    return min(bisect.bisect_right(cum, x), len(cum) - 1)
