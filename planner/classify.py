@@ -10,7 +10,7 @@ Missing survey fields never make a system a zombie: the INV-1 defaults are conse
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from inventory.models import DomainName, Inventory, System
@@ -133,7 +133,25 @@ def classify(
     """Decide every system's disposition by the precedence of *registry* (the registered rules)."""
     order = tuple(registry) if registry is not None else registered_rules()
     instances = {cls: cls() for cls in order}
-    ctx = RuleContext(inventory, policy, migrate_sizing=lambda s: _migrate_sizing(s, ctx))
+    full: dict[str, Sizing] = {}  # a system's size on the cloud, computed once (DOMAIN-1 capacity, sizing)
+
+    planned: dict[str, Sizing] = {}
+
+    def surveyed_sizing(system: System) -> Sizing:
+        found = full.get(system.id)
+        if found is None:
+            migrating = Decision(system.id, Disposition.MIGRATE, mlps_level=ctx.mlps_level(system))
+            found = full[system.id] = size_system(system, migrating, policy)
+        return found
+
+    def migrate_sizing(system: System) -> Sizing:
+        # the planned sizing (planner.sizing): the domains' capacity fit uses it
+        found = planned.get(system.id)
+        if found is None:
+            found = planned[system.id] = planned_sizing(system, surveyed_sizing(system), policy)
+        return found
+
+    ctx = RuleContext(inventory, policy, migrate_sizing=migrate_sizing)
     decisions: dict[str, Decision] = {}
     findings: list[Finding] = []
     for s in inventory.systems:
@@ -153,44 +171,98 @@ def classify(
                 )
             )
 
+    def record(sid: str, verdict: Verdict, first: bool) -> None:
+        decisions[sid].take(verdict, decide=verdict.decides and first)
+        if verdict.disposition is Disposition.BLOCKED:
+            findings.append(
+                Finding(
+                    rule=verdict.rule,
+                    severity=FindingSeverity.ERROR,
+                    subject=sid,
+                    message=f"blocked: {verdict.reason}",
+                )
+            )
+
+    def settle(sid: str) -> None:
+        why = CLASS_OF.get(decisions[sid].disposition)
+        if why is not None:
+            decisions[sid].cite(rules.CLASS_1, why)
+
     undecided: list[System] = list(inventory.systems)
-    for tier in tiers(order):
-        decided: set[str] = set()
-        for cls in tier:
-            # Every rule of a tier sees every system undecided when the tier began.
-            for sid, verdict in instances[cls].check_group(undecided, ctx).items():
-                dec = decisions[sid]
-                dec.take(verdict, decide=verdict.decides and sid not in decided)
-                if verdict.decides:
-                    decided.add(sid)
-                    if verdict.disposition is Disposition.BLOCKED:
-                        findings.append(
-                            Finding(
-                                rule=verdict.rule,
-                                severity=FindingSeverity.ERROR,
-                                subject=sid,
-                                message=f"blocked: {verdict.reason}",
-                            )
-                        )
-        for sid in decided:
-            why = CLASS_OF.get(decisions[sid].disposition)
-            if why is not None:
-                decisions[sid].cite(rules.CLASS_1, why)
-        undecided = [s for s in undecided if s.id not in decided]
+    for per_system, run in _runs(order):
+        if per_system:
+            # Rules that look at one system at a time: take each system through all of them while
+            # it is at hand (one pass over the inventory, not one per rule).
+            still: list[System] = []
+            for s in undecided:
+                if not _decide_alone(s, run, instances, ctx, record):
+                    still.append(s)
+                else:
+                    settle(s.id)
+            undecided = still
+            continue
+        for tier in run:
+            decided: set[str] = set()
+            for cls in tier:
+                # Every rule of a tier sees every system undecided when the tier began.
+                for sid, verdict in instances[cls].check_group(undecided, ctx).items():
+                    record(sid, verdict, sid not in decided)
+                    if verdict.decides:
+                        decided.add(sid)
+            for sid in decided:
+                settle(sid)
+            if decided:
+                undecided = [s for s in undecided if s.id not in decided]
     for cls in order:
         findings += instances[cls].finish(ctx)
     findings += ctx.findings
     findings += _uncarried(inventory, decisions, ctx)
     _resolve_merge_chains(decisions)
 
-    sizing = {s.id: size_system(s, decisions[s.id], policy) for s in inventory.systems}
+    # Only retiring and merging systems are sized differently from one that migrates.
+    sizing: dict[str, Sizing] = {}
+    for s in inventory.systems:
+        d = decisions[s.id]
+        shrunk = d.disposition in (Disposition.RETIRE, Disposition.MERGE)
+        sizing[s.id] = size_system(s, d, policy) if shrunk else surveyed_sizing(s)
     return Classification(decisions, sizing, findings, order)
 
 
-def _migrate_sizing(system: System, ctx: RuleContext) -> Sizing:
-    """The planned sizing on the cloud (the domains' capacity fit uses it: planner.sizing)."""
-    migrating = Decision(system.id, Disposition.MIGRATE, mlps_level=ctx.mlps_level(system))
-    return planned_sizing(system, size_system(system, migrating, ctx.policy), ctx.policy)
+def _per_system(cls: type[Rule]) -> bool:
+    """The rule judges each system alone (it does not override the group hook)."""
+    return cls.check_group is Rule.check_group
+
+
+def _runs(order: Sequence[type[Rule]]) -> list[tuple[bool, list[list[type[Rule]]]]]:
+    """Consecutive tiers, joined into runs of per-system tiers and runs of group tiers."""
+    out: list[tuple[bool, list[list[type[Rule]]]]] = []
+    for tier in tiers(tuple(order)):
+        alone = all(_per_system(cls) for cls in tier)
+        if out and out[-1][0] == alone:
+            out[-1][1].append(tier)
+        else:
+            out.append((alone, [tier]))
+    return out
+
+
+def _decide_alone(
+    system: System,
+    run: list[list[type[Rule]]],
+    instances: dict[type[Rule], Rule],
+    ctx: RuleContext,
+    record: Callable[[str, Verdict, bool], None],
+) -> bool:
+    """Check *system* against each tier of *run* in order; True once a tier decides it."""
+    for tier in run:
+        decided = False
+        for cls in tier:
+            verdict = instances[cls].check(system, ctx)
+            if verdict is not None:
+                record(system.id, verdict, not decided)
+                decided = decided or verdict.decides
+        if decided:
+            return True
+    return False
 
 
 def _uncarried(inventory: Inventory, decisions: dict[str, Decision], ctx: RuleContext) -> list[Finding]:

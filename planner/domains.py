@@ -21,7 +21,7 @@ from planner.plan_model import Finding, FindingSeverity
 CAPACITY_FIELDS: tuple[str, ...] = ("vcpu", "ram_gb", "storage_gb")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Landing:
     """The cloud domain a system lands in by DOMAIN-1, and why."""
 
@@ -37,30 +37,27 @@ def landing_of(system: System, networks: Mapping[str, Network]) -> Landing:
     administrative-service; else on the extranet (the public-service domain is built from it)
     -> public-service; else administrative-service.
     """
-    carriers = [networks[n] for n in system.networks if n in networks]
+    carriers = [n for n in map(networks.get, system.networks) if n is not None]
+    kinds = {n.kind for n in carriers}
 
-    def on(kind: NetworkKind) -> list[str]:
-        return [n.id for n in carriers if n.kind is kind]
+    def on(kind: NetworkKind) -> str:
+        return ", ".join(n.id for n in carriers if n.kind is kind)
 
     if system.public_facing:
         carried = f" (although carried by {', '.join(system.networks)})" if system.networks else ""
         return Landing(DomainName.PUBLIC_SERVICE, f"serves the public{carried}: public-service domain", True)
-    if inet := on(NetworkKind.INTERNET_LINE):
-        why = f"carried by internet line {', '.join(inet)}: public-service domain"
+    if NetworkKind.INTERNET_LINE in kinds:
+        why = f"carried by internet line {on(NetworkKind.INTERNET_LINE)}: public-service domain"
         return Landing(DomainName.PUBLIC_SERVICE, why, True)
-    if private := on(NetworkKind.PRIVATE_NETWORK):
-        return Landing(
-            DomainName.ADMINISTRATIVE_SERVICE,
-            f"carried by private network {', '.join(private)}: administrative-service domain",
-            True,
+    if NetworkKind.PRIVATE_NETWORK in kinds:
+        why = f"carried by private network {on(NetworkKind.PRIVATE_NETWORK)}: administrative-service domain"
+        return Landing(DomainName.ADMINISTRATIVE_SERVICE, why, True)
+    if NetworkKind.EXTRANET in kinds:
+        why = (
+            f"carried by the extranet {on(NetworkKind.EXTRANET)}, no internet line or private network: "
+            "public-service domain"
         )
-    if extranet := on(NetworkKind.EXTRANET):
-        return Landing(
-            DomainName.PUBLIC_SERVICE,
-            f"carried by the extranet {', '.join(extranet)}, no internet line or private network: "
-            "public-service domain",
-            True,
-        )
+        return Landing(DomainName.PUBLIC_SERVICE, why, True)
     if carriers:
         return Landing(
             DomainName.ADMINISTRATIVE_SERVICE,

@@ -21,7 +21,7 @@ from planner.plan_model import Disposition, Finding, Sizing
 from planner.policy import Policy
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Verdict:
     """What one rule found about one system: the reason, and the disposition when it decides."""
 

@@ -216,11 +216,16 @@ class ShadowDuplicates(GroupRule):
     outranks = f"duplicates collapse first, so the survivor is what {rules.BIGSYS_1} sees"
 
     def check_group(self, systems: Sequence[System], ctx: RuleContext) -> Mapping[str, Verdict]:
-        groups: dict[tuple[str, str, DomainName], list[System]] = defaultdict(list)
+        by_function: dict[tuple[str, str], list[System]] = defaultdict(list)
         for s in systems:
             if s.function and s.id not in ctx.separate:
-                # Per domain: integration never carries an administrative system into the public one.
-                groups[(s.department, s.function, ctx.landing(s).domain)].append(s)
+                by_function[(s.department, s.function)].append(s)
+        groups: dict[tuple[str, str, DomainName], list[System]] = defaultdict(list)
+        for (dept, function), alike in by_function.items():
+            if len(alike) > 1:
+                for s in alike:
+                    # Per domain: integration never moves a system into the other domain.
+                    groups[(dept, function, ctx.landing(s).domain)].append(s)
         out: dict[str, Verdict] = {}
         for (dept, function, _), members in groups.items():
             if len(members) < 2:
@@ -252,11 +257,16 @@ class DepartmentBigSystem(GroupRule):
         return (_users(s), ctx.dependants[s.id], float(s.investment or 0.0))
 
     def check_group(self, systems: Sequence[System], ctx: RuleContext) -> Mapping[str, Verdict]:
-        groups: dict[tuple[str, DomainName], list[System]] = defaultdict(list)
+        by_department: dict[str, list[System]] = defaultdict(list)
         for s in systems:
             if s.id not in ctx.separate:
-                # Per domain: a public front end never absorbs an internal administrative system.
-                groups[(s.department, ctx.landing(s).domain)].append(s)
+                by_department[s.department].append(s)
+        groups: dict[tuple[str, DomainName], list[System]] = defaultdict(list)
+        for dept, members in by_department.items():
+            if any(s.unit for s in members):
+                for s in members:
+                    # Per domain: a public front end never absorbs an internal administrative system.
+                    groups[(dept, ctx.landing(s).domain)].append(s)
         out: dict[str, Verdict] = {}
         for (dept, domain), members in groups.items():
             unit_named = [s for s in members if s.unit]
