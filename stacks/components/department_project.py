@@ -20,6 +20,7 @@ from stacks.sizing import ServerLayout
 
 # Neutron's default security group of a project holds 4 rules (IPv4/IPv6 egress, remote-group ingress).
 DEFAULT_GROUP_RULES = 4
+NEW_GROUP_EGRESS_RULES = 2
 
 
 def project_name(department: str) -> str:
@@ -81,6 +82,7 @@ def quotas_for(args: DepartmentProjectArgs) -> Quotas:
         return math.ceil(n * args.headroom) if n > 0 else 0
 
     instances = sum(lay.servers for lay in args.layouts)
+    groups = up(len(args.layouts)) + 1
     volumes = sum(lay.volumes for lay in args.layouts)
     return Quotas(
         instances=up(instances),
@@ -89,8 +91,10 @@ def quotas_for(args: DepartmentProjectArgs) -> Quotas:
         server_groups=up(sum(1 for lay in args.layouts if lay.anti_affinity)),
         server_group_members=max((lay.servers for lay in args.layouts), default=1),
         ports=up(instances + args.load_balancers),  # a VIP port per load balancer
-        security_groups=up(len(args.layouts)) + 1,
-        security_group_rules=up(args.security_rules) + DEFAULT_GROUP_RULES,
+        security_groups=groups,
+        # Neutron gives every new group its own two egress rules (IPv4, IPv6) until the program
+        # replaces them: they count against the quota while they exist.
+        security_group_rules=up(args.security_rules) + DEFAULT_GROUP_RULES + NEW_GROUP_EGRESS_RULES * groups,
         floating_ips=up(args.floating_ips),
         volumes=up(volumes),
         gigabytes=up(sum(lay.volume_gb for lay in args.layouts)),

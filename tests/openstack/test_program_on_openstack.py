@@ -74,7 +74,6 @@ pytestmark = [
 SEED = int(os.environ.get("GOVCLOUD_OPENSTACK_SEED", "14"))
 # The first wave with flows (wave 1) needs the groups of wave 0, which its stack references.
 WAVES = (0, 1)
-STACKS_REWORK = "needs the stacks rework of issue 13"
 # The config overrides the mock-runtime tests of tests/stacks run the program with (none on a
 # program that needs none), so that both tiers apply the same program with the same config.
 STACK_TEST_CONFIG: dict[str, object] = dict(getattr(import_module("tests.stacks.conftest"), "IMAGES", {}))
@@ -248,21 +247,11 @@ def test_every_resource_type_of_the_program_is_applied_or_named_as_not_covered(
     }
 
 
-@pytest.mark.xfail(
-    strict=False,
-    raises=AssertionError,
-    reason=f"{STACKS_REWORK}: ports do not wait for their network's RBAC share, cross-project rules are "
-    "made with the wrong project's credentials, the boundary routes do not wait for the transit "
-    "interfaces, and the security-group-rule quota leaves no room for a new group's default rules",
-)
 def test_every_create_the_program_declares_is_accepted(deployment: Deployment) -> None:
     bad = refused(deployment.created)
     assert bad == [], _report("apply", deployment.created)
 
 
-@pytest.mark.xfail(
-    strict=False, raises=AssertionError, reason=f"{STACKS_REWORK}: today one project per department per wave"
-)
 def test_each_department_has_exactly_one_project(deployment: Deployment) -> None:
     expected = departments_of(deployment.plan, WAVES)
     projects = deployment.topology.projects_by_department
@@ -270,9 +259,6 @@ def test_each_department_has_exactly_one_project(deployment: Deployment) -> None
     assert {d: len(p) for d, p in projects.items() if len(p) != 1} == {}
 
 
-@pytest.mark.xfail(
-    strict=False, raises=AssertionError, reason=f"{STACKS_REWORK}: cross-project rules are refused today"
-)
 def test_security_group_rules_in_neutron_are_exactly_the_plans_links(deployment: Deployment) -> None:
     extranet = settings_from_values(STACK_TEST_CONFIG).cidrs.extranet
     expected = expected_rules(deployment.plan, WAVES, extranet)
@@ -289,11 +275,6 @@ def test_security_group_rules_in_neutron_are_exactly_the_plans_links(deployment:
     assert sorted(expected - set(between_groups(expected)) - actual) == []
 
 
-@pytest.mark.xfail(
-    strict=False,
-    raises=AssertionError,
-    reason=f"{STACKS_REWORK} item 5: no domain router routes to the extranet",
-)
 def test_both_domain_routers_route_to_the_extranet(deployment: Deployment) -> None:
     extranet = settings_from_values(STACK_TEST_CONFIG).cidrs.extranet
     routes = deployment.topology.router_routes
@@ -304,21 +285,11 @@ def test_both_domain_routers_route_to_the_extranet(deployment: Deployment) -> No
     }
 
 
-@pytest.mark.xfail(
-    strict=False,
-    raises=AssertionError,
-    reason=f"{STACKS_REWORK} item 3: an RBAC share is deleted while the project's ports use the network",
-)
 def test_destroy_in_reverse_dependency_order_is_accepted_in_full(deployment: Deployment) -> None:
     assert refused(deployment.destroyed) == [], _report("destroy", deployment.destroyed)
     assert deployment.left == []
 
 
-@pytest.mark.xfail(
-    strict=False,
-    raises=AssertionError,
-    reason=f"{STACKS_REWORK} items 1 and 6: quotas live in per-wave projects and grow with the moved system",
-)
 def test_replan_of_one_undeployed_system_changes_only_that_systems_resources(deployment: Deployment) -> None:
     moved = deployment.moved
     touched = {stack: names for stack, names in deployment.replan_changes.items() if names}
