@@ -23,10 +23,7 @@ from planner.plan_model import (
     RoomOutcome,
     Wave,
 )
-
-# Rooms whose running cost stops when they empty (a merged room's department moves into
-# another department's room, so the merged room itself is given up: ROOM-3).
-SAVING_ROOM_OUTCOMES = frozenset({RoomOutcome.VACATED, RoomOutcome.MERGED})
+from planner.savings import SAVING_ROOM_OUTCOMES as SAVING_ROOM_OUTCOMES  # one definition
 
 
 @dataclass(frozen=True)
