@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from foundation.messages import Message, msg
 from inventory.models import DomainName, Inventory, System
 from planner import rules
 from planner.plan_model import Disposition, Finding, FindingSeverity, Sizing
@@ -21,9 +22,9 @@ from planner.ruleset import Rule, RuleContext, Verdict, registered_rules, tiers
 from planner.sizing import planned_sizing
 
 # What CLASS-1 calls each disposition a rule decides (cited once the deciding tier is done).
-CLASS_OF: dict[Disposition, str] = {
-    Disposition.RETIRE: "classified as clean-up (retire)",
-    Disposition.MERGE: "classified as integrate (merge)",
+CLASS_OF: dict[Disposition, Message] = {
+    Disposition.RETIRE: msg("reason.class.retire"),
+    Disposition.MERGE: msg("reason.class.merge"),
 }
 
 
@@ -40,13 +41,13 @@ class Decision:
     into: str | None = None
     domain: DomainName | None = None
     rules: list[str] = field(default_factory=list)
-    reasons: list[str] = field(default_factory=list)
+    reasons: list[Message] = field(default_factory=list)
     mlps_level: int = 3
     defaults_applied: list[str] = field(default_factory=list)
     trace: list[Verdict] = field(default_factory=list)
     decided_by: str | None = None  # the rule whose verdict gave the disposition
 
-    def cite(self, rule: str, reason: str) -> None:
+    def cite(self, rule: str, reason: Message) -> None:
         if rule not in self.rules:
             self.rules.append(rule)
         self.reasons.append(reason)
@@ -63,7 +64,7 @@ class Decision:
             self.domain = verdict.domain
             self.decided_by = verdict.rule
 
-    def block(self, rule: str, reason: str) -> None:
+    def block(self, rule: str, reason: Message) -> None:
         """Make the system `blocked` after classification (the planner found it cannot move)."""
         self.take(Verdict(rule, reason, Disposition.BLOCKED), decide=True)
         self.domain = None
@@ -161,13 +162,8 @@ def classify(
         if gaps:
             dec.defaults_applied = gaps
             findings.append(
-                Finding(
-                    rule=rules.INV_1,
-                    severity=FindingSeverity.WARNING,
-                    subject=s.id,
-                    message=f"survey did not record {', '.join(gaps)}; planned with the policy's "
-                    f"conservative defaults (usage unknown = not a zombie, MLPS level "
-                    f"{level}, default size where resources are missing)",
+                Finding.of(
+                    rules.INV_1, FindingSeverity.WARNING, s.id, msg("finding.survey_gaps", fields=gaps, level=level)
                 )
             )
 
@@ -175,12 +171,7 @@ def classify(
         decisions[sid].take(verdict, decide=verdict.decides and first)
         if verdict.disposition is Disposition.BLOCKED:
             findings.append(
-                Finding(
-                    rule=verdict.rule,
-                    severity=FindingSeverity.ERROR,
-                    subject=sid,
-                    message=f"blocked: {verdict.reason}",
-                )
+                Finding.of(verdict.rule, FindingSeverity.ERROR, sid, msg("finding.blocked", reason=verdict.reason))
             )
 
     def settle(sid: str) -> None:
@@ -271,14 +262,13 @@ def _uncarried(inventory: Inventory, decisions: dict[str, Decision], ctx: RuleCo
     for s in inventory.systems:
         d = decisions[s.id]
         if d.disposition is Disposition.MIGRATE and not ctx.landing(s).carried:
+            domain = d.domain or DomainName.ADMINISTRATIVE_SERVICE
             out.append(
-                Finding(
-                    rule=rules.INV_1,
-                    severity=FindingSeverity.WARNING,
-                    subject=s.id,
-                    message="survey recorded no network carrying it; placed in the "
-                    f"{d.domain.value if d.domain else 'administrative_service'} domain by default "
-                    f"({rules.DOMAIN_1}): record its carrying network",
+                Finding.of(
+                    rules.INV_1,
+                    FindingSeverity.WARNING,
+                    s.id,
+                    msg("finding.uncarried", domain=domain, rule=rules.DOMAIN_1),
                 )
             )
     return out
@@ -300,10 +290,10 @@ def _resolve_merge_chains(decisions: dict[str, Decision]) -> None:
             dec.into = target.into  # a platform at the end of the chain
         elif target.disposition in (Disposition.MIGRATE,):
             if dec.into != target.system:
-                dec.reasons.append(f"{dec.into} itself merges into {target.system}, so this system does too")
+                dec.reasons.append(msg("reason.merge.chain", into=dec.into, target=target.system))
                 dec.into = target.system
         else:
             dec.block(
                 rules.CLASS_1,
-                f"its merge target {target.system} is {target.disposition.value}, so it cannot merge yet",
+                msg("reason.merge.target_stays", target=target.system, disposition=target.disposition),
             )

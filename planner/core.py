@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from foundation.errors import GovcloudError
+from foundation.messages import Message, msg
 from inventory.models import Inventory
 from planner import rules
 from planner.classify import Classification, Decision, _resolve_merge_chains, classify, size_system
@@ -39,6 +40,7 @@ from planner.plan_model import (
     RoomOutcome,
     Sizing,
     Wave,
+    reason_fields,
 )
 from planner.policy import Policy, SizingBasis
 from planner.rooms import (
@@ -64,13 +66,11 @@ def _silent(stage: str, fraction: float) -> None:
     return None
 
 
-def block(decision: Decision, rule: str, reason: str, findings: list[Finding]) -> None:
+def block(decision: Decision, rule: str, reason: Message, findings: list[Finding]) -> None:
     """Make a system `blocked` with a finding saying why (a target missed: error)."""
     decision.block(rule, reason)
     findings.append(
-        Finding(
-            rule=rule, severity=FindingSeverity.ERROR, subject=decision.system, message=f"blocked: {reason}"
-        )
+        Finding.of(rule, FindingSeverity.ERROR, decision.system, msg("finding.blocked", reason=reason))
     )
 
 
@@ -120,23 +120,22 @@ class PlanningError(GovcloudError):
     """The plan cannot be made as asked (e.g. exact mode on an inventory too large for it)."""
 
 
-def _oversized(problem: ScheduleProblem, grouping: Grouping) -> dict[str, str]:
+def _oversized(problem: ScheduleProblem, grouping: Grouping) -> dict[str, Message]:
     """Jobs larger than any wave's capacity in some dimension: system -> reason."""
     best = dict.fromkeys(DIMENSIONS, 0.0)
     for w in range(1, min(problem.horizon, 240)):
         for d, v in problem.capacity(w).items():
             best[d] = max(best[d], v)
-    out: dict[str, str] = {}
+    out: dict[str, Message] = {}
     for job in problem.jobs:
         over = [d for d in DIMENSIONS if job.load[d] > best[d] + 1e-9]
         if over:
-            what = "group " + job.id if len(grouping.members[job.id]) > 1 else "it"
+            excess = ", ".join(f"{job.load[d]:g} > {best[d]:g}" for d in over)
             for sid in grouping.members[job.id]:
-                out[sid] = (
-                    f"{what} needs more {', '.join(over)} than any wave offers "
-                    f"({', '.join(f'{job.load[d]:g} > {best[d]:g}' for d in over)}); "
-                    f"a dedicated migration plan is needed"
-                )
+                if len(grouping.members[job.id]) > 1:
+                    out[sid] = msg("reason.wave.oversized_group", group=job.id, over=over, excess=excess)
+                else:
+                    out[sid] = msg("reason.wave.oversized", over=over, excess=excess)
     return out
 
 
@@ -270,7 +269,7 @@ def _plan(
         if schedule.unscheduled:
             for job in schedule.unscheduled:
                 for sid in grouping.members.get(job, []):
-                    block(decisions[sid], rules.CAP_1, "fits in no wave of the calendar", findings)
+                    block(decisions[sid], rules.CAP_1, msg("reason.wave.no_slot"), findings)
             continue
         break
     _note_blocked_merges(decisions, findings)
@@ -311,13 +310,9 @@ def _note_blocked_merges(decisions: Mapping[str, Decision], findings: list[Findi
     named = {f.subject for f in findings}
     for d in decisions.values():
         if d.disposition is Disposition.BLOCKED and d.system not in named:
+            why = d.reasons[-1] if d.reasons else msg("reason.blocked")
             findings.append(
-                Finding(
-                    rule=rules.CLASS_1,
-                    severity=FindingSeverity.ERROR,
-                    subject=d.system,
-                    message=f"blocked: {d.reasons[-1] if d.reasons else 'cannot move yet'}",
-                )
+                Finding.of(rules.CLASS_1, FindingSeverity.ERROR, d.system, msg("finding.blocked", reason=why))
             )
 
 
@@ -359,7 +354,7 @@ def _assemble(
                 group=grouping.group_of.get(s.id),
                 into=d.into if d.disposition is Disposition.MERGE else None,
                 rules=list(dict.fromkeys(d.rules)),
-                reasons=list(dict.fromkeys(d.reasons)),  # one reason can be found by two rules
+                **reason_fields(d.reasons),  # one reason can be found by two rules: kept once
                 mlps_level=d.mlps_level,
                 public_facing=s.public_facing,
                 room=s.room,
@@ -411,7 +406,7 @@ def _assemble(
             wave=wave,
             monthly_fee=nd.monthly_fee,
             rules=list(nd.rules),
-            reasons=list(nd.reasons),
+            **reason_fields(nd.reasons),
             kind=nets_by_id[nd.network_id].kind.value,
             department=nets_by_id[nd.network_id].department,
             contract_end=nets_by_id[nd.network_id].contract_end,

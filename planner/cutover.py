@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from foundation.messages import msg
 from inventory.models import Inventory, System, SystemCategory
 from planner import rules
 from planner.plan_model import Disposition, Finding, FindingSeverity, MigrationMethod, Sizing
@@ -102,17 +103,16 @@ def plan_cutovers(
         if cp.fits:
             continue
         est = outages(s, data, policy.cutover)
-        shown = ", ".join(f"{m.value} {est[m]:g} h" for m in METHOD_ORDER if m in est)
-        no_db = "" if MigrationMethod.DATABASE in est else "; no database recorded, so no replica"
-        window = "" if s.downtime_hours is not None else " (the policy's default: none surveyed)"
-        findings.append(
-            Finding(
-                rule=rules.CUT_1,
-                severity=FindingSeverity.ERROR,
-                subject=s.id,
-                message=f"no migration method fits its {cp.window_hours:g} h cut-over window{window}: "
-                f"{shown} for {data:g} GB{no_db}; planned {cp.method.value} ({cp.outage_hours:g} h). "
-                f"A longer window, more migration bandwidth or a database replica would resolve it",
-            )
+        shown = [msg("finding.cutover.estimate", method=m, hours=est[m]) for m in METHOD_ORDER if m in est]
+        said = msg(
+            "finding.cutover",
+            window=cp.window_hours,
+            default=msg("finding.cutover.default") if s.downtime_hours is None else "",
+            estimates=shown,
+            data=data,
+            no_db="" if MigrationMethod.DATABASE in est else msg("finding.cutover.no_db"),
+            method=cp.method,
+            outage=cp.outage_hours,
         )
+        findings.append(Finding.of(rules.CUT_1, FindingSeverity.ERROR, s.id, said))
     return plans, findings

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from foundation.messages import Message, msg
 from inventory.models import CloudDomain, CloudDomains, DomainName, Network, NetworkKind, System
 from planner import rules
 from planner.plan_model import Finding, FindingSeverity
@@ -26,7 +27,7 @@ class Landing:
     """The cloud domain a system lands in by DOMAIN-1, and why."""
 
     domain: DomainName
-    reason: str
+    reason: Message
     carried: bool  # the survey recorded a network carrying it (else INV-1: the default domain)
 
 
@@ -40,39 +41,31 @@ def landing_of(system: System, networks: Mapping[str, Network]) -> Landing:
     carriers = [n for n in map(networks.get, system.networks) if n is not None]
     kinds = {n.kind for n in carriers}
 
-    def on(kind: NetworkKind) -> str:
-        return ", ".join(n.id for n in carriers if n.kind is kind)
+    def on(kind: NetworkKind) -> list[str]:
+        return [n.id for n in carriers if n.kind is kind]
 
     if system.public_facing:
-        carried = f" (although carried by {', '.join(system.networks)})" if system.networks else ""
-        return Landing(DomainName.PUBLIC_SERVICE, f"serves the public{carried}: public-service domain", True)
+        if system.networks:
+            why = msg("reason.landing.public_carried", networks=system.networks)
+        else:
+            why = msg("reason.landing.public")
+        return Landing(DomainName.PUBLIC_SERVICE, why, True)
     if NetworkKind.INTERNET_LINE in kinds:
-        why = f"carried by internet line {on(NetworkKind.INTERNET_LINE)}: public-service domain"
+        why = msg("reason.landing.internet_line", networks=on(NetworkKind.INTERNET_LINE))
         return Landing(DomainName.PUBLIC_SERVICE, why, True)
     if NetworkKind.PRIVATE_NETWORK in kinds:
-        why = f"carried by private network {on(NetworkKind.PRIVATE_NETWORK)}: administrative-service domain"
+        why = msg("reason.landing.private_network", networks=on(NetworkKind.PRIVATE_NETWORK))
         return Landing(DomainName.ADMINISTRATIVE_SERVICE, why, True)
     if NetworkKind.EXTRANET in kinds:
-        why = (
-            f"carried by the extranet {on(NetworkKind.EXTRANET)}, no internet line or private network: "
-            "public-service domain"
-        )
+        why = msg("reason.landing.extranet", networks=on(NetworkKind.EXTRANET))
         return Landing(DomainName.PUBLIC_SERVICE, why, True)
     if carriers:
-        return Landing(
-            DomainName.ADMINISTRATIVE_SERVICE,
-            f"carried by {', '.join(n.id for n in carriers)} (no internet line, private network or "
-            "extranet): administrative-service domain",
-            True,
-        )
-    return Landing(
-        DomainName.ADMINISTRATIVE_SERVICE,
-        "no carrying network recorded and not public-facing: administrative-service domain",
-        False,
-    )
+        why = msg("reason.landing.other", networks=[n.id for n in carriers])
+        return Landing(DomainName.ADMINISTRATIVE_SERVICE, why, True)
+    return Landing(DomainName.ADMINISTRATIVE_SERVICE, msg("reason.landing.none"), False)
 
 
-def domain_of(system: System, networks: Mapping[str, Network]) -> tuple[DomainName, str]:
+def domain_of(system: System, networks: Mapping[str, Network]) -> tuple[DomainName, Message]:
     """DOMAIN-1: the domain *system* lands in and why (see :func:`landing_of`)."""
     landing = landing_of(system, networks)
     return landing.domain, landing.reason
@@ -93,7 +86,7 @@ class DomainFit:
     """Outcome of fitting the migrating systems into the domains' capacity."""
 
     admitted: frozenset[str]
-    refused: dict[str, str]  # system id -> reason
+    refused: dict[str, Message]  # system id -> reason
     used: dict[DomainName, dict[str, float]]
     shortfall: dict[DomainName, dict[str, float]]  # demand above capacity, per field
 
@@ -106,7 +99,7 @@ def fit_capacity(
     for sid, dom, need in candidates:
         by_domain[dom].append((sid, need))
     admitted: set[str] = set()
-    refused: dict[str, str] = {}
+    refused: dict[str, Message] = {}
     used: dict[DomainName, dict[str, float]] = {}
     shortfall: dict[DomainName, dict[str, float]] = {}
     for dom, items in by_domain.items():
@@ -134,9 +127,7 @@ def fit_capacity(
                     total[f] += need[f]
             else:
                 over = [f for f in CAPACITY_FIELDS if total[f] + need[f] > limits[f]]
-                refused[sid] = (
-                    f"{dom} has no room left for it ({', '.join(over)} exhausted by smaller systems)"
-                )
+                refused[sid] = msg("reason.domain.full", domain=dom, over=over)
         used[dom] = total
         shortfall[dom] = {f: demand[f] - limits[f] for f in CAPACITY_FIELDS if demand[f] > limits[f]}
     return DomainFit(frozenset(admitted), refused, used, shortfall)
@@ -148,15 +139,14 @@ def domain_findings(fit: DomainFit) -> list[Finding]:
     for dom, short in fit.shortfall.items():
         if not short:
             continue
-        parts = ", ".join(f"{f} short by {v:,.0f}" for f, v in short.items())
+        parts = [msg("finding.short_by", resource=f, amount=v) for f, v in short.items()]
         refused = sum(1 for _ in fit.refused)
         out.append(
-            Finding(
-                rule=rules.DOMAIN_1,
-                severity=FindingSeverity.ERROR,
-                subject=dom.value,
-                message=f"{dom.value} capacity falls short of its migrating systems ({parts}); "
-                f"{refused} system(s) blocked until it grows",
+            Finding.of(
+                rules.DOMAIN_1,
+                FindingSeverity.ERROR,
+                dom.value,
+                msg("finding.domain_short", domain=dom, shortfall=parts, n=refused),
             )
         )
     return out

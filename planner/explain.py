@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from foundation.messages import DEFAULT_LANG, MESSAGES, Catalogue, Message, msg, verbatim
 from inventory.models import Inventory, NetworkKind
 from planner import rules
 from planner.classify import Decision
@@ -21,6 +22,20 @@ from planner.ruleset import Rule, Verdict, registered_rules, tiers
 from planner.ruleset.builtin import PLACEMENT
 from planner.scheduling.build import Deadlines, pilot_eligible
 
+# What a rule did for the system, and its catalogue key (explain.verdict.<key>).
+VERDICT_KEYS = {
+    "decides": "decides",
+    "blocks": "blocks",
+    "applies": "applies",
+    "does not apply": "not_applicable",
+    "fact": "fact",
+}
+
+
+def rule_text(rule: str, summary: str = "") -> Message:
+    """The rule's one line: POLICY_RULES.md's (catalogued), else a city rule's docstring."""
+    return msg(f"rule.{rule}") if rule in rules.RULES else verbatim(summary)
+
 
 @dataclass
 class Step:
@@ -28,12 +43,12 @@ class Step:
 
     rule: str
     verdict: str  # "decides", "blocks", "applies", "does not apply", "fact"
-    facts: list[str] = field(default_factory=list)
-    text: str = ""  # the rule's one line (POLICY_RULES.md, or a city rule's docstring)
+    facts: list[Message] = field(default_factory=list)
+    text: Message | None = None  # the rule's one line (POLICY_RULES.md, or a city rule's docstring)
 
     def __post_init__(self) -> None:
-        if not self.text:
-            self.text = rules.RULES.get(self.rule, "")
+        if self.text is None:
+            self.text = rule_text(self.rule)
 
 
 @dataclass
@@ -49,15 +64,19 @@ class Explanation:
     disposition_steps: list[Step]
     placement_steps: list[Step]
     wave_steps: list[Step]
-    findings: list[str]
+    findings: list[Message]
 
-    def lines(self) -> list[str]:
-        """Plain-text rendering, one fact per line."""
-        out = [
-            f"{self.system} ({self.name}, {self.department}): {self.disposition}"
-            + (f" to {self.domain}" if self.domain else "")
-            + (f", wave {self.wave}" if self.wave is not None else "")
-        ]
+    def lines(self, lang: str = DEFAULT_LANG) -> list[str]:
+        """Plain-text rendering in *lang*, one fact per line."""
+        cat = Catalogue(lang)
+        colon = "：" if cat.lang == "zh" else ":"
+        head = cat.t("explain.head", system=self.system, name=self.name, department=self.department,
+                     disposition=self.disposition)
+        if self.domain:
+            head += cat.t("explain.head.domain", domain=self.domain)
+        if self.wave is not None:
+            head += cat.t("explain.head.wave", wave=self.wave)
+        out = [head]
         for title, steps in (
             ("disposition", self.disposition_steps),
             ("placement", self.placement_steps),
@@ -65,13 +84,15 @@ class Explanation:
         ):
             if not steps:
                 continue
-            out.append(f"{title}:")
+            out.append(cat.t(f"explain.section.{title}") + colon)
             for st in steps:
-                out.append(f"  {st.rule} [{st.verdict}] {st.text}")
-                out += [f"      - {f}" for f in st.facts]
+                verdict = cat.t(f"explain.verdict.{VERDICT_KEYS.get(st.verdict, st.verdict)}")
+                text = cat.render(st.text) if st.text is not None else ""
+                out.append(f"  {st.rule} [{verdict}] {text}")
+                out += [f"      - {cat.render(f)}" for f in st.facts]
         if self.findings:
-            out.append("findings:")
-            out += [f"  {f}" for f in self.findings]
+            out.append(cat.t("explain.section.findings") + colon)
+            out += [f"  {cat.render(f)}" for f in self.findings]
         return out
 
 
@@ -82,9 +103,8 @@ def _step(verdict: Verdict, cls: type[Rule] | None) -> Step:
         said = "decides"
     else:
         said = "applies"
-    facts = [verdict.reason, *(f"{rule}: {why}" for rule, why in verdict.also)]
-    text = rules.RULES.get(verdict.rule) or (cls.summary() if cls is not None else "")
-    return Step(verdict.rule, said, facts, text)
+    facts = [verdict.reason, *(msg("explain.also", rule=rule, reason=why) for rule, why in verdict.also)]
+    return Step(verdict.rule, said, facts, rule_text(verdict.rule, cls.summary() if cls is not None else ""))
 
 
 def trace_steps(decision: Decision, registry: tuple[type[Rule], ...]) -> tuple[list[Step], list[Step]]:
@@ -103,8 +123,11 @@ def trace_steps(decision: Decision, registry: tuple[type[Rule], ...]) -> tuple[l
                     where.append(_step(trace[at], cls))
                     at += 1
             else:
-                text = rules.RULES.get(cls.id) or cls.summary()
-                checked = [f"checked: {cls.summary()}"] if text != cls.summary() else []
+                text = rule_text(cls.id, cls.summary())
+                # What a built-in rule's class checks, beyond the rule's text (a city rule's
+                # docstring is its text already).
+                checks = f"explain.checks.{cls.__name__}"
+                checked = [msg("explain.checked", summary=msg(checks))] if checks in MESSAGES else []
                 where.append(Step(cls.id, "does not apply", checked, text))
         if decided:
             break
@@ -138,22 +161,25 @@ def explain(
     networks = {n.id: n for n in inventory.networks}
     chain, placement = trace_steps(dec, context.registry or registered_rules())
     if ps.into:
-        chain.append(Step(rules.CLASS_1, "fact", [f"merges into {ps.into}"]))
+        chain.append(Step(rules.CLASS_1, "fact", [msg("explain.merges_into", into=ps.into)]))
 
     wave_steps: list[Step] = []
     if ps.wave is not None:
         w = next(x for x in plan.waves if x.number == ps.wave)
         if w.pilot:
-            wave_steps.append(Step(rules.PILOT_1, "fact", [f"wave {w.number} is the pilot wave"]))
-        load = ", ".join(
-            f"{dim} {getattr(w.load, dim):g} of {getattr(w.capacity, dim):g}"
+            wave_steps.append(Step(rules.PILOT_1, "fact", [msg("explain.pilot_wave", wave=w.number)]))
+        load = [
+            msg("explain.load_dim", dim=dim, load=getattr(w.load, dim), capacity=getattr(w.capacity, dim))
             for dim in type(w.load).model_fields
-        )
+        ]
         wave_steps.append(
             Step(
                 rules.CAP_1,
                 "fact",
-                [f"wave {w.number}: {w.start} .. {w.end}", f"load within capacity: {load}"],
+                [
+                    msg("explain.wave_dates", wave=w.number, start=w.start, end=w.end),
+                    msg("explain.load", load=load),
+                ],
             )
         )
         unit = context.grouping.unit_of[system_id]
@@ -164,18 +190,20 @@ def explain(
                     rules.DEP_1,
                     "fact",
                     [
-                        f"group {g.id} ({g.reason}): moves with "
-                        f"{', '.join(x for x in g.systems if x != system_id)}"
+                        msg(
+                            "explain.group",
+                            group=g.id,
+                            reason=g.reason_message or verbatim(g.reason),
+                            members=[x for x in g.systems if x != system_id],
+                        )
                     ],
                 )
             )
         waits = []
         for pred in sorted(context.grouping.predecessors.get(unit, ())):
             members = context.grouping.members[pred]
-            waits.append(
-                f"waits for {', '.join(members[:3])}{' ...' if len(members) > 3 else ''} "
-                f"(wave {context.schedule.assignment.get(pred)})"
-            )
+            shown = msg("finding.more", shown=members[:3]) if len(members) > 3 else members
+            waits.append(msg("explain.waits", members=shown, wave=context.schedule.assignment.get(pred)))
         if waits:
             wave_steps.append(Step(rules.DEP_1, "fact", waits))
         dl = Deadlines.of(policy)
@@ -184,7 +212,7 @@ def explain(
                 Step(
                     next(r for r in dec.rules if r in rules.ZOMBIE_RULES),
                     "fact",
-                    [f"zombie clean-up deadline {policy.deadlines.zombie_cleanup} (wave {dl.retire})"],
+                    [msg("explain.zombie_deadline", date=policy.deadlines.zombie_cleanup, wave=dl.retire)],
                 )
             )
         else:
@@ -192,7 +220,7 @@ def explain(
                 Step(
                     rules.CLOUD_2,
                     "fact",
-                    [f"all-migrated deadline {policy.deadlines.all_migrated} (wave {dl.migrate})"],
+                    [msg("explain.migrate_deadline", date=policy.deadlines.all_migrated, wave=dl.migrate)],
                 )
             )
         if any(networks[n].kind is NetworkKind.PRIVATE_NETWORK for n in s.networks if n in networks):
@@ -200,7 +228,7 @@ def explain(
                 Step(
                     rules.LINE_2,
                     "fact",
-                    [f"rides a private network: integrate by {policy.deadlines.private_networks}"],
+                    [msg("explain.private_network", date=policy.deadlines.private_networks)],
                 )
             )
         eligible = pilot_eligible(dec, ps.sizing, len(s.depends_on), policy)
@@ -208,26 +236,26 @@ def explain(
             Step(
                 rules.PILOT_1,
                 "fact",
-                [
-                    "eligible for the pilot wave"
-                    if eligible
-                    else "not eligible for the pilot (size, MLPS or dependencies)"
-                ],
+                [msg("explain.pilot_eligible" if eligible else "explain.pilot_ineligible")],
             )
         )
         frees = [
-            f"room {r.id} ({r.outcome.value}, wave {r.wave}, {r.monthly_cost:,.0f} CNY/month)"
+            msg("explain.frees_room", room=r.id, outcome=r.outcome, wave=r.wave, cost=r.monthly_cost)
             for r in plan.rooms
             if r.id == s.room and r.wave is not None
         ]
         frees += [
-            f"network {n.id} ({n.outcome.value}, wave {n.wave}, {n.monthly_fee:,.0f} CNY/month)"
+            msg("explain.frees_network", network=n.id, outcome=n.outcome, wave=n.wave, fee=n.monthly_fee)
             for n in plan.networks
             if n.id in s.networks and n.wave is not None
         ]
         if frees:
             wave_steps.append(Step(rules.ROOM_1 if s.room else rules.LINE_1, "fact", frees))
-    findings = [f"{f.severity.value} {f.rule}: {f.message}" for f in plan.findings if f.subject == system_id]
+    findings = [
+        msg("explain.finding", severity=f.severity, rule=f.rule, message=f.text)
+        for f in plan.findings
+        if f.subject == system_id
+    ]
     return Explanation(
         system_id,
         s.name,

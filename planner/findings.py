@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from foundation.messages import Message, msg
 from inventory.models import DomainName, Inventory, NetworkKind, SharingType
 from planner import rules
 from planner.classify import Decision
@@ -100,16 +101,12 @@ def target_findings(
     dl = Deadlines.of(policy)
     rate, on, bound = cloud_rate(decisions, wave_of, dl.migrate)
     if rate < policy.cloud_rate_target:
-        out.append(
-            Finding(
-                rule=rules.CLOUD_2,
-                severity=FindingSeverity.ERROR,
-                subject="city",
-                message=f"cloud rate {rate:.1%} ({on} of {bound} business systems on the cloud by "
-                f"{policy.deadlines.all_migrated}) is below the {policy.cloud_rate_target:.0%} "
-                f"target",
-            )
+        said = msg(
+            "finding.cloud_rate",
+            rate=rate, on=on, bound=bound, date=policy.deadlines.all_migrated,
+            target=policy.cloud_rate_target,
         )
+        out.append(Finding.of(rules.CLOUD_2, FindingSeverity.ERROR, "city", said))
     late: dict[tuple[str, str, str], list[str]] = defaultdict(list)
     systems = {s.id: s for s in inventory.systems}
     for sid, w in wave_of.items():
@@ -124,15 +121,8 @@ def target_findings(
             late[(systems[sid].department, rules.CLOUD_2, str(policy.deadlines.all_migrated))].append(sid)
     for (dept, rule, date), ids in sorted(late.items()):
         last = max(wave_of[s] or 0 for s in ids)
-        out.append(
-            Finding(
-                rule=rule,
-                severity=FindingSeverity.ERROR,
-                subject=dept,
-                message=f"{len(ids)} system(s) of {dept} move after the {date} deadline (last in wave "
-                f"{last}): {', '.join(sorted(ids)[:5])}{' ...' if len(ids) > 5 else ''}",
-            )
-        )
+        said = msg("finding.late", n=len(ids), department=dept, date=date, last=last, systems=_some(ids))
+        out.append(Finding.of(rule, FindingSeverity.ERROR, dept, said))
     for n in networks:
         if (
             n.outcome.value == "retired"
@@ -140,35 +130,23 @@ def target_findings(
             and n.wave is not None
             and (dl.private_networks is None or n.wave > dl.private_networks)
         ):
-            out.append(
-                Finding(
-                    rule=rules.LINE_2,
-                    severity=FindingSeverity.ERROR,
-                    subject=n.id,
-                    message=f"private network {n.id} is cancelled in wave {n.wave}, after the "
-                    f"{policy.deadlines.private_networks} deadline",
-                )
-            )
+            said = msg("finding.network_late", network=n.id, wave=n.wave, date=policy.deadlines.private_networks)
+            out.append(Finding.of(rules.LINE_2, FindingSeverity.ERROR, n.id, said))
     pilot = next((w for w in waves if w.number == 0), None)
     if waves and (pilot is None or not pilot.systems):
-        out.append(
-            Finding(
-                rule=rules.PILOT_1,
-                severity=FindingSeverity.WARNING,
-                subject="wave:0",
-                message="no system qualifies for the pilot wave (small, low-MLPS, few dependencies)",
-            )
-        )
+        out.append(Finding.of(rules.PILOT_1, FindingSeverity.WARNING, "wave:0", msg("finding.no_pilot")))
     elif pilot is not None and pilot.end > policy.deadlines.pilot:
-        out.append(
-            Finding(
-                rule=rules.PILOT_1,
-                severity=FindingSeverity.ERROR,
-                subject="wave:0",
-                message=f"the pilot ends {pilot.end}, after the {policy.deadlines.pilot} deadline",
-            )
-        )
+        said = msg("finding.pilot_late", end=pilot.end, date=policy.deadlines.pilot)
+        out.append(Finding.of(rules.PILOT_1, FindingSeverity.ERROR, "wave:0", said))
     return out, rate
+
+
+def _some(ids: Iterable[str], shown: int = 5) -> Message:
+    """The first *shown* IDs, sorted, and "…" when there are more."""
+    ordered = sorted(ids)
+    if len(ordered) > shown:
+        return msg("finding.more", shown=ordered[:shown])
+    return msg("finding.some", shown=ordered)
 
 
 SHARING_SUBJECTS = frozenset({Disposition.MIGRATE, Disposition.BLOCKED, Disposition.KEEP_LOCAL})
@@ -189,45 +167,16 @@ def sharing_findings(inventory: Inventory, decisions: Mapping[str, Decision]) ->
         if decisions[s.id].disposition not in SHARING_SUBJECTS:
             continue
         if partners.get(s.id) and not s.sharing.connected:
-            with_ = sorted(partners[s.id])
-            shown = ", ".join(with_[:5]) + (" ..." if len(with_) > 5 else "")
-            out.append(
-                Finding(
-                    rule=rules.SHARE_4,
-                    severity=FindingSeverity.ERROR,
-                    subject=s.id,
-                    message=f"exchanges data with other departments ({shown}) but is not connected "
-                    f"to the sharing platform",
-                )
-            )
-            out.append(
-                Finding(
-                    rule=rules.FUND_1,
-                    severity=FindingSeverity.WARNING,
-                    subject=s.id,
-                    message="gets no O&M funding until it connects to the sharing platform",
-                )
-            )
+            said = msg("finding.not_connected", partners=_some(partners[s.id]))
+            out.append(Finding.of(rules.SHARE_4, FindingSeverity.ERROR, s.id, said))
+            out.append(Finding.of(rules.FUND_1, FindingSeverity.WARNING, s.id, msg("finding.no_funding")))
         for r in s.sharing.resources:
             if r.type is SharingType.NONE and not r.legal_basis:
-                out.append(
-                    Finding(
-                        rule=rules.SHARE_1,
-                        severity=FindingSeverity.WARNING,
-                        subject=s.id,
-                        message=f"resource {r.name!r} is not shared but names no legal basis",
-                    )
-                )
+                said = msg("finding.no_legal_basis", name=r.name)
+                out.append(Finding.of(rules.SHARE_1, FindingSeverity.WARNING, s.id, said))
             if r.basic and r.type is not SharingType.UNCONDITIONAL:
-                out.append(
-                    Finding(
-                        rule=rules.SHARE_2,
-                        severity=FindingSeverity.WARNING,
-                        subject=s.id,
-                        message=f"basic information resource {r.name!r} is shared {r.type.value}, "
-                        f"not unconditionally",
-                    )
-                )
+                said = msg("finding.basic_not_unconditional", name=r.name, sharing=r.type)
+                out.append(Finding.of(rules.SHARE_2, FindingSeverity.WARNING, s.id, said))
     return out
 
 

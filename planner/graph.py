@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
+from foundation.messages import Message, msg
 from inventory.models import Dependency, Inventory, System
 from planner import rules
 from planner.classify import Decision
@@ -66,15 +67,8 @@ def carried_dependencies(
             target, rule, lost = _survivor(d.system, decisions, replaced_by)
             if lost is not None:
                 if decisions[s.id].disposition is not Disposition.RETIRE:
-                    findings.append(
-                        Finding(
-                            rule=rules.DEP_1,
-                            severity=FindingSeverity.ERROR,
-                            subject=s.id,
-                            message=f"{s.id} depends on {d.system}, which {lost}: {s.id} would lose this "
-                            f"dependency; record the system that replaces it (replaced_by) or keep it",
-                        )
-                    )
+                    said = msg("finding.dependency_lost", system=s.id, other=d.system, lost=lost)
+                    findings.append(Finding.of(rules.DEP_1, FindingSeverity.ERROR, s.id, said))
                 continue
             if target == s.id:
                 continue  # it depended on what it replaces or absorbs: nothing left to reach
@@ -86,7 +80,7 @@ def carried_dependencies(
 
 def _survivor(
     system: str, decisions: Mapping[str, Decision], replaced_by: Mapping[str, str | None]
-) -> tuple[str, str, str | None]:
+) -> tuple[str, str, Message | None]:
     """(system that survives the clean-up of *system*, the rule carrying it, why it is lost or None)."""
     current, rule, seen = system, rules.DEP_1, {system}
     while (dec := decisions.get(current)) is not None:
@@ -97,8 +91,9 @@ def _survivor(
             repl = replaced_by.get(current)
             if not repl or repl not in decisions:
                 zombie = next((r for r in dec.rules if r in rules.ZOMBIE_RULES), rules.ZOMBIE_1)
-                what = f"is carried over to {current}, which" if current != system else ""
-                return current, rule, f"{what} retires ({zombie}) with no system that replaces it".lstrip()
+                if current != system:
+                    return current, rule, msg("finding.lost.carried_retires", current=current, rule=zombie)
+                return current, rule, msg("finding.lost.retires", rule=zombie)
             nxt, why = repl, rules.ZOMBIE_2
         else:
             break
@@ -190,7 +185,8 @@ def group_systems(inventory: Inventory, decisions: dict[str, Decision]) -> Group
             unit_of[sid] = gid
             group_of[sid] = gid
         members_of[gid] = comp
-        groups.append(Group(id=gid, systems=comp, reason=_group_reason(comp, by_id, dep_out)))
+        why = _group_reason(comp, by_id, dep_out)
+        groups.append(Group(id=gid, systems=comp, reason=str(why), reason_message=why))
 
     preds: dict[str, set[str]] = {u: set() for u in members_of}
     for a, b in dep_edges:  # a depends on (or merges into) b: b's unit first
@@ -200,20 +196,22 @@ def group_systems(inventory: Inventory, decisions: dict[str, Decision]) -> Group
     return Grouping(unit_of, members_of, preds, groups, group_of)
 
 
-def _group_reason(comp: list[str], systems: Mapping[str, System], dep_out: Mapping[str, list[str]]) -> str:
+def _group_reason(
+    comp: list[str], systems: Mapping[str, System], dep_out: Mapping[str, list[str]]
+) -> Message:
     """Why these systems move together: a dependency cycle, a declared affinity, or both."""
     members = set(comp)
     tags = sorted({a for s in comp if (a := systems[s].affinity)})
     inner: nx.DiGraph = nx.DiGraph((a, b) for a in comp for b in dep_out.get(a, ()) if b in members)
     cyclic = inner.number_of_edges() > 0 and not nx.is_directed_acyclic_graph(inner)
     depts = sorted({systems[s].department for s in comp})
-    parts = []
-    if cyclic:
-        parts.append("dependency cycle")
-    if tags:
-        parts.append(f"declared affinity {', '.join(tags)}")
-    where = f" spanning departments {', '.join(depts)}" if len(depts) > 1 else ""
-    return " and ".join(parts) + where
+    if cyclic and tags:
+        what = msg("reason.group.cycle_affinity", tags=tags)
+    elif tags:
+        what = msg("reason.group.affinity", tags=tags)
+    else:
+        what = msg("reason.group.cycle")
+    return msg("reason.group.across", what=what, departments=depts) if len(depts) > 1 else what
 
 
 def links_of(inventory: Inventory, decisions: dict[str, Decision]) -> dict[str, list[Link]]:

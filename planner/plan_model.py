@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from foundation.atomic import atomic_write_text
 from foundation.errors import GovcloudError
 from foundation.inputs import InputFileError, read_input
+from foundation.messages import Catalogue, Message, verbatim
+from foundation.messages.catalogue import Param
 from foundation.paths import id_problem
 from foundation.text import CONTROL_RE, for_terminal
 from inventory.models import DomainName, Inventory
@@ -91,6 +93,28 @@ class PlanModel(BaseModel):
     model_config = ConfigDict(extra="allow", allow_inf_nan=False)  # JSON has no inf; a plan neither
 
 
+class Reasoned(PlanModel):
+    """A record with reasons: ``reasons`` (English text, PLAN_FORMAT.md) and the same reasons as
+    catalogue messages (``reason_messages``), which outputs render in the reader's language."""
+
+    reasons: list[str] = Field(default_factory=list)
+    reason_messages: list[Message] = Field(default_factory=list)
+
+    def reasons_in(self, cat: Catalogue) -> list[str]:
+        """The reasons in *cat*'s language (a plan without messages: its English text as written)."""
+        if self.reason_messages and all(cat.renders(m) for m in self.reason_messages):
+            return [cat.render(m) for m in self.reason_messages]
+        return list(self.reasons)
+
+
+def reason_fields(messages: list[Message]) -> dict[str, list[Any]]:
+    """``reasons`` and ``reason_messages`` of a record, from its messages (each reason once)."""
+    seen: dict[str, Message] = {}
+    for m in messages:
+        seen.setdefault(str(m), m)
+    return {"reasons": list(seen), "reason_messages": list(seen.values())}
+
+
 class Sizing(PlanModel):
     """Resources a system needs in the cloud, with the policy's defaults applied."""
 
@@ -114,7 +138,7 @@ class Link(PlanModel):
     via: str | None = None  # the retired or merged system this dependency was carried over from
 
 
-class PlanSystem(PlanModel):
+class PlanSystem(Reasoned):
     """One system's decision, with the rules and the plain-words reasons behind it."""
 
     id: str
@@ -126,7 +150,6 @@ class PlanSystem(PlanModel):
     group: str | None = None
     into: str | None = None
     rules: list[str] = Field(default_factory=list)
-    reasons: list[str] = Field(default_factory=list)
     mlps_level: int | None = None
     public_facing: bool = False
     room: str | None = None
@@ -159,7 +182,7 @@ class Wave(PlanModel):
     capacity: Load = Field(default_factory=Load)
 
 
-class PlanRoom(PlanModel):
+class PlanRoom(Reasoned):
     """One machine room's outcome."""
 
     id: str
@@ -168,13 +191,12 @@ class PlanRoom(PlanModel):
     wave: int | None = None
     shared_with: list[str] = Field(default_factory=list)
     rules: list[str] = Field(default_factory=list)
-    reasons: list[str] = Field(default_factory=list)
     building: str | None = None
     area_m2: float = 0
     monthly_cost: float = 0
 
 
-class PlanNetwork(PlanModel):
+class PlanNetwork(Reasoned):
     """One network's or leased line's outcome."""
 
     id: str
@@ -182,7 +204,6 @@ class PlanNetwork(PlanModel):
     wave: int | None = None
     monthly_fee: float = 0
     rules: list[str] = Field(default_factory=list)
-    reasons: list[str] = Field(default_factory=list)
     kind: str | None = None
     department: str | None = None
     contract_end: dt.date | None = None
@@ -206,7 +227,29 @@ class Finding(PlanModel):
     rule: str
     severity: FindingSeverity
     subject: str
-    message: str
+    message: str  # English text (PLAN_FORMAT.md); outputs render key and params instead
+    key: str | None = None  # the catalogue key of the message
+    params: dict[str, Param] = Field(default_factory=dict)
+
+    @classmethod
+    def of(cls, rule: str, severity: FindingSeverity, subject: str, message: Message) -> Finding:
+        """A finding saying *message* (kept as its key and parameters, and as English text)."""
+        return cls(
+            rule=rule, severity=severity, subject=subject, message=str(message),
+            key=message.key, params=dict(message.params),
+        )
+
+    @property
+    def text(self) -> Message:
+        """What the finding says, as a message (a plan without keys: its text as written)."""
+        if self.key is None:
+            return verbatim(self.message)
+        return Message.model_construct(key=self.key, params=self.params)
+
+    def message_in(self, cat: Catalogue) -> str:
+        """The message in *cat*'s language (its English text when the key is not in the catalogue)."""
+        text = self.text
+        return cat.render(text) if cat.renders(text) else self.message
 
 
 class Group(PlanModel):
@@ -214,7 +257,12 @@ class Group(PlanModel):
 
     id: str
     systems: list[str]
-    reason: str
+    reason: str  # English text; reason_message renders per language
+    reason_message: Message | None = None
+
+    def reason_in(self, cat: Catalogue) -> str:
+        m = self.reason_message
+        return cat.render(m) if m is not None and cat.renders(m) else self.reason
 
 
 class SavingsYear(PlanModel):

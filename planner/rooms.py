@@ -40,6 +40,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from foundation.messages import Message, msg, verbatim
 from inventory.models import AssetKind, Inventory, NetworkKind, Room
 from planner import rules
 from planner.classify import Decision
@@ -53,6 +54,7 @@ from planner.plan_model import (
     Relocation,
     RelocationKind,
     RoomOutcome,
+    reason_fields,
 )
 from planner.policy import Policy
 
@@ -83,10 +85,10 @@ class RoomDecision:
     waits_for: list[str]  # scheduled systems that must leave before it empties
     shared_with: list[str] = field(default_factory=list)
     rules: list[str] = field(default_factory=list)
-    reasons: list[str] = field(default_factory=list)
+    reasons: list[Message] = field(default_factory=list)
     relocations: list[PendingRelocation] = field(default_factory=list)  # what moves out of it
 
-    def cite(self, rule: str, reason: str) -> None:
+    def cite(self, rule: str, reason: Message) -> None:
         if rule not in self.rules:
             self.rules.append(rule)
         if reason not in self.reasons:
@@ -106,7 +108,7 @@ class NetworkDecision:
     monthly_fee: float
     waits_for: list[str]
     rules: list[str] = field(default_factory=list)
-    reasons: list[str] = field(default_factory=list)
+    reasons: list[Message] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -150,8 +152,10 @@ class _Arrangement:
     overflow: list[_Unit] = field(default_factory=list)  # placed beyond a room's racks
 
 
-def _fmt(ids: Sequence[str], limit: int = 5) -> str:
-    return ", ".join(ids[:limit]) + (" ..." if len(ids) > limit else "")
+def _fmt(ids: Sequence[str], limit: int = 5) -> Message:
+    if len(ids) > limit:
+        return msg("finding.more", shown=list(ids[:limit]))
+    return msg("finding.some", shown=list(ids))
 
 
 def decide_rooms(
@@ -391,16 +395,19 @@ def _assign(
     return place
 
 
-def _what(units: Iterable[_Unit]) -> str:
+def _what(units: Iterable[_Unit]) -> Message:
     """Plain words for the things that stay: 'fin's network access equipment, LAN-only system x'."""
     access = sorted({u.department for u in units if u.kind is RelocationKind.NETWORK_ACCESS})
     local = sorted(u.subject for u in units if u.kind is RelocationKind.LAN_ONLY_SYSTEM)
-    parts = []
+    said_access = msg("room.what.access", departments=_fmt(access))
+    said_local = msg("room.what.lan_only", systems=_fmt(local))
+    if access and local:
+        return msg("room.what.both", access=said_access, local=said_local)
     if access:
-        parts.append(f"the network access equipment of {_fmt(access)}")
+        return said_access
     if local:
-        parts.append(f"LAN-only system(s) {_fmt(local)}")
-    return " and ".join(parts) or "nothing that must stay"
+        return said_local
+    return msg("room.what.nothing")
 
 
 def _room_decisions(
@@ -431,15 +438,15 @@ def _room_decisions(
         if r.id in retained:
             d = RoomDecision(r, RoomOutcome.RETAINED, waits)
             if ctx.pinned[r.id]:
-                d.cite(rules.ROOM_1, f"holds systems that do not move: {_fmt(ctx.pinned[r.id])}")
+                d.cite(rules.ROOM_1, msg("reason.room.pinned", systems=_fmt(ctx.pinned[r.id])))
             if ctx.exception[r.id]:
-                d.cite(rules.ROOM_4, f"recorded exception: {ctx.exception[r.id]}")
+                d.cite(rules.ROOM_4, msg("reason.room.exception", exception=ctx.exception[r.id]))
             own = [u for u in hosted[r.id] if u.department == r.department]
             foreign = [u for u in hosted[r.id] if u.department != r.department]
             if own or not (d.rules or foreign):
-                d.cite(rules.ROOM_2, f"the room {r.department} keeps, for {_what(own)}")
+                d.cite(rules.ROOM_2, msg("reason.room.kept_for", department=r.department, what=_what(own)))
             if foreign:
-                d.cite(rules.ROOM_3, f"shared in building {r.building}: it also keeps {_what(foreign)}")
+                d.cite(rules.ROOM_3, msg("reason.room.shared", building=r.building, what=_what(foreign)))
         else:
             d = RoomDecision(r, RoomOutcome.VACATED, waits)
             elsewhere = [m for m in moves.get(r.id, []) if m.from_room == r.id]
@@ -460,16 +467,19 @@ def _room_decisions(
                 )
                 host = rooms_by_id[dest]
                 if dest in into_other:
-                    d.cite(
-                        rules.ROOM_3,
-                        f"{what} move(s) into {dest} of {host.department} in the same building {r.building}",
+                    said = msg(
+                        "reason.room.moves_to_other",
+                        what=what, room=dest, department=host.department, building=r.building,
                     )
+                    d.cite(rules.ROOM_3, said)
                 else:
-                    d.cite(rules.ROOM_2, f"{what} move(s) into {dest}, the room {host.department} keeps")
+                    said = msg("reason.room.moves_to_own", what=what, room=dest, department=host.department)
+                    d.cite(rules.ROOM_2, said)
             if not elsewhere:
-                d.cite(rules.ROOM_1, "nothing in it must stay once its systems have moved")
+                d.cite(rules.ROOM_1, msg("reason.room.empty"))
             if kept_by_dept.get(r.department):
-                d.cite(rules.ROOM_2, f"{r.department} keeps {', '.join(kept_by_dept[r.department])} instead")
+                said = msg("reason.room.kept_instead", department=r.department, rooms=kept_by_dept[r.department])
+                d.cite(rules.ROOM_2, said)
         d.relocations = moves.get(r.id, [])
         out[r.id] = d
     for d in out.values():
@@ -489,29 +499,14 @@ def _building_findings(
     if not arr.overflow:
         return []
     if not rooms:
-        return [
-            Finding(
-                rule=rules.ROOM_1,
-                severity=FindingSeverity.WARNING,
-                subject=building,
-                message=f"building {building} has no machine room in the inventory: {_what(arr.overflow)} "
-                f"stay in no surveyed room; record the room that holds them",
-            )
-        ]
+        said = msg("finding.building_no_room", building=building, what=_what(arr.overflow))
+        return [Finding.of(rules.ROOM_1, FindingSeverity.WARNING, building, said)]
     unplaced = [u for u in arr.overflow if u not in arr.place]
     if unplaced:
-        message = (
-            f"no room of building {building} can take {_what(unplaced)}: its rooms are other "
-            f"departments' ROOM-4 rooms, which share with nobody; a room for them (or a shared "
-            f"room of the building) would resolve it"
-        )
+        message = msg("finding.building_unplaced", building=building, what=_what(unplaced))
     else:
-        message = (
-            f"the rooms of building {building} lack the racks for {_what(arr.overflow)}, which "
-            f"must stay on premises; they are planned beyond the rooms' capacity; more racks in a "
-            f"retained room would resolve it"
-        )
-    return [Finding(rule=rules.ROOM_3, severity=FindingSeverity.ERROR, subject=building, message=message)]
+        message = msg("finding.building_racks", building=building, what=_what(arr.overflow))
+    return [Finding.of(rules.ROOM_3, FindingSeverity.ERROR, building, message)]
 
 
 def _room_findings(
@@ -531,69 +526,35 @@ def _room_findings(
         kept[r.department].append(d)
         pinned = ctx.pinned[r.id]
         if r.area_m2 > limit and ctx.exception[r.id]:
-            findings.append(
-                Finding(
-                    rule=rules.ROOM_4,
-                    severity=FindingSeverity.INFO,
-                    subject=r.id,
-                    message=f"retained at {r.area_m2:g} m² (limit {limit:g}) under the "
-                    f"recorded exception: {ctx.exception[r.id]}",
-                )
-            )
+            said = msg("finding.room_exception", area=r.area_m2, limit=limit, exception=ctx.exception[r.id])
+            findings.append(Finding.of(rules.ROOM_4, FindingSeverity.INFO, r.id, said))
         elif r.area_m2 > limit:
-            head = f"retained room of {r.department} is {r.area_m2:g} m², above the {limit:g} m² limit"
             if pinned:
-                why = (
-                    f"it holds systems that do not move ({_fmt(pinned)}), so it cannot be vacated; "
-                    f"resolved when they leave under their own deployment, or by recording a ROOM-4 "
-                    f"exception for the room"
-                )
+                why = msg("finding.room_too_large.pinned", systems=_fmt(pinned))
             else:
                 small = sorted(
                     x.id
                     for x in by_building.get(r.building, [])
                     if x.area_m2 <= limit and not ctx.exception[x.id]
                 )
-                what = "network access equipment and LAN-only systems"
                 if small:
-                    why = (
-                        f"the rooms of building {r.building} within the limit ({_fmt(small)}) lack the racks "
-                        f"for the {what} that must stay; resolved by more racks there or a ROOM-4 exception"
-                    )
+                    why = msg("finding.room_too_large.racks", building=r.building, rooms=_fmt(small))
                 else:
-                    why = (
-                        f"building {r.building} has no room within {limit:g} m² to keep the {what} of its "
-                        f"departments; resolved by fitting out a room of at most {limit:g} m² or recording "
-                        f"a ROOM-4 exception (建筑布局)"
-                    )
-            findings.append(
-                Finding(
-                    rule=rules.ROOM_2, severity=FindingSeverity.ERROR, subject=r.id, message=f"{head}: {why}"
-                )
-            )
+                    why = msg("finding.room_too_large.none_small", building=r.building, limit=limit)
+            said = msg("finding.room_too_large", department=r.department, area=r.area_m2, limit=limit, why=why)
+            findings.append(Finding.of(rules.ROOM_2, FindingSeverity.ERROR, r.id, said))
         if pinned:
-            findings.append(
-                Finding(
-                    rule=rules.ROOM_1,
-                    severity=FindingSeverity.WARNING,
-                    subject=r.id,
-                    message=f"still holds {len(pinned)} system(s) that do not move "
-                    f"({_fmt(pinned)}), beyond network equipment and LAN-only systems",
-                )
-            )
+            said = msg("finding.room_pinned", n=len(pinned), systems=_fmt(pinned))
+            findings.append(Finding.of(rules.ROOM_1, FindingSeverity.WARNING, r.id, said))
     for dept, ds in sorted(kept.items()):
         if len(ds) <= ctx.max_rooms:
             continue
-        why = "; ".join(f"{d.room.id}: {d.reasons[0]}" for d in sorted(ds, key=lambda d: d.room.id))
-        findings.append(
-            Finding(
-                rule=rules.ROOM_2,
-                severity=FindingSeverity.ERROR,
-                subject=dept,
-                message=f"{dept} retains {len(ds)} rooms; the limit is {ctx.max_rooms}: none of them can "
-                f"be vacated ({why}); resolved when what does not move leaves, or by a ROOM-4 exception",
-            )
-        )
+        whys = [
+            msg("finding.room_why", room=d.room.id, reason=d.reasons[0] if d.reasons else verbatim(""))
+            for d in sorted(ds, key=lambda d: d.room.id)
+        ]
+        said = msg("finding.rooms_over_limit", department=dept, n=len(ds), limit=ctx.max_rooms, why=whys)
+        findings.append(Finding.of(rules.ROOM_2, FindingSeverity.ERROR, dept, said))
     return findings
 
 
@@ -618,8 +579,9 @@ def decide_networks(
                 [],
                 [rules.LINE_3],
                 [
-                    f"{n.programme or 'national'} programme network: integrated only under the "
-                    f"national and provincial deployment"
+                    msg("reason.network.programme", programme=n.programme)
+                    if n.programme
+                    else msg("reason.network.national")
                 ],
             )
         elif n.kind is NetworkKind.EXTRANET:
@@ -629,7 +591,7 @@ def decide_networks(
                 n.monthly_fee,
                 [],
                 [rules.LINE_4],
-                ["the e-government extranet: departments reach the internet through it"],
+                [msg("reason.network.extranet")],
             )
         elif n.kind is NetworkKind.INTRANET:
             d = NetworkDecision(
@@ -638,7 +600,7 @@ def decide_networks(
                 n.monthly_fee,
                 [],
                 [rules.SCOPE_2],
-                ["the e-government intranet carries classified systems"],
+                [msg("reason.network.intranet")],
             )
         else:
             rule_ids = [rules.LINE_1, rules.LINE_4] if n.kind is NetworkKind.INTERNET_LINE else [rules.LINE_2]
@@ -650,27 +612,21 @@ def decide_networks(
                     n.monthly_fee,
                     [],
                     rule_ids,
-                    [f"still needed by systems that stay: {', '.join(staying[:5])}"],
+                    [msg("reason.network.still_needed", systems=staying[:5])],
                 )
-                findings.append(
-                    Finding(
-                        rule=rule_ids[0],
-                        severity=FindingSeverity.ERROR,
-                        subject=n.id,
-                        message=f"{n.kind.value} {n.id} stays paid ({n.monthly_fee:g} CNY/month): "
-                        f"{len(staying)} system(s) that do not move still use it "
-                        f"({', '.join(staying[:5])})",
-                    )
+                said = msg(
+                    "finding.line_stays_paid",
+                    kind=n.kind, network=n.id, fee=n.monthly_fee, n=len(staying), systems=staying[:5],
                 )
+                findings.append(Finding.of(rule_ids[0], FindingSeverity.ERROR, n.id, said))
             else:
-                what = "internet line" if n.kind is NetworkKind.INTERNET_LINE else "private network"
                 d = NetworkDecision(
                     n.id,
                     NetworkOutcome.RETIRED,
                     n.monthly_fee,
                     waits,
                     rule_ids,
-                    [f"{what} cancelled once its {len(waits)} system(s) have moved"],
+                    [msg("reason.network.cancelled", kind=n.kind, n=len(waits))],
                 )
         out[n.id] = d
     return out, findings
@@ -691,7 +647,7 @@ def plan_rooms(rooms: Mapping[str, RoomDecision], wave_of: Mapping[str, int | No
                 wave=wave,
                 shared_with=list(d.shared_with),
                 rules=list(d.rules),
-                reasons=list(d.reasons),
+                **reason_fields(d.reasons),
                 building=d.room.building,
                 area_m2=d.room.area_m2,
                 monthly_cost=d.room.monthly_cost,

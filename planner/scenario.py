@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from foundation.errors import GovcloudError
 from foundation.inputs import check_regular
+from foundation.messages import Message, msg
 from inventory.models import Inventory, RecordId
 from planner import rules
 from planner.classify import Decision
@@ -179,9 +180,9 @@ def forced_wave_findings(
         for dim in DIMENSIONS:
             wave_load[dim] += jobs[job_id].load.get(dim, 0.0) if job_id in jobs else 0.0
 
-    def named(unit: str) -> str:
+    def named(unit: str) -> Message:
         members = grouping.members.get(unit, [unit])
-        return ", ".join(members[:3]) + (" ..." if len(members) > 3 else "")
+        return msg("finding.more", shown=members[:3]) if len(members) > 3 else msg("finding.some", shown=members)
 
     out: list[Finding] = []
     for f in scenario.force:
@@ -190,55 +191,53 @@ def forced_wave_findings(
         if moving is None or moving not in assignment:  # it does not move at all
             last = d.disposition is Disposition.BLOCKED
             rule = (d.rules[-1] if last else d.rules[0]) if d.rules else rules.CLASS_1
-            why = (d.reasons[-1] if last else d.reasons[0]) if d.reasons else "it cannot move yet"
-            out.append(_forced(f, rule, f"it does not move: {d.disposition.value} ({why})"))
+            why = (d.reasons[-1] if last else d.reasons[0]) if d.reasons else msg("reason.blocked")
+            out.append(_forced(f, rule, msg("finding.forced.not_moving", disposition=d.disposition, reason=why)))
             continue
         unit = moving
         w = assignment[unit]
         if w == f.wave:
             continue
         job = jobs[unit]
-        planned = f"it is planned in wave {w}"
+        def planned(why: Message, w: int = w) -> Message:
+            return msg("finding.forced.planned", planned=w, why=why)
+
         rival = next((o for o in forced_unit.get(unit, []) if o.wave != f.wave), None)
         late = sorted((p for p in grouping.predecessors.get(unit, ()) if assignment.get(p, -1) > f.wave),
                       key=lambda p: -assignment[p])
         early = sorted((s for s in successors.get(unit, ()) if assignment.get(s, f.wave) < f.wave),
                        key=lambda s: assignment[s])
         if f.wave == 0 and not job.pilot_eligible:
-            out.append(_forced(f, rules.PILOT_1, f"{planned}: the pilot wave 0 takes only small, low-MLPS, "
-                                                 "low-dependency systems that move alone"))
+            out.append(_forced(f, rules.PILOT_1, planned(msg("finding.forced.pilot"))))
         elif rival is not None:
-            out.append(_forced(f, rules.DEP_1, f"{planned}: it moves as one group with {named(unit)}, and "
-                                                f"the scenario forces {rival.system} into wave {rival.wave}"))
+            said = msg("finding.forced.group", members=named(unit), rival=rival.system, rival_wave=rival.wave)
+            out.append(_forced(f, rules.DEP_1, planned(said)))
         elif w > f.wave and late:
             p = late[0]
-            out.append(_forced(f, rules.DEP_1, f"{planned}: it depends on {named(p)}, which moves in wave "
-                                                f"{assignment[p]}, and no system moves before one it "
-                                                "depends on"))
+            said = msg("finding.forced.depends", members=named(p), other_wave=assignment[p])
+            out.append(_forced(f, rules.DEP_1, planned(said)))
         elif w < f.wave and early:
             q = early[0]
-            out.append(_forced(f, rules.DEP_1, f"{planned}: {named(q)} depends on it and moves in wave "
-                                                f"{assignment[q]}, and no system moves before one it "
-                                                "depends on"))
+            said = msg("finding.forced.depended", members=named(q), other_wave=assignment[q])
+            out.append(_forced(f, rules.DEP_1, planned(said)))
         else:
             cap = problem.capacity(f.wave)
             used = load_in.get(f.wave, dict.fromkeys(DIMENSIONS, 0.0))
             full = [
-                f"{dim} {used[dim]:g} + {job.load.get(dim, 0.0):g} > {cap.get(dim, 0.0):g}"
+                msg(
+                    "finding.forced.over",
+                    dim=dim, used=used[dim], need=job.load.get(dim, 0.0), cap=cap.get(dim, 0.0),
+                )
                 for dim in DIMENSIONS
                 if used[dim] + job.load.get(dim, 0.0) > cap.get(dim, 0.0) + 1e-9
             ]
-            why = f"wave {f.wave} has no capacity left ({'; '.join(full)})" if full else (
-                f"the scheduler could not fit it into wave {f.wave}"
+            why = msg("finding.forced.full", wave=f.wave, full=full) if full else (
+                msg("finding.forced.unfit", wave=f.wave)
             )
-            out.append(_forced(f, rules.CAP_1, f"{planned}: {why}"))
+            out.append(_forced(f, rules.CAP_1, planned(why)))
     return out
 
 
-def _forced(force: Force, rule: str, why: str) -> Finding:
-    return Finding(
-        rule=rule,
-        severity=FindingSeverity.WARNING,
-        subject=force.system,
-        message=f"the scenario forces it into wave {force.wave}, but {why}",
-    )
+def _forced(force: Force, rule: str, why: Message) -> Finding:
+    said = msg("finding.forced", wave=force.wave, why=why)
+    return Finding.of(rule, FindingSeverity.WARNING, force.system, said)

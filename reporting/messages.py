@@ -1,16 +1,16 @@
-"""The one message catalogue of every report, ledger and progress output (Chinese and English).
+"""The labels of every report, ledger and progress output, in the one message catalogue.
 
-Each label is defined once, here, as ``key: (zh, en)``. Templates call ``t("key")``; enum
-values are looked up as ``"<enum>.<value>"`` (e.g. ``disposition.migrate``).
+Each label is defined once, here, as ``key: (zh, en)``, and joins the catalogue of
+``foundation.messages`` (which holds the glossary, enum labels, rule texts and the planner's
+reasons and findings). Templates call ``t("key")``; enum values are looked up as
+``"<enum>.<value>"`` (e.g. ``disposition.migrate``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from foundation.messages import LANGS, Catalogue, Lang, register
 
-Lang = Literal["zh", "en"]
-LANGS: tuple[Lang, ...] = ("zh", "en")
+__all__ = ["LANGS", "MESSAGES", "Catalogue", "Lang"]
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # ---- report frame
@@ -37,15 +37,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "target.actual": ("方案结果", "Plan"),
     "target.status": ("状态", "Status"),
     "target.rules": ("依据", "Rules"),
-    "target.met": ("达标", "met"),
-    "target.missed": ("未达标", "missed"),
-    "target.cloud_rate": ("上云率", "Cloud rate"),
-    "target.rooms": ("机房腾退", "Machine rooms vacated"),
-    "target.lines": ("专线撤销", "Leased lines cancelled"),
-    "target.deadline_pilot": ("试点迁移完成", "Pilot migration done"),
-    "target.deadline_zombie": ("僵尸系统清理完成", "Zombie clean-up done"),
-    "target.deadline_migration": ("全部系统迁移完成", "All systems migrated"),
-    "target.deadline_networks": ("专网整合完成", "Private networks integrated"),
     "target.errors": ("严重问题", "Errors"),
     "target.no_errors": ("无严重问题", "no error finding"),
     "target.per_policy": ("按政策文件", "per policy file"),
@@ -151,25 +142,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "table.none": ("无", "none"),
     "yes": ("是", "yes"),
     "no": ("否", "no"),
-    # ---- enums
-    "disposition.migrate": ("迁移上云", "migrate"),
-    "disposition.retire": ("清理下线", "retire"),
-    "disposition.merge": ("整合", "merge"),
-    "disposition.intranet": ("迁入政务内网", "intranet"),
-    "disposition.programme": ("随国家/省级部署", "programme"),
-    "disposition.keep_local": ("本地保留", "keep local"),
-    "disposition.blocked": ("暂缓迁移", "blocked"),
-    "domain.public_service": ("公共服务域", "public-service domain"),
-    "domain.administrative_service": ("行政服务域", "administrative-service domain"),
-    "room.vacated": ("腾退", "vacated"),
-    "room.retained": ("保留", "retained"),
-    "room.merged": ("合并", "merged"),
-    "network.retired": ("撤销", "cancelled"),
-    "network.kept": ("保留", "kept"),
-    "network.programme": ("随国家/省级部署", "programme"),
-    "severity.error": ("严重", "error"),
-    "severity.warning": ("警告", "warning"),
-    "severity.info": ("提示", "info"),
     "proposal.transfer": ("移交大数据局", "transfer to the big-data bureau"),
     "proposal.reuse": ("部门再利用", "reuse in the department"),
     "proposal.scrap": ("报废核销", "scrap / write off"),
@@ -298,9 +270,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "docx.sign.builder": ("承建单位", "Builder"),
     "docx.sign.maintainer": ("运维单位", "Maintainer"),
     "docx.sign.bureau": ("市大数据局", "Big-data bureau"),
-    "method.cold": ("停机迁移", "cold (stop, copy, start)"),
-    "method.warm": ("预同步后增量切换", "warm (pre-seed, final delta)"),
-    "method.database": ("数据库复制切换", "database replica or dump"),
     # ---- net savings (one model: planner.savings)
     "net.title": ("节约测算（按预算年度）", "Net savings by budget year"),
     "net.gross": ("毛节约", "Gross savings"),
@@ -413,27 +382,4 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
-@dataclass(frozen=True)
-class Catalogue:
-    """Labels in one language, looked up by key."""
-
-    lang: Lang = "zh"
-
-    def __post_init__(self) -> None:
-        if self.lang not in LANGS:
-            raise ValueError(f"unknown language {self.lang!r}: expected one of {', '.join(LANGS)}")
-
-    def t(self, key: str, **fields: object) -> str:
-        """The label of *key*, with ``{name}`` fields filled in; the key itself when unknown."""
-        pair = MESSAGES.get(key)
-        if pair is None:
-            return key.format(**fields) if fields else key
-        text = pair[0] if self.lang == "zh" else pair[1]
-        return text.format(**fields) if fields else text
-
-    def enum(self, prefix: str, value: object) -> str:
-        """The label of an enum value, e.g. ``enum("disposition", Disposition.MIGRATE)``."""
-        if value is None:
-            return ""
-        raw = getattr(value, "value", value)
-        return self.t(f"{prefix}.{raw}")
+register(MESSAGES)

@@ -57,6 +57,19 @@ INVENTORY_HELP = (
     "survey CSV files. Default: the bundled sample city."
 )
 POLICY_HELP = "Policy YAML file. Default: the bundled policy (the documents' numbers)."
+LANG_HELP = "Language of the output: zh (the default, a Chinese city's) or en."
+LANG_OPT = typer.Option("zh", "--lang", metavar="zh|en", help=LANG_HELP)
+
+
+def language(lang: str) -> Any:
+    """The --lang value, checked before any work (exit 2 when it names no language)."""
+    from foundation.messages import LANGS
+
+    if lang not in LANGS:
+        fail(f"--lang: {lang!r} is not one of {', '.join(LANGS)}", EXIT_USAGE)
+    return lang
+
+
 PLAN_HELP = "Read this plan.json (written by `govcloud plan`) instead of planning the inventory now."
 
 

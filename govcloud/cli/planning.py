@@ -16,6 +16,7 @@ from govcloud.cli.common import (
     EXIT_OK,
     EXIT_USAGE,
     INVENTORY_HELP,
+    LANG_OPT,
     PLAN_HELP,
     POLICY_HELP,
     cannot_write,
@@ -23,6 +24,7 @@ from govcloud.cli.common import (
     console,
     err_console,
     fail,
+    language,
     load_inputs,
     plan_inputs,
     progress_callback,
@@ -112,14 +114,18 @@ def plan_cmd(
     raise typer.Exit(EXIT_OK)
 
 
-def _print_findings(findings: list[Finding]) -> None:
+def _print_findings(findings: list[Finding], lang: str = "zh") -> None:
+    from foundation.messages import Catalogue
+
+    cat = Catalogue(lang)
     for f in findings:
         style = "red" if f.severity is FindingSeverity.ERROR else "yellow"
-        console.print(
-            f"[{style}]{f.severity.value}[/{style}] {f.rule} {escape(f.subject)}: {escape(f.message)}",
-            highlight=False,
-            soft_wrap=True,
+        severity = f"[{style}]{escape(cat.enum('severity', f.severity))}[/{style}]"  # markup: ours
+        line = cat.t(
+            "check.finding", severity=severity, rule=f.rule, subject=escape(f.subject),
+            message=escape(f.message_in(cat)),
         )
+        console.print(line, highlight=False, soft_wrap=True)
 
 
 PlanFileOpt = typer.Option(None, "--plan", help=PLAN_HELP, show_default=False)
@@ -131,8 +137,12 @@ def check_cmd(
     policy: Path | None = PolicyOpt,
     effort: str | None = EffortOpt,
     plan_file: Path | None = PlanFileOpt,
+    lang: str = LANG_OPT,
 ) -> None:
     """Print the retirement and target findings; exit 3 when an error finding remains."""
+    from foundation.messages import Catalogue
+
+    cat = Catalogue(language(lang))
     _effort(effort)
     if plan_file is not None:
         plan, _, _ = plan_inputs(path, plan_file, policy, quiet=True)
@@ -140,11 +150,12 @@ def check_cmd(
         inventory, pol = _load(path, policy)
         plan = _make(inventory, pol, False, effort)
     shown = [f for f in plan.findings if f.severity is not FindingSeverity.INFO]
-    _print_findings(shown)
+    _print_findings(shown, cat.lang)
     errors = sum(1 for f in plan.findings if f.severity is FindingSeverity.ERROR)
     for key, met in plan.metrics.targets.items():  # met only when no error of its rules remains
-        console.print(f"target {key}: {'met' if met else '[red]missed[/red]'}", highlight=False)
-    console.print(f"{errors} error(s), {len(shown) - errors} warning(s)")
+        status = cat.t("target.met") if met else f"[red]{cat.t('target.missed')}[/red]"
+        console.print(cat.t("check.target", target=cat.t(f"target.{key}"), status=status), highlight=False)
+    console.print(cat.t("check.totals", errors=errors, warnings=len(shown) - errors))
     skip_teardown()
     raise typer.Exit(EXIT_FINDINGS if errors else EXIT_OK)
 
@@ -162,9 +173,14 @@ def simulate_cmd(
     plan_file: Path | None = typer.Option(
         None, "--plan", help="The baseline: this plan.json of the inventory, instead of planning it again."
     ),
+    lang: str = LANG_OPT,
 ) -> None:
     """Plan a what-if scenario and print it side by side with the baseline."""
+    from foundation.messages import Catalogue
     from planner.simulate import load_scenario, simulate
+
+    cat = Catalogue(language(lang))
+    t = cat.t
 
     if example:
         from planner.scenario import example_scenario_text
@@ -186,23 +202,24 @@ def simulate_cmd(
     with progress_callback() as progress:
         sim = simulate(inventory, pol, scen, progress=progress, effort=effort, baseline=baseline)
     name = escape(scen.name)  # the user's text: never rich markup
-    table = Table(title=f"scenario '{name}' vs baseline")
-    table.add_column("metric")
-    table.add_column("baseline", justify="right")
+    table = Table(title=t("simulate.title", name=name))
+    table.add_column(t("simulate.metric"))
+    table.add_column(t("simulate.baseline"), justify="right")
     table.add_column(name, justify="right")
-    table.add_column("change", justify="right")
+    table.add_column(t("simulate.change"), justify="right")
     for metric, a, b in sim.comparison.rows:
         fmt = "{:.1%}" if metric == "cloud rate" else "{:,.0f}"
         delta = b - a
-        table.add_row(metric, fmt.format(a), fmt.format(b), ("+" if delta > 0 else "") + fmt.format(delta))
+        label = t(f"simulate.row.{metric}") if cat.has(f"simulate.row.{metric}") else metric
+        table.add_row(label, fmt.format(a), fmt.format(b), ("+" if delta > 0 else "") + fmt.format(delta))
     console.print(table)
-    months = Table(title="rooms vacated per month and monthly savings curve")
+    months = Table(title=t("simulate.months"))
     for col in (
-        "month",
-        "rooms vacated (base)",
-        f"rooms vacated ({name})",
-        "savings/month (base)",
-        f"savings/month ({name})",
+        t("simulate.month"),
+        t("simulate.rooms_base"),
+        t("simulate.rooms_alt", name=name),
+        t("simulate.savings_base"),
+        t("simulate.savings_alt", name=name),
     ):
         months.add_column(col, justify="right")
     for base, alt in sim.comparison.months:
@@ -214,23 +231,27 @@ def simulate_cmd(
             f"{alt.monthly_savings:,.0f}",
         )
     console.print(months)
-    for note in sim.comparison.notes:
-        console.print(f"- {note}", highlight=False, markup=False)
-    if sim.comparison.changes:
-        changed = Table(title=f"systems that change wave or disposition under '{name}'")
-        for col in ("system", "department", "wave (base)", f"wave ({name})", "disposition (base)",
-                    f"disposition ({name})"):
-            changed.add_column(col)
-        for c in sim.comparison.changes:
+    changes = sim.comparison.changes
+    for key, n in (
+        ("simulate.waves_changed", sum(1 for c in changes if c.baseline_wave != c.wave)),
+        ("simulate.fates_changed", sum(1 for c in changes if c.baseline_disposition != c.disposition)),
+    ):
+        console.print(f"- {t(key, n=n)}", highlight=False, markup=False)
+    if changes:
+        changed = Table(title=t("simulate.changes", name=name))
+        for col in ("simulate.system", "simulate.department", "simulate.wave_base", "simulate.wave_alt",
+                    "simulate.disposition_base", "simulate.disposition_alt"):
+            changed.add_column(t(col, name=name))
+        for c in changes:
             changed.add_row(escape(c.system), escape(c.department), _wave(c.baseline_wave), _wave(c.wave),
-                            c.baseline_disposition, c.disposition)
+                            cat.enum("disposition", c.baseline_disposition), cat.enum("disposition", c.disposition))
         console.print(changed)
     if sim.comparison.findings:
-        console.print(f"findings of '{name}' the baseline does not have:", highlight=False)
-        _print_findings(sim.comparison.findings)
+        console.print(t("simulate.findings_new", name=name), highlight=False)
+        _print_findings(sim.comparison.findings, cat.lang)
     if sim.comparison.findings_gone:
-        console.print(f"findings of the baseline that '{name}' no longer has:", highlight=False)
-        _print_findings(sim.comparison.findings_gone)
+        console.print(t("simulate.findings_gone", name=name), highlight=False)
+        _print_findings(sim.comparison.findings_gone, cat.lang)
     if out is not None:
         from planner.plan_model import write_plan
 
@@ -239,7 +260,7 @@ def simulate_cmd(
             write_plan(sim.plan, target)
         except OSError as exc:
             cannot_write(exc, target, "the scenario's plan")
-        console.print(f"scenario plan: {target}", markup=False, highlight=False)
+        console.print(t("simulate.written", path=target), markup=False, highlight=False)
 
 
 def _wave(w: int | None) -> str:
@@ -261,10 +282,12 @@ def explain_cmd(
     path: Path | None = PathArg,
     policy: Path | None = PolicyOpt,
     effort: str | None = EffortOpt,
+    lang: str = LANG_OPT,
 ) -> None:
     """The chain of rules and facts behind one system's disposition, domain and wave."""
     from planner.explain import UnknownSystem, explain
 
+    lang = language(lang)
     _effort(effort)
     inventory, pol = _load(path, policy)
     if all(s.id != system_id for s in inventory.systems):
@@ -277,7 +300,7 @@ def explain_cmd(
             result = explain(inventory, pol, system_id, plan=plan, context=ctx)
     except UnknownSystem:
         _no_such_system(system_id, inventory)
-    for line in result.lines():
+    for line in result.lines(lang):
         console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 

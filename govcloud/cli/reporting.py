@@ -14,6 +14,7 @@ from govcloud.cli.common import (
     EXIT_INVALID,
     EXIT_USAGE,
     INVENTORY_HELP,
+    LANG_OPT,
     PLAN_HELP,
     POLICY_HELP,
     cannot_write,
@@ -21,6 +22,7 @@ from govcloud.cli.common import (
     check_out_file,
     console,
     fail,
+    language,
     plan_inputs,
     progress_callback,
 )
@@ -33,13 +35,7 @@ app.add_typer(progress_app, name="progress")
 PATH_ARG = typer.Argument(None, help=INVENTORY_HELP, show_default=False)
 PLAN_OPT = typer.Option(None, "--plan", help=PLAN_HELP, show_default=False)
 POLICY_OPT = typer.Option(None, "--policy", help=POLICY_HELP, show_default=False)
-LANG_OPT = typer.Option("zh", "--lang", help="Language of labels: zh or en.")
-
-
-def _lang(lang: str) -> Any:
-    if lang not in ("zh", "en"):
-        fail(f"--lang: {lang!r} is not one of zh, en", EXIT_USAGE)
-    return lang
+_lang = language
 
 
 @app.command("report")

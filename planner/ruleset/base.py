@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from foundation.messages import Message, as_message
 from inventory.models import DomainName, Inventory, Network, PlatformKind, System
 from planner.domains import Landing, landing_of
 from planner.plan_model import Disposition, Finding, Sizing
@@ -26,11 +27,16 @@ class Verdict:
     """What one rule found about one system: the reason, and the disposition when it decides."""
 
     rule: str
-    reason: str
+    reason: Message  # a catalogue message (a city rule's own words: foundation.messages.verbatim)
     disposition: Disposition | None = None  # None: it holds, but decides nothing
     into: str | None = None  # merge target
     domain: DomainName | None = None  # landing domain of a migrating system
-    also: tuple[tuple[str, str], ...] = ()  # further (rule, reason) the decision cites
+    also: tuple[tuple[str, Message], ...] = ()  # further (rule, reason) the decision cites
+
+    def __post_init__(self) -> None:
+        # A city rule may give its reason as plain text: kept in its own words.
+        self.reason = as_message(self.reason)
+        self.also = tuple((rule, as_message(why)) for rule, why in self.also)
 
     @property
     def decides(self) -> bool:
@@ -114,13 +120,13 @@ class Rule:
         """The first line of the class docstring."""
         return (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
 
-    def verdict(self, reason: str, **kw: object) -> Verdict:
-        """A verdict of this rule giving its disposition."""
-        return Verdict(self.id, reason, self.disposition, **kw)  # type: ignore[arg-type]
+    def verdict(self, reason: Message | str, **kw: object) -> Verdict:
+        """A verdict of this rule giving its disposition (a plain string: the rule's own words)."""
+        return Verdict(self.id, as_message(reason), self.disposition, **kw)  # type: ignore[arg-type]
 
-    def fact(self, reason: str) -> Verdict:
+    def fact(self, reason: Message | str) -> Verdict:
         """A verdict of this rule that holds without deciding."""
-        return Verdict(self.id, reason)
+        return Verdict(self.id, as_message(reason))
 
 
 class GroupRule(Rule):

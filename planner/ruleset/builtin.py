@@ -11,6 +11,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 
+from foundation.messages import msg
 from inventory.models import DomainName, PlatformKind, System, SystemCategory, SystemStatus
 from planner import rules
 from planner.domains import domain_findings, exceeds_domain_level, fit_capacity, needs_level4_pool
@@ -50,7 +51,7 @@ class ClassifiedToIntranet(Rule):
     def check(self, system: System, ctx: RuleContext) -> Verdict | None:
         if not system.classified:
             return None
-        return self.verdict("classified (涉密): moves to the e-government intranet, not the cloud")
+        return self.verdict(msg("reason.classified"))
 
 
 class GoldenProgramme(Rule):
@@ -63,9 +64,7 @@ class GoldenProgramme(Rule):
     def check(self, system: System, ctx: RuleContext) -> Verdict | None:
         if not system.programme:
             return None
-        return self.verdict(
-            f"belongs to the {system.programme} programme: national/provincial deployment decides"
-        )
+        return self.verdict(msg("reason.programme", programme=system.programme))
 
 
 # ---------------------------------------------------------------- clean-up: the five zombie criteria
@@ -89,11 +88,14 @@ class Zombie1Disconnected(ZombieRule):
         if usage is None:
             return None  # not surveyed: never evidence of a zombie (INV-1)
         if not usage.business_linked:
-            return self.verdict("disconnected from business processes (usage.business_linked is false)")
+            return self.verdict(msg("reason.zombie.not_linked"))
         survey = ctx.policy.survey_date
         if usage.last_used is not None and months_between(usage.last_used, survey) >= z.disconnected_months:
             return self.verdict(
-                f"last used {usage.last_used}, {z.disconnected_months}+ months before the survey of {survey}"
+                msg(
+                    "reason.zombie.last_used",
+                    last_used=usage.last_used, months=z.disconnected_months, survey=survey,
+                )
             )
         return None
 
@@ -106,7 +108,7 @@ class Zombie2Replaceable(ZombieRule):
     def check(self, system: System, ctx: RuleContext) -> Verdict | None:
         other = system.replaced_by
         if other and other in ctx.systems and other != system.id:
-            return self.verdict(f"its function is replaceable by {other}")
+            return self.verdict(msg("reason.zombie.replaceable", other=other))
         return None
 
 
@@ -117,12 +119,10 @@ class Zombie3Idle(ZombieRule):
 
     def check(self, system: System, ctx: RuleContext) -> Verdict | None:
         if system.status is SystemStatus.IDLE:
-            return self.verdict("resources idle (status idle)")
+            return self.verdict(msg("reason.zombie.idle"))
         floor = ctx.policy.zombie.idle_utilisation
         if system.utilisation is not None and system.utilisation < floor:
-            return self.verdict(
-                f"average CPU utilisation {system.utilisation:.0%} below {floor:.0%}: resources idle"
-            )
+            return self.verdict(msg("reason.zombie.low_cpu", utilisation=system.utilisation, floor=floor))
         return None
 
 
@@ -133,7 +133,7 @@ class Zombie4Unmaintained(ZombieRule):
 
     def check(self, system: System, ctx: RuleContext) -> Verdict | None:
         if system.status is SystemStatus.MAINTENANCE_STOPPED:
-            return self.verdict("operation and maintenance stopped")
+            return self.verdict(msg("reason.zombie.unmaintained"))
         return None
 
 
@@ -149,8 +149,10 @@ class Zombie5SmallAndRare(ZombieRule):
         if usage.monthly_active_users >= z.low_monthly_users:
             return None
         return self.verdict(
-            f"used only at {usage.scope.value} scope by {usage.monthly_active_users} people a month "
-            f"(fewer than {z.low_monthly_users})"
+            msg(
+                "reason.zombie.small_rare",
+                scope=usage.scope, users=usage.monthly_active_users, floor=z.low_monthly_users,
+            )
         )
 
 
@@ -167,7 +169,7 @@ class LanOnlyKeptLocal(Rule):
     def check(self, system: System, ctx: RuleContext) -> Verdict | None:
         if system.category is not SystemCategory.LAN_ONLY:
             return None
-        return self.verdict("LAN-only system: stays in the department's retained room")
+        return self.verdict(msg("reason.lan_only"))
 
 
 class CityPlatform(Rule):
@@ -188,17 +190,15 @@ class CityPlatform(Rule):
         if platform is None:
             self.missing[kind].append(system.id)
             return None
-        why = f"{system.category.value} system joins the city platform {platform}"
-        return self.verdict(why, into=platform)
+        return self.verdict(msg("reason.platform", category=system.category, platform=platform), into=platform)
 
     def finish(self, ctx: RuleContext) -> list[Finding]:
         return [
-            Finding(
-                rule=self.id,
-                severity=FindingSeverity.WARNING,
-                subject=f"platform:{kind.value}",
-                message=f"no city {kind.value} platform in the inventory; {len(ids)} {kind.value} "
-                f"system(s) migrate on their own (e.g. {', '.join(ids[:3])})",
+            Finding.of(
+                self.id,
+                FindingSeverity.WARNING,
+                f"platform:{kind.value}",
+                msg("finding.no_platform", kind=kind, n=len(ids), examples=ids[:3]),
             )
             for kind, ids in sorted(self.missing.items())
         ]
@@ -233,12 +233,15 @@ class ShadowDuplicates(GroupRule):
             members.sort(key=lambda s: (-_users(s), -(s.resources.vcpu if s.resources else 0), s.id))
             survivor, users = members[0], _users(members[0])
             out[survivor.id] = self.fact(
-                f"survives its shadow group {dept}/{function} as the most used ({users} monthly users)"
+                msg("reason.shadow.survivor", department=dept, function=function, users=users)
             )
             for s in members[1:]:
                 out[s.id] = self.verdict(
-                    f"shadow of {survivor.id} (same department {dept}, same function {function}); "
-                    f"{survivor.id} is more used ({users} vs {_users(s)} monthly users)",
+                    msg(
+                        "reason.shadow.merged",
+                        survivor=survivor.id, department=dept, function=function, users=users,
+                        own=_users(s),
+                    ),
                     into=survivor.id,
                 )
         return out
@@ -276,25 +279,15 @@ class DepartmentBigSystem(GroupRule):
             pool = department_level or unit_named
             main = min(pool, key=lambda s: (tuple(-x for x in self.weight(s, ctx)), s.id))
             users, deps, invest = self.weight(main, ctx)
-            weight = (
-                f"chosen by business weight: {users} monthly users, {deps} dependant system(s), "
-                f"investment {invest:,.0f} CNY"
-            )
+            weight = msg("reason.bigsys.weight", users=users, dependants=deps, investment=invest)
             joining = [s for s in unit_named if s.id != main.id]
-            where = f"in the {domain.value} domain"
+            said = {"department": dept, "domain": domain, "main": main.id, "weight": weight}
             if not department_level:
-                out[main.id] = self.fact(
-                    f"{dept} has no department-level system {where}: {main.id} becomes its big system "
-                    f"there ({weight})"
-                )
+                out[main.id] = self.fact(msg("reason.bigsys.no_department_level", **said))
             elif joining:
-                out[main.id] = self.fact(f"{dept}'s main system {where} ({weight})")
+                out[main.id] = self.fact(msg("reason.bigsys.main", **said))
             for s in joining:
-                out[s.id] = self.verdict(
-                    f"built in the name of internal unit {s.unit}: integrated into {dept}'s main system "
-                    f"{main.id} {where} ({weight})",
-                    into=main.id,
-                )
+                out[s.id] = self.verdict(msg("reason.bigsys.merged", unit=s.unit, **said), into=main.id)
         return out
 
 
@@ -321,8 +314,10 @@ class DomainLevel(MlpsRule):
         if not exceeds_domain_level(level, domain):
             return None
         return self.verdict(
-            f"MLPS level {level} is above the level {domain.mlps_level} of {landing.domain.value}, "
-            f"where it lands ({landing.reason}); it cannot migrate until a suitable pool exists",
+            msg(
+                "reason.mlps.above_domain",
+                level=level, domain_level=domain.mlps_level, domain=landing.domain, landing=landing.reason,
+            )
         )
 
 
@@ -337,11 +332,8 @@ class Level4Pool(MlpsRule):
             return None
         domain = ctx.inventory.cloud.domains.get(landing.domain)
         if needs_level4_pool(level, domain):
-            return self.verdict(
-                f"MLPS level 4 needs a dedicated resource pool; {landing.domain.value} has none; "
-                "it cannot migrate until a suitable pool exists"
-            )
-        return self.fact(f"MLPS level 4 hosted in the dedicated level-4 pool of {landing.domain.value}")
+            return self.verdict(msg("reason.mlps.no_level4_pool", domain=landing.domain))
+        return self.fact(msg("reason.mlps.level4_pool", domain=landing.domain))
 
 
 def _need(ctx: RuleContext, s: System) -> dict[str, float]:
@@ -378,7 +370,7 @@ class Migrate(Rule):
     def check(self, system: System, ctx: RuleContext) -> Verdict | None:
         landing = ctx.landing(system)
         return self.verdict(
-            "classified as migrate", domain=landing.domain, also=((rules.DOMAIN_1, landing.reason),)
+            msg("reason.migrate"), domain=landing.domain, also=((rules.DOMAIN_1, landing.reason),)
         )
 
 

@@ -44,14 +44,14 @@ def test_plan_of_a_missing_inventory_exits_1(cli, runner, tmp_path):
 
 def test_check_exits_3_while_an_error_finding_remains(cli, runner, inv, tmp_path):
     src = inv.system("core", mlps_level=4).write(tmp_path / "city.yaml")
-    result = runner.invoke(cli, ["check", str(src)])
+    result = runner.invoke(cli, ["check", str(src), "--lang", "en"])
     assert result.exit_code == 3
     assert "MLPS-2" in result.output
 
 
 def test_check_exits_0_when_every_target_is_met(cli, runner, inv, tmp_path):
     src = clean_city(inv).write(tmp_path / "city.yaml")
-    result = runner.invoke(cli, ["check", str(src)])
+    result = runner.invoke(cli, ["check", str(src), "--lang", "en"])
     assert result.exit_code == 0, result.output
     assert "0 error(s)" in result.output
 
@@ -61,7 +61,7 @@ def test_simulate_prints_scenario_and_baseline_side_by_side(cli, runner, inv, tm
         inv.room(f"r{i}", "fin", cost=1000).system(f"s{i}", room=f"r{i}")
     src = inv.write(tmp_path / "city.yaml")
     result = runner.invoke(
-        cli, ["simulate", str(src), "--scenario", str(DATA / "scenarios" / "capacity_cut.yaml")]
+        cli, ["simulate", str(src), "--scenario", str(DATA / "scenarios" / "capacity_cut.yaml"), "--lang", "en"]
     )
     assert result.exit_code == 0, result.output
     assert "baseline" in result.output and "capacity-cut" in result.output
@@ -78,7 +78,7 @@ def test_simulate_with_bad_references_exits_1(cli, runner, inv, tmp_path):
 
 def test_explain_prints_the_chain_for_one_system(cli, runner, inv, tmp_path):
     src = clean_city(inv).write(tmp_path / "city.yaml")
-    result = runner.invoke(cli, ["explain", "b", str(src)])
+    result = runner.invoke(cli, ["explain", "b", str(src), "--lang", "en"])
     assert result.exit_code == 0, result.output
     assert "SCOPE-2 [does not apply]" in result.output and "DOMAIN-1" in result.output
     assert "waits for a" in result.output
@@ -94,7 +94,7 @@ def test_simulate_prints_a_force_it_cannot_honour_as_a_finding(cli, runner, inv,
     src = inv.system("big", mlps_level=3).system("small").write(tmp_path / "city.yaml")
     scenario = tmp_path / "pilot.yaml"
     scenario.write_text("name: early\nforce:\n  - {system: big, wave: 0}\n", encoding="utf-8")
-    result = runner.invoke(cli, ["simulate", str(src), "--scenario", str(scenario)])
+    result = runner.invoke(cli, ["simulate", str(src), "--scenario", str(scenario), "--lang", "en"])
     assert result.exit_code == 0, result.output
     assert "findings of 'early' the baseline does not have" in result.output
     assert "warning PILOT-1 big: the scenario forces it into wave 0" in result.output
@@ -132,6 +132,6 @@ def test_simulate_takes_its_baseline_from_a_plan_file(cli, runner, inv, tmp_path
     scenario = tmp_path / "s.yaml"
     scenario.write_text("name: later\ndelays:\n  - {department: fin, until_wave: 3}\n", encoding="utf-8")
     plan_file = tmp_path / "out" / "plan.json"
-    result = runner.invoke(cli, ["simulate", str(src), "--scenario", str(scenario), "--plan", str(plan_file)])
+    result = runner.invoke(cli, ["simulate", str(src), "--scenario", str(scenario), "--plan", str(plan_file), "--lang", "en"])
     assert result.exit_code == 0, result.output
     assert "scenario 'later' vs baseline" in result.output and "systems that change wave" in result.output

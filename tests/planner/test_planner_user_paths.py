@@ -164,7 +164,7 @@ def test_simulate_with_markup_and_emoji_codes_in_the_scenario_name_prints_them_v
 ):
     scenario = tmp_path / "s.yaml"
     scenario.write_text('name: "cut [/x] :wave: [red]"\n', encoding="utf-8")
-    result = runner.invoke(cli, ["simulate", str(city_file), "--scenario", str(scenario)])
+    result = runner.invoke(cli, ["simulate", str(city_file), "--scenario", str(scenario), "--lang", "en"])
     assert result.exit_code == 0, result.output
     assert "cut [/x] :wave: [red]" in result.output
 
@@ -172,7 +172,7 @@ def test_simulate_with_markup_and_emoji_codes_in_the_scenario_name_prints_them_v
 def test_simulate_with_a_binary_scenario_exits_1_without_internal_error(cli, runner, city_file, tmp_path):
     scenario = tmp_path / "s.yaml"
     scenario.write_bytes(bytes(range(256)))
-    result = runner.invoke(cli, ["simulate", str(city_file), "--scenario", str(scenario)])
+    result = runner.invoke(cli, ["simulate", str(city_file), "--scenario", str(scenario), "--lang", "en"])
     assert_clean_exit(result, 1)
     assert "not UTF-8" in result.output
 
@@ -181,7 +181,7 @@ def test_simulate_with_a_binary_scenario_exits_1_without_internal_error(cli, run
 
 
 def test_explain_of_an_unknown_system_suggests_close_ids(cli, runner, city_file):
-    result = runner.invoke(cli, ["explain", "bb", str(city_file)])
+    result = runner.invoke(cli, ["explain", "bb", str(city_file), "--lang", "en"])
     assert_clean_exit(result, 1)
     assert "'bb': no such system" in result.output and "did you mean b" in result.output
 
@@ -192,7 +192,7 @@ def test_explain_of_a_zombie_cites_the_zombie_rules_that_hold(cli, runner, inv, 
         .system("old", status="maintenance_stopped", usage={"scope": "unit", "monthly_active_users": 2})
         .write(tmp_path / "city.yaml")
     )
-    result = runner.invoke(cli, ["explain", "old", str(src)])
+    result = runner.invoke(cli, ["explain", "old", str(src), "--lang", "en"])
     assert result.exit_code == 0, result.output
     line = next(x for x in result.output.splitlines() if "[decides]" in x)
     assert line.strip().startswith("ZOMBIE-") and "zombie" in line.split("[decides]")[1].lower()

@@ -121,8 +121,8 @@ def test_a_city_rule_registered_by_entry_point_decides_a_system_and_shows_in_exp
     ex = explain(inventory, policy, "arch-db")
     [step] = [st for st in ex.disposition_steps if st.rule == city_rule]
     assert step.verdict == "decides"
-    assert step.text == "The archives bureau's systems stay in its own building (a city's own rule)."
-    assert "in its building" in step.facts[0]
+    assert str(step.text) == "The archives bureau's systems stay in its own building (a city's own rule)."
+    assert "in its building" in str(step.facts[0])
 
 
 def test_without_city_rules_the_registry_is_the_builtin_one() -> None:

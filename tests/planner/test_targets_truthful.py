@@ -50,7 +50,7 @@ def test_line_counts_leave_out_the_free_extranet_and_intranet(inv, plan_of, poli
 
 def test_check_prints_each_target_missed_beside_the_error_that_misses_it(cli, runner, inv, tmp_path):
     path = inv.system("core", mlps_level=4).write(tmp_path / "city.yaml")
-    result = runner.invoke(cli, ["check", str(path)])
+    result = runner.invoke(cli, ["check", str(path), "--lang", "en"])
     assert result.exit_code == 3
-    assert "target deadline_migration: missed" in result.output
-    assert "target deadline_pilot: met" in result.output
+    assert "target All systems migrated: missed" in result.output
+    assert "target Pilot migration done: met" in result.output
