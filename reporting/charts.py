@@ -491,7 +491,7 @@ def graph_choices(view: PlanView, cat: Catalogue) -> list[GraphChoice]:
         out.append(
             GraphChoice(
                 f"group-{g.id}",
-                f"{cat.t('chart.group')} {g.id} ({g.reason})",
+                f"{cat.t('chart.group')} {g.id} ({g.reason_in(cat)})",
                 graph_svg(view, g.systems, f"group-{g.id}", cat),
             )
         )

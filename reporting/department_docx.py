@@ -169,7 +169,7 @@ class _SystemSections:
     def _risks(self, s: PlanSystem, inv: System | None) -> list[str]:
         t = self.t
         out = [
-            f"{f.rule}: {f.message}"
+            self.cat.t("explain.also", rule=f.rule, reason=f.message_in(self.cat))
             for f in self.view.plan.findings
             if f.subject == s.id and f.severity is not FindingSeverity.INFO
         ]
@@ -229,7 +229,7 @@ def department_docx(view: PlanView, ctx: dict[str, Any], cat: Catalogue, city: s
                 cat.enum("disposition", s.disposition) + (f" → {view.system_name(s.into)}" if s.into else ""),
                 "" if s.wave is None else s.wave,
                 " ".join(s.rules),
-                "；".join(s.reasons),
+                cat.join(s.reasons_in(cat)),
             )
             for s in systems
         ],

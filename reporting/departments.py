@@ -95,7 +95,7 @@ def department_context(
         "kept_assets": [a for a in assets if a.proposal is Proposal.KEEP],
         "duties": _duties(systems, cat),
         "window": (start, end),
-        "rules": rule_texts(rule_ids),
+        "rules": rule_texts(rule_ids, cat),
     }
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from typing import Any
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -96,7 +97,9 @@ class AssetDisposal:
     rules: tuple[str, ...] = (R.ASSET_1,)
 
     def reason(self, cat: Catalogue) -> str:
-        return cat.t(self.reason_key, **dict(self.reason_fields))
+        # A field naming a catalogue key (an enum label, "disposition.intranet") is shown in the language.
+        fields = {k: cat.t(v) if cat.has(v) else v for k, v in self.reason_fields}
+        return cat.t(self.reason_key, **fields)
 
     @property
     def budget_year(self) -> int | None:
@@ -241,7 +244,7 @@ def propose(asset: Asset, view: PlanView, rules: DisposalRules = DisposalRules()
             Proposal.KEEP,
             "stays",
             systems=", ".join(s.id for s in staying),
-            disposition=staying[0].disposition.value,
+            disposition=f"disposition.{staying[0].disposition.value}",
         )
     if outcome is RoomOutcome.RETAINED:
         if asset.kind is AssetKind.NETWORK:
@@ -378,8 +381,8 @@ Cell = str | int | float | dt.date | None
 class Sheet:
     """A table of the ledger, written as one worksheet and one CSV file."""
 
-    name: str  # file and worksheet name (ASCII, stable)
-    title: str  # label in the chosen language
+    name: str  # CSV file name and the worksheet's code name (ASCII, stable: what programs look up)
+    title: str  # label in the chosen language: the worksheet's tab
     header: list[str]
     rows: list[list[Cell]]
     money_columns: frozenset[int] = frozenset()
@@ -422,7 +425,7 @@ def sheets(
                 a.asset,
                 dept(a.department),
                 view.room_label(a.room),
-                a.kind,
+                cat.enum("asset_kind", a.kind),
                 a.model,
                 a.book_value,
                 a.purchased,
@@ -458,7 +461,7 @@ def sheets(
                 x.line,
                 x.name,
                 dept(x.department),
-                x.kind,
+                cat.enum("network_kind", x.kind) if x.kind else "",
                 x.monthly_fee,
                 x.contract_end,
                 x.wave,
@@ -564,19 +567,19 @@ def sheets(
                 t("metric.lines_retired"),
                 m.lines_retired,
                 len(ledger.lines),
-                "OK" if m.lines_retired == len(ledger.lines) else "≠",
+                t("fin.ok") if m.lines_retired == len(ledger.lines) else "≠",
             ],
             [
                 t("metric.rooms_vacated"),
                 m.rooms_vacated,
                 vacated,
-                "OK" if m.rooms_vacated == vacated else "≠",
+                t("fin.ok") if m.rooms_vacated == vacated else "≠",
             ],
             [
                 t("metric.monthly_savings"),
                 m.monthly_savings,
                 monthly,
-                "OK" if abs(m.monthly_savings - monthly) < 0.5 else "≠",
+                t("fin.ok") if abs(m.monthly_savings - monthly) < 0.5 else "≠",
             ],
         ],
         frozenset({1, 2}),
@@ -640,7 +643,8 @@ def workbook_bytes(tables: Iterable[Sheet]) -> bytes:
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="DDEBF7")
     for table in tables:
-        ws = wb.create_sheet(table.name)
+        ws = wb.create_sheet(sheet_title(table.title or table.name))
+        ws.sheet_properties.codeName = table.name
         ws.append(xlsx_row(ws, table.header))
         for c in ws[1]:
             c.font, c.fill = bold, fill
@@ -658,6 +662,22 @@ def workbook_bytes(tables: Iterable[Sheet]) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+SHEET_TITLE_FORBIDDEN = str.maketrans({c: "_" for c in "[]:*?/\\"})
+
+
+def sheet_title(label: str) -> str:
+    """A worksheet tab from a label: at most 31 characters, none of []:*?/\\ (Excel's limits)."""
+    return label.translate(SHEET_TITLE_FORBIDDEN)[:31] or "-"
+
+
+def worksheet(wb: Any, name: str) -> Any:
+    """The worksheet of table *name* in a ledger workbook (found by its code name, any language)."""
+    for ws in wb.worksheets:
+        if ws.sheet_properties.codeName == name:
+            return ws
+    raise KeyError(name)
 
 
 def csv_text(table: Sheet) -> str:

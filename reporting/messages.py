@@ -290,6 +290,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "fin.funding": ("运维经费停止", "O&M funding stopped"),
     "fin.totals": ("部门年度合计", "Totals by department and year"),
     "fin.check": ("与方案指标核对", "Check against plan metrics"),
+    "fin.ok": ("一致", "OK"),
     "fin.rules": ("处置规则", "Disposal rules"),
     "fin.line_saving": ("专线节约", "line savings"),
     "fin.room_saving": ("机房节约", "room savings"),

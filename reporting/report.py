@@ -90,6 +90,7 @@ def report_context(
     return {
         "t": cat.t,
         "enum": cat.enum,
+        "cat": cat,
         "lang": cat.lang,
         "view": view,
         "plan": plan,
@@ -106,7 +107,7 @@ def report_context(
         "graph_legend": Markup(charts.graph_legend_svg(cat)),
         "room_outcomes": view.room_outcome_counts(),
         "net_columns": NET_COLUMNS,
-        "rules": rule_texts(rule_ids),
+        "rules": rule_texts(rule_ids, cat),
         "generated": dt.date.today().isoformat(),
     }
 

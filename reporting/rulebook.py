@@ -14,6 +14,8 @@ import importlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from foundation.messages import Catalogue
+
 MISSING_TEXT = "(rule text unavailable: planner.rules is not installed)"
 
 
@@ -47,13 +49,16 @@ def _registry() -> tuple[Mapping[str, Any] | None, Any]:
     return None, getattr(module, "rule_text", None)
 
 
-def rule_texts(rule_ids: Iterable[str]) -> dict[str, str]:
-    """Text of each rule ID, sorted by ID; the registry's own order is not relied upon."""
+def rule_texts(rule_ids: Iterable[str], cat: Catalogue | None = None) -> dict[str, str]:
+    """Text of each rule ID in *cat*'s language (the catalogue's ``rule.<ID>``), sorted by ID;
+    a rule the catalogue does not hold (a city's own) has the registry's text."""
     table, lookup = _registry()
     out: dict[str, str] = {}
     for rule_id in sorted(set(rule_ids)):
         text = None
-        if table is not None:
+        if cat is not None and cat.has(f"rule.{rule_id}"):
+            text = cat.t(f"rule.{rule_id}")
+        if text is None and table is not None:
             text = _text_of(table.get(rule_id))
         if text is None and callable(lookup):
             try:

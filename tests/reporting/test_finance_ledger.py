@@ -22,8 +22,8 @@ def workbook_path(city_plan: Plan, city: Inventory, tmp_path_factory: pytest.Tem
 
 
 def rows(path: Path, sheet: str) -> list[tuple]:
-    wb = openpyxl.load_workbook(path, read_only=True)
-    return list(wb[sheet].iter_rows(min_row=2, values_only=True))
+    wb = openpyxl.load_workbook(path)
+    return list(finance.worksheet(wb, sheet).iter_rows(min_row=2, values_only=True))
 
 
 def test_workbook_totals_equal_the_plan_metrics(workbook_path: Path, city_plan: Plan) -> None:
@@ -84,7 +84,7 @@ def test_totals_sheet_adds_up_by_department_and_year(workbook_path: Path) -> Non
     totals = rows(workbook_path, "totals")
     lines = rows(workbook_path, "lines")
     header = next(
-        openpyxl.load_workbook(workbook_path, read_only=True)["lines"].iter_rows(max_row=1, values_only=True)
+        finance.worksheet(openpyxl.load_workbook(workbook_path), "lines").iter_rows(max_row=1, values_only=True)
     )
     col_2018 = list(header).index("2018")
     assert sum(r[2] for r in totals if r[1] == 2018) == pytest.approx(sum(r[col_2018] for r in lines))

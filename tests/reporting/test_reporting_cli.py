@@ -79,7 +79,9 @@ def test_finance_command_writes_xlsx_and_csv(
         ],
     )
     assert res.exit_code == 0, res.output
-    assert "totals" in openpyxl.load_workbook(xlsx).sheetnames
+    from reporting.finance import worksheet
+
+    assert worksheet(openpyxl.load_workbook(xlsx), "totals").title == "部门年度合计"
     assert (csv_dir / "lines.csv").is_file()
 
 

@@ -147,10 +147,10 @@ def test_a_csv_survey_with_control_characters_never_crashes_finance(
 def test_the_workbook_writer_shows_characters_xml_cannot_hold_instead_of_failing() -> None:
     import openpyxl
 
-    from reporting.finance import Sheet, workbook_bytes
+    from reporting.finance import Sheet, workbook_bytes, worksheet
 
     data = workbook_bytes([Sheet("assets", "资产", ["型号"], [["浪潮\x07NF5280\x1b"]], frozenset())])
-    cell = openpyxl.load_workbook(io.BytesIO(data))["assets"]["A2"].value
+    cell = worksheet(openpyxl.load_workbook(io.BytesIO(data)), "assets")["A2"].value
     assert cell == "浪潮\\x07NF5280\\x1b"
 
 
