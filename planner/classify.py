@@ -163,16 +163,18 @@ def classify(
             dec.defaults_applied = gaps
             findings.append(
                 Finding.of(
-                    rules.INV_1, FindingSeverity.WARNING, s.id, msg("finding.survey_gaps", fields=gaps, level=level)
+                    rules.INV_1,
+                    FindingSeverity.WARNING,
+                    s.id,
+                    msg("finding.survey_gaps", fields=gaps, level=level),
                 )
             )
 
     def record(sid: str, verdict: Verdict, first: bool) -> None:
         decisions[sid].take(verdict, decide=verdict.decides and first)
         if verdict.disposition is Disposition.BLOCKED:
-            findings.append(
-                Finding.of(verdict.rule, FindingSeverity.ERROR, sid, msg("finding.blocked", reason=verdict.reason))
-            )
+            said = msg("finding.blocked", reason=verdict.reason)
+            findings.append(Finding.of(verdict.rule, FindingSeverity.ERROR, sid, said))
 
     def settle(sid: str) -> None:
         why = CLASS_OF.get(decisions[sid].disposition)

@@ -130,7 +130,8 @@ def target_findings(
             and n.wave is not None
             and (dl.private_networks is None or n.wave > dl.private_networks)
         ):
-            said = msg("finding.network_late", network=n.id, wave=n.wave, date=policy.deadlines.private_networks)
+            deadline = policy.deadlines.private_networks
+            said = msg("finding.network_late", network=n.id, wave=n.wave, date=deadline)
             out.append(Finding.of(rules.LINE_2, FindingSeverity.ERROR, n.id, said))
     pilot = next((w for w in waves if w.number == 0), None)
     if waves and (pilot is None or not pilot.systems):

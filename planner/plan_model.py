@@ -107,7 +107,7 @@ class Reasoned(PlanModel):
         return list(self.reasons)
 
 
-def reason_fields(messages: list[Message]) -> dict[str, list[Any]]:
+def reason_fields(messages: list[Message]) -> dict[str, Any]:
     """``reasons`` and ``reason_messages`` of a record, from its messages (each reason once)."""
     seen: dict[str, Message] = {}
     for m in messages:

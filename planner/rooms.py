@@ -478,7 +478,8 @@ def _room_decisions(
             if not elsewhere:
                 d.cite(rules.ROOM_1, msg("reason.room.empty"))
             if kept_by_dept.get(r.department):
-                said = msg("reason.room.kept_instead", department=r.department, rooms=kept_by_dept[r.department])
+                kept = kept_by_dept[r.department]
+                said = msg("reason.room.kept_instead", department=r.department, rooms=kept)
                 d.cite(rules.ROOM_2, said)
         d.relocations = moves.get(r.id, [])
         out[r.id] = d
@@ -541,7 +542,9 @@ def _room_findings(
                     why = msg("finding.room_too_large.racks", building=r.building, rooms=_fmt(small))
                 else:
                     why = msg("finding.room_too_large.none_small", building=r.building, limit=limit)
-            said = msg("finding.room_too_large", department=r.department, area=r.area_m2, limit=limit, why=why)
+            said = msg(
+                "finding.room_too_large", department=r.department, area=r.area_m2, limit=limit, why=why
+            )
             findings.append(Finding.of(rules.ROOM_2, FindingSeverity.ERROR, r.id, said))
         if pinned:
             said = msg("finding.room_pinned", n=len(pinned), systems=_fmt(pinned))

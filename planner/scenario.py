@@ -182,7 +182,9 @@ def forced_wave_findings(
 
     def named(unit: str) -> Message:
         members = grouping.members.get(unit, [unit])
-        return msg("finding.more", shown=members[:3]) if len(members) > 3 else msg("finding.some", shown=members)
+        if len(members) > 3:
+            return msg("finding.more", shown=members[:3])
+        return msg("finding.some", shown=members)
 
     out: list[Finding] = []
     for f in scenario.force:
@@ -192,7 +194,8 @@ def forced_wave_findings(
             last = d.disposition is Disposition.BLOCKED
             rule = (d.rules[-1] if last else d.rules[0]) if d.rules else rules.CLASS_1
             why = (d.reasons[-1] if last else d.reasons[0]) if d.reasons else msg("reason.blocked")
-            out.append(_forced(f, rule, msg("finding.forced.not_moving", disposition=d.disposition, reason=why)))
+            said = msg("finding.forced.not_moving", disposition=d.disposition, reason=why)
+            out.append(_forced(f, rule, said))
             continue
         unit = moving
         w = assignment[unit]

@@ -133,7 +133,7 @@ def gantt_svg(view: PlanView, cat: Catalogue) -> str:
             x0 = x(wave.start)
             x1 = max(x(wave.end + dt.timedelta(days=1)), x0 + 4)
             cls = "bar pilot" if wave.pilot else "bar"
-            names = "、".join(view.system_name(s.id) for s in systems)
+            names = cat.items([view.system_name(s.id) for s in systems])
             parts.append(
                 f'<rect class="{cls}" data-dept="{_e(d)}" data-wave="{number}" x="{x0:.1f}" y="{y + 4}" '
                 f'width="{x1 - x0:.1f}" height="{row_h - 8}" rx="3"><title>{_e(view.dept_name(d))} · '
@@ -438,7 +438,7 @@ def graph_svg(view: PlanView, members: Sequence[str], key: str, cat: Catalogue) 
         short = (
             name if _text_width(name) <= node_w - 10 else name[: max(int((node_w - 10) / FONT) - 1, 4)] + "…"
         )
-        sub = f"{n} · W{s.wave}" if s is not None and s.wave is not None else n
+        sub = f"{n} · {cat.t('chart.node_wave', wave=s.wave)}" if s is not None and s.wave is not None else n
         parts.append(
             f'<g class="node disp-{_e(disp)}{ext}"><rect x="{x}" y="{y}" width="{node_w}" '
             f'height="{node_h}" rx="5"/>'

@@ -84,7 +84,7 @@ class _SystemSections:
 
     def write(self, doc: DocumentType, s: PlanSystem) -> None:
         inv = self.view.inv_systems.get(s.id)
-        doc.add_heading(f"{self.view.system_name(s.id)}（{s.id}）", level=2)
+        doc.add_heading(self.cat.t("docx.system_heading", name=self.view.system_name(s.id), id=s.id), level=2)
         self._window(doc, s, inv)
         doc.add_heading(self.t("docx.prechecks"), level=3)
         _bullets(doc, self._prechecks(s, inv))
@@ -102,7 +102,7 @@ class _SystemSections:
         dates = f"{view.wave_start(s.wave)} – {view.wave_end(s.wave)}" if s.wave is not None else ""
         rows: list[tuple[str, object]] = [
             (t("col.domain"), self.cat.enum("domain", s.domain)),
-            (t("col.wave"), f"{s.wave}（{dates}）" if s.wave is not None else ""),
+            (t("col.wave"), t("docx.wave_dates", wave=s.wave, dates=dates) if s.wave is not None else ""),
             (t("docx.method"), self.cat.enum("method", s.method) if s.method else t("docx.method.none")),
             (t("docx.outage"), _hours(s.estimated_outage_hours)),
             (t("docx.window"), _hours(inv.downtime_hours if inv else None)),
@@ -287,7 +287,7 @@ def department_docx(view: PlanView, ctx: dict[str, Any], cat: Catalogue, city: s
         doc,
         (t("col.duty"), t("col.responsible"), t("col.systems")),
         [
-            (d.duty, d.responsible, "、".join(view.system_name(s.id) for s in d.systems))
+            (d.duty, d.responsible, cat.items([view.system_name(s.id) for s in d.systems]))
             for d in ctx["duties"]
         ],
     )

@@ -25,12 +25,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from typing import Any
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill

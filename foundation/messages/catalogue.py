@@ -178,6 +178,11 @@ class Catalogue:
         """Clauses (reasons) in one line, with the language's separator."""
         return CLAUSE_SEPARATOR[self.lang].join(parts)
 
+    @property
+    def separator(self) -> str:
+        """Between items (IDs, names) of one line: 、 or ", "."""
+        return LIST_SEPARATOR[self.lang]
+
     def items(self, parts: Sequence[str]) -> str:
         """Items (IDs, names) in one line, with the language's separator."""
         return LIST_SEPARATOR[self.lang].join(parts)

@@ -261,7 +261,7 @@ FINDINGS: dict[str, tuple[str, str]] = {
         "basic information resource {name!r} is shared {sharing:@sharing}, not unconditionally",
     ),
     "finding.dependency_lost": (
-        "{system} 依赖 {other}，而后者{lost}：{system} 将失去该依赖；请登记替代系统（replaced_by）或保留它",
+        "{system} 依赖 {other}，而后者{lost}：{system} 将失去该依赖；请登记其可替代系统或保留它",
         "{system} depends on {other}, which {lost}: {system} would lose this dependency; record the "
         "system that replaces it (replaced_by) or keep it",
     ),

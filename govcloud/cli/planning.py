@@ -244,7 +244,8 @@ def simulate_cmd(
             changed.add_column(t(col, name=name))
         for c in changes:
             changed.add_row(escape(c.system), escape(c.department), _wave(c.baseline_wave), _wave(c.wave),
-                            cat.enum("disposition", c.baseline_disposition), cat.enum("disposition", c.disposition))
+                            cat.enum("disposition", c.baseline_disposition),
+                            cat.enum("disposition", c.disposition))
         console.print(changed)
     if sim.comparison.findings:
         console.print(t("simulate.findings_new", name=name), highlight=False)

@@ -190,7 +190,8 @@ class CityPlatform(Rule):
         if platform is None:
             self.missing[kind].append(system.id)
             return None
-        return self.verdict(msg("reason.platform", category=system.category, platform=platform), into=platform)
+        why = msg("reason.platform", category=system.category, platform=platform)
+        return self.verdict(why, into=platform)
 
     def finish(self, ctx: RuleContext) -> list[Finding]:
         return [

@@ -61,7 +61,8 @@ def test_simulate_prints_scenario_and_baseline_side_by_side(cli, runner, inv, tm
         inv.room(f"r{i}", "fin", cost=1000).system(f"s{i}", room=f"r{i}")
     src = inv.write(tmp_path / "city.yaml")
     result = runner.invoke(
-        cli, ["simulate", str(src), "--scenario", str(DATA / "scenarios" / "capacity_cut.yaml"), "--lang", "en"]
+        cli,
+        ["simulate", str(src), "--scenario", str(DATA / "scenarios" / "capacity_cut.yaml"), "--lang", "en"],
     )
     assert result.exit_code == 0, result.output
     assert "baseline" in result.output and "capacity-cut" in result.output
@@ -132,6 +133,8 @@ def test_simulate_takes_its_baseline_from_a_plan_file(cli, runner, inv, tmp_path
     scenario = tmp_path / "s.yaml"
     scenario.write_text("name: later\ndelays:\n  - {department: fin, until_wave: 3}\n", encoding="utf-8")
     plan_file = tmp_path / "out" / "plan.json"
-    result = runner.invoke(cli, ["simulate", str(src), "--scenario", str(scenario), "--plan", str(plan_file), "--lang", "en"])
+    result = runner.invoke(
+        cli, ["simulate", str(src), "--scenario", str(scenario), "--plan", str(plan_file), "--lang", "en"]
+    )
     assert result.exit_code == 0, result.output
     assert "scenario 'later' vs baseline" in result.output and "systems that change wave" in result.output

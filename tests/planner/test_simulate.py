@@ -180,7 +180,9 @@ def test_simulate_without_a_scenario_is_a_usage_error_that_points_at_the_example
 def test_simulate_writes_the_scenarios_plan_with_out(cli, runner, tmp_path):
     scenario = Path(__file__).parents[1] / "data" / "scenarios" / "capacity_cut.yaml"
     done = runner.invoke(
-        cli, ["simulate", "--scenario", str(scenario), "--effort", "quick", "--out", str(tmp_path), "--lang", "en"]
+        cli,
+        ["simulate", "--scenario", str(scenario), "--effort", "quick", "--out", str(tmp_path),
+         "--lang", "en"],
     )
     assert done.exit_code == 0, done.output
     from planner.plan_model import load_plan

@@ -83,9 +83,8 @@ def test_funding_stops_for_retired_and_unconnected_systems(city_plan: Plan, city
 def test_totals_sheet_adds_up_by_department_and_year(workbook_path: Path) -> None:
     totals = rows(workbook_path, "totals")
     lines = rows(workbook_path, "lines")
-    header = next(
-        finance.worksheet(openpyxl.load_workbook(workbook_path), "lines").iter_rows(max_row=1, values_only=True)
-    )
+    sheet = finance.worksheet(openpyxl.load_workbook(workbook_path), "lines")
+    header = next(sheet.iter_rows(max_row=1, values_only=True))
     col_2018 = list(header).index("2018")
     assert sum(r[2] for r in totals if r[1] == 2018) == pytest.approx(sum(r[col_2018] for r in lines))
     for r in totals:
