@@ -22,7 +22,7 @@ def test_plan_writes_a_complete_plan_and_exits_zero(tmp_path: Path) -> None:
 
 
 def test_check_exits_three_when_error_findings_remain(tmp_path: Path) -> None:
-    done = run("check", cwd=tmp_path)
+    done = run("check", "--lang", "en", cwd=tmp_path)
     assert done.returncode == 3
     assert "error(s)" in done.stdout
 

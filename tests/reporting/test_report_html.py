@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 
+from foundation.messages import MESSAGES
 from inventory.loader import bundled_inventory_path
 from inventory.models import Inventory
 from planner.plan_model import Plan
 from planner.policy import load_policy
-from reporting.messages import MESSAGES, Catalogue
+from reporting.messages import Catalogue
 from reporting.report import render_report, render_report_html
 from reporting.view import PlanView
 
