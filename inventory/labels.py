@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from foundation.messages import Catalogue
 from inventory.models import (
     AssetKind,
     DependencyKind,
@@ -269,6 +270,22 @@ VALUE_LABELS: dict[type[StrEnum], dict[str, tuple[str, ...]]] = {
         "im": ("即时通讯",),
     },
 }
+
+# The vocabularies the outputs name too are spelled by the glossary of the message catalogue
+# (one spelling of 电子政务外网 for the survey form and every report): its Chinese label is the
+# title written on export; the survey's other spellings stay accepted.
+CATALOGUE_PREFIX: dict[type[StrEnum], str] = {
+    NetworkKind: "network_kind",
+    SystemCategory: "category",
+    UsageScope: "scope",
+    SharingType: "sharing",
+    AssetKind: "asset_kind",
+    PlatformKind: "platform",
+}
+for _enum, _prefix in CATALOGUE_PREFIX.items():
+    for _value, _titles in list(VALUE_LABELS[_enum].items()):
+        _official = Catalogue("zh").t(f"{_prefix}.{_value}")
+        VALUE_LABELS[_enum][_value] = (_official, *(t for t in _titles if t != _official))
 
 # A protection level as clerks write it: 3, 三级, 第三级, 等保三级, 3级.
 LEVEL_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5}

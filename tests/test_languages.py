@@ -63,6 +63,23 @@ def test_every_message_key_has_non_empty_chinese_and_english_with_the_same_field
     assert differ == {}
 
 
+# Terms of the policy documents' official wording: spelled in the glossary only, cited elsewhere.
+OFFICIAL_TERMS = (
+    "term.extranet", "term.intranet", "term.public_service_domain", "term.administrative_service_domain",
+    "term.internet_line", "term.private_network", "term.national_network", "term.sharing_platform",
+    "term.golden_programme", "term.mlps_level", "term.zombie", "term.shadow", "term.big_system",
+    "term.gov_cloud", "term.bureau",
+)
+
+
+def test_each_official_chinese_term_is_written_once_in_the_glossary() -> None:
+    spelled = {
+        term: sorted(k for k, (zh, _) in MESSAGES.items() if k != term and MESSAGES[term][0] in zh)
+        for term in OFFICIAL_TERMS
+    }
+    assert {term: keys for term, keys in spelled.items() if keys} == {}
+
+
 def test_every_glossary_term_a_message_cites_is_in_the_catalogue() -> None:
     cited = {f for zh, en in MESSAGES.values() for f in _fields(zh) | _fields(en) if f.startswith("term.")}
     assert sorted(cited - MESSAGES.keys()) == []

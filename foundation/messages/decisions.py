@@ -45,7 +45,7 @@ REASONS: dict[str, tuple[str, str]] = {
         "{category:@category} system joins the city platform {platform}",
     ),
     "reason.shadow.survivor": (
-        "作为影子系统组 {department}/{function} 中使用最多的系统保留（每月 {users} 人使用）",
+        "作为{term.shadow}组 {department}/{function} 中使用最多的系统保留（每月 {users} 人使用）",
         "survives its shadow group {department}/{function} as the most used ({users} monthly users)",
     ),
     "reason.shadow.merged": (
@@ -202,7 +202,7 @@ REASONS: dict[str, tuple[str, str]] = {
 FINDINGS: dict[str, tuple[str, str]] = {
     "finding.blocked": ("暂缓迁移：{reason}", "blocked: {reason}"),
     "finding.survey_gaps": (
-        "普查未填写{fields:@field}；按政策的保守默认值规划（使用情况不详不视为僵尸系统，"
+        "普查未填写{fields:@field}；按政策的保守默认值规划（使用情况不详不视为{term.zombie}，"
         "{term.mlps_level}按 {level} 级，缺少资源数据时按默认规格）",
         "survey did not record {fields:@field}; planned with the policy's conservative defaults "
         "(usage unknown = not a zombie, MLPS level {level}, default size where resources are missing)",
@@ -406,8 +406,8 @@ OUTPUT: dict[str, tuple[str, str]] = {
     "explain.verdict.fact": ("事实", "fact"),
     "explain.checked": ("检查：{summary}", "checked: {summary}"),
     # what each built-in rule class checks (explain's "checked:" line for a rule that did not apply)
-    "explain.checks.ClassifiedToIntranet": ("是否涉密：涉密系统迁入电子政务内网，不上云", "a classified system moves to the e-government intranet, never to the cloud"),
-    "explain.checks.GoldenProgramme": ("是否属于国家/省级金字工程：按其工程统一部署", "a system of a national/provincial golden programme follows its programme's deployment"),
+    "explain.checks.ClassifiedToIntranet": ("是否{term.classified}：{term.classified}系统迁入{term.intranet}，不上云", "a classified system moves to the e-government intranet, never to the cloud"),
+    "explain.checks.GoldenProgramme": ("是否属于国家/省级{term.golden_programme}：按其工程统一部署", "a system of a national/provincial golden programme follows its programme's deployment"),
     "explain.checks.Zombie1Disconnected": ("是否长期与业务脱节（未与业务关联，或多月未使用）", "long disconnected from business (not business-linked, or unused for months)"),
     "explain.checks.Zombie2Replaceable": ("功能是否可由普查中的另一系统替代（可替代系统）", "function replaceable by another surveyed system (replaced_by)"),
     "explain.checks.Zombie3Idle": ("资源是否闲置（运行状态为闲置，或 CPU 利用率低于政策下限）", "resources idle (status idle, or CPU use below the policy's floor)"),
@@ -417,7 +417,7 @@ OUTPUT: dict[str, tuple[str, str]] = {
     "explain.checks.CityPlatform": ("网站、办公、热线、视频会议、电子邮件或即时通讯系统并入全市统一平台", "a website, OA, hotline, video, e-mail or IM system joins the city's central platform"),
     "explain.checks.ShadowDuplicates": ("是否重复建设（同一部门、同一职能、同一服务域）：并入使用最多者", "duplicates (one department, one function, one domain) merge into the most used of them"),
     "explain.checks.DepartmentBigSystem": ("以内设机构名义建设的系统并入本部门同一服务域的主系统", "unit-named systems join their department's main system in the same domain"),
-    "explain.checks.DomainLevel": ("等级保护级别是否高于其落入的服务域", "MLPS level above the level of the domain it lands in"),
+    "explain.checks.DomainLevel": ("{term.mlps_level}是否高于其落入的服务域", "MLPS level above the level of the domain it lands in"),
     "explain.checks.Level4Pool": ("等保四级系统所在服务域是否有四级专用资源池", "a level-4 system in a domain without a dedicated level-4 pool"),
     "explain.checks.DomainCapacity": ("服务域的 vCPU、内存或存储是否还有余量（较小的系统优先）", "the domain's vCPU, RAM or storage left (smallest admitted first)"),
     "explain.checks.Migrate": ("其余系统全部上云（CLOUD-1），落入承载它的网络对应的服务域（DOMAIN-1）", "everything else goes up (CLOUD-1), into the domain of the network that carries it (DOMAIN-1)"),
@@ -430,7 +430,7 @@ OUTPUT: dict[str, tuple[str, str]] = {
     "explain.group": ("分组 {group}（{reason}）：与 {members} 一同迁移", "group {group} ({reason}): moves with {members}"),
     "explain.waits": ("等待 {members}（第 {wave} 批次）", "waits for {members} (wave {wave})"),
     "explain.zombie_deadline": (
-        "僵尸系统清理期限 {date}（第 {wave} 批次）",
+        "{term.zombie}清理期限 {date}（第 {wave} 批次）",
         "zombie clean-up deadline {date} (wave {wave})",
     ),
     "explain.migrate_deadline": ("全部迁移期限 {date}（第 {wave} 批次）", "all-migrated deadline {date} (wave {wave})"),
@@ -490,7 +490,7 @@ OUTPUT: dict[str, tuple[str, str]] = {
     "target.rooms": ("机房腾退", "Machine rooms vacated"),
     "target.lines": ("专线撤销", "Leased lines cancelled"),
     "target.deadline_pilot": ("试点迁移完成", "Pilot migration done"),
-    "target.deadline_zombie": ("僵尸系统清理完成", "Zombie clean-up done"),
+    "target.deadline_zombie": ("{term.zombie}清理完成", "Zombie clean-up done"),
     "target.deadline_migration": ("全部系统迁移完成", "All systems migrated"),
     "target.deadline_networks": ("专网整合完成", "Private networks integrated"),
     "check.target": ("目标 {target}：{status}", "target {target}: {status}"),

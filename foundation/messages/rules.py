@@ -56,14 +56,14 @@ RULE_TEXTS: dict[str, tuple[str, str]] = {
         "At least the target share (98 %) of business systems runs on the cloud by the target date.",
     ),
     "rule.CLOUD-3": (
-        "截止日期后不再新建独立业务系统、业务专网或区县云。",
+        "截止日期后不再新建独立业务系统、{term.private_network}或区县云。",
         "No new independent business systems, private networks or county clouds after the cut-off.",
     ),
     "rule.PILOT-1": ("全面迁移之前先进行{term.pilot}迁移。", "A pilot migration precedes the general migration."),
     "rule.PLAN-1": ("各部门提交迁移技术方案，报审核。", "Each department submits a migration technical plan for review."),
     "rule.OPS-1": ("谁建设、谁负责迁移后的运维。", "Who builds it is responsible for its O&M after migration."),
     "rule.DR-1": (
-        "备份依托政务云同城双活中心，各部门不再自建。",
+        "备份依托{term.gov_cloud}同城双活中心，各部门不再自建。",
         "Backup is the cloud's same-city active-active centre; departments build none.",
     ),
     "rule.MLPS-1": (
