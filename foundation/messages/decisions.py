@@ -453,6 +453,14 @@ OUTPUT: dict[str, tuple[str, str]] = {
     "explain.unknown_wave": ("未排期", "none"),
     # ---- check and the plan summary
     "check.finding": ("{severity} {rule} {subject}：{message}", "{severity} {rule} {subject}: {message}"),
+    # ---- report and finance on the terminal
+    "cli.report_written": ("报告：{path}", "report: {path}"),
+    "cli.department_plans_written": ("部门迁移技术方案：{n} 个文件，位于 {path}", "department plans: {n} files in {path}"),
+    "cli.ledger_written": (
+        "财务台账：资产处置 {assets} 项，撤销专线 {lines} 条，腾退机房 {rooms} 间，每月节约 {monthly:,.0f} 元",
+        "ledger: {assets} asset disposals, {lines} lines cancelled, {rooms} rooms given up, "
+        "{monthly:,.0f} CNY/month saved",
+    ),
     # ---- simulate
     "simulate.title": ("情景“{name}”与基准方案对比", "scenario '{name}' vs baseline"),
     "simulate.metric": ("指标", "metric"),

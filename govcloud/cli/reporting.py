@@ -9,6 +9,7 @@ from typing import Any
 
 import typer
 
+from foundation.messages import Catalogue
 from govcloud.cli.app import app
 from govcloud.cli.common import (
     EXIT_INVALID,
@@ -64,7 +65,8 @@ def report_cmd(
             )
         except OSError as exc:
             cannot_write(exc, out, "the report")
-        console.print(f"report: {page}", markup=False, highlight=False)
+        cat = Catalogue(language)
+        console.print(cat.t("cli.report_written", path=page), markup=False, highlight=False)
         if departments:
             try:
                 paths = write_department_plans(
@@ -74,7 +76,9 @@ def report_cmd(
                 cannot_write(exc, out, "the department plans")
             where = paths[-1].parent
             console.print(
-                f"department plans: {len(paths) - 1} files in {where}", markup=False, highlight=False
+                cat.t("cli.department_plans_written", n=len(paths) - 1, path=where),
+                markup=False,
+                highlight=False,
             )
 
 
@@ -107,11 +111,12 @@ def finance_cmd(
         except OSError as exc:
             cannot_write(exc, xlsx or csv or Path("."), "the ledger")
     monthly = ledger.monthly_line_savings() + ledger.monthly_room_savings()
+    said = Catalogue(language).t(
+        "cli.ledger_written",
+        assets=len(ledger.disposals), lines=len(ledger.lines), rooms=len(ledger.rooms), monthly=monthly,
+    )
     console.print(
-        f"ledger: {len(ledger.disposals)} asset disposals, {len(ledger.lines)} lines cancelled, "
-        f"{len(ledger.rooms)} rooms given up, {monthly:,.0f} CNY/month saved"
-        + (f"; {xlsx}" if xlsx else "")
-        + (f"; {csv}/" if csv else ""),
+        said + (f"; {xlsx}" if xlsx else "") + (f"; {csv}/" if csv else ""),
         markup=False,
         highlight=False,
     )
@@ -185,7 +190,7 @@ def progress_report(
     as_json: bool = typer.Option(False, "--json", help="Print the indicators as JSON."),
 ) -> None:
     """Monthly indicators (METRIC-1): systems integrated, sharing, connection rate, waves, savings."""
-    from reporting.messages import Catalogue
+    import reporting.messages  # noqa: F401 (the progress labels join the catalogue)
     from reporting.progress import parse_month
 
     language = _lang(lang)
