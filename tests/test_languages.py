@@ -348,3 +348,33 @@ def test_a_reason_and_a_finding_read_in_the_readers_language(planned: tuple[Plan
     assert all(CJK.search(r) for r in migrating.reasons_in(zh))
     finding = next(f for f in plan.findings if f.key)
     assert finding.message == finding.message_in(en) and CJK.search(finding.message_in(zh))
+
+
+def test_a_finding_whose_key_the_catalogue_lacks_is_shown_in_its_written_english() -> None:
+    from planner.plan_model import Finding, FindingSeverity
+
+    newer = Finding(rule="X-1", severity=FindingSeverity.WARNING, subject="a", message="as written",
+                    key="finding.from_a_newer_version", params={})
+    wrong = Finding(rule="X-1", severity=FindingSeverity.WARNING, subject="a", message="as written",
+                    key="finding.cloud_rate", params={"rate": "not a number"})
+    assert newer.message_in(Catalogue("zh")) == "as written"
+    assert wrong.message_in(Catalogue("zh")) == "as written"
+
+
+def test_a_parameter_is_shown_as_text_never_expanded_as_a_template() -> None:
+    from foundation.messages import msg
+
+    said = msg("reason.zombie.replaceable", other="{term.extranet} {0} {other.__class__}")
+    assert Catalogue("zh").render(said) == "其功能可由 {term.extranet} {0} {other.__class__} 替代"
+
+
+def test_a_plan_written_with_messages_reads_back_and_renders_the_same(planned: tuple[Plan, Any],
+                                                                      tmp_path: Path) -> None:
+    from planner.plan_model import load_plan
+
+    plan, _ = planned
+    write_plan(plan, tmp_path / "plan.json")
+    again = load_plan(tmp_path / "plan.json")
+    zh = Catalogue("zh")
+    assert [s.reasons_in(zh) for s in again.systems] == [s.reasons_in(zh) for s in plan.systems]
+    assert [f.message_in(zh) for f in again.findings] == [f.message_in(zh) for f in plan.findings]
