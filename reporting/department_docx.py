@@ -252,7 +252,7 @@ def department_docx(view: PlanView, ctx: dict[str, Any], cat: Catalogue, city: s
                 r.id,
                 cat.enum("room", r.outcome),
                 "" if r.wave is None else r.wave,
-                ", ".join(r.shared_with),
+                cat.items(r.shared_with),
                 " ".join(r.rules),
             )
             for r in ctx["rooms"]

@@ -11,7 +11,8 @@ Placeholders are ``str.format`` fields with three additions:
   written once, in the glossary);
 - ``{domain:@domain}`` is the label of an enum value (``domain.public_service``);
 - a list parameter is joined with the language's separator (、 or ", "), each item formatted
-  with the field's spec; a :class:`Message` parameter is rendered in the same language.
+  with the field's spec, or with the clause separator (；or "; ") for the spec ``;``; a
+  :class:`Message` parameter is rendered in the same language.
 """
 
 from __future__ import annotations
@@ -104,6 +105,8 @@ class _Formatter(string.Formatter):
 
     def format_field(self, value: Any, format_spec: str) -> str:
         if isinstance(value, list):
+            if format_spec == ";":  # clauses, not items: "a；b" / "a; b"
+                return CLAUSE_SEPARATOR[self.cat.lang].join(self.format_field(v, "") for v in value)
             sep = LIST_SEPARATOR[self.cat.lang]
             return sep.join(self.format_field(v, format_spec) for v in value)
         if isinstance(value, Message):

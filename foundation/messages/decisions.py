@@ -333,8 +333,8 @@ FINDINGS: dict[str, tuple[str, str]] = {
         "LAN-only systems",
     ),
     "finding.rooms_over_limit": (
-        "{department} 保留 {n} 间机房，上限为 {limit} 间：均不能腾退（{why}）；待不迁移的设备迁出或登记 ROOM-4 例外后解决",
-        "{department} retains {n} rooms; the limit is {limit}: none of them can be vacated ({why}); "
+        "{department} 保留 {n} 间机房，上限为 {limit} 间：均不能腾退（{why:;}）；待不迁移的设备迁出或登记 ROOM-4 例外后解决",
+        "{department} retains {n} rooms; the limit is {limit}: none of them can be vacated ({why:;}); "
         "resolved when what does not move leaves, or by a ROOM-4 exception",
     ),
     "finding.room_why": ("{room}：{reason}", "{room}: {reason}"),
@@ -371,8 +371,8 @@ FINDINGS: dict[str, tuple[str, str]] = {
         "depends on",
     ),
     "finding.forced.full": (
-        "第 {wave} 批次已无剩余容量（{full}）",
-        "wave {wave} has no capacity left ({full})",
+        "第 {wave} 批次已无剩余容量（{full:;}）",
+        "wave {wave} has no capacity left ({full:;})",
     ),
     "finding.forced.unfit": (
         "调度无法将其放入第 {wave} 批次",
