@@ -407,7 +407,7 @@ OUTPUT: dict[str, tuple[str, str]] = {
     "explain.checked": ("检查：{summary}", "checked: {summary}"),
     # what each built-in rule class checks (explain's "checked:" line for a rule that did not apply)
     "explain.checks.ClassifiedToIntranet": ("是否{term.classified}：{term.classified}系统迁入{term.intranet}，不上云", "a classified system moves to the e-government intranet, never to the cloud"),
-    "explain.checks.GoldenProgramme": ("是否属于国家/省级{term.golden_programme}：按其工程统一部署", "a system of a national/provincial golden programme follows its programme's deployment"),
+    "explain.checks.GoldenProgramme": ("是否属于{term.golden_programme}（金税、金关等）：按国家和省部署进行", "a system of a national/provincial golden programme follows its programme's deployment"),
     "explain.checks.Zombie1Disconnected": ("是否长期与业务脱节（未与业务关联，或多月未使用）", "long disconnected from business (not business-linked, or unused for months)"),
     "explain.checks.Zombie2Replaceable": ("功能是否可由普查中的另一系统替代（可替代系统）", "function replaceable by another surveyed system (replaced_by)"),
     "explain.checks.Zombie3Idle": ("资源是否闲置（运行状态为闲置，或 CPU 利用率低于政策下限）", "resources idle (status idle, or CPU use below the policy's floor)"),

@@ -1,6 +1,7 @@
 """The glossary: each Chinese term of the policy documents, written once, and the enum labels.
 
-Terms follow the wording of the policy documents (政务外网, 公共服务域, 行政服务域, 专线, 等保 …).
+Terms follow the wording of the policy documents (电子政务外网, 公共服务域, 行政服务域, 业务专网,
+“僵尸”信息系统, 等级保护 …; 市大数据局 as the bundled city names its bureau).
 Messages cite a term as ``{term.extranet}`` rather than spelling it again; enum labels
 (``domain.public_service``) are built from the terms where the term is the label.
 """
@@ -20,10 +21,10 @@ TERMS: dict[str, tuple[str, str]] = {
     "term.mlps": ("等保", "MLPS"),
     "term.mlps_level": ("等级保护级别", "MLPS level"),
     "term.classified": ("涉密", "classified"),
-    "term.zombie": ("僵尸系统", "zombie system"),
-    "term.shadow": ("影子系统", "shadow system"),
+    "term.zombie": ("“僵尸”信息系统", "zombie system"),
+    "term.shadow": ("“影子”系统", "shadow system"),
     "term.big_system": ("大系统", "big system"),
-    "term.golden_programme": ("金字工程", "golden programme"),
+    "term.golden_programme": ("国家统一规划建设的垂直业务", "golden programme"),
     "term.sharing_platform": ("共享交换平台", "sharing platform"),
     "term.room": ("机房", "machine room"),
     "term.gov_cloud": ("政务云", "e-government cloud"),

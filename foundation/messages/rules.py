@@ -25,7 +25,7 @@ RULE_TEXTS: dict[str, tuple[str, str]] = {
         "Classified systems do not go to the cloud: they move to the e-government intranet.",
     ),
     "rule.SCOPE-3": (
-        "{term.golden_programme}系统按国家/省级统一部署，不纳入本市计划。",
+        "{term.golden_programme}（金税、金关等）系统按国家和省部署进行，不纳入本市计划。",
         "Golden-programme systems follow the national/provincial deployment, not the city's plan.",
     ),
     "rule.ZOMBIE-1": ("长期与实际业务脱节的{term.zombie}清理下线。", "A zombie system long disconnected from actual business is retired."),
@@ -99,7 +99,7 @@ RULE_TEXTS: dict[str, tuple[str, str]] = {
         "Business private networks are integrated into the extranet; their lease fees stop.",
     ),
     "rule.LINE-3": (
-        "{term.golden_programme}专网只随国家统一部署整合。",
+        "{term.golden_programme}专网按国家和省部署整合。",
         "Golden-programme private networks are integrated only under the national deployment.",
     ),
     "rule.LINE-4": (
