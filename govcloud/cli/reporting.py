@@ -20,6 +20,7 @@ from govcloud.cli.common import (
     check_out_dir,
     check_out_file,
     console,
+    err_console,
     fail,
     plan_inputs,
     progress_callback,
@@ -138,7 +139,13 @@ def _date(text: str, option: str) -> dt.date:
         fail(f"{option}: {text!r} is not a date YYYY-MM-DD", EXIT_USAGE)
 
 
-DB_OPT = typer.Option("sqlite:///govcloud-progress.db", "--db", help="Database URL (SQLite file by default).")
+DB_OPT = typer.Option(
+    "sqlite:///govcloud-progress.db",
+    "--db",
+    envvar="GOVCLOUD_PROGRESS_DB",
+    help="Database URL: an SQLite file, or postgresql://USER@HOST/DB (the password from PGPASSWORD "
+    "or ~/.pgpass, never on the command line).",
+)
 INV_OPT = typer.Option(None, "--inventory", help=INVENTORY_HELP, show_default=False)
 
 
@@ -187,22 +194,37 @@ def progress_report(
     policy: Path | None = POLICY_OPT,
     lang: str = LANG_OPT,
     as_json: bool = typer.Option(False, "--json", help="Print the indicators as JSON."),
+    out: Path | None = typer.Option(
+        None, "--out", help="Also write progress-YYYY-MM.html and .md into this directory."
+    ),
 ) -> None:
-    """Monthly indicators (METRIC-1): systems integrated, sharing, connection rate, waves, savings."""
+    """Monthly indicators (METRIC-1) per kind, wave and department, savings, and live migration runs."""
     from reporting.messages import Catalogue
-    from reporting.progress import parse_month
+    from reporting.progress import ProgressError, parse_month, write_progress_report
 
     language = _lang(lang)
     try:
         first = parse_month(month)
     except ValueError as exc:
         fail(f"--month: {exc}", EXIT_USAGE)
+    if out is not None:
+        check_out_dir(out)
     tracker = _tracker(inventory, plan, policy, db, None)
     try:
         result = tracker.monthly_report(first)
+    except ProgressError as exc:
+        fail(str(exc), EXIT_INVALID)
     finally:
         tracker.close()
+    cat = Catalogue(language)
+    if out is not None:
+        try:
+            html, md = write_progress_report(result, out, cat)
+        except OSError as exc:
+            cannot_write(exc, out, "the progress report")
     if as_json:
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
-        typer.echo(result.to_markdown(Catalogue(language)))
+        typer.echo(result.to_markdown(cat))
+    if out is not None:
+        err_console.print(f"wrote {html} and {md}", markup=False, highlight=False)
