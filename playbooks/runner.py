@@ -300,7 +300,9 @@ class SystemRun:
         assert ledger is not None
         while not stop.wait(max(1.0, ledger.lease_s / 4)):
             with contextlib.suppress(Exception):
-                ledger.renew(self.rb.system, self.options.controller)
+                if not ledger.renew(self.rb.system, self.options.controller):
+                    # Lease taken over or lock session lost: say so, loudly, once per renewal.
+                    log.error("%s: this controller no longer holds the system's lock", self.rb.system)
 
     def _already_done(self, why: str) -> RunResult:
         """A re-run after cut-over: report done, change nothing, connect nowhere."""

@@ -44,6 +44,7 @@ from sqlalchemy import (
     inspect,
     select,
     text,
+    update,
 )
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, IntegrityError, SQLAlchemyError
@@ -225,11 +226,11 @@ class LiveRun:
     """Where one system's runbook is now: the live state ``progress report`` shows."""
 
     system: str
-    controller: str  # who holds it now, else who ran its last step
+    controller: str  # who runs (or ran) that step
     step: str  # the current step, else the last one
     step_outcome: str  # running | abandoned (its controller is gone) | done | unchanged | failed | ...
     since: dt.datetime  # when that step started (running) or ended (UTC)
-    held: bool  # a live controller holds the lock now
+    held: bool  # a live controller holds the system's lock now (maybe another one, after a takeover)
     outcome: str  # of its last finished run ("" while none has finished)
 
     def to_dict(self) -> dict[str, Any]:
@@ -289,26 +290,29 @@ class MigrationLedger:
                 self._claiming.discard(system)
 
     def _take_pg(self, system: str, holder: str) -> str | None:
+        # The row lock orders racing takers for an instant; the advisory lock is what is held
+        # for the run. A loser reads the holder only after the winner committed its name.
         assert self._lock_engine is not None
+        lock = MigrationLockRow
         conn = self._lock_engine.connect()
         try:
-            got = bool(conn.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": advisory_key(system)}))
-            conn.commit()  # the lock is the session's, not the transaction's: keep none open
+            with conn.begin():
+                row = select(lock.holder).where(lock.system == system).with_for_update()
+                current = conn.scalar(row)
+                got = bool(conn.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": advisory_key(system)}))
+                if got:
+                    now = _utcnow()
+                    conn.execute(
+                        update(lock)
+                        .where(lock.system == system)
+                        .values(holder=holder, taken_at=now, renewed_at=now)
+                    )
         except BaseException:
             conn.close()
             raise
         if not got:
             conn.close()
-            return self.holder(system) or "another controller"
-        try:
-            with Session(self.engine) as session, session.begin():
-                row = session.get(MigrationLockRow, system, with_for_update=True)
-                assert row is not None  # _ensure_row made it
-                now = _utcnow()
-                row.holder, row.taken_at, row.renewed_at = holder, now, now
-        except BaseException:
-            conn.close()
-            raise
+            return current or "another controller"
         with self._mutex:
             self._held[system] = (holder, conn)
         return None
@@ -414,17 +418,29 @@ class MigrationLedger:
                 return
             del self._held[system]
         conn = mine[1]
-        try:
-            # The row first, then the lock: whoever takes the system next sees the outcome.
-            with Session(self.engine) as session, session.begin():
-                row = session.get(MigrationLockRow, system, with_for_update=True)
-                if row is not None and row.holder == holder:
-                    row.holder, row.renewed_at = "", None
-                    if outcome:
-                        row.outcome, row.done_by, row.finished_at = outcome, holder, _utcnow()
-        finally:
-            if conn is not None:
-                conn.close()  # ends the session: the server frees its advisory lock
+        if conn is not None:
+            try:
+                # One transaction on the lock's own session: the row is free exactly when the
+                # lock is (a taker waits on the row, then finds the advisory lock free).
+                with conn.begin():
+                    self._free_row(conn, system, holder, outcome)
+                    conn.scalar(text("SELECT pg_advisory_unlock(:k)"), {"k": advisory_key(system)})
+                return
+            except SQLAlchemyError:
+                pass  # the session is gone, and its lock with it: record the outcome below
+            finally:
+                conn.close()
+        with self.engine.begin() as main:
+            self._free_row(main, system, holder, outcome)
+
+    @staticmethod
+    def _free_row(conn: Connection, system: str, holder: str, outcome: str) -> None:
+        lock = MigrationLockRow
+        mine = (lock.system == system) & (lock.holder == holder)
+        values: dict[str, Any] = {"holder": "", "renewed_at": None}
+        if outcome:
+            values |= {"outcome": outcome, "done_by": holder, "finished_at": _utcnow()}
+        conn.execute(update(lock).where(mine).values(**values))
 
     def holder(self, system: str) -> str:
         with Session(self.engine) as session:
@@ -491,11 +507,12 @@ def live_runs(engine: Engine, lease_s: float = LOCK_LEASE_S) -> list[LiveRun]:
             held = lock.renewed_at is not None and (now - lock.renewed_at).total_seconds() < lease_s
         running = st.ended_at is None
         # A step whose controller is gone (killed mid-step) is not running any more.
-        state = ("running" if held else "abandoned") if running else st.outcome
+        mine = held and lock is not None and lock.holder == st.holder
+        state = ("running" if mine else "abandoned") if running else st.outcome
         out.append(
             LiveRun(
                 system=st.system,
-                controller=(lock.holder if held and lock else "") or st.holder,
+                controller=st.holder,
                 step=st.step,
                 step_outcome=state,
                 since=st.started_at if running else (st.ended_at or st.started_at),
