@@ -393,7 +393,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "progress.shared": ("共享数据资源", "Shared resources"),
     "progress.connection_rate": ("系统接入率", "System connection rate"),
     "progress.waves": ("各批次计划与实际", "Planned vs actual per wave"),
-    "progress.savings": ("节约：实际与预测（元/月）", "Savings: realised vs forecast (CNY/month)"),
     "progress.planned": ("计划", "planned"),
     "progress.done": ("完成", "done"),
     "progress.realised": ("实际", "realised"),

@@ -446,3 +446,15 @@ def test_a_date_that_is_not_a_date_is_refused_by_postgresql_and_reported_on_sqli
     else:
         _sql(progress_url, "UPDATE progress_event SET date = 'soon' WHERE id = 1")
         assert any("is not a date" in r for r in tracker.monthly_report("2018-03").ignored)
+
+
+def test_an_unreachable_server_is_a_clear_error_that_never_shows_the_password(
+    city_plan: Plan, city: Inventory
+) -> None:
+    from playbooks.localdb import free_port
+
+    url = f"postgresql://clerk:S3cret-pw@127.0.0.1:{free_port()}/progress"
+    for opening in (lambda: ProgressTracker(city_plan, city, url=url), lambda: MigrationLedger(url)):
+        with pytest.raises(ProgressError, match="cannot open the progress database") as caught:
+            opening()
+        assert "S3cret-pw" not in str(caught.value) and "clerk:***@127.0.0.1" in str(caught.value)
