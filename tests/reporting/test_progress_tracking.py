@@ -458,3 +458,29 @@ def test_an_unreachable_server_is_a_clear_error_that_never_shows_the_password(
         with pytest.raises(ProgressError, match="cannot open the progress database") as caught:
             opening()
         assert "S3cret-pw" not in str(caught.value) and "clerk:***@127.0.0.1" in str(caught.value)
+
+
+@pytest.mark.chromium
+@pytest.mark.parametrize("width", [1400, 1024])
+def test_the_html_report_of_the_bundled_city_fits_the_window_in_chromium(
+    browser, bundled_plan: Plan, bundled_inventory: Inventory, tmp_path: Path, width: int
+) -> None:
+    from tests.reporting.test_report_layout import ONE_CHAR_PER_LINE_JS
+
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    t = ProgressTracker(bundled_plan, bundled_inventory, url=url, today=D(2018, 7, 1))
+    try:
+        first = bundled_plan.waves[0].number
+        assert record_all(t, t.planned_events(first)) == []
+        page_file = tmp_path / "progress.html"
+        page_file.write_text(t.monthly_report("2018-04").to_html(ZH), encoding="utf-8")
+    finally:
+        t.close()
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    try:
+        page.goto(page_file.as_uri(), wait_until="load")
+        assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+        assert page.evaluate(ONE_CHAR_PER_LINE_JS) == []
+        assert page.locator("#department-progress tbody tr").count() == len(bundled_inventory.departments)
+    finally:
+        page.close()
