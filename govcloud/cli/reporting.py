@@ -228,3 +228,63 @@ def progress_report(
         typer.echo(result.to_markdown(cat))
     if out is not None:
         err_console.print(f"wrote {html} and {md}", markup=False, highlight=False)
+
+
+@progress_app.command("runs")
+def progress_runs(
+    db: str = DB_OPT,
+    lang: str = LANG_OPT,
+    as_json: bool = typer.Option(False, "--json", help="Print the live state as JSON."),
+) -> None:
+    """Live state of migration runs: which system is at which step, since when, on which controller."""
+    from rich.table import Table
+
+    from reporting.messages import Catalogue
+    from reporting.progress import MigrationLedger, ProgressError
+
+    cat = Catalogue(_lang(lang))
+    if _missing_sqlite_file(db):  # nothing ran yet: do not create a database just to say so
+        console.print(cat.t("progress.live.none"), markup=False, highlight=False)
+        return
+    try:
+        ledger = MigrationLedger(db)
+    except ProgressError as exc:
+        fail(str(exc), EXIT_INVALID)
+    try:
+        runs = ledger.live()
+    finally:
+        ledger.close()
+    if as_json:
+        typer.echo(json.dumps([r.to_dict() for r in runs], ensure_ascii=False, indent=2))
+        return
+    if not runs:
+        console.print(cat.t("progress.live.none"), markup=False, highlight=False)
+        return
+    t = cat.t
+    table = Table(title=t("progress.live"))
+    for key in ("col.id", "progress.live.controller", "progress.live.step", "progress.live.state",
+                "progress.live.since", "progress.live.held", "progress.live.outcome"):  # fmt: skip
+        table.add_column(t(key), overflow="fold")
+    for r in runs:
+        table.add_row(
+            r.system,
+            r.controller,
+            t("progress.stepname." + r.step),
+            t("progress.step." + r.step_outcome),
+            r.since.strftime("%Y-%m-%d %H:%M:%S"),
+            t("yes") if r.held else t("no"),
+            t("progress.run." + r.outcome) if r.outcome else "",
+        )
+    console.print(table)
+
+
+def _missing_sqlite_file(url: str) -> bool:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return False  # MigrationLedger says why
+    name = parsed.database or ""
+    return parsed.get_backend_name() == "sqlite" and name not in ("", ":memory:") and not Path(name).exists()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import os
 import signal
 import subprocess
@@ -265,3 +266,48 @@ def test_controllers_sharing_a_wave_move_each_system_once(migration, ledger_url,
         assert "complete" in outcomes
         moved = [n for n in results if (tmp_path / n / f"{m.system_id}.jsonl").exists()]
         assert len(moved) == 1, f"{m.system_id} was run by {moved}"
+
+
+def test_progress_runs_prints_the_live_state_in_both_languages(cli, runner, ledgers, ledger_url):
+    led = ledgers()
+    assert led.acquire("hr-core", "ctl-a") is None
+    led.step_started("hr-core", "run-1", "verify", "ctl-a")
+    zh = runner.invoke(cli, ["progress", "runs", "--db", ledger_url])
+    assert zh.exit_code == 0, zh.output
+    assert all(word in zh.output for word in ("hr-core", "ctl-a", "数据校验", "执行中"))
+    as_json = runner.invoke(cli, ["progress", "runs", "--db", ledger_url, "--json", "--lang", "en"])
+    (run,) = json.loads(as_json.output)
+    assert (run["system"], run["step"], run["step_outcome"]) == ("hr-core", "verify", "running")
+    assert run["held"] is True and run["controller"] == "ctl-a"
+
+
+def test_progress_runs_on_a_database_that_does_not_exist_creates_nothing(cli, runner, tmp_path):
+    db = tmp_path / "none.db"
+    res = runner.invoke(cli, ["progress", "runs", "--db", f"sqlite:///{db}", "--lang", "en"])
+    assert res.exit_code == 0 and "No runbook has run yet" in res.output
+    assert not db.exists()
+
+
+def test_a_lock_table_of_an_older_release_gains_its_new_columns(ledger_url):
+    from sqlalchemy import text
+
+    from reporting.progress_db import make_engine
+
+    engine = make_engine(ledger_url)
+    with engine.begin() as conn:  # the first release's table: no taken_at, no finished_at
+        conn.execute(
+            text(
+                "CREATE TABLE migration_lock (system VARCHAR(200) PRIMARY KEY, holder VARCHAR(200), "
+                "renewed_at TIMESTAMP, outcome VARCHAR(40), done_by VARCHAR(200))"
+            )
+        )
+        conn.execute(text("INSERT INTO migration_lock VALUES ('old-sys', '', NULL, 'complete', 'ctl-0')"))
+    engine.dispose()
+    led = MigrationLedger(ledger_url)
+    try:
+        assert led.last_outcome("old-sys") == ("complete", "ctl-0")
+        assert led.claim_next(["old-sys", "new-sys"], "ctl-a") == "new-sys"
+        led.release("new-sys", "ctl-a", "complete")
+        assert led.last_outcome("new-sys") == ("complete", "ctl-a")
+    finally:
+        led.close()
