@@ -804,7 +804,10 @@ def run_wave(runbooks: list[RenderedRunbook], options: RunOptions, workers: int 
 
     def worker() -> None:
         while (sid := ledger.claim_next(order, options.controller, since)) is not None:
-            results[sid] = run_runbook(by_id[sid], options)
+            try:
+                results[sid] = run_runbook(by_id[sid], options)
+            finally:
+                ledger.release(sid, options.controller)  # a no-op once the run released it
 
     with ThreadPoolExecutor(max_workers=n, thread_name_prefix="runbook") as pool:
         for f in [pool.submit(worker) for _ in range(n)]:
