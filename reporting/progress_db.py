@@ -23,6 +23,7 @@ one finished.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import sqlite3
@@ -265,7 +266,11 @@ class MigrationLedger:
         with self._mutex:
             held = list(self._held.items())
             self._held.clear()
-        for _system, (_holder, conn) in held:
+        for system, (holder, conn) in held:
+            # A controller that closes without releasing (its run cut short) frees the system
+            # now rather than leaving a lease to run out; the step it was in shows abandoned.
+            with contextlib.suppress(SQLAlchemyError), self.engine.begin() as main:
+                self._free_row(main, system, holder, "")
             if conn is not None:
                 conn.close()  # the server frees the session's advisory locks
         self.engine.dispose()
