@@ -356,12 +356,12 @@ class MigrationLedger:
         report, not for this one to retry behind its back.
         """
         order = list(dict.fromkeys(systems))
-        finished = self._finished(order, holder, since)
+        skip = self._finished(order, holder, since) | self._busy(order, holder)
         for system in order:
             with self._mutex:
                 if system in self._held or system in self._claiming:
                     continue  # this controller runs it already
-            if system in finished:
+            if system in skip:
                 continue
             if self.acquire(system, holder) is None:
                 if self._finished([system], holder, since):  # finished while we were looking
@@ -369,6 +369,21 @@ class MigrationLedger:
                     continue
                 return system
         return None
+
+    def _busy(self, systems: list[str], holder: str) -> set[str]:
+        """Systems a live controller other than *holder* holds now: not worth trying one by one
+        (a hint read once; acquire stays the authority)."""
+        with Session(self.engine) as session:
+            rows = list(session.scalars(select(MigrationLockRow).where(MigrationLockRow.system.in_(systems))))
+            granted = _granted_advisory(session) if self.postgres else None
+        now = _utcnow()
+
+        def live(r: MigrationLockRow) -> bool:
+            if granted is not None:
+                return _pg_lock_ids(advisory_key(r.system)) in granted
+            return self._fresh(r, now)
+
+        return {r.system for r in rows if r.holder and r.holder != holder and live(r)}
 
     def _finished(self, systems: list[str], holder: str, since: dt.datetime | None) -> set[str]:
         with Session(self.engine) as session:
@@ -530,6 +545,10 @@ def live_runs(engine: Engine, lease_s: float = LOCK_LEASE_S) -> list[LiveRun]:
 
 def _granted_advisory(session: Session) -> set[tuple[int, int]]:
     rows = session.execute(
-        text("SELECT classid, objid FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1")
+        # Advisory locks belong to one database: another database's keys are not ours.
+        text(
+            "SELECT classid, objid FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1 "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        )
     )
     return {(int(c), int(o)) for c, o in rows}

@@ -309,3 +309,18 @@ def test_a_lock_table_of_an_older_release_gains_its_new_columns(ledger_url):
         assert led.last_outcome("new-sys") == ("complete", "ctl-a")
     finally:
         led.close()
+
+
+def test_two_progress_databases_on_one_server_do_not_share_locks(progress_postgres, monkeypatch):  # noqa: F811
+    monkeypatch.setenv("PGPASSWORD", progress_postgres.password)
+    city_a, city_b = MigrationLedger(postgres_database(progress_postgres)), None
+    try:
+        city_b = MigrationLedger(postgres_database(progress_postgres))
+        assert city_a.acquire("fin-budget", "ctl-a") is None
+        assert city_b.claim_next(["fin-budget"], "ctl-b") == "fin-budget", "another city's lock is not ours"
+        city_a.step_started("fin-budget", "run-a", "sync", "ctl-a")
+        assert [r.held for r in city_a.live()] == [True] and city_b.live() == []
+    finally:
+        city_a.close()
+        if city_b is not None:
+            city_b.close()
