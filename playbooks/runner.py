@@ -27,6 +27,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -299,7 +300,9 @@ class SystemRun:
         assert ledger is not None
         while not stop.wait(max(1.0, ledger.lease_s / 4)):
             with contextlib.suppress(Exception):
-                ledger.renew(self.rb.system, self.options.controller)
+                if not ledger.renew(self.rb.system, self.options.controller):
+                    # Lease taken over or lock session lost: say so, loudly, once per renewal.
+                    log.error("%s: this controller no longer holds the system's lock", self.rb.system)
 
     def _already_done(self, why: str) -> RunResult:
         """A re-run after cut-over: report done, change nothing, connect nowhere."""
@@ -783,11 +786,49 @@ def finalise_runbook(rendered: RenderedRunbook, options: RunOptions) -> RunResul
 def run_wave(runbooks: list[RenderedRunbook], options: RunOptions, workers: int = 4) -> list[RunResult]:
     """Run many systems at once on at most *workers* threads; one failure never stops the others.
 
-    With a ledger, systems another controller holds are reported ``locked`` and left alone, so
-    several controllers can run one wave side by side, each taking the systems still free.
+    With a ledger, every worker of every controller sharing the wave takes the next free system
+    from the progress database (``MigrationLedger.claim_next``) until none is left, so several
+    controller machines spread one wave between them. A system another controller runs is
+    reported ``locked``; one it finished during this run is reported with its outcome, not
+    run again.
     """
-    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="runbook") as pool:
-        return list(pool.map(lambda r: run_runbook(r, options), runbooks))
+    ledger = options.ledger
+    n = max(1, workers)
+    if ledger is None or options.dry_run:
+        with ThreadPoolExecutor(max_workers=n, thread_name_prefix="runbook") as pool:
+            return list(pool.map(lambda r: run_runbook(r, options), runbooks))
+    by_id = {r.runbook.system: r for r in runbooks}
+    order = list(by_id)
+    since = datetime.now(UTC).replace(tzinfo=None)  # the ledger's clock: naive UTC
+    results: dict[str, RunResult] = {}
+
+    def worker() -> None:
+        while (sid := ledger.claim_next(order, options.controller, since)) is not None:
+            try:
+                results[sid] = run_runbook(by_id[sid], options)
+            finally:
+                ledger.release(sid, options.controller)  # a no-op once the run released it
+
+    with ThreadPoolExecutor(max_workers=n, thread_name_prefix="runbook") as pool:
+        for f in [pool.submit(worker) for _ in range(n)]:
+            f.result()
+    for sid in order:
+        if sid not in results:
+            results[sid] = _run_elsewhere(sid, ledger)
+    return [results[sid] for sid in order]
+
+
+def _run_elsewhere(system: str, ledger: MigrationLedger) -> RunResult:
+    """The result of a system another controller of the wave ran or runs (nothing touched here)."""
+    holder = ledger.holder(system)
+    outcome, by = ledger.last_outcome(system)
+    if holder or not outcome:
+        return RunResult(system, LOCKED, error=f"{system}: being run by controller {holder or 'another'}")
+    return RunResult(
+        system,
+        outcome,
+        error=None if outcome == RunOutcome.COMPLETE else f"{system}: {outcome} on controller {by}",
+    )
 
 
 SUMMARY_COLUMNS = ("system", "outcome", "failed step", "passes", "files sent", "MB sent", "outage s", "error")

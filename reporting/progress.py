@@ -1,7 +1,7 @@
 """Progress tracking (METRIC-1): what actually happened, against the plan, month by month.
 
 Events are stored through SQLAlchemy: an SQLite file by default, any database URL otherwise
-(PostgreSQL works the same). One subject gets at most one event of its family (a system is
+(PostgreSQL for several controller machines). One subject gets at most one event of its family (a system is
 moved once, connected once; a line cancelled once; a room vacated once; an asset disposed of
 once): a unique constraint enforces it even between concurrent writers, and the tracker
 explains a refusal (duplicate, contradiction with the plan or with an earlier event, unknown
@@ -9,7 +9,12 @@ ID, future date) in one clear sentence.
 
 SQLite is opened in WAL mode with a busy timeout, and every write takes the write lock up
 front (``BEGIN IMMEDIATE``), so concurrent writer processes queue instead of failing or
-corrupting the file.
+corrupting the file; on PostgreSQL the unique constraint decides between racing writers
+(reporting.progress_db holds the engines, the integrity check and the per-system locks).
+
+The monthly report counts each kind of work (systems, lines, rooms, assets) on its own, per
+wave and per department; monthly figures (within the month) and cumulative ones (to its end)
+are kept apart, and a wave is "on track" only once something of it is recorded.
 """
 
 from __future__ import annotations
@@ -17,26 +22,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import (
-    Date,
-    DateTime,
-    Engine,
-    Integer,
-    String,
-    UniqueConstraint,
-    create_engine,
-    event,
-    select,
-    type_coerce,
-)
-from sqlalchemy.engine import make_url
+from sqlalchemy import Date, DateTime, Integer, String, UniqueConstraint, select, type_coerce
 from sqlalchemy.exc import (
     ArgumentError,
     DatabaseError,
@@ -47,18 +40,26 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
+from foundation.atomic import atomic_write_text
 from foundation.calendar import month_end, month_start, months, next_month
-from foundation.errors import GovcloudError
-from foundation.text import for_markdown
 from inventory.models import Inventory, SharingType
 from planner import rules as R
 from planner.plan_model import Disposition, NetworkOutcome, Plan
 from reporting.finance import Proposal, build_ledger
 from reporting.messages import Catalogue
+from reporting.progress_db import (  # noqa: F401 - the progress database's API, re-exported
+    BUSY_TIMEOUT_S,
+    DEFAULT_DB_URL,
+    LOCK_LEASE_S,
+    LiveRun,
+    MigrationLedger,
+    ProgressError,
+    check_integrity,
+    live_runs,
+    make_engine,
+    shown_url,
+)
 from reporting.view import SAVING_ROOM_OUTCOMES, PlanView
-
-DEFAULT_DB_URL = "sqlite:///govcloud-progress.db"
-BUSY_TIMEOUT_S = 30
 
 
 class EventKind(StrEnum):
@@ -91,10 +92,6 @@ MOVE_EVENT: dict[Disposition, EventKind] = {
     Disposition.RETIRE: EventKind.SYSTEM_RETIRED,
 }
 MOVE_KINDS = frozenset(MOVE_EVENT.values())
-
-
-class ProgressError(GovcloudError):
-    """An event refused, or a database that cannot be used: the message says why."""
 
 
 class Base(DeclarativeBase):
@@ -140,66 +137,9 @@ class Event:
     note: str = ""
 
 
-def make_engine(url: str = DEFAULT_DB_URL) -> Engine:
-    """An engine for *url*; SQLite gets WAL, a busy timeout and write-locking transactions."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin.
-        dbapi_connection.isolation_level = None
-        cur = dbapi_connection.cursor()
-        cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
-        cur.execute("PRAGMA journal_mode = WAL")
-        cur.execute("PRAGMA synchronous = NORMAL")
-        cur.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Any) -> None:
-        # Take the write lock at the start: no lock upgrade, so no deadlock between writers.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-    return engine
-
-
 def plan_digest(plan: Plan) -> str:
     """The digest of *plan* itself: events recorded under one plan are not another plan's."""
     return "sha256:" + hashlib.sha256(plan.model_dump_json().encode("utf-8")).hexdigest()
-
-
-def check_integrity(url: str) -> None:
-    """Refuse a damaged SQLite file before anything is read from or written into it.
-
-    The check runs on a read-only connection of its own, before the engine sets WAL mode
-    (which writes the file header), so a refused file is left exactly as it was.
-    """
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
-        return  # a database server checks its own pages
-    path = Path(parsed.database)
-    if not path.is_file():
-        return  # a new database
-    try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
-        try:
-            found = [str(r[0]) for r in conn.execute("PRAGMA integrity_check(5)")]
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError as exc:
-        raise ProgressError(
-            f"{url}: cannot open the progress database: {exc} (damaged, or not a database); "
-            "restore it from a backup"
-        ) from None
-    if found != ["ok"]:
-        raise ProgressError(
-            f"{url}: cannot open the progress database: it is damaged ({'; '.join(found)[:300]}); "
-            "restore it from a backup, nothing was written"
-        )
 
 
 def _stored(row: Any) -> StoredEvent | str:
@@ -239,86 +179,171 @@ def parse_month(text: str) -> dt.date:
 # -------------------------------------------------------------------------- monthly report
 
 
+class Tally(StrEnum):
+    """The kinds of planned work, each counted on its own (never summed into one number)."""
+
+    SYSTEMS = "systems"
+    LINES = "lines"
+    ROOMS = "rooms"
+    ASSETS = "assets"
+
+
+TALLY_OF_FAMILY: dict[str, Tally] = {
+    "system": Tally.SYSTEMS,
+    "line": Tally.LINES,
+    "room": Tally.ROOMS,
+    "asset": Tally.ASSETS,
+}
+KEY_TASKS = (Tally.LINES, Tally.ROOMS, Tally.ASSETS)  # METRIC-1 "key tasks" besides the systems
+
+
+class WaveStatus(StrEnum):
+    """Where a wave stands at the report date; "on track" only once work on it has started."""
+
+    SCHEDULED = "scheduled"  # its window has not opened, nothing recorded
+    NOT_STARTED = "not_started"  # its window is open, nothing recorded yet
+    ON_TRACK = "on_track"  # started, not finished, window still open
+    LATE = "late"  # window closed, not finished
+    COMPLETE = "complete"
+
+
+@dataclass(frozen=True)
+class Count:
+    """Planned and done of one kind of work (done: cumulative to the report date)."""
+
+    planned: int
+    done: int
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One kind of work at a month's end: what the plan holds and what was recorded."""
+
+    planned_total: int  # in the whole plan
+    planned_by_now: int  # cumulative: in waves ended by the month's end
+    done: int  # cumulative: recorded by the month's end
+    done_in_month: int  # monthly: recorded within the month
+
+
+@dataclass(frozen=True)
+class PlannedItem:
+    """One event the plan expects: its kind, subject, wave and the department it belongs to."""
+
+    event: Event
+    wave: int
+    department: str | None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return FAMILY[self.event.kind], self.event.subject
+
+    @property
+    def tally(self) -> Tally:
+        return TALLY_OF_FAMILY[FAMILY[self.event.kind]]
+
+
 @dataclass(frozen=True)
 class WaveProgress:
-    """Planned vs actual of one wave, at a month's end."""
+    """Planned vs done of one wave per kind of work, at the report date."""
 
     number: int
     start: dt.date
     end: dt.date
-    planned: int
-    done: int
-    status: str  # complete | on_track | late | not_started
+    counts: dict[str, Count]  # by Tally value, every kind present (0 / 0 when the wave has none)
+    status: str  # a WaveStatus value
     missing: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
+class DepartmentProgress:
+    """The METRIC-1 indicators of one department at a month's end."""
+
+    department: str
+    name: str
+    systems: Progress  # systems integrated (migrated, merged or retired)
+    shared_resources: int  # data resources its connected systems share
+    collaborative: Count  # systems joining a city-wide platform (PLATFORM-1)
+    systems_connected: int
+    systems_to_connect: int
+    connection_rate: float | None  # None: nothing of it has to connect
+    key_tasks: dict[str, Progress]  # lines cancelled, rooms vacated, assets disposed of
+
+
+@dataclass(frozen=True)
 class MonthlyReport:
-    """METRIC-1 indicators at the end of a month."""
+    """METRIC-1 indicators at the end of a month: monthly and cumulative figures kept apart."""
 
     month: str
-    as_of: dt.date
-    systems_integrated: int
-    systems_integrated_in_month: int
-    systems_planned_by_now: int
+    as_of: dt.date  # the month's last day
+    status_date: dt.date  # the day wave statuses are judged on: as_of, or today when earlier
+    systems_integrated: int  # cumulative
+    systems_integrated_in_month: int  # monthly
+    systems_planned_by_now: int  # cumulative
     systems_planned_total: int
+    totals: dict[str, Progress]  # by Tally value
     shared_resources: int
+    collaborative: Count
     systems_connected: int
     systems_to_connect: int
     connection_rate: float
     waves: list[WaveProgress]
-    savings_forecast_monthly: float
+    departments: list[DepartmentProgress]
+    savings_forecast_monthly: float  # CNY per month, the run-rate at the month's end
     savings_realised_monthly: float
-    savings_forecast_cumulative: float
+    savings_forecast_cumulative: float  # CNY from the first wave's start to the month's end
     savings_realised_cumulative: float
+    live: list[LiveRun] = field(default_factory=list)  # runbook execution now
     ignored: list[str] = field(default_factory=list)  # rows not counted: another plan's, malformed
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
-        d["as_of"] = self.as_of.isoformat()
+        d["as_of"], d["status_date"] = self.as_of.isoformat(), self.status_date.isoformat()
         for w in d["waves"]:
             w["start"], w["end"] = w["start"].isoformat(), w["end"].isoformat()
+        d["live"] = [r.to_dict() for r in self.live]
         return d
 
     def to_markdown(self, cat: Catalogue) -> str:
         """The report as Markdown, labels in the catalogue's language."""
-        t = cat.t
-        lines = [
-            f"# {t('progress.title', month=self.month)}",
-            "",
-            f"- {t('progress.integrated')}: {self.systems_integrated} / {self.systems_planned_total} "
-            f"({t('progress.in_month')} {self.systems_integrated_in_month}; "
-            f"{t('progress.planned')} {self.systems_planned_by_now})",
-            f"- {t('progress.shared')}: {self.shared_resources}",
-            f"- {t('progress.connection_rate')}: {self.connection_rate:.1%} "
-            f"({self.systems_connected} / {self.systems_to_connect})",
-            "",
-            f"## {t('progress.waves')}",
-            "",
-            f"| {t('col.wave')} | {t('col.start')} | {t('col.end')} | {t('progress.planned')} | "
-            f"{t('progress.done')} | {t('target.status')} |",
-            "|---|---|---|---|---|---|",
-        ]
-        for w in self.waves:
-            lines.append(
-                f"| {w.number} | {w.start} | {w.end} | {w.planned} | {w.done} | "
-                f"{t('progress.status.' + w.status)} |"
-            )
-        lines += [
-            "",
-            f"## {t('progress.savings')}",
-            "",
-            f"| | {t('progress.forecast')} | {t('progress.realised')} |",
-            "|---|---|---|",
-            f"| {t('metric.monthly_savings')} | {self.savings_forecast_monthly:,.0f} | "
-            f"{self.savings_realised_monthly:,.0f} |",
-            f"| {t('progress.cumulative')} | {self.savings_forecast_cumulative:,.0f} | "
-            f"{self.savings_realised_cumulative:,.0f} |",
-            "",
-        ]
-        if self.ignored:
-            lines += [f"<!-- not counted: {for_markdown(reason)} -->" for reason in self.ignored] + [""]
-        return "\n".join(lines)
+        return render_progress(self, cat, html=False)
+
+    def to_html(self, cat: Catalogue) -> str:
+        """The report as one self-contained HTML page, labels in the catalogue's language."""
+        return render_progress(self, cat, html=True)
+
+
+def render_progress(report: MonthlyReport, cat: Catalogue, *, html: bool) -> str:
+    """*report* through its template (progress.html.j2 / progress.md.j2)."""
+    from reporting.report import environment  # the report's templates, filters and escaping
+
+    template = environment(html=html).get_template("progress.html.j2" if html else "progress.md.j2")
+    return template.render(
+        r=report,
+        t=cat.t,
+        lang=cat.lang,
+        tallies=[t.value for t in Tally],
+        key_tasks=[t.value for t in KEY_TASKS],
+        percent=_percent,
+    )
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1%}"
+
+
+def report_paths(out_dir: Path, month: str) -> tuple[Path, Path]:
+    """(HTML, Markdown) files of the progress report of *month* in *out_dir*."""
+    stem = f"progress-{month}"
+    return out_dir / f"{stem}.html", out_dir / f"{stem}.md"
+
+
+def write_progress_report(report: MonthlyReport, out_dir: Path, cat: Catalogue) -> tuple[Path, Path]:
+    """Write the report as HTML and Markdown into *out_dir*, each file atomically."""
+    html, md = report_paths(out_dir, report.month)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(html, report.to_html(cat))
+    atomic_write_text(md, report.to_markdown(cat))
+    return html, md
 
 
 # -------------------------------------------------------------------------- tracker
@@ -336,7 +361,7 @@ class ProgressTracker:
         self.today = today or dt.date.today()
         ledger = build_ledger(plan, inventory)
         self.assets = {a.asset: a for a in ledger.assets}
-        self.url = url
+        self.url = shown_url(url)  # what messages show: never a password
         try:
             check_integrity(url)
             self.engine = make_engine(url)
@@ -345,13 +370,17 @@ class ProgressTracker:
                 f"--db {url!r}: not a database URL (e.g. sqlite:///progress.db, postgresql://host/db)"
             ) from None
         except ImportError as exc:  # the URL's driver (psycopg, ...) is not installed
-            raise ProgressError(f"{url}: the database driver is not installed: {exc}") from None
+            raise ProgressError(
+                f"{self.url}: the database driver is not installed ({exc}); for PostgreSQL: "
+                "pip install 'govcloud[postgresql]'"
+            ) from None
         except OSError as exc:
-            raise ProgressError(f"{url}: cannot create the database file: {exc.strerror or exc}") from None
+            why = exc.strerror or exc
+            raise ProgressError(f"{self.url}: cannot create the database file: {why}") from None
         try:
             Base.metadata.create_all(self.engine)
         except DatabaseError as exc:  # unreachable server, a file that is not a database, ...
-            raise ProgressError(f"{url}: cannot open the progress database: {exc.orig}") from None
+            raise ProgressError(f"{self.url}: cannot open the progress database: {exc.orig}") from None
         self.digest = plan_digest(plan)
         self.ignored: list[str] = []  # why rows were not counted, from the last events() call
 
@@ -499,73 +528,71 @@ class ProgressTracker:
         return sorted(good, key=lambda e: (e.date, e.id))
 
     # ---------------------------------------------------------------- planned events
+    @cached_property
+    def planned(self) -> list[PlannedItem]:
+        """Every event the plan expects, dated its wave's end, with its wave and department."""
+        v = self.view
+        out: list[PlannedItem] = []
+
+        def add(kind: EventKind, subject: str, wave: int | None, department: str | None) -> None:
+            end = v.wave_end(wave)
+            if wave is not None and end is not None:
+                out.append(PlannedItem(Event(kind, subject, end), wave, department))
+
+        for s in self.plan.systems:
+            if s.disposition in MOVE_EVENT:
+                add(MOVE_EVENT[s.disposition], s.id, s.wave, s.department)
+        for n in self.plan.networks:
+            if n.outcome is NetworkOutcome.RETIRED:
+                add(EventKind.LINE_CANCELLED, n.id, n.wave, n.department)
+        for r in self.plan.rooms:
+            if r.outcome in SAVING_ROOM_OUTCOMES:
+                add(EventKind.ROOM_VACATED, r.id, r.wave, r.department)
+        for a in self.assets.values():
+            if a.proposal is not Proposal.KEEP:
+                add(EventKind.ASSET_DISPOSED, a.asset, a.wave, a.department)
+        return out
+
     def planned_events(self, wave: int) -> list[Event]:
         """Every event the plan expects in *wave*, dated the wave's end."""
-        v = self.view
-        end = v.wave_end(wave)
-        if end is None:
+        if self.view.wave_end(wave) is None:
             raise ProgressError(f"no wave {wave} in the plan")
-        out = [
-            Event(MOVE_EVENT[s.disposition], s.id, end)
-            for s in self.plan.systems
-            if s.wave == wave and s.disposition in MOVE_EVENT
-        ]
-        out += [
-            Event(EventKind.LINE_CANCELLED, n.id, end)
-            for n in self.plan.networks
-            if n.wave == wave and n.outcome is NetworkOutcome.RETIRED
-        ]
-        out += [
-            Event(EventKind.ROOM_VACATED, r.id, end)
-            for r in self.plan.rooms
-            if r.wave == wave and r.outcome in SAVING_ROOM_OUTCOMES
-        ]
-        out += [
-            Event(EventKind.ASSET_DISPOSED, a.asset, end)
-            for a in self.assets.values()
-            if a.wave == wave and a.proposal is not Proposal.KEEP
-        ]
-        return out
+        return [p.event for p in self.planned if p.wave == wave]
+
+    @cached_property
+    def collaborative(self) -> set[str]:
+        """Systems the plan merges into a city-wide platform (PLATFORM-1): METRIC-1's
+        collaborative applications, done once their merge is recorded."""
+        platforms = {p.id for p in self.inventory.platforms}
+        return {s.id for s in self.plan.systems if s.disposition is Disposition.MERGE and s.into in platforms}
 
     # ---------------------------------------------------------------- monthly report
     def monthly_report(self, month: str | dt.date) -> MonthlyReport:
         """METRIC-1 indicators at the end of *month* (``YYYY-MM`` or any date in it)."""
         first = parse_month(month) if isinstance(month, str) else month_start(month)
         as_of = month_end(first)
+        status_date = min(as_of, self.today)
         rows = [r for r in self.events() if r.date <= as_of]
-        done = {(r.family, r.subject) for r in rows}
+        when = {(r.family, r.subject): r.date for r in rows}
         v = self.view
 
         moves = [r for r in rows if r.kind in {k.value for k in MOVE_KINDS}]
         scheduled = [s for s in self.plan.systems if v.scheduled(s)]
         planned_by_now = [s for s in scheduled if (v.wave_end(s.wave) or dt.date.max) <= as_of]
 
-        gone = {s.id for s in self.plan.systems if s.disposition in (Disposition.RETIRE, Disposition.MERGE)}
-        connected_events = {r.subject for r in rows if r.family == "connection"}
-        connected = {s.id for s in self.inventory.systems if s.sharing.connected} | connected_events
-        must_connect = connected | {f.subject for f in self.plan.findings if f.rule == R.FUND_1}
-        must_connect = {s for s in must_connect if s in v.systems and s not in gone}
-        connected &= must_connect
-        shared = sum(
-            1
-            for s in self.inventory.systems
-            if s.id in connected
-            for res in s.sharing.resources
-            if res.type is not SharingType.NONE
-        )
-
-        waves = [self._wave_progress(w.number, w.start, w.end, done, as_of) for w in v.sorted_waves()]
+        connected, must_connect = self._connections(rows)
+        waves = [self._wave_progress(w.number, w.start, w.end, when, status_date) for w in v.sorted_waves()]
+        totals = self._progress(self.planned, when, first, as_of)
 
         items = v.saving_items
-        realised_dates: dict[tuple[str, str], dt.date] = {(r.family, r.subject): r.date for r in rows}
         family_of = {"line": "line", "room": "room"}
 
         def realised_effective(kind: str, item_id: str) -> dt.date | None:
-            d = realised_dates.get((family_of[kind], item_id))
+            d = when.get((family_of[kind], item_id))
             return next_month(d) if d else None
 
         forecast_monthly = sum(i.monthly for i in items if i.ends is not None and i.ends <= as_of)
-        realised_monthly = sum(i.monthly for i in items if (family_of[i.kind], i.id) in realised_dates)
+        realised_monthly = sum(i.monthly for i in items if (family_of[i.kind], i.id) in when)
         start = min((w.start for w in self.plan.waves), default=first)
         f_cum = r_cum = 0.0
         for m in months(start, first):
@@ -577,36 +604,126 @@ class ProgressTracker:
             ignored=list(self.ignored),
             month=f"{first:%Y-%m}",
             as_of=as_of,
+            status_date=status_date,
             systems_integrated=len(moves),
             systems_integrated_in_month=sum(1 for r in moves if r.date >= first),
             systems_planned_by_now=len(planned_by_now),
             systems_planned_total=len(scheduled),
-            shared_resources=shared,
+            totals=totals,
+            shared_resources=self._shared(connected),
+            collaborative=self._collaborative(self.collaborative, when),
             systems_connected=len(connected),
             systems_to_connect=len(must_connect),
             connection_rate=len(connected) / len(must_connect) if must_connect else 1.0,
             waves=waves,
+            departments=self._departments(when, connected, must_connect, first, as_of),
             savings_forecast_monthly=forecast_monthly,
             savings_realised_monthly=realised_monthly,
             savings_forecast_cumulative=f_cum,
             savings_realised_cumulative=r_cum,
+            live=self.live(),
         )
 
+    def live(self) -> list[LiveRun]:
+        """Runbook execution now (locks and step records of the same database)."""
+        try:
+            return live_runs(self.engine)
+        except SQLAlchemyError as exc:
+            raise ProgressError(f"{self.url}: database error reading migration runs: {exc}") from None
+
+    def _connections(self, rows: list[StoredEvent]) -> tuple[set[str], set[str]]:
+        """(connected, must connect) systems to the sharing platform by the rows' date."""
+        v = self.view
+        gone = {s.id for s in self.plan.systems if s.disposition in (Disposition.RETIRE, Disposition.MERGE)}
+        connected_events = {r.subject for r in rows if r.family == "connection"}
+        connected = {s.id for s in self.inventory.systems if s.sharing.connected} | connected_events
+        must_connect = connected | {f.subject for f in self.plan.findings if f.rule == R.FUND_1}
+        must_connect = {s for s in must_connect if s in v.systems and s not in gone}
+        return connected & must_connect, must_connect
+
+    def _shared(self, connected: set[str]) -> int:
+        return sum(
+            1
+            for s in self.inventory.systems
+            if s.id in connected
+            for res in s.sharing.resources
+            if res.type is not SharingType.NONE
+        )
+
+    @staticmethod
+    def _collaborative(systems: set[str], when: dict[tuple[str, str], dt.date]) -> Count:
+        return Count(len(systems), sum(1 for s in systems if ("system", s) in when))
+
+    def _progress(
+        self, items: list[PlannedItem], when: dict[tuple[str, str], dt.date], first: dt.date, as_of: dt.date
+    ) -> dict[str, Progress]:
+        out: dict[str, Progress] = {}
+        for tally in Tally:
+            mine = [p for p in items if p.tally is tally]
+            dates = [when[p.key] for p in mine if p.key in when]
+            out[tally.value] = Progress(
+                planned_total=len(mine),
+                planned_by_now=sum(1 for p in mine if p.event.date <= as_of),
+                done=len(dates),
+                done_in_month=sum(1 for d in dates if d >= first),
+            )
+        return out
+
+    def _departments(
+        self,
+        when: dict[tuple[str, str], dt.date],
+        connected: set[str],
+        must_connect: set[str],
+        first: dt.date,
+        as_of: dt.date,
+    ) -> list[DepartmentProgress]:
+        dept_of = {s.id: s.department for s in self.plan.systems}
+        out = []
+        for d in self.inventory.departments:
+            items = [p for p in self.planned if p.department == d.id]
+            progress = self._progress(items, when, first, as_of)
+            mine_connected = {s for s in connected if dept_of.get(s) == d.id}
+            mine_must = {s for s in must_connect if dept_of.get(s) == d.id}
+            out.append(
+                DepartmentProgress(
+                    department=d.id,
+                    name=d.name,
+                    systems=progress[Tally.SYSTEMS.value],
+                    shared_resources=self._shared(mine_connected),
+                    collaborative=self._collaborative(
+                        {s for s in self.collaborative if dept_of.get(s) == d.id}, when
+                    ),
+                    systems_connected=len(mine_connected),
+                    systems_to_connect=len(mine_must),
+                    connection_rate=len(mine_connected) / len(mine_must) if mine_must else None,
+                    key_tasks={t.value: progress[t.value] for t in KEY_TASKS},
+                )
+            )
+        return out
+
     def _wave_progress(
-        self, number: int, start: dt.date, end: dt.date, done: set[tuple[str, str]], as_of: dt.date
+        self, number: int, start: dt.date, end: dt.date, when: dict[tuple[str, str], dt.date], on: dt.date
     ) -> WaveProgress:
-        planned = self.planned_events(number)
-        missing = [f"{e.kind.value}:{e.subject}" for e in planned if (FAMILY[e.kind], e.subject) not in done]
-        n_done = len(planned) - len(missing)
+        items = [p for p in self.planned if p.wave == number]
+        missing = [f"{p.event.kind.value}:{p.event.subject}" for p in items if p.key not in when]
+        counts = {
+            t.value: Count(
+                sum(1 for p in items if p.tally is t), sum(1 for p in items if p.tally is t and p.key in when)
+            )
+            for t in Tally
+        }
+        started = len(items) > len(missing)
         if not missing:
-            status = "complete"
-        elif as_of > end:
-            status = "late"
-        elif as_of < start and n_done == 0:
-            status = "not_started"
+            status = WaveStatus.COMPLETE
+        elif on > end:
+            status = WaveStatus.LATE
+        elif started:
+            status = WaveStatus.ON_TRACK
+        elif on < start:
+            status = WaveStatus.SCHEDULED
         else:
-            status = "on_track"
-        return WaveProgress(number, start, end, len(planned), n_done, status, missing)
+            status = WaveStatus.NOT_STARTED
+        return WaveProgress(number, start, end, counts, status.value, missing)
 
 
 def record_all(tracker: ProgressTracker, events: Iterable[Event]) -> list[str]:
@@ -618,146 +735,3 @@ def record_all(tracker: ProgressTracker, events: Iterable[Event]) -> list[str]:
         except ProgressError as exc:
             refused.append(str(exc))
     return refused
-
-
-# -------------------------------------------------------------------------- migration runs
-# Runbook execution state shared by every controller of a wave: who runs which system (a lease
-# row per system) and each step's start and end, so `progress report` can show live state.
-
-LOCK_LEASE_S = 120  # a lock not renewed for this long belongs to a controller that died
-
-
-class MigrationBase(DeclarativeBase):
-    """Tables of runbook execution, created by MigrationLedger only (the event tables stay as they are)."""
-
-
-class MigrationLockRow(MigrationBase):
-    """Which controller runs a system now (holder empty: nobody)."""
-
-    __tablename__ = "migration_lock"
-
-    system: Mapped[str] = mapped_column(String(200), primary_key=True)
-    holder: Mapped[str] = mapped_column(String(200), default="")
-    renewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
-    outcome: Mapped[str] = mapped_column(String(40), default="")  # of the last run that released it
-    done_by: Mapped[str] = mapped_column(String(200), default="")
-
-
-class MigrationStepRow(MigrationBase):
-    """One step of one run of a system's runbook."""
-
-    __tablename__ = "migration_step"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    system: Mapped[str] = mapped_column(String(200))
-    run: Mapped[str] = mapped_column(String(40))
-    step: Mapped[str] = mapped_column(String(40))
-    holder: Mapped[str] = mapped_column(String(200), default="")
-    outcome: Mapped[str] = mapped_column(String(40), default="running")
-    started_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
-
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
-class MigrationLedger:
-    """Per-system locks and step records in the progress database.
-
-    Taking a lock reads and writes its row in one transaction that excludes every other writer:
-    ``SELECT ... FOR UPDATE`` (a row lock) on PostgreSQL, the up-front write lock of
-    ``BEGIN IMMEDIATE`` on SQLite (see make_engine). So two controllers can never both hold one
-    system, and each controller of a shared wave takes the next free system.
-    """
-
-    def __init__(self, url: str = DEFAULT_DB_URL, lease_s: float = LOCK_LEASE_S) -> None:
-        self.url, self.lease_s = url, lease_s
-        try:
-            self.engine = make_engine(url)
-            MigrationBase.metadata.create_all(self.engine)
-        except (ArgumentError, ImportError, OSError, DatabaseError) as exc:
-            what = "cannot open the progress database for migration runs"
-            raise ProgressError(f"{url}: {what}: {exc}") from None
-
-    def close(self) -> None:
-        self.engine.dispose()
-
-    def acquire(self, system: str, holder: str) -> str | None:
-        """Take *system* for *holder*; None when taken, else the holder that has it now."""
-        self._ensure_row(system)
-        now = _utcnow()
-        with Session(self.engine) as session, session.begin():
-            row = session.scalar(
-                select(MigrationLockRow).where(MigrationLockRow.system == system).with_for_update()
-            )
-            if row is None:  # pragma: no cover - _ensure_row made it
-                raise ProgressError(f"migration lock of {system}: row vanished")
-            fresh = row.renewed_at is not None and (now - row.renewed_at).total_seconds() < self.lease_s
-            if row.holder and row.holder != holder and fresh:
-                return row.holder
-            row.holder, row.renewed_at = holder, now
-            return None
-
-    def _ensure_row(self, system: str) -> None:
-        """The lock row exists (created once, free), so a row lock can be taken on it."""
-        with Session(self.engine) as session:
-            if session.get(MigrationLockRow, system) is not None:
-                return
-        try:
-            with Session(self.engine) as session, session.begin():
-                session.add(MigrationLockRow(system=system, holder="", renewed_at=None))
-        except IntegrityError:
-            pass  # another controller created it first
-
-    def renew(self, system: str, holder: str) -> bool:
-        with Session(self.engine) as session, session.begin():
-            row = session.scalar(
-                select(MigrationLockRow).where(MigrationLockRow.system == system).with_for_update()
-            )
-            if row is None or row.holder != holder:
-                return False
-            row.renewed_at = _utcnow()
-            return True
-
-    def release(self, system: str, holder: str, outcome: str = "") -> None:
-        """Free *system*; *outcome* of the run is kept, so other controllers skip a finished one."""
-        with Session(self.engine) as session, session.begin():
-            row = session.scalar(
-                select(MigrationLockRow).where(MigrationLockRow.system == system).with_for_update()
-            )
-            if row is not None and row.holder == holder:
-                row.holder, row.renewed_at = "", None
-                if outcome:
-                    row.outcome, row.done_by = outcome, holder
-
-    def holder(self, system: str) -> str:
-        with Session(self.engine) as session:
-            row = session.get(MigrationLockRow, system)
-            return row.holder if row else ""
-
-    def last_outcome(self, system: str) -> tuple[str, str]:
-        """(outcome, controller) of the last run of *system* that released its lock."""
-        with Session(self.engine) as session:
-            row = session.get(MigrationLockRow, system)
-            return (row.outcome, row.done_by) if row else ("", "")
-
-    def step_started(self, system: str, run: str, step: str, holder: str) -> int:
-        with Session(self.engine) as session, session.begin():
-            row = MigrationStepRow(system=system, run=run, step=step, holder=holder, started_at=_utcnow())
-            session.add(row)
-            session.flush()
-            return int(row.id)
-
-    def step_ended(self, row_id: int, outcome: str) -> None:
-        with Session(self.engine) as session, session.begin():
-            row = session.get(MigrationStepRow, row_id)
-            if row is not None:
-                row.outcome, row.ended_at = outcome, _utcnow()
-
-    def steps(self, system: str | None = None) -> list[MigrationStepRow]:
-        with Session(self.engine) as session:
-            q = select(MigrationStepRow).order_by(MigrationStepRow.id)
-            if system is not None:
-                q = q.where(MigrationStepRow.system == system)
-            return list(session.scalars(q))

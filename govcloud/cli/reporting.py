@@ -22,6 +22,7 @@ from govcloud.cli.common import (
     check_out_dir,
     check_out_file,
     console,
+    err_console,
     fail,
     language,
     plan_inputs,
@@ -141,7 +142,13 @@ def _date(text: str, option: str) -> dt.date:
         fail(f"{option}: {text!r} is not a date YYYY-MM-DD", EXIT_USAGE)
 
 
-DB_OPT = typer.Option("sqlite:///govcloud-progress.db", "--db", help="Database URL (SQLite file by default).")
+DB_OPT = typer.Option(
+    "sqlite:///govcloud-progress.db",
+    "--db",
+    envvar="GOVCLOUD_PROGRESS_DB",
+    help="Database URL: an SQLite file, or postgresql://USER@HOST/DB (the password from PGPASSWORD "
+    "or ~/.pgpass, never on the command line).",
+)
 INV_OPT = typer.Option(None, "--inventory", help=INVENTORY_HELP, show_default=False)
 
 
@@ -190,22 +197,97 @@ def progress_report(
     policy: Path | None = POLICY_OPT,
     lang: str = LANG_OPT,
     as_json: bool = typer.Option(False, "--json", help="Print the indicators as JSON."),
+    out: Path | None = typer.Option(
+        None, "--out", help="Also write progress-YYYY-MM.html and .md into this directory."
+    ),
 ) -> None:
-    """Monthly indicators (METRIC-1): systems integrated, sharing, connection rate, waves, savings."""
-    import reporting.messages  # noqa: F401 (the progress labels join the catalogue)
-    from reporting.progress import parse_month
+    """Monthly indicators (METRIC-1) per kind, wave and department, savings, and live migration runs."""
+    from reporting.messages import Catalogue
+    from reporting.progress import ProgressError, parse_month, write_progress_report
 
     language = _lang(lang)
     try:
         first = parse_month(month)
     except ValueError as exc:
         fail(f"--month: {exc}", EXIT_USAGE)
+    if out is not None:
+        check_out_dir(out)
     tracker = _tracker(inventory, plan, policy, db, None)
     try:
         result = tracker.monthly_report(first)
+    except ProgressError as exc:
+        fail(str(exc), EXIT_INVALID)
     finally:
         tracker.close()
+    cat = Catalogue(language)
+    if out is not None:
+        try:
+            html, md = write_progress_report(result, out, cat)
+        except OSError as exc:
+            cannot_write(exc, out, "the progress report")
     if as_json:
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
-        typer.echo(result.to_markdown(Catalogue(language)))
+        typer.echo(result.to_markdown(cat))
+    if out is not None:
+        err_console.print(f"wrote {html} and {md}", markup=False, highlight=False)
+
+
+@progress_app.command("runs")
+def progress_runs(
+    db: str = DB_OPT,
+    lang: str = LANG_OPT,
+    as_json: bool = typer.Option(False, "--json", help="Print the live state as JSON."),
+) -> None:
+    """Live state of migration runs: which system is at which step, since when, on which controller."""
+    from rich.table import Table
+
+    from reporting.messages import Catalogue
+    from reporting.progress import MigrationLedger, ProgressError
+
+    cat = Catalogue(_lang(lang))
+    if _missing_sqlite_file(db):  # nothing ran yet: do not create a database just to say so
+        console.print(cat.t("progress.live.none"), markup=False, highlight=False)
+        return
+    try:
+        ledger = MigrationLedger(db)
+    except ProgressError as exc:
+        fail(str(exc), EXIT_INVALID)
+    try:
+        runs = ledger.live()
+    finally:
+        ledger.close()
+    if as_json:
+        typer.echo(json.dumps([r.to_dict() for r in runs], ensure_ascii=False, indent=2))
+        return
+    if not runs:
+        console.print(cat.t("progress.live.none"), markup=False, highlight=False)
+        return
+    t = cat.t
+    table = Table(title=t("progress.live"))
+    for key in ("col.id", "progress.live.controller", "progress.live.step", "progress.live.state",
+                "progress.live.since", "progress.live.held", "progress.live.outcome"):  # fmt: skip
+        table.add_column(t(key), overflow="fold")
+    for r in runs:
+        table.add_row(
+            r.system,
+            r.controller,
+            t("progress.stepname." + r.step),
+            t("progress.step." + r.step_outcome),
+            r.since.strftime("%Y-%m-%d %H:%M:%S"),
+            t("yes") if r.held else t("no"),
+            t("progress.run." + r.outcome) if r.outcome else "",
+        )
+    console.print(table)
+
+
+def _missing_sqlite_file(url: str) -> bool:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return False  # MigrationLedger says why
+    name = parsed.database or ""
+    return parsed.get_backend_name() == "sqlite" and name not in ("", ":memory:") and not Path(name).exists()

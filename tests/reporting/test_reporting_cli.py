@@ -114,7 +114,7 @@ def test_progress_record_then_report(cli: typer.Typer, runner: CliRunner, files:
     assert res.exit_code == 1 and "refused" in res.output and "contradicts" in res.output
     res = runner.invoke(cli, ["progress", "report", "--month", "2018-03", "--lang", "en", *common])
     assert res.exit_code == 0, res.output
-    assert "| 0 | 2018-03-01 | 2018-03-31 | 3 | 3 | complete |" in res.output
+    assert "| 0 | 2018-03-01 | 2018-03-31 | 2 / 2 | 1 / 1 | 0 / 0 | 0 / 0 | complete |" in res.output
 
 
 def test_progress_report_rejects_a_bad_month(
