@@ -152,7 +152,7 @@ class Runbook(Strict):
     mlps_level: int | None = None
     method: str = "cold"
     downtime_hours: float | None = None
-    bandwidth_kbps: int | None = None  # rsync --bwlimit, KiB/s
+    bandwidth_kbps: int | None = None  # rsync --bwlimit, KiB/s: the policy's CUT-1 bandwidth
     pairs: list[HostPair]
     env_names: list[str] = Field(default_factory=list)  # values live in RenderedRunbook.env, never in text
     steps: list[Step]
@@ -227,7 +227,6 @@ class SystemTarget(Strict):
     target_sudo: bool = False
     authorized_keys: str | None = None  # target file that takes the per-run key (default ~/.ssh/...)
     rsync_address: str | None = None
-    bandwidth_mbps: float | None = Field(default=None, gt=0)
     service: ServiceCommands = Field(default_factory=ServiceCommands)
     database: DatabaseSpec | None = None
     hosts: list[PairTarget] = Field(default_factory=list)  # further host pairs (multi-host systems)
