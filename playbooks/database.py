@@ -47,6 +47,8 @@ class RunContext(Protocol):
     @property
     def env(self) -> Mapping[str, str]: ...
     def session(self, pair: HostPair | str, role: Role) -> SSHSession: ...
+    @property
+    def bwlimit_kbps(self) -> int | None: ...
 
 
 log = logging.getLogger("playbooks.database")
@@ -167,11 +169,11 @@ class _Base:
 
     def stop_source(self) -> None:
         if self.pair.source_stop:
-            self.source.run(self.pair.source_stop, sudo=self.pair.sudo, env=self.run.env, check=True)
+            self.source.run(self.pair.source_stop, sudo=self.pair.service_sudo, env=self.run.env, check=True)
 
     def start_source(self) -> None:
         if self.pair.source_start:
-            self.source.run(self.pair.source_start, sudo=self.pair.sudo, env=self.run.env)
+            self.source.run(self.pair.source_start, sudo=self.pair.service_sudo, env=self.run.env)
 
 
 # ---------------------------------------------------------------------------- PostgreSQL
@@ -246,7 +248,7 @@ class PostgresReplica(_Base):
                     f"mkdir -p {d} && chmod 700 {d} && {self.bin('pg_basebackup')} -h "
                     f"{shlex.quote(self.source_address)} "
                     f"-p {self.spec.source_port} -U {shlex.quote(self.spec.replication_user)} -D {d} "
-                    f"-X stream -R -c fast -C -S {self.slot} -w",
+                    f"-X stream -R -c fast -C -S {self.slot} -w{self._max_rate()}",
                 ),
                 "PGPASSWORD",
                 timeout=86400,
@@ -259,6 +261,11 @@ class PostgresReplica(_Base):
             "slot": self.slot,
             "caught_up": caught_up,
         }
+
+    def _max_rate(self) -> str:
+        """The run's bandwidth limit (the policy's, as for rsync) for pg_basebackup (32 kB/s .. 1 GB/s)."""
+        kib = self.run.bwlimit_kbps
+        return f" --max-rate={min(max(kib, 32), 1 << 20)}k" if kib else ""
 
     def _catch_up_live(self) -> bool:
         """Let the replica replay the seeding's backlog while the source is live: wait until it

@@ -6,7 +6,8 @@ The target of a system comes from the targets file (``--targets FILE``, YAML)::
       fin-budget:
         target: {address: 10.20.0.15, port: 22, user: migrate}
         data_root: /srv/govcloud/fin-budget      # default /srv/govcloud/<system-id>
-        sudo: true                               # source side (rsync, hashing, service) under `sudo -n`
+        sudo: true                               # source side: rsync, find, sha256sum each under `sudo -n`
+        service_sudo: false                      # the source's service commands (default: as sudo)
         target_sudo: true                        # receiving rsync and target service under `sudo -n`
         service: {unit: fin-budget}              # or any of exists/stop/start/is_frozen/... as commands
         env: {DB_PASSWORD: "..."}                # given to commands on stdin, redacted everywhere by value
@@ -205,6 +206,7 @@ def _pair(
         "data": _data_dirs(source, data_root),
         "sudo": spec.sudo,
         "target_sudo": spec.target_sudo,
+        "service_sudo": spec.sudo if spec.service_sudo is None else spec.service_sudo,
         "authorized_keys": spec.authorized_keys or ".ssh/authorized_keys",
         "rsync_address": spec.rsync_address,
         "database": spec.database.model_dump(mode="json") if spec.database else None,

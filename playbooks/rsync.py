@@ -143,12 +143,12 @@ class RsyncLink:
             )
 
         def private_half() -> str:
-            # The private key travels on stdin: never on a command line, never in a log.
+            # The private key travels on stdin: never on a command line, never in a log. It is
+            # the SSH account's file even when rsync runs as root (root's ssh reads it).
             return (
                 self.source.run(
                     'umask 077 && d=$(mktemp -d -t govcloud-rsync.XXXXXXXX) && cat > "$d/key" '
                     f'&& printf \'%s\\n\' {known} > "$d/known_hosts" && echo "$d"',
-                    sudo=pair.sudo,
                     stdin=private.getvalue().encode(),
                     check=True,
                 )
@@ -169,7 +169,7 @@ class RsyncLink:
 
         def clean(workdir: str) -> None:
             with contextlib.suppress(PlaybookError):
-                self.source.run(f"rm -rf -- {shlex.quote(workdir)}", sudo=self.pair.sudo)
+                self.source.run(f"rm -rf -- {shlex.quote(workdir)}")
 
         with ThreadPoolExecutor(2, thread_name_prefix="rsync-key") as pool:
             pool.submit(unkey)
@@ -202,16 +202,20 @@ class RsyncLink:
             opts += ["--dry-run", "--itemize-changes"]
         address = pair.rsync_address or pair.target.address
         dest = f"{pair.target.user}@{address}:{rel.rstrip('/')}/"
-        return " ".join(
-            [
-                "rsync",
-                *opts,
-                "-e",
-                shlex.quote(ssh),
-                "--",
-                shlex.quote(d.source.rstrip("/") + "/"),
-                shlex.quote(dest),
-            ]
+        # Under sudo only rsync itself runs as root: NOPASSWD for rsync suffices, no shell.
+        return self.source.as_root(
+            " ".join(
+                [
+                    "rsync",
+                    *opts,
+                    "-e",
+                    shlex.quote(ssh),
+                    "--",
+                    shlex.quote(d.source.rstrip("/") + "/"),
+                    shlex.quote(dest),
+                ]
+            ),
+            pair.sudo,
         )
 
     def run(
@@ -220,7 +224,7 @@ class RsyncLink:
         """One pass over *d*; *live*: the source still changes (vanished files are fine)."""
         started = time.monotonic()
         res = self.source.run(
-            self.command(d, bwlimit_kbps=bwlimit_kbps), sudo=self.pair.sudo, timeout=timeout
+            self.command(d, bwlimit_kbps=bwlimit_kbps), sudo_tools=self.pair.sudo, timeout=timeout
         )
         err = res.stderr.decode("utf-8", "replace").strip()
         if res.exit_status >= 128 or res.exit_status in (20, 255):
@@ -241,7 +245,7 @@ class RsyncLink:
 
     def differences(self, d: DataDir) -> list[str]:
         """Items rsync would still change (itemized dry run: ACLs, xattrs, owners, times ...)."""
-        res = self.source.run(self.command(d, dry_run=True), sudo=self.pair.sudo)
+        res = self.source.run(self.command(d, dry_run=True), sudo_tools=self.pair.sudo)
         if not res.ok:
             raise CommandFailed(
                 f"{self.source.endpoint.label}: rsync --dry-run of {d.source} exit {res.exit_status}: "

@@ -479,12 +479,16 @@ class SystemRun:
 
     # ------------------------------------------------------------------ data movement
 
+    @property
+    def bwlimit_kbps(self) -> int | None:
+        """The copies' bandwidth limit (KiB/s): the option's, else the runbook's (the policy's)."""
+        return self.rb.bandwidth_kbps if self.options.bwlimit_kbps is None else self.options.bwlimit_kbps
+
     def _rsync_pass(self, live: bool) -> PassStats:
         """One rsync pass over every data directory of every pair."""
         total = PassStats()
-        bw = self.rb.bandwidth_kbps if self.options.bwlimit_kbps is None else self.options.bwlimit_kbps
         for pair, i in self._file_pairs():
-            st = self.link(pair).run(pair.data[i], live=live, bwlimit_kbps=bw)
+            st = self.link(pair).run(pair.data[i], live=live, bwlimit_kbps=self.bwlimit_kbps)
             total.add(st)
         c = self.result.copy
         c.passes += 1
@@ -625,12 +629,13 @@ class SystemRun:
         for p, i in self._file_pairs():
             d = p.data[i]
             src_s, dst_s = self.session(p, Role.SOURCE), self.session(p, Role.TARGET)
-            src, dst = parallel(
-                [
-                    partial(mf.list_tree, src_s, d.source, sudo=p.sudo),
-                    partial(mf.list_tree, dst_s, d.target, sudo=p.target_sudo),
-                ]
-            )
+            calls: list[Callable[[], Any]] = [
+                partial(mf.list_tree, src_s, d.source, sudo=p.sudo),
+                partial(mf.list_tree, dst_s, d.target, sudo=p.target_sudo),
+            ]
+            if not self.options.dry_run:  # rsync's itemized dry run beside the listings: one wait
+                calls.append(partial(self.link(p).differences, d))
+            src, dst, *itemized = parallel(calls)
             if self.options.dry_run:  # metadata only: nothing is read on a live source
                 bad += [f"{d.target}/{b}" for b in mf.compare(src, {}, dst, {}) if "checksum" not in b]
                 continue
@@ -646,9 +651,7 @@ class SystemRun:
             hashed, size = hashed + n1 + n2, size + b1 + b2
             problems = mf.compare(src, sh, dst, th)
             if not problems:
-                problems = [
-                    f"{x} (metadata: ACL, xattr or times differ)" for x in self.link(p).differences(d)
-                ]
+                problems = [f"{x} (metadata: ACL, xattr or times differ)" for x in itemized[0]]
             bad += [f"{d.target}/{b}" for b in problems]
             checksums[d.source] = {
                 "source": mf.digest(src, sh),
