@@ -30,7 +30,11 @@ from playbooks.errors import CommandFailed, ConnectionLost, PlaybookError
 from playbooks.model import DataDir, HostPair
 from playbooks.ssh import SSHSession
 
-ARCHIVE = ("-aHAX", "--numeric-ids", "--sparse")
+ARCHIVE = ("-aHAX", "--numeric-ids")  # plus --sparse when the tree holds a sparse file (SPARSE_PROBE)
+# rsync's --sparse doubles the receiver's work on ordinary data (local copy of 512 MiB: 0.52 s
+# of CPU against 0.14 s), so each pass first looks for a file with fewer blocks than bytes
+# (find's %S < 1: a hole) and asks for it only then; sparse files still land sparse.
+SPARSE_PROBE = "awk '$1 < 1 {f = 1; exit} END {exit !f}'"
 # --partial, not --partial-dir: the target's rrsync pins a partial directory to a path the
 # receiver cannot save into, so an interrupted file would be lost. A partial file under its
 # final name is harmless: nothing is trusted before the SHA-256 manifests agree.
@@ -202,20 +206,13 @@ class RsyncLink:
             opts += ["--dry-run", "--itemize-changes"]
         address = pair.rsync_address or pair.target.address
         dest = f"{pair.target.user}@{address}:{rel.rstrip('/')}/"
-        # Under sudo only rsync itself runs as root: NOPASSWD for rsync suffices, no shell.
-        return self.source.as_root(
-            " ".join(
-                [
-                    "rsync",
-                    *opts,
-                    "-e",
-                    shlex.quote(ssh),
-                    "--",
-                    shlex.quote(d.source.rstrip("/") + "/"),
-                    shlex.quote(dest),
-                ]
-            ),
-            pair.sudo,
+        src = shlex.quote(d.source.rstrip("/") + "/")
+        rsync = " ".join(["rsync", *opts, "$sparse", "-e", shlex.quote(ssh), "--", src, shlex.quote(dest)])
+        # Under sudo only find and rsync themselves run as root: no shell under sudo.
+        probe = self.source.as_root(f"find {src} -type f -printf '%S\\n'", pair.sudo)
+        return (
+            f"if {probe} 2>/dev/null | {SPARSE_PROBE}; then sparse=--sparse; else sparse=; fi; "
+            + self.source.as_root(rsync, pair.sudo)
         )
 
     def run(
