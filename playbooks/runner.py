@@ -252,29 +252,22 @@ class SystemRun:
     def check_then_act(self, step: Step) -> str:
         """A step's checks, and its actions only when a check fails, then the checks again.
 
-        Inside the outage every round trip counts: when all of a step's commands are on one
-        host (the usual case) this is a single remote script, which reports on its last line
-        whether it found the step done already or did it.
+        Inside the outage every round trip counts: each host's share of the step (its checks
+        and actions, in the step's order: databases first at cut-over) is one remote script,
+        which reports on its last line whether it found its part done already or did it.
         """
-        groups = {(c.pair, c.host, c.sudo) for c in [*step.check, *step.action]}
-        if len(groups) == 1:
-            ((pair, role, sudo),) = groups
-            res = self.session(pair, role).run(
-                step_script([c.run for c in step.check], [c.run for c in step.action]),
-                sudo=sudo,
-                env=self.rendered.env,
-            )
-            marker = res.text().rstrip().rsplit("\n", 1)[-1]
-            if res.ok and marker == STEP_MARKERS[Outcome.UNCHANGED]:
-                return Outcome.UNCHANGED
-            if res.ok and marker == STEP_MARKERS[Outcome.DONE]:
-                return Outcome.DONE
-            tail = res.stderr.decode("utf-8", "replace").strip()[-500:]
-            if marker == STEP_MARKERS[Outcome.FAILED]:
-                raise StepFailed(f"{step.name.value}: the action ran but its check still fails: {tail}")
-            raise CommandFailed(
-                f"{self.host_label(pair, role)}: exit {res.exit_status}: {tail}", res.exit_status
-            )
+        keys = list(dict.fromkeys((c.pair, c.host, c.sudo) for c in [*step.action, *step.check]))
+        if all(any((c.pair, c.host, c.sudo) == k for c in step.action) for k in keys):
+            outcomes = [
+                self._host_share(
+                    step,
+                    k,
+                    [c.run for c in step.check if (c.pair, c.host, c.sudo) == k],
+                    [c.run for c in step.action if (c.pair, c.host, c.sudo) == k],
+                )
+                for k in keys
+            ]
+            return Outcome.UNCHANGED if set(outcomes) == {Outcome.UNCHANGED} else Outcome.DONE
         if step.check and all(parallel([partial(self.sh, c, check=False) for c in step.check])):
             return Outcome.UNCHANGED
         for (pair, role, sudo), runs in _consecutive(step.action):  # in order: databases first
@@ -282,6 +275,22 @@ class SystemRun:
         if step.check and not all(parallel([partial(self.sh, c, check=False) for c in step.check])):
             raise StepFailed(f"{step.name.value}: the action ran but its check still fails")
         return Outcome.DONE
+
+    def _host_share(
+        self, step: Step, key: tuple[str, Role, bool], checks: list[str], actions: list[str]
+    ) -> str:
+        """One host's checks and actions of *step* as one script: unchanged or done, else raise."""
+        pair, role, sudo = key
+        res = self.session(pair, role).run(step_script(checks, actions), sudo=sudo, env=self.rendered.env)
+        marker = res.text().rstrip().rsplit("\n", 1)[-1]
+        if res.ok and marker == STEP_MARKERS[Outcome.UNCHANGED]:
+            return Outcome.UNCHANGED
+        if res.ok and marker == STEP_MARKERS[Outcome.DONE]:
+            return Outcome.DONE
+        tail = res.stderr.decode("utf-8", "replace").strip()[-500:]
+        if marker == STEP_MARKERS[Outcome.FAILED]:
+            raise StepFailed(f"{step.name.value}: the action ran but its check still fails: {tail}")
+        raise CommandFailed(f"{self.host_label(pair, role)}: exit {res.exit_status}: {tail}", res.exit_status)
 
     def link(self, pair: HostPair) -> RsyncLink:
         if pair.role not in self.links:
