@@ -176,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
             ["arm", "seconds", "MiB/s", "vs rsync -a"],
             [
                 [
-                    "govcloud runbook: rsync step (-aHAX --numeric-ids --sparse, AES-GCM, key at pre-check)",
+                    "govcloud runbook: rsync step (-aHAX --numeric-ids, AES-GCM, key at pre-check)",
                     sync_s,
                     mib / sync_s,
                     rsync_a / sync_s,
