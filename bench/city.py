@@ -16,6 +16,7 @@ time says what the work costs when other processes share the cores and stretch t
 Targets: plan ≤ 1 s at a stranded cost within 2 % of CP-SAT's; explain and check ≤ 0.5 s;
 simulate ≤ 3 s. Writes bench/results/city.{md,json}.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,34 +34,48 @@ from typing import Any
 from bench.common import RESULTS_DIR, Table, command_line, write_results
 
 TIME = "/usr/bin/time"
-SCENARIO = ("name: capacity-cut\ndescription: the team halves from wave 1\n"
-            "capacity:\n  - {from_wave: 1, factor: 0.5}\n")
+SCENARIO = (
+    "name: capacity-cut\ndescription: the team halves from wave 1\n"
+    "capacity:\n  - {from_wave: 1, factor: 0.5}\n"
+)
 EXPLAINED = "gov-oa"  # a system of the bundled city
 
 
 def _timed(argv: list[str], env: dict[str, str]) -> dict[str, Any]:
     """One run under /usr/bin/time -v: exit code, wall seconds, peak RSS MB."""
     proc = subprocess.run([TIME, "-v", *argv], capture_output=True, text=True, env=env, check=False)
-    wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)",
-                     proc.stderr)
+    wall = re.search(
+        r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)", proc.stderr
+    )
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
     cpu = sum(float(m) for m in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)", proc.stderr))
     seconds = float("nan")
     if wall:
         h, m, s = wall.groups()
         seconds = int(h or 0) * 3600 + int(m) * 60 + float(s)
-    return {"returncode": proc.returncode, "wall_s": seconds, "cpu_s": cpu,
-            "rss_mb": int(rss.group(1)) / 1024 if rss else float("nan"),
-            "stderr": proc.stderr.split("\tCommand being timed")[0][-400:]}
+    return {
+        "returncode": proc.returncode,
+        "wall_s": seconds,
+        "cpu_s": cpu,
+        "rss_mb": int(rss.group(1)) / 1024 if rss else float("nan"),
+        "stderr": proc.stderr.split("\tCommand being timed")[0][-400:],
+    }
 
 
 def _repeat(argv: list[str], runs: int, env: dict[str, str]) -> dict[str, Any]:
     got = [_timed(argv, env) for _ in range(runs)]
     walls = [g["wall_s"] for g in got]
-    return {"argv": argv, "runs": runs, "returncodes": sorted({g["returncode"] for g in got}),
-            "median_s": statistics.median(walls), "min_s": min(walls), "max_s": max(walls),
-            "cpu_s": statistics.median(g["cpu_s"] for g in got),
-            "rss_mb": statistics.median(g["rss_mb"] for g in got), "stderr": got[-1]["stderr"]}
+    return {
+        "argv": argv,
+        "runs": runs,
+        "returncodes": sorted({g["returncode"] for g in got}),
+        "median_s": statistics.median(walls),
+        "min_s": min(walls),
+        "max_s": max(walls),
+        "cpu_s": statistics.median(g["cpu_s"] for g in got),
+        "rss_mb": statistics.median(g["rss_mb"] for g in got),
+        "stderr": got[-1]["stderr"],
+    }
 
 
 def _metrics(plan_dir: Path) -> dict[str, Any]:
@@ -68,8 +83,11 @@ def _metrics(plan_dir: Path) -> dict[str, Any]:
         m = json.loads((plan_dir / "plan.json").read_text(encoding="utf-8"))["metrics"]
     except (OSError, ValueError, KeyError):
         return {}
-    return {"stranded_cost": m["stranded_cost"], "lower_bound": m["stranded_cost_lower_bound"],
-            "waves": m["waves"]}
+    return {
+        "stranded_cost": m["stranded_cost"],
+        "lower_bound": m["stranded_cost_lower_bound"],
+        "waves": m["waves"],
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -107,19 +125,28 @@ def main(argv: list[str] | None = None) -> int:
         measure("govcloud plan --help (its area only)", [govcloud, "plan", "--help"])
         for effort in ("quick", "normal", "thorough"):
             out = tmp / f"plan-{effort}"
-            measure(f"govcloud plan --effort {effort}",
-                    [govcloud, "plan", "--effort", effort, "--out", str(out)], plan_dir=out)
+            measure(
+                f"govcloud plan --effort {effort}",
+                [govcloud, "plan", "--effort", effort, "--out", str(out)],
+                plan_dir=out,
+            )
         out = tmp / "plan-exact"
         r = _repeat([sys.executable, "-c", EXACT, str(out), str(exact_limit)], 1, env)
         r.update(what=f"CP-SAT ({exact_limit:g} s, 2 workers, hinted)", **_metrics(out))
         rows.append(r)
         plan_file = tmp / "plan-normal" / "plan.json"
-        has_plan_option = "--plan" in subprocess.run([govcloud, "check", "--help"], capture_output=True,
-                                                      text=True, env=env, check=False).stdout
+        has_plan_option = (
+            "--plan"
+            in subprocess.run(
+                [govcloud, "check", "--help"], capture_output=True, text=True, env=env, check=False
+            ).stdout
+        )
         from_file = ["--plan", str(plan_file)] if has_plan_option else []
         measure("govcloud check" + (" --plan FILE" if from_file else ""), [govcloud, "check", *from_file])
-        measure("govcloud explain ID" + (" --plan FILE" if from_file else ""),
-                [govcloud, "explain", EXPLAINED, *from_file])
+        measure(
+            "govcloud explain ID" + (" --plan FILE" if from_file else ""),
+            [govcloud, "explain", EXPLAINED, *from_file],
+        )
         measure("govcloud simulate --scenario FILE", [govcloud, "simulate", "--scenario", str(scenario)])
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -128,24 +155,57 @@ def main(argv: list[str] | None = None) -> int:
     ref = exact.get("stranded_cost")
     table = Table(
         "Bundled city (328 systems): whole processes under /usr/bin/time -v",
-        ["command", "runs", "median wall s", "min s", "max s", "median CPU s", "peak RSS MB", "exit",
-         "stranded cost",
-         "lower bound", "waves", "cost / CP-SAT"],
-        [[r["what"], r["runs"], r["median_s"], r["min_s"], r["max_s"], r["cpu_s"], r["rss_mb"],
-          ",".join(str(c) for c in r["returncodes"]), r.get("stranded_cost"), r.get("lower_bound"),
-          r.get("waves"), (r["stranded_cost"] / ref) if ref and r.get("stranded_cost") else None]
-         for r in rows])
+        [
+            "command",
+            "runs",
+            "median wall s",
+            "min s",
+            "max s",
+            "median CPU s",
+            "peak RSS MB",
+            "exit",
+            "stranded cost",
+            "lower bound",
+            "waves",
+            "cost / CP-SAT",
+        ],
+        [
+            [
+                r["what"],
+                r["runs"],
+                r["median_s"],
+                r["min_s"],
+                r["max_s"],
+                r["cpu_s"],
+                r["rss_mb"],
+                ",".join(str(c) for c in r["returncodes"]),
+                r.get("stranded_cost"),
+                r.get("lower_bound"),
+                r.get("waves"),
+                (r["stranded_cost"] / ref) if ref and r.get("stranded_cost") else None,
+            ]
+            for r in rows
+        ],
+    )
     load_after = os.getloadavg()[0]
-    notes = [f"1-minute load average: {load_before:.2f} at the start, {load_after:.2f} at the end (2 cores "
-             "shared with other work; above ~1.5 the timings are inflated).",
-             f"CP-SAT = planner.core.make_plan(method='exact', time_limit_s={exact_limit:g}) in a fresh "
-             "process: the time-indexed model, 2 workers, hinted with the normal heuristic.",
-             "check/explain read the plan file" if has_plan_option else
-             "check/explain plan the city now (this CLI has no --plan option for them)"]
-    md, js = write_results("city", "The bundled city: start-up, plan, check, explain, simulate", [table],
-                           data={"rows": rows, "load_average": [load_before, load_after]},
-                           command=command_line("bench.city", argv or []), notes=notes,
-                           results_dir=args.results_dir)
+    notes = [
+        f"1-minute load average: {load_before:.2f} at the start, {load_after:.2f} at the end (2 cores "
+        "shared with other work; above ~1.5 the timings are inflated).",
+        f"CP-SAT = planner.core.make_plan(method='exact', time_limit_s={exact_limit:g}) in a fresh "
+        "process: the time-indexed model, 2 workers, hinted with the normal heuristic.",
+        "check/explain read the plan file"
+        if has_plan_option
+        else "check/explain plan the city now (this CLI has no --plan option for them)",
+    ]
+    md, js = write_results(
+        "city",
+        "The bundled city: start-up, plan, check, explain, simulate",
+        [table],
+        data={"rows": rows, "load_average": [load_before, load_after]},
+        command=command_line("bench.city", argv or []),
+        notes=notes,
+        results_dir=args.results_dir,
+    )
     print(f"results: {md} and {js}")
     return 0
 

@@ -3,6 +3,7 @@
 Results go to ``bench/results/<name>.md`` and ``<name>.json``, both written atomically, so a
 benchmark killed half-way never leaves a half-written table behind.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -51,8 +52,9 @@ def _ram_gb() -> float | None:
 
 def _git(*args: str) -> str | None:
     try:
-        out = subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True, text=True,
-                             timeout=10, check=True)
+        out = subprocess.run(
+            ["git", *args], cwd=REPO_ROOT, capture_output=True, text=True, timeout=10, check=True
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.strip()
@@ -78,8 +80,10 @@ def machine() -> dict[str, Any]:
 
 def machine_markdown(m: dict[str, Any]) -> str:
     """One line describing the machine, for the head of a results file."""
-    return (f"{m['cpu']}, {m['cores']} cores ({m['usable_cores']} usable), {m['ram_gb']} GB RAM, "
-            f"{m['os']}, Python {m['python']}, commit {m['git_commit'] or 'unknown'}, {m['date']}")
+    return (
+        f"{m['cpu']}, {m['cores']} cores ({m['usable_cores']} usable), {m['ram_gb']} GB RAM, "
+        f"{m['os']}, Python {m['python']}, commit {m['git_commit'] or 'unknown'}, {m['date']}"
+    )
 
 
 # ---------------------------------------------------------------- measuring
@@ -152,8 +156,13 @@ sys.exit(os.waitstatus_to_exitcode(status) % 256)
 """
 
 
-def run_child(argv: Sequence[str], *, cwd: Path | None = None, env: dict[str, str] | None = None,
-              timeout: float | None = None) -> ChildRun:
+def run_child(
+    argv: Sequence[str],
+    *,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float | None = None,
+) -> ChildRun:
     """Run *argv* and measure its wall time and its own peak RSS (the rusage of that process).
 
     Output goes to temporary files rather than pipes, so a chatty child never blocks; a child
@@ -164,8 +173,14 @@ def run_child(argv: Sequence[str], *, cwd: Path | None = None, env: dict[str, st
         out_path, err_path = Path(tmp) / "stdout", Path(tmp) / "stderr"
         with out_path.open("w") as out, err_path.open("w") as err:
             start = time.perf_counter()
-            proc = subprocess.Popen([sys.executable, "-S", "-c", _LAUNCHER, str(report), *argv], cwd=cwd,
-                                    env=env, stdout=out, stderr=err, start_new_session=True)
+            proc = subprocess.Popen(
+                [sys.executable, "-S", "-c", _LAUNCHER, str(report), *argv],
+                cwd=cwd,
+                env=env,
+                stdout=out,
+                stderr=err,
+                start_new_session=True,
+            )
             try:
                 proc.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
@@ -236,10 +251,17 @@ def fmt_cell(v: Any) -> str:
     return str(v).replace("|", "\\|")
 
 
-def write_results(name: str, title: str, tables: Sequence[Table], *, data: dict[str, Any] | None = None,
-                  command: str | None = None, notes: Sequence[str] = (),
-                  results_dir: Path | None = None,
-                  machine_info: dict[str, Any] | None = None) -> tuple[Path, Path]:
+def write_results(
+    name: str,
+    title: str,
+    tables: Sequence[Table],
+    *,
+    data: dict[str, Any] | None = None,
+    command: str | None = None,
+    notes: Sequence[str] = (),
+    results_dir: Path | None = None,
+    machine_info: dict[str, Any] | None = None,
+) -> tuple[Path, Path]:
     """Write ``<name>.md`` and ``<name>.json`` atomically under *results_dir* (bench/results)."""
     out = Path(results_dir) if results_dir is not None else RESULTS_DIR
     m = machine_info if machine_info is not None else machine()
@@ -250,8 +272,15 @@ def write_results(name: str, title: str, tables: Sequence[Table], *, data: dict[
     if notes:
         md += ["Notes:", ""] + [f"- {n}" for n in notes] + [""]
     md_path, json_path = out / f"{name}.md", out / f"{name}.json"
-    payload = {"name": name, "title": title, "machine": m, "command": command,
-               "tables": [t.as_json() for t in tables], "notes": list(notes), "data": data or {}}
+    payload = {
+        "name": name,
+        "title": title,
+        "machine": m,
+        "command": command,
+        "tables": [t.as_json() for t in tables],
+        "notes": list(notes),
+        "data": data or {},
+    }
     atomic_write_text(json_path, json.dumps(payload, indent=2, ensure_ascii=False, default=str) + "\n")
     atomic_write_text(md_path, "\n".join(md))
     return md_path, json_path

@@ -4,11 +4,15 @@
 
 A real PostgreSQL cluster (tests/services/servers.py) of --gb GiB on the source host, two
 private sshd hosts on loopback, and an application writer inserting rows without pause until
-the application is frozen. Two runbooks of the same system, each from scratch:
+the application is frozen. Runbooks of the same system, each from scratch:
 
 * cold: freeze, then the whole database is copied (pg_basebackup) and started on the target;
 * warm (method ``database``): a streaming replica is seeded while the writer runs; at freeze the
   replica only catches up to the source's last WAL position and is promoted.
+
+Both at the bandwidth the runbook takes from the policy (CUT-1's ``cutover.bandwidth_mbps``,
+as `govcloud playbook run` does: rsync --bwlimit, pg_basebackup --max-rate) and without any
+limit (loopback's own speed, what ``--bwlimit-mbps 0`` gives).
 
 The outage is what the runner journals: freeze until the target serves (cut-over and smoke test
 passed). The per-table verification after start is reported separately. Target (issue 15):
@@ -18,6 +22,7 @@ warm <= 10 % of cold. Writes bench/results/db_outage.{md,json}.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -29,6 +34,7 @@ from pathlib import Path
 from bench.common import Table, command_line, write_results
 from bench.playbook_hosts import file_service, inventory_and_plan, start_hosts, step_seconds
 from inventory.models import Host
+from planner.policy import load_policy
 from playbooks.localdb import PostgresServer, _private_dir, free_port
 from playbooks.model import DatabaseSpec, PairTarget, ServiceCommands, SystemTarget
 from playbooks.render import render_runbook
@@ -89,13 +95,15 @@ class Writer:
         return self.rows
 
 
-def one_arm(method: str, pg: PostgresServer, hosts, work: Path) -> tuple[RunResult, dict[str, float], int]:
+def one_arm(
+    method: str, pg: PostgresServer, hosts, work: Path, bandwidth_mbps: float | None
+) -> tuple[RunResult, dict[str, float], int]:
     src, tgt = hosts.source, hosts.target
-    arm = work / method
-    app_data = src.root / method / "data"
+    arm = work / f"{method}-{bandwidth_mbps or 'unlimited'}"
+    app_data = src.root / arm.name / "data"
     app_data.mkdir(parents=True)
     (app_data / "config.ini").write_text("[app]\n")
-    state = src.root / method / "service.state"
+    state = src.root / arm.name / "service.state"
     state.write_text("running\n")
     replica_base = _private_dir(f"govcloud-bench-{method}-", pg.user)
     replica = replica_base / "data"
@@ -128,25 +136,25 @@ def one_arm(method: str, pg: PostgresServer, hosts, work: Path) -> tuple[RunResu
     app = Host(address=src.address, port=src.port, user=src.user, role="app", data_dirs=[str(app_data)])
     db = Host(address=src.address, port=src.port, user=src.user, role="db")
     inv, plan = inventory_and_plan("bench-db", [app, db], method="cold" if method == "cold" else "database")
-    root = tgt.root / method / "app"
+    root = tgt.root / arm.name / "app"
     target = SystemTarget(
         target=Host(address=tgt.address, port=tgt.port, user=tgt.user, role="target"),
         data_root=str(root),
         authorized_keys=str(tgt.authorized_keys),
-        service=file_service(state, root, tgt.root / method / "current"),
+        service=file_service(state, root, tgt.root / arm.name / "current"),
         env={PW_ENV: pg.password},
         hosts=[
             PairTarget(
                 role="db",
                 target=Host(address=tgt.address, port=tgt.port, user=tgt.user),
-                data_root=str(tgt.root / method / "db"),
+                data_root=str(tgt.root / arm.name / "db"),
                 authorized_keys=str(tgt.authorized_keys),
                 service=db_service,
                 database=spec,
             )
         ],
     )
-    rendered = render_runbook("bench-db", plan, inv, {"bench-db": target})
+    rendered = render_runbook("bench-db", plan, inv, {"bench-db": target}, bandwidth_mbps=bandwidth_mbps)
     writer = Writer(pg, state)
     try:
         time.sleep(2)  # the load is on before anything starts
@@ -167,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--gb", type=float, default=2.0, help="database size in GiB (default 2)")
     ap.add_argument("--keep", action="store_true")
     args = ap.parse_args(argv)
+    policy_mbps = load_policy().cutover.bandwidth_mbps
     work = Path(tempfile.mkdtemp(prefix="govcloud-bench-db-"))
     hosts = start_hosts(work)
     pg = PostgresServer().start()
@@ -186,14 +195,21 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
         arms = {}
-        for method in ("cold", "warm"):
-            result, steps, written = one_arm(method, pg, hosts, work)
-            if result.outcome != "complete":
-                print(f"{method} run failed: {result.error}", file=sys.stderr)
-                return 1
-            arms[method] = (result, steps, written)
-            print(method, result.outage_seconds, steps, flush=True)
-        cold, warm = arms["cold"][0].outage_seconds or 0, arms["warm"][0].outage_seconds or 0
+        for bw in (policy_mbps, None):
+            for method in ("cold", "warm"):
+                result, steps, written = one_arm(method, pg, hosts, work, bw)
+                if result.outcome != "complete":
+                    print(f"{method} run failed: {result.error}", file=sys.stderr)
+                    return 1
+                name = f"{method}, {f'{bw:g} Mb/s (policy)' if bw else 'no limit (loopback)'}"
+                arms[name] = (result, steps, written)
+                print(name, result.outage_seconds, steps, f"load {os.getloadavg()}", flush=True)
+
+        def ratio(bw: str) -> float:
+            cold = arms[f"cold, {bw}"][0].outage_seconds or 0
+            return (arms[f"warm, {bw}"][0].outage_seconds or 0) / cold if cold else float("nan")
+
+        at_policy, unlimited = ratio(f"{policy_mbps:g} Mb/s (policy)"), ratio("no limit (loopback)")
         table = Table(
             f"Outage of a {size / (1 << 30):.2f} GiB PostgreSQL database under write load",
             [
@@ -201,7 +217,10 @@ def main(argv: list[str] | None = None) -> int:
                 "outage s",
                 "x cold",
                 "pre-seed s (live)",
-                "sync s (frozen)",
+                "freeze s",
+                "sync s",
+                "verify s",
+                "cut-over s",
                 "tables verified after start s",
                 "rows written by the load",
             ],
@@ -209,17 +228,24 @@ def main(argv: list[str] | None = None) -> int:
                 [
                     m,
                     r.outage_seconds,
-                    (r.outage_seconds or 0) / cold if cold else None,
+                    (r.outage_seconds or 0) / (arms["cold" + m[4:]][0].outage_seconds or 1)
+                    if m.startswith("warm")
+                    else 1.0,
                     st.get("pre-seed"),
+                    st.get("freeze"),
                     st.get("sync"),
+                    st.get("verify"),
+                    st.get("cut-over"),
                     st.get("post-check"),
                     w,
                 ]
                 for m, (r, st, w) in arms.items()
             ],
             note="Outage = freeze until the target serves (cut-over and smoke test passed), "
-            "as journalled. "
-            f"Target: warm <= 10 % of cold; this run: {100 * warm / cold:.1f} %.",
+            "as journalled: the freeze, sync, verify and cut-over steps. "
+            f"Target: warm <= 10 % of cold; this run: {100 * at_policy:.1f} % at the policy's "
+            f"{policy_mbps:g} Mb/s, {100 * unlimited:.1f} % without a limit. "
+            f"Load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}.",
         )
         write_results(
             "db_outage",

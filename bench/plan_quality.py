@@ -18,6 +18,7 @@ bound, whichever is higher) on the very problem the planner built.
 
 Writes bench/results/plan_quality.{md,json}.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -76,8 +77,15 @@ def measure(inst: Instance, exact_limit: float, log: Callable[[str], None]) -> d
     inv = synthesize(inst.systems, inst.seed)
     policy = scaled_policy(inv, inst.waves)
     cap = scaled_overrides(inv, inst.waves)["capacity"]
-    row: dict[str, Any] = {"size": inst.label, "systems": inst.systems, "seed": inst.seed,
-                           "target_waves": inst.waves, "capacity": cap, "arms": {}, "violations": []}
+    row: dict[str, Any] = {
+        "size": inst.label,
+        "systems": inst.systems,
+        "seed": inst.seed,
+        "target_waves": inst.waves,
+        "capacity": cap,
+        "arms": {},
+        "violations": [],
+    }
     arms = ["naive", "heuristic"] + (["exact"] if inst.exact else [])
     problem = schedule = None
     for arm in arms:
@@ -88,16 +96,23 @@ def measure(inst: Instance, exact_limit: float, log: Callable[[str], None]) -> d
         row["violations"] += [f"{arm}: {v}" for v in bad]
         m = plan.metrics
         row["arms"][arm] = {
-            "stranded_cost": m.stranded_cost, "waves": m.waves, "seconds": seconds,
-            "optimal": ctx.schedule.optimal, "gap": ctx.schedule.gap, "violations": len(bad),
-            "jobs": len(ctx.problem.jobs), "retirables": len(ctx.problem.retirables),
+            "stranded_cost": m.stranded_cost,
+            "waves": m.waves,
+            "seconds": seconds,
+            "optimal": ctx.schedule.optimal,
+            "gap": ctx.schedule.gap,
+            "violations": len(bad),
+            "jobs": len(ctx.problem.jobs),
+            "retirables": len(ctx.problem.retirables),
             "blocked": sum(1 for p in plan.systems if p.disposition is Disposition.BLOCKED),
             "reported_bound": m.stranded_cost_lower_bound,
         }
         if arm == "heuristic":
             problem, schedule = ctx.problem, ctx.schedule
-        log(f"{inst.label} seed {inst.seed} {arm}: {m.stranded_cost:,.0f} in {m.waves} waves, "
-            f"{seconds:.1f} s, {len(bad)} violation(s)")
+        log(
+            f"{inst.label} seed {inst.seed} {arm}: {m.stranded_cost:,.0f} in {m.waves} waves, "
+            f"{seconds:.1f} s, {len(bad)} violation(s)"
+        )
     assert problem is not None and schedule is not None
     row["groups"] = len(problem.jobs)
     row["retirables"] = len(problem.retirables)
@@ -115,8 +130,10 @@ def measure(inst: Instance, exact_limit: float, log: Callable[[str], None]) -> d
     row["bound_cost"], row["bound_waves"] = lb.stranded_cost, lb.waves
     for arm, a in row["arms"].items():
         if a["stranded_cost"] < lb.stranded_cost - 0.01:
-            row["violations"].append(f"{arm}: stranded cost {a['stranded_cost']:,.2f} below the lower "
-                                     f"bound {lb.stranded_cost:,.2f}")
+            row["violations"].append(
+                f"{arm}: stranded cost {a['stranded_cost']:,.2f} below the lower "
+                f"bound {lb.stranded_cost:,.2f}"
+            )
     ours, naive = row["arms"]["heuristic"], row["arms"]["naive"]
     exact = row["arms"].get("exact")
     row["ours_over_naive"] = _ratio(ours["stranded_cost"], naive["stranded_cost"])
@@ -134,14 +151,24 @@ def tables(rows: Sequence[dict[str, Any]]) -> tuple[Table, Table, Table]:
     summary = Table(
         f"Summary (targets: ours/optimal ≤ {TARGET_OURS_OVER_OPTIMAL} on small, ours/bound ≤ "
         f"{TARGET_OURS_OVER_BOUND} on 1k and 10k, ours/naive ≤ {TARGET_OURS_OVER_NAIVE} everywhere)",
-        ["instances", "n", "ratio", "mean", "worst", "target", "met"])
+        ["instances", "n", "ratio", "mean", "worst", "target", "met"],
+    )
 
     def add(label: str, sel: Sequence[dict[str, Any]], key: str, target: float | None) -> None:
         vals = [r[key] for r in sel if r.get(key) is not None]
         if vals:
             worst = max(vals)
-            summary.rows.append([label, len(vals), key.replace("_", " "), statistics.mean(vals), worst,
-                                 target, None if target is None else worst <= target])
+            summary.rows.append(
+                [
+                    label,
+                    len(vals),
+                    key.replace("_", " "),
+                    statistics.mean(vals),
+                    worst,
+                    target,
+                    None if target is None else worst <= target,
+                ]
+            )
 
     small = [r for r in rows if r["size"].startswith("small")]
     add("small, exact proved optimal", small, "ours_over_optimal", TARGET_OURS_OVER_OPTIMAL)
@@ -151,32 +178,76 @@ def tables(rows: Sequence[dict[str, Any]]) -> tuple[Table, Table, Table]:
         add(label, [r for r in rows if r["size"] == label], "ours_over_bound", TARGET_OURS_OVER_BOUND)
     add("all", rows, "ours_over_naive", TARGET_OURS_OVER_NAIVE)
 
-    detail = Table("Per inventory (stranded cost in CNY; waves used)",
-                   ["size", "seed", "groups", "rooms+lines", "naive", "ours", "exact", "optimal",
-                    "lower bound", "bound, any schedule", "waves naive/ours/exact/bound", "ours/opt",
-                    "ours/bound", "ours/naive",
-                    "violations", "naive s", "ours s", "exact s", "bound s"])
+    detail = Table(
+        "Per inventory (stranded cost in CNY; waves used)",
+        [
+            "size",
+            "seed",
+            "groups",
+            "rooms+lines",
+            "naive",
+            "ours",
+            "exact",
+            "optimal",
+            "lower bound",
+            "bound, any schedule",
+            "waves naive/ours/exact/bound",
+            "ours/opt",
+            "ours/bound",
+            "ours/naive",
+            "violations",
+            "naive s",
+            "ours s",
+            "exact s",
+            "bound s",
+        ],
+    )
     for r in rows:
         a = r["arms"]
         ex = a.get("exact", {})
-        detail.rows.append([
-            r["size"], r["seed"], r["groups"], r["retirables"], a["naive"]["stranded_cost"],
-            a["heuristic"]["stranded_cost"], ex.get("stranded_cost"), ex.get("optimal"), r["bound_cost"],
-            r.get("bound_any_cost"),
-            f"{a['naive']['waves']}/{a['heuristic']['waves']}/{ex.get('waves', '–')}/{r['bound_waves']}",
-            r.get("ours_over_optimal"), r["ours_over_bound"], r["ours_over_naive"], len(r["violations"]),
-            a["naive"]["seconds"], a["heuristic"]["seconds"], ex.get("seconds"), r["bound_s"]])
-    policies = Table("Per-wave capacity of the scaled policy (bench/province_policy.py)",
-                     ["size", "seed", "target waves", "systems", "vCPU", "data GB", "team-hours"])
+        detail.rows.append(
+            [
+                r["size"],
+                r["seed"],
+                r["groups"],
+                r["retirables"],
+                a["naive"]["stranded_cost"],
+                a["heuristic"]["stranded_cost"],
+                ex.get("stranded_cost"),
+                ex.get("optimal"),
+                r["bound_cost"],
+                r.get("bound_any_cost"),
+                f"{a['naive']['waves']}/{a['heuristic']['waves']}/{ex.get('waves', '–')}/{r['bound_waves']}",
+                r.get("ours_over_optimal"),
+                r["ours_over_bound"],
+                r["ours_over_naive"],
+                len(r["violations"]),
+                a["naive"]["seconds"],
+                a["heuristic"]["seconds"],
+                ex.get("seconds"),
+                r["bound_s"],
+            ]
+        )
+    policies = Table(
+        "Per-wave capacity of the scaled policy (bench/province_policy.py)",
+        ["size", "seed", "target waves", "systems", "vCPU", "data GB", "team-hours"],
+    )
     for r in rows:
         c = r["capacity"]
-        policies.rows.append([r["size"], r["seed"], r["target_waves"], c["systems"], c["vcpu"], c["data_gb"],
-                              c["team_hours"]])
+        policies.rows.append(
+            [r["size"], r["seed"], r["target_waves"], c["systems"], c["vcpu"], c["data_gb"], c["team_hours"]]
+        )
     return summary, detail, policies
 
 
-def run(instances: Sequence[Instance], *, exact_limit: float = 60.0, results_dir: Path | None = None,
-        argv: Sequence[str] = (), log: Callable[[str], None] = print) -> dict[str, Any]:
+def run(
+    instances: Sequence[Instance],
+    *,
+    exact_limit: float = 60.0,
+    results_dir: Path | None = None,
+    argv: Sequence[str] = (),
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
     """Measure every instance and write plan_quality.{md,json}; return rows and file paths."""
     rows = [measure(inst, exact_limit, log) for inst in instances]
     summary, detail, policies = tables(rows)
@@ -197,19 +268,31 @@ def run(instances: Sequence[Instance], *, exact_limit: float = 60.0, results_dir
         f"{len(bad)} violation(s).",
     ]
     if any(not r["same_problem"] for r in rows):
-        notes.append("Arms blocked different systems on: " + ", ".join(
-            f"{r['size']} seed {r['seed']}" for r in rows if not r["same_problem"]))
-    missed = [r for r in rows if (r.get("ours_over_bound") or 0) > TARGET_OURS_OVER_BOUND
-              and not r["size"].startswith("small")]
+        notes.append(
+            "Arms blocked different systems on: "
+            + ", ".join(f"{r['size']} seed {r['seed']}" for r in rows if not r["same_problem"])
+        )
+    missed = [
+        r
+        for r in rows
+        if (r.get("ours_over_bound") or 0) > TARGET_OURS_OVER_BOUND and not r["size"].startswith("small")
+    ]
     if missed:
-        notes.append("ours/bound above target on " + ", ".join(
-            f"{r['size']} seed {r['seed']} ({r['ours_over_bound']:.3f})" for r in missed)
-            + ": see BENCHMARKS.md for what the gap is made of.")
+        notes.append(
+            "ours/bound above target on "
+            + ", ".join(f"{r['size']} seed {r['seed']} ({r['ours_over_bound']:.3f})" for r in missed)
+            + ": see BENCHMARKS.md for what the gap is made of."
+        )
     notes += bad
-    md, js = write_results("plan_quality", "Plan quality through the planner on synthetic inventories",
-                           [summary, detail, policies], data={"rows": rows, "violations": bad},
-                           command=command_line("bench.plan_quality", argv), notes=notes,
-                           results_dir=results_dir)
+    md, js = write_results(
+        "plan_quality",
+        "Plan quality through the planner on synthetic inventories",
+        [summary, detail, policies],
+        data={"rows": rows, "violations": bad},
+        command=command_line("bench.plan_quality", argv),
+        notes=notes,
+        results_dir=results_dir,
+    )
     return {"rows": rows, "violations": bad, "markdown": md, "json": js}
 
 
@@ -223,8 +306,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = ap.parse_args(args_list)
     instances = QUICK if args.quick else [i for i in FULL if not (args.no_10k and i.systems >= 10_000)]
     limit = min(args.exact_limit, 5.0) if args.quick else args.exact_limit
-    out = run(instances, exact_limit=limit, results_dir=args.results_dir, argv=args_list,
-              log=lambda msg: print(msg, file=sys.stderr))
+    out = run(
+        instances,
+        exact_limit=limit,
+        results_dir=args.results_dir,
+        argv=args_list,
+        log=lambda msg: print(msg, file=sys.stderr),
+    )
     print(Path(out["markdown"]).read_text(encoding="utf-8"))
     return 1 if out["violations"] else 0
 

@@ -16,6 +16,7 @@ would run. Benchmarks therefore also plan under a policy scaled to the inventory
 The override is written as YAML and laid over the bundled default by the planner's own
 ``parse_policy`` / ``govcloud plan --policy FILE`` (mappings merged, scalars replaced).
 """
+
 from __future__ import annotations
 
 import math

@@ -47,12 +47,15 @@ class RunContext(Protocol):
     @property
     def env(self) -> Mapping[str, str]: ...
     def session(self, pair: HostPair | str, role: Role) -> SSHSession: ...
+    @property
+    def bwlimit_kbps(self) -> int | None: ...
 
 
 log = logging.getLogger("playbooks.database")
 
 CATCH_UP_TIMEOUT_S = 600.0
 POLL_S = 0.2
+NOT_SERVING = 3  # exit status of the promotion script when no replica answers on the target
 
 
 class Database(Protocol):
@@ -166,11 +169,11 @@ class _Base:
 
     def stop_source(self) -> None:
         if self.pair.source_stop:
-            self.source.run(self.pair.source_stop, sudo=self.pair.sudo, env=self.run.env, check=True)
+            self.source.run(self.pair.source_stop, sudo=self.pair.service_sudo, env=self.run.env, check=True)
 
     def start_source(self) -> None:
         if self.pair.source_start:
-            self.source.run(self.pair.source_start, sudo=self.pair.sudo, env=self.run.env)
+            self.source.run(self.pair.source_start, sudo=self.pair.service_sudo, env=self.run.env)
 
 
 # ---------------------------------------------------------------------------- PostgreSQL
@@ -223,7 +226,7 @@ class PostgresReplica(_Base):
         d = shlex.quote(self.spec.target_data_dir)
         started = time.monotonic()
         if self._target_running():
-            return {"replica": "streaming already", "seconds": 0.0}
+            return {"replica": "streaming already", "caught_up": self._catch_up_live(), "seconds": 0.0}
         has_data = self.target.run(f"test -f {d}/PG_VERSION").ok
         if not has_data:
             non_empty = self.target.run(f'test -d {d} && [ -n "$(ls -A {d})" ]').ok
@@ -245,38 +248,97 @@ class PostgresReplica(_Base):
                     f"mkdir -p {d} && chmod 700 {d} && {self.bin('pg_basebackup')} -h "
                     f"{shlex.quote(self.source_address)} "
                     f"-p {self.spec.source_port} -U {shlex.quote(self.spec.replication_user)} -D {d} "
-                    f"-X stream -R -c fast -C -S {self.slot} -w",
+                    f"-X stream -R -c fast -C -S {self.slot} -w{self._max_rate()}",
                 ),
                 "PGPASSWORD",
                 timeout=86400,
             )
         self._start_target()
-        return {"replica": "seeded", "seconds": round(time.monotonic() - started, 3), "slot": self.slot}
+        caught_up = self._catch_up_live()
+        return {
+            "replica": "seeded",
+            "seconds": round(time.monotonic() - started, 3),
+            "slot": self.slot,
+            "caught_up": caught_up,
+        }
 
-    def _write_xid(self) -> str:
-        return self.on_source("SELECT pg_snapshot_xmax(pg_current_snapshot());")
+    def _max_rate(self) -> str:
+        """The run's bandwidth limit (the policy's, as for rsync) for pg_basebackup (32 kB/s .. 1 GB/s)."""
+        kib = self.run.bwlimit_kbps
+        return f" --max-rate={min(max(kib, 32), 1 << 20)}k" if kib else ""
+
+    def _catch_up_live(self) -> bool:
+        """Let the replica replay the seeding's backlog while the source is live: wait until it
+        has replayed what the source had written when asked (one script on the target host)."""
+        script = self._replay_script()
+        return self.target.run(script, env=self.env("PGPASSWORD"), timeout=CATCH_UP_TIMEOUT_S + 60).ok
+
+    def _replay_script(self) -> str:
+        """Shell lines: wait until the replica has replayed the source's current WAL position ($lsn)."""
+        src = self._psql_cmd(self.source_address, self.spec.source_port)
+        tgt = self._psql_cmd("127.0.0.1", self.spec.target_port)
+        return "\n".join(
+            [
+                f"lsn=$({src} -c {shlex.quote('SELECT pg_current_wal_lsn()')}) || exit 1",
+                f"end=$(( $(date +%s) + {int(CATCH_UP_TIMEOUT_S)} ))",
+                f'until [ "$({tgt} -c "SELECT pg_last_wal_replay_lsn() >= \'$lsn\'::pg_lsn")" = t ]; do',
+                '  [ "$(date +%s)" -lt "$end" ] || { echo "not replayed up to $lsn in time" >&2; exit 1; }',
+                f"  sleep {POLL_S:g}",
+                "done",
+            ]
+        )
+
+    def _psql_cmd(self, host: str, port: int, db: str = "postgres") -> str:
+        return (
+            f"{self.bin('psql')} -X -q -A -t -v ON_ERROR_STOP=1 -h {shlex.quote(host)} -p {port} "
+            f"-U {shlex.quote(self.spec.admin_user)} -d {shlex.quote(db)} </dev/null"
+        )
 
     def quiescent(self, settle_seconds: float) -> bool:
-        before = self._write_xid()
-        time.sleep(settle_seconds)
-        return self._write_xid() == before
+        """No new write transaction on the source for *settle_seconds*: one command on the target host."""
+        xid = shlex.quote("SELECT pg_snapshot_xmax(pg_current_snapshot());")
+        src = self._psql_cmd(self.source_address, self.spec.source_port)
+        script = f'a=$({src} -c {xid}) && sleep {settle_seconds:g} && b=$({src} -c {xid}) && [ "$a" = "$b" ]'
+        return self.target.run(script, env=self.env("PGPASSWORD")).ok
 
     def catch_up_and_promote(self) -> dict[str, Any]:
+        """Replay up to the frozen source's last WAL position, promote: one script on the target host."""
         seeded: dict[str, Any] = {}
-        if not self._target_running():  # cold: no pre-seed, the whole copy happens now
+        res = self.target.run(
+            self._promote_script(), env=self.env("PGPASSWORD"), timeout=CATCH_UP_TIMEOUT_S + 180
+        )
+        if res.exit_status == NOT_SERVING:  # cold: no pre-seed, the whole copy happens now
             seeded = self.seed()
-        if self.on_target("SELECT pg_is_in_recovery();") == "f":
+            res = self.target.run(
+                self._promote_script(), env=self.env("PGPASSWORD"), timeout=CATCH_UP_TIMEOUT_S + 180
+            )
+        if not res.ok:
+            err = (res.stderr or res.stdout).decode("utf-8", "replace").strip()[-500:]
+            raise StepFailed(
+                f"{self.target.endpoint.label}: the replica was not caught up and promoted: {err}"
+            )
+        said = res.text().split()
+        if said[:1] == ["already"]:
             return {"promoted": "already"}
-        lsn = self.on_source("SELECT pg_current_wal_lsn();")
-        deadline = time.monotonic() + CATCH_UP_TIMEOUT_S
-        while self.on_target(f"SELECT pg_last_wal_replay_lsn() >= '{lsn}'::pg_lsn;") != "t":
-            if time.monotonic() > deadline:
-                raise StepFailed(f"replica did not replay up to {lsn} within {CATCH_UP_TIMEOUT_S:.0f}s")
-            time.sleep(POLL_S)
-        self.on_target("SELECT pg_promote(true, 120);")
+        return {"caught_up_to": said[-1], "promoted": True, **({"seeded": seeded} if seeded else {})}
+
+    def _promote_script(self) -> str:
+        tgt = self._psql_cmd("127.0.0.1", self.spec.target_port)
+        q = shlex.quote
         # The replication password must not stay in the promoted server's configuration.
-        self.on_target("ALTER SYSTEM RESET primary_conninfo;\nALTER SYSTEM RESET primary_slot_name;")
-        return {"caught_up_to": lsn, "promoted": True, **({"seeded": seeded} if seeded else {})}
+        reset = (
+            f"-c {q('ALTER SYSTEM RESET primary_conninfo')} -c {q('ALTER SYSTEM RESET primary_slot_name')}"
+        )
+        return "\n".join(
+            [
+                f"state=$({tgt} -c {q('SELECT pg_is_in_recovery()')} 2>/dev/null) || exit {NOT_SERVING}",
+                '[ "$state" = f ] && { echo already; exit 0; }',
+                self._replay_script(),
+                f"{tgt} -c {q('SELECT pg_promote(true, 120)')} | grep -qx t || exit 1",
+                f"{tgt} {reset} >/dev/null || exit 1",
+                'echo "caught-up $lsn"',
+            ]
+        )
 
     def _figures(self, query: Any, db: str) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
@@ -338,7 +400,7 @@ class MariaDBReplica(_Base):
     def seed(self) -> dict[str, Any]:
         started = time.monotonic()
         if self._replicating():
-            return {"replica": "replicating already", "seconds": 0.0}
+            return {"replica": "replicating already", "caught_up": self._catch_up_live(), "seconds": 0.0}
         password = self.env("MYSQL_PWD").get("MYSQL_PWD", "")
         quoted = password.replace("\\", "\\\\").replace("'", "\\'")
         # The password is in SQL on stdin, never on a command line.
@@ -364,7 +426,14 @@ class MariaDBReplica(_Base):
             timeout=86400,
         )
         self.on_target("START SLAVE;")
-        return {"replica": "seeded", "seconds": round(time.monotonic() - started, 3)}
+        caught_up = self._catch_up_live()
+        return {"replica": "seeded", "seconds": round(time.monotonic() - started, 3), "caught_up": caught_up}
+
+    def _catch_up_live(self) -> bool:
+        """Wait (the source still live) until the replica reached where the source was a moment ago."""
+        file, pos = self._position()
+        got = self.on_target(f"SELECT MASTER_POS_WAIT('{file}', {pos}, {int(CATCH_UP_TIMEOUT_S)});")
+        return got not in ("NULL", "-1")
 
     def _position(self) -> tuple[str, str]:
         line = self.on_source("SHOW MASTER STATUS;").splitlines()[0].split("\t")

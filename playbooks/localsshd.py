@@ -69,6 +69,7 @@ class LocalSSHD:
     port: int = 0
     process: subprocess.Popen[bytes] | None = None
     address: str = "127.0.0.1"
+    other_users: tuple[str, ...] = ()  # further accounts allowed in (with the same authorized_keys)
 
     @property
     def host_key(self) -> Path:
@@ -112,7 +113,7 @@ class LocalSSHD:
             "PasswordAuthentication no",
             "KbdInteractiveAuthentication no",
             "PubkeyAuthentication yes",
-            f"AllowUsers {self.user}",
+            f"AllowUsers {' '.join((self.user, *self.other_users))}",
             f"Subsystem sftp {SFTP_SERVER}",
             "LogLevel VERBOSE",
             "MaxStartups 100:30:200",

@@ -27,6 +27,26 @@ HASH_BATCH = 1000  # names per sha256sum call
 HASH_RATE = 20e6  # bytes/s assumed for hash-command timeouts, deliberately slow
 FIELDS = 11
 FIND_FORMAT = r"%y\0%P\0%s\0%T@\0%C@\0%i\0%m\0%U\0%G\0%n\0%l\0"
+# sha256sum -z's output (hex, two spaces, name, NUL) from NUL-separated names on stdin; a file
+# it cannot read is named on stderr and left out, as sha256sum does.
+HASHER = """
+import hashlib, os, sys
+out, bad = sys.stdout.buffer, 0
+for name in sys.stdin.buffer.read().split(b"\\0"):
+    if not name:
+        continue
+    h = hashlib.sha256()
+    try:
+        with open(name, "rb", buffering=0) as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+    except OSError as e:
+        sys.stderr.write(f"{os.fsdecode(name)}: {e.strerror}\\n")
+        bad = 1
+        continue
+    out.write(h.hexdigest().encode() + b"  " + name + b"\\0")
+sys.exit(bad)
+"""
 SPECIAL_KINDS = {"p": "fifo", "s": "socket", "c": "character device", "b": "block device"}
 
 
@@ -55,13 +75,10 @@ Listing = dict[str, Entry]
 
 
 def list_tree(session: SSHSession, root: str, *, sudo: bool = False) -> Listing:
-    """Every entry under *root*; {} when *root* is absent."""
+    """Every entry under *root*; {} when *root* is absent. *sudo*: find runs under `sudo -n`."""
     r = shlex.quote(root)
-    res = session.run(
-        f"test -d {r} || exit 3; find {r} -mindepth 1 -printf '{FIND_FORMAT}'",
-        sudo=sudo,
-        timeout=session.timeouts.command,
-    )
+    find = session.as_root(f"find {r} -mindepth 1 -printf '{FIND_FORMAT}'", sudo)
+    res = session.run(f"test -d {r} || exit 3; {find}", sudo_tools=sudo, timeout=session.timeouts.command)
     if res.exit_status == 3:
         return {}
     if not res.ok:
@@ -80,10 +97,10 @@ def list_tree(session: SSHSession, root: str, *, sudo: bool = False) -> Listing:
 def settled(session: SSHSession, root: str, seconds: float, *, sudo: bool = False) -> bool:
     """True when nothing under *root* changes (metadata, ctime included) for *seconds*: one command."""
     r = shlex.quote(root)
-    listing = f"find {r} -mindepth 1 -printf '{FIND_FORMAT}' | sha256sum"
+    listing = session.as_root(f"find {r} -mindepth 1 -printf '{FIND_FORMAT}'", sudo) + " | sha256sum"
     res = session.run(
         f'a=$({listing}) && sleep {seconds:g} && b=$({listing}) && [ "$a" = "$b" ]',
-        sudo=sudo,
+        sudo_tools=sudo,
         timeout=session.timeouts.command + seconds,
     )
     return res.ok
@@ -97,21 +114,34 @@ def specials(listing: Listing) -> dict[str, str]:
 def hash_files(
     session: SSHSession, root: str, rels: Iterable[str], size: int, *, sudo: bool = False
 ) -> dict[str, str]:
-    """SHA-256 of files under *root*, computed on the host; unreadable files are absent."""
+    """SHA-256 of files under *root*, computed on the host; unreadable files are absent.
+
+    Python's hashlib (OpenSSL, with the CPU's SHA instructions) hashes several times faster
+    than coreutils' sha256sum, so it is used where the host has python3; under *sudo* only
+    sha256sum runs as root (no interpreter under sudo: NOPASSWD for sha256sum suffices).
+    """
     names = list(rels)
     out: dict[str, str] = {}
+    prefix = root.rstrip("/") + "/"
+    sha256sum = session.as_root("sha256sum -z --", sudo)
+    command = f"xargs -0 -r {sha256sum}"
+    if not sudo:
+        command = (
+            f"if command -v python3 >/dev/null 2>&1; then exec python3 -c {shlex.quote(HASHER)}; "
+            f"else {command}; fi"
+        )
     for i in range(0, len(names), HASH_BATCH):
         batch = names[i : i + HASH_BATCH]
-        stdin = b"".join(n.encode("utf-8", "surrogateescape") + b"\0" for n in batch)
+        # Whole paths: a protected root cannot be entered (cd) by the unprivileged account.
+        stdin = b"".join((prefix + n).encode("utf-8", "surrogateescape") + b"\0" for n in batch)
         res = session.run(
-            f"cd {shlex.quote(root)} && xargs -0 -r sha256sum -z --",
-            sudo=sudo,
-            stdin=stdin,
-            timeout=session.timeouts.command + size / HASH_RATE,
+            command, sudo_tools=sudo, stdin=stdin, timeout=session.timeouts.command + size / HASH_RATE
         )
         for rec in res.stdout.split(b"\0"):
             if len(rec) > 66:  # "<64 hex><space><space or *><name>", unescaped with -z
-                out[rec[66:].decode("utf-8", "surrogateescape")] = rec[:64].decode("ascii")
+                name = rec[66:].decode("utf-8", "surrogateescape")
+                if name.startswith(prefix):
+                    out[name[len(prefix) :]] = rec[:64].decode("ascii")
     return out
 
 

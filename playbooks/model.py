@@ -129,8 +129,9 @@ class HostPair(Strict):
     target: SSHHost
     data_root: str
     data: list[DataDir] = Field(default_factory=list)
-    sudo: bool = False  # rsync and hashing under `sudo -n` on the source (protected data)
+    sudo: bool = False  # rsync, find and sha256sum each under `sudo -n` on the source (protected data)
     target_sudo: bool = False  # the receiving rsync under `sudo -n` (owners need root there)
+    service_sudo: bool = False  # the source's service commands under `sudo -n sh -c`
     authorized_keys: str = ".ssh/authorized_keys"  # on the target, for the per-run key
     rsync_address: str | None = None  # the target as the source reaches it (default: its address)
     database: DatabaseSpec | None = None
@@ -152,7 +153,7 @@ class Runbook(Strict):
     mlps_level: int | None = None
     method: str = "cold"
     downtime_hours: float | None = None
-    bandwidth_kbps: int | None = None  # rsync --bwlimit, KiB/s
+    bandwidth_kbps: int | None = None  # rsync --bwlimit, KiB/s: the policy's CUT-1 bandwidth
     pairs: list[HostPair]
     env_names: list[str] = Field(default_factory=list)  # values live in RenderedRunbook.env, never in text
     steps: list[Step]
@@ -210,6 +211,7 @@ class PairTarget(Strict):
     current_link: str | None = None
     sudo: bool = False
     target_sudo: bool = False
+    service_sudo: bool | None = None  # default: as sudo
     authorized_keys: str | None = None
     rsync_address: str | None = None
     service: ServiceCommands = Field(default_factory=ServiceCommands)
@@ -223,11 +225,11 @@ class SystemTarget(Strict):
     source: str | None = None  # address of the inventory host to migrate; default: the one with data_dirs
     data_root: str | None = None  # default /srv/govcloud/<system-id>
     current_link: str | None = None  # symlink switched at cut-over; default <data_root>.current
-    sudo: bool = False  # source side under `sudo -n`
+    sudo: bool = False  # source side: rsync, find, sha256sum each under `sudo -n`
     target_sudo: bool = False
+    service_sudo: bool | None = None  # the source's service commands under `sudo -n`; default: as sudo
     authorized_keys: str | None = None  # target file that takes the per-run key (default ~/.ssh/...)
     rsync_address: str | None = None
-    bandwidth_mbps: float | None = Field(default=None, gt=0)
     service: ServiceCommands = Field(default_factory=ServiceCommands)
     database: DatabaseSpec | None = None
     hosts: list[PairTarget] = Field(default_factory=list)  # further host pairs (multi-host systems)

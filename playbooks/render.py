@@ -6,9 +6,9 @@ The target of a system comes from the targets file (``--targets FILE``, YAML)::
       fin-budget:
         target: {address: 10.20.0.15, port: 22, user: migrate}
         data_root: /srv/govcloud/fin-budget      # default /srv/govcloud/<system-id>
-        sudo: true                               # source side (rsync, hashing, service) under `sudo -n`
+        sudo: true                               # source side: rsync, find, sha256sum each under `sudo -n`
+        service_sudo: false                      # the source's service commands (default: as sudo)
         target_sudo: true                        # receiving rsync and target service under `sudo -n`
-        bandwidth_mbps: 200                      # rsync --bwlimit
         service: {unit: fin-budget}              # or any of exists/stop/start/is_frozen/... as commands
         env: {DB_PASSWORD: "..."}                # given to commands on stdin, redacted everywhere by value
         secrets: ["..."]                         # further values never written anywhere
@@ -43,6 +43,7 @@ from planner.plan_model import Disposition, Plan, PlanSystem
 from playbooks.errors import RenderError, TargetsError
 from playbooks.model import PairTarget, Runbook, ServiceCommands, SystemTarget, TargetsFile
 from playbooks.redact import Redactor
+from playbooks.rsync import bwlimit_kib
 
 TEMPLATES = Path(__file__).parent / "templates"
 RUNBOOK_TEMPLATE = "runbook.yaml.j2"
@@ -205,6 +206,7 @@ def _pair(
         "data": _data_dirs(source, data_root),
         "sudo": spec.sudo,
         "target_sudo": spec.target_sudo,
+        "service_sudo": spec.sudo if spec.service_sudo is None else spec.service_sudo,
         "authorized_keys": spec.authorized_keys or ".ssh/authorized_keys",
         "rsync_address": spec.rsync_address,
         "database": spec.database.model_dump(mode="json") if spec.database else None,
@@ -218,11 +220,15 @@ def render_runbook(
     inventory: Inventory,
     targets: dict[str, SystemTarget] | None = None,
     fingerprints: dict[str, list[str]] | None = None,
+    *,
+    bandwidth_mbps: float | None = None,
 ) -> RenderedRunbook:
     """Render a system's runbook from the plan, its inventory hosts and its targets entry.
 
     *fingerprints* maps a target address to the SHA-256 host-key fingerprints the stack outputs
     published for it (the operator's record; the inventory never decides host trust).
+    *bandwidth_mbps* is the policy's ``cutover.bandwidth_mbps``: the throughput CUT-1 planned
+    each system's copy at, so rsync is held to it (``--bwlimit``); None renders no limit.
     """
     try:
         planned: PlanSystem = plan.system(system_id)
@@ -261,7 +267,7 @@ def render_runbook(
         "system": planned,
         "method": method,
         "downtime_hours": system.downtime_hours,
-        "bandwidth_kbps": int(tgt.bandwidth_mbps * 1000 / 8) if tgt.bandwidth_mbps else None,
+        "bandwidth_kbps": bwlimit_kib(bandwidth_mbps) if bandwidth_mbps else None,
         "pairs": pairs,
         "cutover": sorted(pairs, key=lambda p: (p["database"] is None, p["role"])),
         "env_names": sorted(tgt.env),

@@ -88,7 +88,7 @@ class RunOptions:
     ledger: MigrationLedger | None = None  # progress database: locks and step records
     controller: str = field(default_factory=controller_id)
     allow_overrun: bool = False  # freeze even when the final pass is estimated to exceed downtime_hours
-    bwlimit_kbps: int | None = None  # overrides the runbook's bandwidth limit
+    bwlimit_kbps: int | None = None  # overrides the runbook's bandwidth limit (0: no limit)
     max_passes: int = 5  # pre-seed passes at most
     small_delta_bytes: int = 64 << 20  # a pre-seed pass that moved no more than this ends pre-seeding
     settle_seconds: float = 1.0  # quiescence: the frozen source must not change for this long
@@ -250,6 +250,49 @@ class SystemRun:
 
         parallel([partial(one, k) for k in groups])
 
+    def check_then_act(self, step: Step) -> str:
+        """A step's checks, and its actions only when a check fails, then the checks again.
+
+        Inside the outage every round trip counts: each host's share of the step (its checks
+        and actions, in the step's order: databases first at cut-over) is one remote script,
+        which reports on its last line whether it found its part done already or did it.
+        """
+        keys = list(dict.fromkeys((c.pair, c.host, c.sudo) for c in [*step.action, *step.check]))
+        if all(any((c.pair, c.host, c.sudo) == k for c in step.action) for k in keys):
+            outcomes = [
+                self._host_share(
+                    step,
+                    k,
+                    [c.run for c in step.check if (c.pair, c.host, c.sudo) == k],
+                    [c.run for c in step.action if (c.pair, c.host, c.sudo) == k],
+                )
+                for k in keys
+            ]
+            return Outcome.UNCHANGED if set(outcomes) == {Outcome.UNCHANGED} else Outcome.DONE
+        if step.check and all(parallel([partial(self.sh, c, check=False) for c in step.check])):
+            return Outcome.UNCHANGED
+        for (pair, role, sudo), runs in _consecutive(step.action):  # in order: databases first
+            self.session(pair, role).run(step_script([], runs), sudo=sudo, env=self.rendered.env, check=True)
+        if step.check and not all(parallel([partial(self.sh, c, check=False) for c in step.check])):
+            raise StepFailed(f"{step.name.value}: the action ran but its check still fails")
+        return Outcome.DONE
+
+    def _host_share(
+        self, step: Step, key: tuple[str, Role, bool], checks: list[str], actions: list[str]
+    ) -> str:
+        """One host's checks and actions of *step* as one script: unchanged or done, else raise."""
+        pair, role, sudo = key
+        res = self.session(pair, role).run(step_script(checks, actions), sudo=sudo, env=self.rendered.env)
+        marker = res.text().rstrip().rsplit("\n", 1)[-1]
+        if res.ok and marker == STEP_MARKERS[Outcome.UNCHANGED]:
+            return Outcome.UNCHANGED
+        if res.ok and marker == STEP_MARKERS[Outcome.DONE]:
+            return Outcome.DONE
+        tail = res.stderr.decode("utf-8", "replace").strip()[-500:]
+        if marker == STEP_MARKERS[Outcome.FAILED]:
+            raise StepFailed(f"{step.name.value}: the action ran but its check still fails: {tail}")
+        raise CommandFailed(f"{self.host_label(pair, role)}: exit {res.exit_status}: {tail}", res.exit_status)
+
     def link(self, pair: HostPair) -> RsyncLink:
         if pair.role not in self.links:
             src, dst = self.session(pair, Role.SOURCE), self.session(pair, Role.TARGET)
@@ -397,25 +440,24 @@ class SystemRun:
             elif step.builtin is Builtin.VERIFY:
                 outcome, extra = self.verify()
             elif step.read_only:
-                self.checks(step.action)
+                calls: list[Callable[[], object]] = [partial(self.checks, step.action)]
+                if step.name is StepName.PRE_CHECK and not self.options.dry_run:
+                    # The per-run keys go in now, beside the checks: that the source can reach
+                    # its target is checked before the freeze, and costs the outage nothing.
+                    calls += [partial(self.link, p) for p in self.rb.pairs if p.data]
+                parallel(calls)
                 outcome = Outcome.UNCHANGED
                 if step.name is StepName.POST_CHECK and self.databases and not self.options.dry_run:
                     extra = self.verify_databases()
-            elif step.check and all(self.sh(c, check=False) for c in step.check):
-                outcome = Outcome.UNCHANGED
             elif self.options.dry_run:
-                outcome = Outcome.WOULD_RUN
+                checked = bool(step.check) and all(self.sh(c, check=False) for c in step.check)
+                outcome = Outcome.UNCHANGED if checked else Outcome.WOULD_RUN
             else:
-                for c in step.action:
-                    self.sh(c, check=True)
-                if step.check and not all(self.sh(c, check=False) for c in step.check):
-                    raise StepFailed(f"{step.name.value}: the action ran but its check still fails")
-                outcome = Outcome.DONE
+                outcome = self.check_then_act(step)
             if step.builtin is Builtin.QUIESCE and not self.options.dry_run:
                 extra = self.quiesce()
             if step.after and not self.options.dry_run:
-                for c in step.after:
-                    self.sh(c, check=True)
+                self.checks(step.after)  # smoke tests: one script per host, the first failure named
                 extra["smoke_tests"] = len(step.after)
             detail = ""
         except Exception as exc:  # noqa: BLE001 - every failure ends the step, recorded below
@@ -449,12 +491,16 @@ class SystemRun:
 
     # ------------------------------------------------------------------ data movement
 
+    @property
+    def bwlimit_kbps(self) -> int | None:
+        """The copies' bandwidth limit (KiB/s): the option's, else the runbook's (the policy's)."""
+        return self.rb.bandwidth_kbps if self.options.bwlimit_kbps is None else self.options.bwlimit_kbps
+
     def _rsync_pass(self, live: bool) -> PassStats:
         """One rsync pass over every data directory of every pair."""
         total = PassStats()
-        bw = self.options.bwlimit_kbps or self.rb.bandwidth_kbps
         for pair, i in self._file_pairs():
-            st = self.link(pair).run(pair.data[i], live=live, bwlimit_kbps=bw)
+            st = self.link(pair).run(pair.data[i], live=live, bwlimit_kbps=self.bwlimit_kbps)
             total.add(st)
         c = self.result.copy
         c.passes += 1
@@ -576,11 +622,15 @@ class SystemRun:
                 extra["specials"] = self.result.copy.specials
             return (Outcome.WOULD_RUN if files else Outcome.UNCHANGED), extra
         extra = {}
+        # The final file pass and the databases' catch-up are independent: both at once.
+        calls: list[Callable[[], Any]] = [db.catch_up_and_promote for db in self.databases.values()]
         if any(p.data for p in self.rb.pairs):
-            st = self._rsync_pass(live=False)
-            extra["pass"] = vars(st)
-        for role, db in self.databases.items():
-            extra.setdefault("databases", {})[role] = db.catch_up_and_promote()
+            calls.append(partial(self._rsync_pass, live=False))
+        done = parallel(calls)
+        if any(p.data for p in self.rb.pairs):
+            extra["pass"] = vars(done[-1])
+        for role, promoted in zip(self.databases, done, strict=False):
+            extra.setdefault("databases", {})[role] = promoted
         changed = self.result.copy.changed or bool(self.databases)
         return (Outcome.DONE if changed else Outcome.UNCHANGED), extra
 
@@ -591,12 +641,13 @@ class SystemRun:
         for p, i in self._file_pairs():
             d = p.data[i]
             src_s, dst_s = self.session(p, Role.SOURCE), self.session(p, Role.TARGET)
-            src, dst = parallel(
-                [
-                    partial(mf.list_tree, src_s, d.source, sudo=p.sudo),
-                    partial(mf.list_tree, dst_s, d.target, sudo=p.target_sudo),
-                ]
-            )
+            calls: list[Callable[[], Any]] = [
+                partial(mf.list_tree, src_s, d.source, sudo=p.sudo),
+                partial(mf.list_tree, dst_s, d.target, sudo=p.target_sudo),
+            ]
+            if not self.options.dry_run:  # rsync's itemized dry run beside the listings: one wait
+                calls.append(partial(self.link(p).differences, d))
+            src, dst, *itemized = parallel(calls)
             if self.options.dry_run:  # metadata only: nothing is read on a live source
                 bad += [f"{d.target}/{b}" for b in mf.compare(src, {}, dst, {}) if "checksum" not in b]
                 continue
@@ -612,9 +663,7 @@ class SystemRun:
             hashed, size = hashed + n1 + n2, size + b1 + b2
             problems = mf.compare(src, sh, dst, th)
             if not problems:
-                problems = [
-                    f"{x} (metadata: ACL, xattr or times differ)" for x in self.link(p).differences(d)
-                ]
+                problems = [f"{x} (metadata: ACL, xattr or times differ)" for x in itemized[0]]
             bad += [f"{d.target}/{b}" for b in problems]
             checksums[d.source] = {
                 "source": mf.digest(src, sh),
@@ -710,6 +759,39 @@ class SystemRun:
         self.close_links()
         for s in self.sessions.values():
             s.close()
+
+
+STEP_MARKERS = {o: f"govcloud-step: {o}" for o in (Outcome.UNCHANGED, Outcome.DONE, Outcome.FAILED)}
+
+
+def step_script(checks: list[str], actions: list[str]) -> str:
+    """One host's check / action / check as one script; its last stdout line says what happened."""
+
+    def all_pass() -> str:
+        return " && ".join(f"( {c}\n) >/dev/null" for c in checks) or "false"
+
+    lines = [f"if {all_pass()}; then echo {shlex.quote(STEP_MARKERS[Outcome.UNCHANGED])}; exit 0; fi"]
+    lines += [
+        f"( {a}\n) || {{ rc=$?; echo 'action failed:' {shlex.quote(a)} >&2; exit $rc; }}" for a in actions
+    ]
+    if checks:
+        lines.append(
+            f"if ! {{ {all_pass()}; }}; then echo {shlex.quote(STEP_MARKERS[Outcome.FAILED])}; exit 1; fi"
+        )
+    lines.append(f"echo {shlex.quote(STEP_MARKERS[Outcome.DONE])}")
+    return "\n".join(lines)
+
+
+def _consecutive(commands: list[HostCommand]) -> list[tuple[tuple[str, Role, bool], list[str]]]:
+    """Runs of consecutive commands on one host (with one sudo setting), in order."""
+    out: list[tuple[tuple[str, Role, bool], list[str]]] = []
+    for c in commands:
+        key = (c.pair, c.host, c.sudo)
+        if out and out[-1][0] == key:
+            out[-1][1].append(c.run)
+        else:
+            out.append((key, [c.run]))
+    return out
 
 
 T = TypeVar("T")

@@ -222,8 +222,13 @@ class SSHSession:
         timeout: float | None = None,
         check: bool = False,
         stdin: bytes | None = None,
+        sudo_tools: bool = False,
     ) -> CommandResult:
         """Run *command* with `sh -c`; with *sudo* via `sudo -n` (never prompting for a password).
+
+        *sudo_tools*: the command runs some of its tools through :meth:`as_root` itself (no
+        shell under sudo, so the account needs NOPASSWD for those tools only); sudo's
+        password refusal is then reported as with *sudo*.
 
         With *env*, the exports and the command go to ``sh -s`` on standard input, so no value
         appears on the remote command line; a command that needs its own *stdin* as well gets
@@ -267,7 +272,7 @@ class SSHSession:
             raise ConnectionLost(f"{self.endpoint.label}: connection lost while running: {command}")
         result = CommandResult(status, out, err)
         if (
-            sudo
+            (sudo or sudo_tools)
             and status != 0
             and any(m in err.decode("utf-8", "replace").lower() for m in SUDO_PASSWORD_MARKERS)
         ):
@@ -280,6 +285,10 @@ class SSHSession:
             tail = err.decode("utf-8", "replace").strip()[-500:]
             raise CommandFailed(f"{self.endpoint.label}: exit {status}: {command}: {tail}", status)
         return result
+
+    def as_root(self, command: str, sudo: bool) -> str:
+        """*command* (one program and its arguments) prefixed with `sudo -n --` when *sudo*."""
+        return f"{self.sudo_command} -n -- {command}" if sudo else command
 
     def _env_file(self, exports: str) -> str:
         """A fresh 0600 file (mktemp) holding *exports*, written over SFTP."""

@@ -48,6 +48,7 @@ from playbooks.errors import PlaybookError
 from playbooks.model import SystemTarget
 from playbooks.outputs import fingerprints_from_outputs, load_stack_outputs, targets_from_outputs
 from playbooks.render import MOVING, RenderedRunbook, load_targets, render_runbook
+from playbooks.rsync import bwlimit_kib
 from playbooks.runner import (
     SUMMARY_COLUMNS,
     RunOptions,
@@ -81,7 +82,7 @@ ProgressOpt = typer.Option(
 )
 
 
-Inputs = tuple[Plan, Inventory, dict[str, SystemTarget], dict[str, list[str]]]
+Inputs = tuple[Plan, Inventory, dict[str, SystemTarget], dict[str, list[str]], float]
 
 
 def _inputs(
@@ -91,7 +92,8 @@ def _inputs(
     targets_path: Path | None,
     outputs_path: Path | None = None,
 ) -> Inputs:
-    """The plan (read, or made now), its inventory, the targets and host-key fingerprints, or exit 1."""
+    """The plan (read, or made now), its inventory, the targets, host-key fingerprints and the
+    policy's migration bandwidth (CUT-1, Mb/s: rsync's limit), or exit 1."""
     # Every missing input named at once, before planning.
     require_inputs(
         ("inventory", inventory_path),
@@ -100,7 +102,7 @@ def _inputs(
         ("targets", targets_path),
         ("stack outputs", outputs_path),
     )
-    plan, inventory, _ = plan_inputs(inventory_path, plan_path, policy_path)
+    plan, inventory, policy = plan_inputs(inventory_path, plan_path, policy_path)
     fingerprints: dict[str, list[str]] = {}
     try:
         targets = load_targets(targets_path) if targets_path else {}
@@ -110,7 +112,7 @@ def _inputs(
             fingerprints = fingerprints_from_outputs(outputs)
     except PlaybookError as exc:
         fail(str(exc), EXIT_INVALID)
-    return plan, inventory, targets, fingerprints
+    return plan, inventory, targets, fingerprints, policy.cutover.bandwidth_mbps
 
 
 def _logging(verbose: bool) -> None:
@@ -131,9 +133,9 @@ def render_cmd(
     stack_outputs: Path | None = OutputsOpt,
 ) -> None:
     """Print a system's rendered runbook (secrets masked): exactly what `run` executes."""
-    p, inv, tg, fps = _inputs(plan, inventory, policy, targets, stack_outputs)
+    p, inv, tg, fps, bw = _inputs(plan, inventory, policy, targets, stack_outputs)
     try:
-        rendered = render_runbook(system_id, p, inv, tg, fps)
+        rendered = render_runbook(system_id, p, inv, tg, fps, bandwidth_mbps=bw)
     except PlaybookError as exc:
         fail(str(exc), EXIT_INVALID)
     console.print(rendered.text, markup=False, highlight=False, soft_wrap=True, end="")
@@ -193,7 +195,10 @@ def run_cmd(
         False, "--allow-overrun", help="Freeze even when the final pass is estimated beyond downtime_hours."
     ),
     bwlimit_mbps: float | None = typer.Option(
-        None, "--bwlimit-mbps", min=0.1, help="rsync bandwidth limit (overrides the targets file)."
+        None,
+        "--bwlimit-mbps",
+        min=0,
+        help="rsync bandwidth limit in Mb/s (default: the policy's cutover.bandwidth_mbps; 0: none).",
     ),
     known_hosts: Path | None = typer.Option(
         None, "--known-hosts", help="known_hosts for every host (never written)."
@@ -209,7 +214,7 @@ def run_cmd(
     """Execute runbooks: resume from the journal, roll back after a failure past freeze."""
     if (system_id is None) == (wave is None):
         fail("give exactly one of SYSTEM-ID or --wave N", EXIT_USAGE)
-    p, inv, tg, fps = _inputs(plan, inventory, policy, targets, stack_outputs)
+    p, inv, tg, fps, bw = _inputs(plan, inventory, policy, targets, stack_outputs)
     if wave is not None:
         ids = [s.id for s in p.wave_systems(wave) if s.disposition in MOVING]
         if not ids:
@@ -220,7 +225,7 @@ def run_cmd(
     problems: list[RunResult] = []
     for sid in ids:
         try:
-            rendered.append(render_runbook(sid, p, inv, tg, fps))
+            rendered.append(render_runbook(sid, p, inv, tg, fps, bandwidth_mbps=bw))
         except PlaybookError as exc:
             problems.append(RunResult(sid, "failed", error=str(exc)))
     if system_id is not None and problems:
@@ -232,7 +237,7 @@ def run_cmd(
         dry_run=dry_run,
         ledger=_ledger(progress_db),
         allow_overrun=allow_overrun,
-        bwlimit_kbps=int(bwlimit_mbps * 1000 / 8) if bwlimit_mbps else None,
+        bwlimit_kbps=None if bwlimit_mbps is None else bwlimit_kib(bwlimit_mbps),
     )
     results = run_wave(rendered, options, workers) + problems
     _summary(
@@ -256,9 +261,9 @@ def rollback_cmd(
     journal_dir: Path = typer.Option(DEFAULT_JOURNALS, "--journal-dir"),
 ) -> None:
     """Put the source back into service; the target keeps its verified copy (nothing is removed)."""
-    p, inv, tg, fps = _inputs(plan, inventory, policy, targets, stack_outputs)
+    p, inv, tg, fps, bw = _inputs(plan, inventory, policy, targets, stack_outputs)
     try:
-        rendered = render_runbook(system_id, p, inv, tg, fps)
+        rendered = render_runbook(system_id, p, inv, tg, fps, bandwidth_mbps=bw)
     except PlaybookError as exc:
         fail(str(exc), EXIT_INVALID)
     options = RunOptions(_connector(known_hosts, identity, no_agent), journal_dir, force=force)
@@ -278,9 +283,9 @@ def finalise_cmd(
     journal_dir: Path = typer.Option(DEFAULT_JOURNALS, "--journal-dir"),
 ) -> None:
     """Declare a cut-over final: from now on rollback is refused (unless --force)."""
-    p, inv, tg, fps = _inputs(plan, inventory, policy, targets, stack_outputs)
+    p, inv, tg, fps, bw = _inputs(plan, inventory, policy, targets, stack_outputs)
     try:
-        rendered = render_runbook(system_id, p, inv, tg, fps)
+        rendered = render_runbook(system_id, p, inv, tg, fps, bandwidth_mbps=bw)
     except PlaybookError as exc:
         fail(str(exc), EXIT_INVALID)
     result = finalise_runbook(rendered, RunOptions(_connector(None, None, True), journal_dir))
