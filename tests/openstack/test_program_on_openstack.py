@@ -311,6 +311,10 @@ def test_replan_of_one_undeployed_system_changes_only_that_systems_resources(dep
     assert touched, f"moving {moved} into wave {max(WAVES)} changed nothing"
     assert {s: n for s, n in deployment.replan_foreign.items() if n} == {}
     assert refused(deployment.replan_outcomes) == [], _report("re-plan", deployment.replan_outcomes)
+    # The moved system's resources were created in the services, and only they were touched there.
+    applied = {o.name for o in deployment.replan_outcomes if o.action in ("create", "update", "delete")}
+    assert any(o.action == "create" and o.name.startswith(f"{moved}-") for o in deployment.replan_outcomes)
+    assert applied <= {n for names in deployment.replan_changes.values() for n in names}
 
 
 # -- the tier catches a real mistake --------------------------------------------------------------
