@@ -3,13 +3,14 @@
 # (tests/openstack/), only when missing. Idempotent; needs root or passwordless sudo.
 #
 # The packages would otherwise ask for a database server, RabbitMQ and endpoint registration
-# (debconf, pre-seeded "no" below: the tier configures its own SQLite databases and fake
-# messaging) and start their services on all interfaces at install time. The tier starts its own
+# (debconf, pre-seeded "no" below: the tier configures its own databases - Keystone on SQLite,
+# Neutron on the test set-up's PostgreSQL, installed by install-databases.sh, through
+# python3-psycopg2 - and fake messaging) and start their services on all interfaces at install time. The tier starts its own
 # instances on 127.0.0.1 on free ports, so nothing may start now: a policy-rc.d that refuses every
 # start is put in place for the install when the machine has none, and removed afterwards.
 set -euo pipefail
 
-packages=(keystone neutron-server uwsgi-core uwsgi-plugin-python3)
+packages=(keystone neutron-server uwsgi-core uwsgi-plugin-python3 python3-psycopg2)
 needed=()
 for pkg in "${packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || needed+=("$pkg")

@@ -43,7 +43,8 @@ def locked(path: Path) -> Iterator[None]:
 
 
 def _alive(endpoints: Endpoints) -> bool:
-    return all(Path(f"/proc/{pid}").exists() for pid in endpoints.pids)
+    pids = [*endpoints.pids, *([endpoints.database_pid] if endpoints.database_pid else [])]
+    return all(Path(f"/proc/{pid}").exists() for pid in pids)
 
 
 def _acquire(root: Path) -> Endpoints:

@@ -8,10 +8,14 @@ Both are OpenStack Zed (Debian 12). Facts this set-up rests on (measured on this
   answers "database is locked" as empty 500s; ``Connection: close`` avoids client resets;
 - neutron-server runs with oslo.messaging's fake driver (no broker), no API/RPC workers, ML2 with
   the flat and VLAN type drivers and no mechanism drivers (no agents: ports stay DOWN);
-- ``neutron-db-manage upgrade heads`` cannot ALTER constraints on SQLite, so the schema is created
-  from Neutron's models and stamped at the migration heads.
-Secrets (admin and service passwords) live only in files of the private directory (mode 0600)
-and in the environment of the commands that need them, never on a command line.
+- Neutron's database is PostgreSQL (the test set-up's server, tests/services), its schema made by
+  ``neutron-db-manage upgrade heads`` as a real deployment makes it. Not SQLite: SQLite has one
+  writer, and a transaction that has read and then writes after another connection committed gets
+  "database is locked" at once (no busy wait), which oslo.db does not map to a retriable error, so
+  Neutron answers 500; concurrent clients (two deployments, or Pulumi's parallel creates) met it on
+  security-group-rule creates. PostgreSQL takes concurrent writers as the real cloud's database does.
+Secrets (admin, service and database passwords) live only in files of the private directory (mode
+0600) and in the environment or stdin of the commands that need them, never on a command line.
 """
 
 from __future__ import annotations
@@ -33,6 +37,9 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+# The database servers of the test set-up (tests/services uses the same).
+from playbooks.localdb import PostgresServer, ServerUnavailable, pg_bin_dir
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 COMMANDS = ("keystone-manage", "uwsgi", "neutron-server", "neutron-db-manage")
@@ -66,7 +73,12 @@ class Endpoints:
     neutron_url: str
     admin_password_file: str
     external_network_id: str
-    pids: tuple[int, ...]
+    pids: tuple[int, ...]  # Keystone's uwsgi and neutron-server (each its own process group)
+    # Neutron's PostgreSQL: its directory, account and binaries (to stop it) and its postmaster.
+    database_base: str = ""
+    database_user: str | None = None
+    database_bin: str = ""
+    database_pid: int = 0
     startup_seconds: float = 0.0  # set-up and start of both services, for the tier's timing report
 
     def admin_password(self) -> str:
@@ -94,8 +106,18 @@ class Endpoints:
 
 
 def missing_commands() -> list[str]:
-    """Commands of the Debian packages that are not installed (scripts/install-openstack.sh)."""
-    return [c for c in COMMANDS if shutil.which(c, path="/usr/sbin:/usr/bin:/sbin:/bin") is None]
+    """What the tier needs from Debian packages and does not find: the services' commands
+    (scripts/install-openstack.sh), PostgreSQL (scripts/install-databases.sh) and its driver for
+    the system python (python3-psycopg2, installed with the services)."""
+    missing = [c for c in COMMANDS if shutil.which(c, path="/usr/sbin:/usr/bin:/sbin:/bin") is None]
+    try:
+        pg_bin_dir()
+    except ServerUnavailable:
+        missing.append("postgresql")
+    driver = subprocess.run([SYSTEM_PYTHON, "-c", "import psycopg2"], capture_output=True, check=False)
+    if driver.returncode != 0:
+        missing.append("python3-psycopg2")
+    return missing
 
 
 def free_port() -> int:
@@ -202,7 +224,7 @@ env = OS_KEYSTONE_CONFIG_FILES=keystone.conf
 """
 
 
-def _neutron_conf(d: Path, port: int, keystone: str) -> str:
+def _neutron_conf(d: Path, port: int, keystone: str, database_url: str) -> str:
     password = (d / "neutron-password").read_text(encoding="utf-8").strip()
     return f"""[DEFAULT]
 bind_host = 127.0.0.1
@@ -221,7 +243,7 @@ api_paste_config = /etc/neutron/api-paste.ini
 state_path = {d}/neutron-state
 log_file = {d}/neutron.log
 [database]
-connection = sqlite:///{d}/neutron.sqlite
+connection = {database_url}
 [oslo_concurrency]
 lock_path = {d}/neutron-lock
 [keystone_authtoken]
@@ -247,34 +269,48 @@ network_vlan_ranges = {TENANT_PHYSNET}:{VLAN_RANGE[0]}:{VLAN_RANGE[1]}
 """
 
 
-# Creates Neutron's tables from its models on SQLite (run by the system python).
-_NEUTRON_SCHEMA = """
-import sys
-import sqlalchemy
-from neutron.db.migration.models import head
-head.get_metadata().create_all(sqlalchemy.create_engine(sys.argv[1]))
-"""
-
-
 def _wal(db: Path, log: Path) -> None:
     """WAL journaling: readers do not block the writer (the database file keeps the mode)."""
     script = "import sqlite3, sys; sqlite3.connect(sys.argv[1]).execute('PRAGMA journal_mode=WAL')"
     _run(f"WAL for {db.name}", [SYSTEM_PYTHON, "-c", script, str(db)], log)
 
 
-def _prepare_neutron_db(d: Path, nconf: Path) -> None:
-    log = d / "neutron-db.log"
-    _run(
-        "neutron schema from models",
-        [SYSTEM_PYTHON, "-c", _NEUTRON_SCHEMA, f"sqlite:///{d}/neutron.sqlite"],
-        log,
-    )
-    _run(
-        "neutron-db-manage stamp heads",
-        ["neutron-db-manage", "--config-file", str(nconf), "stamp", "heads"],
-        log,
-    )
-    _wal(d / "neutron.sqlite", log)
+def _neutron_database(d: Path) -> tuple[PostgresServer, str]:
+    """A PostgreSQL server with an empty `neutron` database owned by a `neutron` role; returns the
+    server and the connection URL (with the role's password: it goes into neutron.conf only)."""
+    try:
+        pg = PostgresServer().start()
+    except ServerUnavailable as exc:
+        raise ServiceError(f"PostgreSQL for Neutron did not start: {exc}") from None
+    try:
+        password = secrets.token_urlsafe(24)  # URL-safe: no quoting in the connection URL
+        _write_secret(d / "neutron-db-password", password)
+        # psql reads the SQL on stdin: the password is on no command line.
+        pg.sql(f"CREATE ROLE neutron LOGIN PASSWORD '{password}'; CREATE DATABASE neutron OWNER neutron;")
+    except BaseException:
+        pg.stop()
+        raise
+    return pg, f"postgresql+psycopg2://neutron:{password}@127.0.0.1:{pg.port}/neutron"
+
+
+def _prepare_neutron(d: Path, nport: int, keystone: str) -> tuple[PostgresServer, Path]:
+    """Neutron's database server, its configuration and its schema (all Neutron's migrations)."""
+    pg, url = _neutron_database(d)
+    try:
+        nconf = _write(d / "neutron.conf", _neutron_conf(d, nport, keystone, url))
+        _run(
+            "neutron-db-manage upgrade heads",
+            ["neutron-db-manage", "--config-file", str(nconf), "upgrade", "heads"],
+            d / "neutron-db.log",
+        )
+    except BaseException:
+        pg.stop()
+        raise
+    return pg, nconf
+
+
+def _postmaster_pid(pg: PostgresServer) -> int:
+    return int((pg.data / "postmaster.pid").read_text(encoding="utf-8").split()[0])
 
 
 def start(workdir: Path) -> Endpoints:
@@ -299,7 +335,6 @@ def start(workdir: Path) -> Endpoints:
     kport, nport = free_port(), free_port()
     keystone = f"http://127.0.0.1:{kport}/v3"
     neutron = f"http://127.0.0.1:{nport}"
-    nconf = _write(d / "neutron.conf", _neutron_conf(d, nport, keystone))
     # Neutron's database does not need Keystone: prepare it while Keystone is set up.
     conf = _write(d / "keystone.conf", _keystone_conf(d, kport))
     manage = ["keystone-manage", "--config-file", str(conf)]
@@ -313,7 +348,7 @@ def start(workdir: Path) -> Endpoints:
     with ThreadPoolExecutor(max_workers=3) as pool:
         # Independent steps run side by side (mostly interpreter start-up): Neutron's database
         # and Keystone's key repositories do not need Keystone's database.
-        neutron_db = pool.submit(_prepare_neutron_db, d, nconf)
+        neutron_db = pool.submit(_prepare_neutron, d, nport, keystone)
         keys = [
             pool.submit(
                 _run, "keystone-manage fernet_setup", [*manage, "fernet_setup", *owner], d / "fernet.log"
@@ -352,14 +387,16 @@ def start(workdir: Path) -> Endpoints:
             procs.append(kproc)
             _wait_http(keystone, kproc, d / "keystone-uwsgi.log")
             _register_neutron(keystone, admin_pw, d, neutron)
-            neutron_db.result()
+            pg, nconf = neutron_db.result()
             nproc = _spawn(["neutron-server", "--config-file", str(nconf)], d / "neutron-server.log")
             procs.append(nproc)
             _wait_http(neutron, nproc, d / "neutron.log")
             external = _prepare_cloud(keystone, admin_pw)
-            _watch(owner_pid(), [p.pid for p in procs])
+            _watch(owner_pid(), [p.pid for p in procs] + [_postmaster_pid(pg)])
         except BaseException:
             stop_pids([p.pid for p in procs])
+            with contextlib.suppress(Exception):  # the database, once its set-up has ended
+                neutron_db.result()[0].stop()
             raise
     return Endpoints(
         workdir=str(d),
@@ -368,6 +405,10 @@ def start(workdir: Path) -> Endpoints:
         admin_password_file=str(admin_pw),
         external_network_id=external,
         pids=tuple(p.pid for p in procs),
+        database_base=str(pg.base),
+        database_user=pg.user,
+        database_bin=pg.bin_dir,
+        database_pid=_postmaster_pid(pg),
         startup_seconds=round(time.monotonic() - started, 1),
     )
 
@@ -517,3 +558,8 @@ def stop_pids(pids: list[int], marker: str | None = None, timeout: float = 15.0)
 
 def stop(endpoints: Endpoints) -> None:
     stop_pids(list(endpoints.pids), marker=endpoints.workdir)
+    # Neutron first (it holds connections), then its database server (pg_ctl stop, directory removed).
+    if endpoints.database_base:
+        PostgresServer(
+            base=Path(endpoints.database_base), user=endpoints.database_user, bin_dir=endpoints.database_bin
+        ).stop()
