@@ -575,6 +575,7 @@ def compose_wave(settings: StackSettings, plan: Plan, inventory: Inventory | Non
                     dns_zone_id=settings.dns_zone_id,
                     dns_zone_name=settings.dns_zone_name,
                     imports=dict(settings.imports),
+                    host_key_algorithm=settings.host_key_algorithm,
                 ),
                 opts=child_of(dept),
             )
