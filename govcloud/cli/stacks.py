@@ -339,7 +339,13 @@ def preview(
 ) -> None:
     """Run the real Pulumi program under the mock runtime (no cloud, no credentials)."""
     from stacks.config import ConfigError
-    from stacks.preview import PreviewError, preview_departments, preview_platform, preview_wave
+    from stacks.preview import (
+        PreviewError,
+        preview_departments,
+        preview_platform,
+        preview_wave,
+        without_cycle_collection,
+    )
 
     overrides = _parse_sets(sets)
     plan, path = _plan_from(plan_path)
@@ -355,17 +361,18 @@ def preview(
             path = Path(tmp) / "plan.json"
             write_plan(plan, path)
         try:
-            base = preview_platform(path, overrides)
-            depts = preview_departments(path, overrides, platform=base)
-            if platform:
-                results = [base]
-            elif departments:
-                results = [depts]
-            else:
-                numbers = [wave] if wave is not None else sorted(known)
-                results = [
-                    preview_wave(path, n, overrides, platform=base, departments=depts) for n in numbers
-                ]
+            with without_cycle_collection():
+                base = preview_platform(path, overrides)
+                depts = preview_departments(path, overrides, platform=base)
+                if platform:
+                    results = [base]
+                elif departments:
+                    results = [depts]
+                else:
+                    numbers = [wave] if wave is not None else sorted(known)
+                    results = [
+                        preview_wave(path, n, overrides, platform=base, departments=depts) for n in numbers
+                    ]
         except (ConfigError, PreviewError) as exc:
             fail(str(exc), EXIT_INVALID)
     if platform or departments or wave is not None:
