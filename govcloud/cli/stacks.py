@@ -432,3 +432,35 @@ def boundary(
     except OSError as exc:
         cannot_write(exc, xlsx, "the change request")
     say(f"{xlsx}: {len(rows)} cross-domain flow(s) to allow on the boundary firewall (MLPS-3)")
+
+
+@stacks_app.command("known-hosts")
+def known_hosts(
+    stack_outputs: Annotated[
+        Path, typer.Option("--stack-outputs", help="JSON of `pulumi stack output --json` of a wave.")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Write the known_hosts file here.")],
+    via: Annotated[
+        str, typer.Option("--via", help="Name the hosts by their `fixed` or `floating` IP.")
+    ] = "fixed",
+    port: Annotated[int, typer.Option("--port", help="SSH port the hosts are reached on.")] = 22,
+) -> None:
+    """known_hosts of a wave's instances from the host keys its stack program generated, for
+    OpenSSH's own strict checking (`ssh -o StrictHostKeyChecking=yes -o UserKnownHostsFile=FILE`)."""
+    from foundation.atomic import atomic_write_text
+    from playbooks.errors import TargetsError
+    from playbooks.outputs import known_hosts_lines, load_stack_outputs
+
+    if via not in ("fixed", "floating"):
+        fail(f"--via {via!r}: one of fixed, floating", EXIT_USAGE)
+    if not 1 <= port <= 65535:
+        fail(f"--port {port}: not a TCP port", EXIT_USAGE)
+    try:
+        lines = known_hosts_lines(load_stack_outputs(stack_outputs), via, port)  # type: ignore[arg-type]
+    except TargetsError as exc:
+        fail(str(exc), EXIT_INVALID)
+    try:
+        atomic_write_text(out, "".join(lines))
+    except OSError as exc:
+        cannot_write(exc, out, "the known_hosts file")
+    say(f"{out}: {len(lines)} host key(s) from {stack_outputs}")

@@ -219,3 +219,30 @@ def test_stack_outputs_with_a_malformed_key_or_a_key_its_fingerprints_contradict
     message = str(info.value)
     assert f"{path}: systems.fin-budget.instances.0.ssh_host_keys: 'ssh-ed25519 not-base64!'" in message
     assert f"{path}: systems.fin-budget.instances.1.ssh_host_keys: the key SHA256:" in message
+
+
+def test_known_hosts_command_writes_one_line_per_published_key(cli, runner, tmp_path: Path, previews) -> None:
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(json.dumps(previews[1].outputs))
+    target = tmp_path / "known_hosts"
+    result = runner.invoke(
+        cli,
+        ["stacks", "known-hosts", "--stack-outputs", str(outputs), "--out", str(target), "--port", "2222"],
+    )
+    assert result.exit_code == 0, result.output
+    instances = published(previews[1])
+    assert sorted(target.read_text().splitlines()) == sorted(
+        f"[{i['fixed_ip']}]:2222 {i['ssh_host_keys'][0]}" for i in instances.values()
+    )
+    junk = {
+        "name": "x-01",
+        "role": "app",
+        "instance_id": "i",
+        "fixed_ip": "10.0.0.1",
+        "ssh_host_keys": ["junk"],
+    }
+    outputs.write_text(json.dumps({"systems": {"x": {"data_mount": "/d", "instances": [junk]}}}))
+    refused = runner.invoke(
+        cli, ["stacks", "known-hosts", "--stack-outputs", str(outputs), "--out", str(target)]
+    )
+    assert refused.exit_code == 1 and "systems.x.instances.0.ssh_host_keys" in refused.output
