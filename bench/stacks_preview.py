@@ -7,10 +7,11 @@ Writes bench/results/stacks_preview.{md,json}. The plan is synthetic and determi
 departments, both domains, 1-3 servers per system, two dependency links per system (some
 crossing domains, some to an off-cloud system), a quarter of the systems public-facing.
 
-With ``--baseline DIR`` (another version of the program, e.g. ``git archive b16cf2d | tar -x -C
-DIR``) both programs run side by side in one invocation, alternately, each in a child process
-whose imports come from its own tree, on its own copy of the same synthetic wave; the figures are
-CPU seconds (the machine is shared: wall time says more about the neighbours than the program).
+With ``--baseline DIR`` (another version of the program, e.g. ``mkdir b16cf2d && git archive
+b16cf2d | tar -x -C b16cf2d``; repeatable) the programs run side by side in one invocation,
+alternately, each in a child process whose imports come from its own tree, on its own copy of
+the same synthetic wave; the figures are CPU seconds (the machine is shared: wall time says more
+about the neighbours than the program).
 """
 
 from __future__ import annotations
@@ -147,10 +148,11 @@ def measure_tree(tree: Path, systems: int) -> dict[str, Any]:
     return out
 
 
-def side_by_side(systems: int, baseline: Path, repeat: int) -> None:
-    """Both programs alternately, *repeat* times each; figures to bench/results."""
+def side_by_side(systems: int, baselines: list[Path], repeat: int) -> None:
+    """Every program alternately, *repeat* times each; figures to bench/results. A baseline is
+    labelled by its directory's name (name it after its commit)."""
     here = Path(__file__).resolve().parent.parent
-    trees = {"baseline": baseline.resolve(), "this tree": here}
+    trees = {**{b.name: b.resolve() for b in baselines}, "this tree": here}
     load_before = os.getloadavg()[0]
     runs: list[dict[str, Any]] = []
     for i in range(repeat):
@@ -159,7 +161,8 @@ def side_by_side(systems: int, baseline: Path, repeat: int) -> None:
             runs.append(run)
             print(json.dumps(run), flush=True)
     load_after = os.getloadavg()[0]
-    command = f".venv/bin/python -m bench.stacks_preview --systems {systems} --baseline DIR --repeat {repeat}"
+    dirs = " ".join(f"--baseline {b.name}" for b in baselines)
+    command = f".venv/bin/python -m bench.stacks_preview --systems {systems} {dirs} --repeat {repeat}"
     result = {
         "benchmark": "stacks_preview_side_by_side",
         "systems": systems,
@@ -196,10 +199,12 @@ def side_by_side(systems: int, baseline: Path, repeat: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--systems", type=int, default=2000)
-    parser.add_argument("--baseline", type=Path, help="tree of another version of the program")
+    parser.add_argument(
+        "--baseline", type=Path, action="append", help="tree of another version of the program (repeatable)"
+    )
     parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args()
-    if args.baseline is not None:
+    if args.baseline:
         side_by_side(args.systems, args.baseline, args.repeat)
         return
     plan = synthetic_wave(args.systems)
