@@ -5,17 +5,24 @@ The stacks export, per system (shape agreed with the stacks area)::
     {"systems": {"fin-budget": {"data_mount": "/srv/govcloud/fin-budget",
                                 "instances": [{"name": "...", "role": "app", "instance_id": "...",
                                                "fixed_ip": "10.1.2.3", "floating_ip": null,
+                                               "ssh_host_keys": ["ssh-ed25519 AAAA..."],
                                                "ssh_host_key_fingerprints": ["SHA256:..."]}]}}}
 
 Each source host of the system's inventory (app, db, ...) maps to the instance of the same role;
-its data lands under the instance's ``data_mount``. The published host-key fingerprints are the
-operator's record of each instance: a host that is not in known_hosts is accepted only when it
-presents one of them (strict host-key checking stays on). A targets file may still give service
-commands, sudo, databases or env per system; the outputs decide addresses and data roots.
+its data lands under the instance's ``data_mount``. The host keys are the ones the stack program
+generated and cloud-init installed (stacks/hostkeys.py), so they are known before the instance
+ever answers: a target whose outputs publish keys is **pinned** to them - it is accepted only
+when it presents one of them, whatever the operator's known_hosts says about its address (a
+reused address's stale entry neither admits nor refuses it), and never written anywhere.
+``known_hosts_lines`` gives the same keys as known_hosts lines for OpenSSH's own clients. A
+targets file may still give service commands, sudo, databases or env per system; the outputs
+decide addresses and data roots.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -42,7 +49,17 @@ class InstanceOutput(_Out):
     instance_id: str
     fixed_ip: str
     floating_ip: str | None = None
+    ssh_host_keys: list[str] = Field(default_factory=list)  # OpenSSH public key lines
     ssh_host_key_fingerprints: list[str] = Field(default_factory=list)
+
+    def pins(self) -> list[str]:
+        """Fingerprints this instance is pinned to: the listed ones and those of its keys."""
+        out = list(self.ssh_host_key_fingerprints)
+        for key in self.ssh_host_keys:
+            fp = key_fingerprint(key)
+            if fp is not None and fp not in out:
+                out.append(fp)
+        return out
 
 
 class SystemOutput(_Out):
@@ -75,11 +92,20 @@ def load_stack_outputs(path: str | Path) -> StackOutputs:
         if not so.data_mount.startswith("/"):
             problems.append(f"{p}: systems.{sid}.data_mount: {so.data_mount!r} is not an absolute path")
         for i, inst in enumerate(so.instances):
+            where = f"{p}: systems.{sid}.instances.{i}"
             for fp in inst.ssh_host_key_fingerprints:
                 if not FINGERPRINT.match(fp):
                     problems.append(
-                        f"{p}: systems.{sid}.instances.{i}.ssh_host_key_fingerprints: {fp!r} is not an "
-                        f"OpenSSH SHA256 fingerprint"
+                        f"{where}.ssh_host_key_fingerprints: {fp!r} is not an OpenSSH SHA256 fingerprint"
+                    )
+            for line in inst.ssh_host_keys:
+                key_fp = key_fingerprint(line)
+                if key_fp is None:
+                    problems.append(f"{where}.ssh_host_keys: {line[:60]!r} is not an OpenSSH public key")
+                elif inst.ssh_host_key_fingerprints and key_fp not in inst.ssh_host_key_fingerprints:
+                    problems.append(
+                        f"{where}.ssh_host_keys: the key {key_fp} is not among its "
+                        f"ssh_host_key_fingerprints: the outputs contradict themselves"
                     )
     if problems:
         raise TargetsError("\n".join(problems))
@@ -159,13 +185,46 @@ def targets_from_outputs(
     return out
 
 
+def key_fingerprint(line: str) -> str | None:
+    """OpenSSH's SHA256 fingerprint of a public key line (`TYPE BASE64 [comment]`), or None when
+    the line is not an OpenSSH public key of a type paramiko can check."""
+    import paramiko
+
+    parts = line.split()
+    if len(parts) < 2:
+        return None
+    try:
+        blob = base64.b64decode(parts[1], validate=True)
+        paramiko.PKey.from_type_string(parts[0], blob)
+    except (ValueError, paramiko.SSHException):
+        return None
+    return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode("ascii").rstrip("=")
+
+
+def _address(inst: InstanceOutput, via: Literal["fixed", "floating"]) -> str:
+    return inst.floating_ip if via == "floating" and inst.floating_ip else inst.fixed_ip
+
+
 def fingerprints_from_outputs(
     outputs: StackOutputs, via: Literal["fixed", "floating"] = "fixed"
 ) -> dict[str, list[str]]:
-    """Target address -> the host-key fingerprints its instance published."""
+    """Target address -> the host-key fingerprints it is pinned to (its published keys')."""
     out: dict[str, list[str]] = {}
     for so in outputs.systems.values():
         for inst in so.instances:
-            address = inst.floating_ip if via == "floating" and inst.floating_ip else inst.fixed_ip
-            out.setdefault(address, []).extend(inst.ssh_host_key_fingerprints)
+            out.setdefault(_address(inst, via), []).extend(inst.pins())
     return out
+
+
+def known_hosts_lines(
+    outputs: StackOutputs, via: Literal["fixed", "floating"] = "fixed", port: int = 22
+) -> list[str]:
+    """The instances' published host keys as known_hosts lines (OpenSSH's ``ssh``, ``rsync -e ssh``
+    with ``StrictHostKeyChecking yes``): one per key, named as OpenSSH names the host."""
+    lines = []
+    for so in outputs.systems.values():
+        for inst in so.instances:
+            address = _address(inst, via)
+            name = address if port == 22 else f"[{address}]:{port}"
+            lines += [f"{name} {' '.join(key.split()[:2])}\n" for key in inst.ssh_host_keys]
+    return lines

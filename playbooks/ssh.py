@@ -3,8 +3,10 @@
 Host keys are checked against the operator's known_hosts file (``--known-hosts`` or
 ``~/.ssh/known_hosts``; never a file named by the inventory) with a reject policy: an unknown
 host and a changed key are refused with distinct errors and the file is never written. A host
-absent from known_hosts is accepted only when its key's SHA-256 fingerprint is one the
-operator's stack outputs published for it. Environment values (secrets) travel on standard
+the operator's stack outputs publish keys for is pinned to them instead: it is accepted only when
+its key's SHA-256 fingerprint is one of them, and known_hosts is not consulted for it (the stack
+program generated the key before the instance existed; a reused address's stale entry must
+neither admit nor refuse it). Environment values (secrets) travel on standard
 input, never on the remote command line, where ``ps`` and sudo's log would show them. Only refused or
 reset connections are retried (with jittered backoff); authentication and host-key failures
 never are, so a wrong key cannot lock an account and an impostor gets one look only.
@@ -136,21 +138,29 @@ def fingerprint(key: paramiko.PKey) -> str:
 
 
 class _StrictPolicy(paramiko.MissingHostKeyPolicy):
-    """Refuse unknown hosts with our own error type; never add them to known_hosts.
+    """Refuse unknown hosts with our own error type; never add them to known_hosts."""
 
-    A host not in known_hosts passes only when its key matches a fingerprint from the stack
-    outputs (the operator's own record of the instance); it is still never written anywhere.
-    """
+    def missing_host_key(self, client: paramiko.SSHClient, hostname: str, key: paramiko.PKey) -> None:
+        raise UnknownHostKey(
+            f"host key of {hostname} is not in known_hosts ({key.get_name()} "
+            f"{fingerprint(key)}); verify it out of band and add it yourself - nothing was written"
+        )
 
-    def __init__(self, fingerprints: tuple[str, ...] = ()) -> None:
+
+class _PinnedPolicy(paramiko.MissingHostKeyPolicy):
+    """A host pinned by the stack outputs: exactly its published keys pass (no known_hosts is
+    loaded for it, so paramiko asks this policy about every key); nothing is written anywhere."""
+
+    def __init__(self, fingerprints: tuple[str, ...]) -> None:
         self.fingerprints = frozenset(fingerprints)
 
     def missing_host_key(self, client: paramiko.SSHClient, hostname: str, key: paramiko.PKey) -> None:
         if fingerprint(key) in self.fingerprints:
             return
-        raise UnknownHostKey(
-            f"host key of {hostname} is not in known_hosts ({key.get_name()} "
-            f"{fingerprint(key)}); verify it out of band and add it yourself - nothing was written"
+        raise ChangedHostKey(
+            f"HOST KEY MISMATCH: the stack outputs pin {hostname} to {', '.join(sorted(self.fingerprints))} "
+            f"but the host presented {key.get_name()} {fingerprint(key)}; refusing to connect "
+            f"(possible impersonation)"
         )
 
 
@@ -392,15 +402,18 @@ class Connector:
         self.stats.count()
         known_hosts = self.known_hosts_for(endpoint)
         client = paramiko.SSHClient()
-        # Our own HostKeys object, never client.load_host_keys(): that path can be saved back.
-        if known_hosts.is_file():
-            try:
-                client.get_host_keys().load(str(known_hosts))
-            except (OSError, paramiko.SSHException) as exc:
-                raise ConnectFailed(
-                    f"{endpoint.label}: cannot read known_hosts {known_hosts}: {exc}"
-                ) from None
-        client.set_missing_host_key_policy(_StrictPolicy(endpoint.fingerprints))
+        if endpoint.fingerprints:
+            client.set_missing_host_key_policy(_PinnedPolicy(endpoint.fingerprints))
+        else:
+            # Our own HostKeys object, never client.load_host_keys(): that path can be saved back.
+            if known_hosts.is_file():
+                try:
+                    client.get_host_keys().load(str(known_hosts))
+                except (OSError, paramiko.SSHException) as exc:
+                    raise ConnectFailed(
+                        f"{endpoint.label}: cannot read known_hosts {known_hosts}: {exc}"
+                    ) from None
+            client.set_missing_host_key_policy(_StrictPolicy())
         try:
             sock = socket.create_connection((endpoint.address, endpoint.port), timeout=self.timeouts.connect)
         except OSError as exc:
@@ -427,6 +440,9 @@ class Connector:
         except UnknownHostKey as exc:
             sock.close()
             raise UnknownHostKey(f"{endpoint.label}: {exc} (known_hosts: {known_hosts})") from None
+        except ChangedHostKey as exc:  # a pinned host presenting another key
+            sock.close()
+            raise ChangedHostKey(f"{endpoint.label}: {exc}") from None
         except paramiko.BadHostKeyException as exc:
             sock.close()
             raise ChangedHostKey(

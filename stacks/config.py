@@ -20,6 +20,7 @@ import yaml
 
 from foundation.errors import GovcloudError
 from inventory.models import DomainName
+from stacks.hostkeys import HostKeyAlgorithm
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PROJECT_FILE = REPO_ROOT / "Pulumi.yaml"
@@ -104,6 +105,7 @@ class StackSettings:
     boot_volume_gb: int
     quota_headroom: float
     boundary: Boundary = Boundary.FWAAS
+    host_key_algorithm: HostKeyAlgorithm = HostKeyAlgorithm.ED25519
     controller_cidr: str = "10.79.0.16/28"
     ntp_servers: tuple[str, ...] = ()
     package_mirror_cidr: str = "10.79.0.4/32"
@@ -255,6 +257,13 @@ def settings_from_values(values: Mapping[str, Any]) -> StackSettings:
         boundary = Boundary(v["boundary"])
     except ValueError:
         raise ConfigError(f"{NAMESPACE}:boundary: {v['boundary']!r} is not one of fwaas, external") from None
+    try:
+        host_key_algorithm = HostKeyAlgorithm(v["hostKeyAlgorithm"].upper())
+    except ValueError:
+        raise ConfigError(
+            f"{NAMESPACE}:hostKeyAlgorithm: {v['hostKeyAlgorithm']!r} is not one of "
+            f"{', '.join(a.value for a in HostKeyAlgorithm)}"
+        ) from None
     encrypted_types = tuple(v["encryptedVolumeTypes"])
     if v["encryptedVolumeType"] not in encrypted_types:
         raise ConfigError(
@@ -298,6 +307,7 @@ def settings_from_values(values: Mapping[str, Any]) -> StackSettings:
         boot_volume_gb=v["bootVolumeGb"],
         quota_headroom=headroom,
         boundary=boundary,
+        host_key_algorithm=host_key_algorithm,
         controller_cidr=_cidr("controllerCidr", v["controllerCidr"]),
         ntp_servers=tuple(_address("ntpServers", a) for a in v["ntpServers"]),
         package_mirror_cidr=_cidr("packageMirrorCidr", v["packageMirrorCidr"]),

@@ -575,6 +575,7 @@ def compose_wave(settings: StackSettings, plan: Plan, inventory: Inventory | Non
                     dns_zone_id=settings.dns_zone_id,
                     dns_zone_name=settings.dns_zone_name,
                     imports=dict(settings.imports),
+                    host_key_algorithm=settings.host_key_algorithm,
                 ),
                 opts=child_of(dept),
             )
@@ -698,11 +699,17 @@ def _pick2(mapping: pulumi.Output, key: str, sub: str) -> pulumi.Output[str]:
 
 
 def _required(ref: pulumi.StackReference, stack: str, name: str) -> pulumi.Output:
-    """An output of a referenced stack; a clear error when that stack has not exported it."""
+    """An output of a referenced stack; a clear error when that stack has not exported it.
 
-    def check(value: object) -> object:
+    Read from `ref.outputs` with one apply: `StackReference.get_output` passes the whole map of
+    the referenced stack's outputs through `Output.all`, which lifts every nested value into an
+    Output of its own, on every call (a wave reads its shares 170 times from a map of hundreds
+    of entries). The value is secret whenever the referenced stack has any secret output."""
+
+    def check(outputs: Mapping[str, object] | None) -> object:
+        value = (outputs or {}).get(name)
         if value is None:
             raise pulumi.RunError(f"stack {stack} does not export {name!r}: run `pulumi up -s {stack}` first")
         return value
 
-    return ref.get_output(name).apply(check)
+    return ref.outputs.apply(check)

@@ -339,7 +339,13 @@ def preview(
 ) -> None:
     """Run the real Pulumi program under the mock runtime (no cloud, no credentials)."""
     from stacks.config import ConfigError
-    from stacks.preview import PreviewError, preview_departments, preview_platform, preview_wave
+    from stacks.preview import (
+        PreviewError,
+        preview_departments,
+        preview_platform,
+        preview_wave,
+        without_cycle_collection,
+    )
 
     overrides = _parse_sets(sets)
     plan, path = _plan_from(plan_path)
@@ -355,17 +361,18 @@ def preview(
             path = Path(tmp) / "plan.json"
             write_plan(plan, path)
         try:
-            base = preview_platform(path, overrides)
-            depts = preview_departments(path, overrides, platform=base)
-            if platform:
-                results = [base]
-            elif departments:
-                results = [depts]
-            else:
-                numbers = [wave] if wave is not None else sorted(known)
-                results = [
-                    preview_wave(path, n, overrides, platform=base, departments=depts) for n in numbers
-                ]
+            with without_cycle_collection():
+                base = preview_platform(path, overrides)
+                depts = preview_departments(path, overrides, platform=base)
+                if platform:
+                    results = [base]
+                elif departments:
+                    results = [depts]
+                else:
+                    numbers = [wave] if wave is not None else sorted(known)
+                    results = [
+                        preview_wave(path, n, overrides, platform=base, departments=depts) for n in numbers
+                    ]
         except (ConfigError, PreviewError) as exc:
             fail(str(exc), EXIT_INVALID)
     if platform or departments or wave is not None:
@@ -425,3 +432,35 @@ def boundary(
     except OSError as exc:
         cannot_write(exc, xlsx, "the change request")
     say(f"{xlsx}: {len(rows)} cross-domain flow(s) to allow on the boundary firewall (MLPS-3)")
+
+
+@stacks_app.command("known-hosts")
+def known_hosts(
+    stack_outputs: Annotated[
+        Path, typer.Option("--stack-outputs", help="JSON of `pulumi stack output --json` of a wave.")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Write the known_hosts file here.")],
+    via: Annotated[
+        str, typer.Option("--via", help="Name the hosts by their `fixed` or `floating` IP.")
+    ] = "fixed",
+    port: Annotated[int, typer.Option("--port", help="SSH port the hosts are reached on.")] = 22,
+) -> None:
+    """known_hosts of a wave's instances from the host keys its stack program generated, for
+    OpenSSH's own strict checking (`ssh -o StrictHostKeyChecking=yes -o UserKnownHostsFile=FILE`)."""
+    from foundation.atomic import atomic_write_text
+    from playbooks.errors import TargetsError
+    from playbooks.outputs import known_hosts_lines, load_stack_outputs
+
+    if via not in ("fixed", "floating"):
+        fail(f"--via {via!r}: one of fixed, floating", EXIT_USAGE)
+    if not 1 <= port <= 65535:
+        fail(f"--port {port}: not a TCP port", EXIT_USAGE)
+    try:
+        lines = known_hosts_lines(load_stack_outputs(stack_outputs), via, port)  # type: ignore[arg-type]
+    except TargetsError as exc:
+        fail(str(exc), EXIT_INVALID)
+    try:
+        atomic_write_text(out, "".join(lines))
+    except OSError as exc:
+        cannot_write(exc, out, "the known_hosts file")
+    say(f"{out}: {len(lines)} host key(s) from {stack_outputs}")

@@ -13,8 +13,9 @@ import pulumi_openstack as openstack
 from planner.plan_model import PlanSystem
 from stacks import tags
 from stacks.access import AccessRule
-from stacks.cloudinit import data_volume_user_data
+from stacks.cloudinit import HostKeyMaterial, server_user_data
 from stacks.components.load_balancer import PublicLoadBalancer, PublicLoadBalancerArgs
+from stacks.hostkeys import HostKey, HostKeyAlgorithm, host_key
 from stacks.paths import data_mount_path
 from stacks.security import PUBLIC_WEB_PORTS, has_public_ip
 from stacks.sizing import ServerLayout, is_protected
@@ -57,6 +58,7 @@ class SystemDeploymentArgs:
     dns_zone_id: str = ""
     dns_zone_name: str = ""
     imports: dict[str, str] = field(default_factory=dict)  # logical name -> ID to adopt
+    host_key_algorithm: HostKeyAlgorithm = HostKeyAlgorithm.ED25519
 
 
 def system_metadata(system: PlanSystem) -> dict[str, str]:
@@ -174,7 +176,8 @@ class SystemDeployment(pulumi.ComponentResource):
                         f"{host}-data", protect=True, retain_on_delete=True, ignore_changes=VOLUME_IGNORED
                     ),
                 )
-            user_data = data.id.apply(self._user_data) if data is not None else None
+            key = host_key(host, args.host_key_algorithm, self)
+            user_data = self._user_data(key, data.id if data is not None else None)
             instance = openstack.compute.Instance(
                 f"{host}-vm",
                 name=host,
@@ -224,8 +227,9 @@ class SystemDeployment(pulumi.ComponentResource):
                     "instance_id": instance.id,
                     "fixed_ip": fixed_ip,
                     "floating_ip": floating,
-                    # cloud-init prints them to the console; Nova's API does not return them.
-                    "ssh_host_key_fingerprints": [],
+                    # The key the program generated and cloud-init installs (stacks/hostkeys.py).
+                    "ssh_host_keys": [key.public_key],
+                    "ssh_host_key_fingerprints": [key.fingerprint],
                 }
             )
         if balanced:
@@ -255,5 +259,13 @@ class SystemDeployment(pulumi.ComponentResource):
         self.security_group_id = group.id
         self.register_outputs({"security_group_id": group.id})
 
-    def _user_data(self, volume_id: str) -> str:
-        return data_volume_user_data(volume_id, self.data_mount)
+    def _user_data(self, key: HostKey, volume_id: pulumi.Output[str] | None) -> pulumi.Output[str]:
+        """The server's cloud-init: its host key and its data volume's mount; secret (the key)."""
+        algorithm, mount = key.cloud_init, self.data_mount
+
+        def render(values: list[str | None]) -> str:
+            private, public, volume = values
+            material = HostKeyMaterial(algorithm, str(private), str(public))
+            return server_user_data(material, volume, mount if volume is not None else None)
+
+        return pulumi.Output.all(key.private_key, key.public_key, volume_id).apply(render)

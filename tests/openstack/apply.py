@@ -57,6 +57,7 @@ NOT_COVERED_PREFIXES = {
     "openstack:lb/": "Octavia: not in this tier",
     "openstack:dns/": "Designate: not in this tier",
     "openstack:images/": "Glance: not in this tier",
+    "tls:": "TLS provider (host keys): held in the Pulumi state only, no OpenStack API",
 }
 ADMIN = ""  # provider key of the default (admin) provider
 MEMBER_ROLE = "member"

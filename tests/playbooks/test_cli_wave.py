@@ -239,7 +239,7 @@ def test_stack_outputs_build_the_targets_and_their_fingerprints_are_checked(
     ]  # fmt: skip
     refused = runner.invoke(cli, args)
     assert refused.exit_code == 1
-    assert "not in known_hosts" in refused.output, "a fingerprint that does not match is refused"
+    assert "HOST KEY MISMATCH" in " ".join(refused.output.split()), "a key that is not pinned is refused"
 
 
 def test_malformed_stack_outputs_name_file_and_key(cli, runner, migration, tmp_path):

@@ -140,7 +140,7 @@ def test_fingerprint_from_the_stack_outputs_admits_a_host_not_in_known_hosts(
         assert s.run("true").ok
     assert empty.read_text() == "", "still nothing is written"
     other = host_fingerprint(sshd_hosts["source"])
-    with pytest.raises(UnknownHostKey):
+    with pytest.raises(ChangedHostKey, match="HOST KEY MISMATCH"):
         connector.connect(Endpoint(host.address, host.port, host.user, (other,)))
 
 

@@ -8,8 +8,8 @@ from collections import Counter
 
 from stacks.access import baseline_rules
 from stacks.config import settings_from_values
-from stacks.preview import PreviewResult
-from stacks.security import OPEN_CIDR, PUBLIC_WEB_PORTS, flow_graph, is_placed, wave_rules
+from stacks.preview import PreviewResult, mock_ip
+from stacks.security import OPEN_CIDR, PUBLIC_WEB_PORTS, flow_graph, has_public_ip, is_placed, wave_rules
 
 RULE = "openstack:networking/secGroupRule:SecGroupRule"
 PORT = "openstack:networking/port:Port"
@@ -108,3 +108,52 @@ def test_nothing_else_is_opened_and_each_flow_is_exactly_one_rule_pair(bundled_p
     assert sum(expected.values()) == sum(
         2 if flow.source in graph.waves and flow.target in graph.waves else 1 for flow in graph.flows
     )
+
+
+ADDRESS_GROUP = "openstack:networking/addressGroupV2:AddressGroupV2"
+
+
+def test_each_flow_rule_names_exactly_its_peer_and_each_port_carries_only_its_groups(
+    bundled_previews,
+) -> None:
+    """The remote end of every dependency rule is the flow's other system (its group within a
+    project, an address group holding exactly its servers' addresses across projects) or, for an
+    end off the cloud, the extranet; and no port carries a group it should not."""
+    settings = settings_from_values({})
+    plan = bundled_previews["plan"]
+    graph = flow_graph(plan)
+    placed = {s.id: s for s in plan.systems if is_placed(s)}
+    waves = [w.number for w in plan.waves]
+    addresses: dict[str, set[str]] = {}
+    for wave in waves:
+        for port in bundled_previews[wave].of_type(PORT):
+            system_id = port.name.rsplit("-", 2)[0]
+            addresses.setdefault(system_id, set()).add(f"{mock_ip(port.name)}/32")
+    owner_of = {frozenset(a): sid for sid, a in addresses.items()}
+    actual: Counter[tuple] = Counter()
+    expected: Counter[tuple] = Counter()
+    for wave in waves:
+        result = bundled_previews[wave]
+        groups = {g.id: frozenset(g.inputs["addresses"]) for g in result.of_type(ADDRESS_GROUP)}
+        for r in result.of_type(RULE):
+            p = r.inputs
+            if not str(p.get("description", "")).startswith("MLPS-3: "):
+                continue
+            if p.get("remoteGroupId"):
+                peer: tuple[str, str] = ("system", p["remoteGroupId"].removesuffix("-sg-id"))
+            elif p.get("remoteAddressGroupId"):
+                peer = ("system", owner_of[groups[p["remoteAddressGroupId"]]])
+            else:
+                peer = ("cidr", p["remoteIpPrefix"])
+            owner = p["securityGroupId"].removesuffix("-sg-id")
+            actual[(owner, p["direction"], p["protocol"], int(p["portRangeMin"]), peer)] += 1
+        for rule in wave_rules(graph, wave, settings.cidrs.extranet):
+            remote = ("system", rule.remote_system) if rule.remote_system else ("cidr", rule.remote_cidr)
+            expected[(rule.owner, rule.direction, rule.protocol, rule.port, remote)] += 1
+        web = bundled_previews["platform"].outputs["publicWebSecurityGroup"]
+        baseline = bundled_previews["platform"].outputs["baselineSecurityGroups"]
+        for port in result.of_type(PORT):
+            s = placed[port.name.rsplit("-", 2)[0]]
+            allowed = {f"{s.id}-sg-id", baseline[s.domain.value]} | ({web} if has_public_ip(s) else set())
+            assert set(port.inputs["securityGroupIds"]) == allowed, port.name
+    assert actual == expected and sum(expected.values()) > 0

@@ -9,10 +9,10 @@ import pytest
 import yaml
 
 from planner.plan_model import Sizing, write_plan
-from stacks.cloudinit import data_volume_user_data
+from stacks.cloudinit import HostKeyMaterial, server_user_data
 from stacks.paths import data_mount_path
 from stacks.preview import PreviewResult, mock_ip, preview_departments, preview_platform, preview_wave
-from tests.stacks.conftest import IMAGES, make_plan, system
+from tests.stacks.conftest import IMAGES, make_plan, system, user_data
 
 INSTANCE = "openstack:compute/instance:Instance"
 VOLUME = "openstack:blockstorage/volume:Volume"
@@ -35,18 +35,30 @@ def test_the_data_mount_path_is_one_segment_under_the_data_root() -> None:
 def test_instances_with_a_data_volume_mount_it_at_the_systems_data_path(previews) -> None:
     result: PreviewResult = previews[1]
     volumes = {v.name: v.id for v in result.of_type(VOLUME)}
-    for instance in result.of_type(INSTANCE):
+    instances = result.of_type(INSTANCE)
+    assert instances
+    for instance in instances:
         host = instance.name.removesuffix("-vm")
         system_id = host.rsplit("-", 1)[0]
-        data = volumes.get(f"{host}-data")
-        assert instance.inputs["userData"] == data_volume_user_data(data, data_mount_path(system_id))
-    assert all("userData" not in i.inputs for i in previews[0].of_type(INSTANCE) if i.name == "fin-db-01-vm")
+        doc = user_data(instance)
+        (mount,) = doc["write_files"]
+        assert doc["runcmd"] == [["/bin/sh", mount["path"]]]
+        volume = volumes[f"{host}-data"]
+        key = doc["ssh_keys"]
+        material = HostKeyMaterial("ed25519", key["ed25519_private"], key["ed25519_public"])
+        assert doc == yaml.safe_load(
+            server_user_data(material, volume, data_mount_path(system_id)).split("\n", 1)[1]
+        )
+    # fin-db has no data: its cloud-init installs the host key and mounts nothing
+    (fin_db,) = [i for i in previews[0].of_type(INSTANCE) if i.name == "fin-db-01-vm"]
+    assert "write_files" not in user_data(fin_db) and "runcmd" not in user_data(fin_db)
 
 
 def test_the_mount_script_is_idempotent_shell() -> None:
-    doc = yaml.safe_load(
-        data_volume_user_data("0f2c1b2a-aaaa-bbbb-cccc-1234567890ab", "/srv/govcloud/x").split("\n", 1)[1]
-    )
+    material = HostKeyMaterial("ed25519", "PRIVATE", "ssh-ed25519 AAAA")
+    text = server_user_data(material, "0f2c1b2a-aaaa-bbbb-cccc-1234567890ab", "/srv/govcloud/x")
+    assert text.startswith("#cloud-config\n")
+    doc = yaml.safe_load(text.split("\n", 1)[1])
     script = doc["write_files"][0]["content"]
     # formats only a disk without a filesystem; adds the fstab line once; mounts only when not mounted
     assert "blkid -o value -s TYPE" in script and "|| mkfs.xfs" in script
@@ -72,6 +84,7 @@ def test_wave_outputs_give_the_runbooks_every_instance_with_its_addresses_and_mo
             "instance_id",
             "fixed_ip",
             "floating_ip",
+            "ssh_host_keys",
             "ssh_host_key_fingerprints",
         }
         assert (
@@ -79,7 +92,7 @@ def test_wave_outputs_give_the_runbooks_every_instance_with_its_addresses_and_mo
             and inst["fixed_ip"]
             and inst["floating_ip"] is None
         )
-        assert inst["role"] == "app" and inst["ssh_host_key_fingerprints"] == []
+        assert inst["role"] == "app" and len(inst["ssh_host_key_fingerprints"]) == 1
     portal = previews[0].outputs["systems"]["portal"]["instances"][0]
     assert portal["floating_ip"] == mock_ip("portal-01-fip")  # the floating IP's address
     assert portal["fixed_ip"] == mock_ip("portal-01-port")

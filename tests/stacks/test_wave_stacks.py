@@ -309,3 +309,25 @@ def _ids(plan: Plan, side: str) -> set[str]:
     if side == "off-cloud":
         return {s.id for s in plan.systems}
     return {side} | {s.id for s in plan.systems if s.into == side}
+
+
+def test_previews_suspend_the_cycle_collector_and_leave_it_as_they_found_it() -> None:
+    import gc
+
+    import pulumi
+
+    from stacks.preview import without_cycle_collection
+
+    def failing() -> None:
+        assert not gc.isenabled(), "suspended while the program runs"
+        raise pulumi.RunError("the program failed")
+
+    assert gc.isenabled()
+    with pytest.raises(PreviewError, match="the program failed"):
+        run_program("failing", {}, {}, program=failing)
+    assert gc.isenabled()
+    with without_cycle_collection():  # a caller running several previews holds it around them
+        with pytest.raises(PreviewError):
+            run_program("failing", {}, {}, program=failing)
+        assert not gc.isenabled()
+    assert gc.isenabled()
