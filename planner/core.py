@@ -12,7 +12,6 @@ Everything is near-linear in the inventory's size: indexes are built once, no pa
 from __future__ import annotations
 
 import gc
-import hashlib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -39,6 +38,7 @@ from planner.plan_model import (
     RoomOutcome,
     Sizing,
     Wave,
+    inventory_digest,
 )
 from planner.policy import Policy, SizingBasis
 from planner.rooms import (
@@ -138,10 +138,6 @@ def _oversized(problem: ScheduleProblem, grouping: Grouping) -> dict[str, str]:
                     f"a dedicated migration plan is needed"
                 )
     return out
-
-
-def inventory_digest(inventory: Inventory) -> str:
-    return "sha256:" + hashlib.sha256(inventory.model_dump_json().encode("utf-8")).hexdigest()
 
 
 @dataclass

@@ -24,8 +24,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from inventory.models import Dependency, Inventory, System
 from planner import rules
@@ -39,6 +38,9 @@ from planner.plan_model import (
     Link,
     LinkBoundary,
 )
+
+if TYPE_CHECKING:  # networkx costs a tenth of a second to import: loaded where a graph is built
+    import networkx as nx
 
 MERGE_RULES = (rules.PLATFORM_1, rules.SHADOW_1, rules.BIGSYS_1)
 
@@ -112,6 +114,8 @@ def _survivor(
 
 def build_graph(inventory: Inventory) -> nx.DiGraph:
     """The whole graph of systems, rooms and networks."""
+    import networkx as nx
+
     g: nx.DiGraph = nx.DiGraph()
     g.add_nodes_from((("room", r.id), {"kind": "room"}) for r in inventory.rooms)
     g.add_nodes_from((("network", n.id), {"kind": "network"}) for n in inventory.networks)
@@ -140,6 +144,8 @@ class Grouping:
 
 def group_systems(inventory: Inventory, decisions: dict[str, Decision]) -> Grouping:
     """SCCs of the move graph over scheduled systems; condensation edges become precedence."""
+    import networkx as nx
+
     scheduled = [s for s in inventory.systems if decisions[s.id].disposition in SCHEDULED_DISPOSITIONS]
     ids = {s.id for s in scheduled}
     move: nx.DiGraph = nx.DiGraph()
@@ -202,6 +208,8 @@ def group_systems(inventory: Inventory, decisions: dict[str, Decision]) -> Group
 
 def _group_reason(comp: list[str], systems: Mapping[str, System], dep_out: Mapping[str, list[str]]) -> str:
     """Why these systems move together: a dependency cycle, a declared affinity, or both."""
+    import networkx as nx
+
     members = set(comp)
     tags = sorted({a for s in comp if (a := systems[s].affinity)})
     inner: nx.DiGraph = nx.DiGraph((a, b) for a in comp for b in dep_out.get(a, ()) if b in members)

@@ -261,24 +261,34 @@ def explain_cmd(
     path: Path | None = PathArg,
     policy: Path | None = PolicyOpt,
     effort: str | None = EffortOpt,
+    plan_file: Path | None = PlanFileOpt,
 ) -> None:
     """The chain of rules and facts behind one system's disposition, domain and wave."""
     from planner.explain import UnknownSystem, explain
 
     _effort(effort)
-    inventory, pol = _load(path, policy)
-    if all(s.id != system_id for s in inventory.systems):
-        _no_such_system(system_id, inventory)
-    try:
-        with progress_callback() as progress:
-            from planner.core import plan_with_context
+    if plan_file is not None:
+        # The plan's waves as written; the decisions behind them are classified again (cheap),
+        # never scheduled again.
+        plan, inventory, pol = plan_inputs(path, plan_file, policy, quiet=True)
+        if all(s.id != system_id for s in inventory.systems):
+            _no_such_system(system_id, inventory)
+        result = explain(inventory, pol, system_id, plan=plan)
+    else:
+        inventory, pol = _load(path, policy)
+        if all(s.id != system_id for s in inventory.systems):
+            _no_such_system(system_id, inventory)
+        try:
+            with progress_callback() as progress:
+                from planner.core import plan_with_context
 
-            plan, ctx = plan_with_context(inventory, pol, progress=progress, effort=effort)
-            result = explain(inventory, pol, system_id, plan=plan, context=ctx)
-    except UnknownSystem:
-        _no_such_system(system_id, inventory)
+                plan, ctx = plan_with_context(inventory, pol, progress=progress, effort=effort)
+                result = explain(inventory, pol, system_id, plan=plan, context=ctx)
+        except UnknownSystem:
+            _no_such_system(system_id, inventory)
     for line in result.lines():
         console.print(line, markup=False, highlight=False, soft_wrap=True)
+    skip_teardown()
 
 
 _ = err_console  # the shared consoles: errors go through fail()
