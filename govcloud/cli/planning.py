@@ -7,7 +7,6 @@ from typing import NoReturn
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from govcloud.cli.app import app
 from govcloud.cli.common import (
@@ -65,6 +64,8 @@ def _make(inventory: Inventory, policy: Policy, exact: bool, effort: str | None 
 
 
 def _summary(plan: Plan, where: Path | None = None) -> None:
+    from rich.table import Table
+
     m = plan.metrics
     errors = sum(1 for f in plan.findings if f.severity is FindingSeverity.ERROR)
     warnings = sum(1 for f in plan.findings if f.severity is FindingSeverity.WARNING)
@@ -164,6 +165,8 @@ def simulate_cmd(
     ),
 ) -> None:
     """Plan a what-if scenario and print it side by side with the baseline."""
+    from rich.table import Table
+
     from planner.simulate import load_scenario, simulate
 
     if example:
