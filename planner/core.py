@@ -23,7 +23,7 @@ from planner import rules
 from planner.classify import Classification, Decision, _resolve_merge_chains, classify, size_system
 from planner.cutover import plan_cutovers
 from planner.findings import cancellable, sharing_findings, sort_findings, target_findings, targets_met
-from planner.graph import Grouping, carried_dependencies, group_systems, links_of
+from planner.graph import Grouping, group_systems, links_of
 from planner.plan_model import (
     Disposition,
     Finding,
@@ -270,7 +270,7 @@ def _plan(
             continue
         break
     _note_blocked_merges(decisions, findings)
-    findings += carried_dependencies(inventory, decisions)[1]  # DEP-1: dependencies lost to clean-up
+    findings += grouping.lost  # DEP-1: dependencies lost to clean-up (of the final decisions)
     if scenario is not None and scenario.force:
         from planner.scenario import forced_wave_findings
 
@@ -335,7 +335,7 @@ def _assemble(
         sid: schedule.assignment.get(grouping.unit_of[sid]) if sid in grouping.unit_of else None
         for sid in decisions
     }
-    links = links_of(inventory, decisions)
+    links = links_of(inventory, decisions, grouping.carried)
     dispositions = {sid: d.disposition for sid, d in decisions.items()}
     surveyed = surveyed if surveyed is not None else sizing
     cutovers, cut_findings = plan_cutovers(inventory, dispositions, sizing, policy)

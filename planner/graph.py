@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from inventory.models import Dependency, Inventory, System
@@ -140,6 +140,9 @@ class Grouping:
     predecessors: dict[str, set[str]]  # unit id -> units that must move in the same or an earlier wave
     groups: list[Group]  # the multi-system units, as the plan lists them
     group_of: dict[str, str]  # system id -> group id, only for systems in a multi-system group
+    # carried_dependencies of the decisions grouped (computed once: seconds at province scale)
+    carried: dict[str, list[CarriedDependency]] = field(default_factory=dict)
+    lost: list[Finding] = field(default_factory=list)  # ... and its DEP-1 errors
 
 
 def group_systems(inventory: Inventory, decisions: dict[str, Decision]) -> Grouping:
@@ -148,7 +151,7 @@ def group_systems(inventory: Inventory, decisions: dict[str, Decision]) -> Group
     ids = {s.id for s in scheduled}
     dep_edges: set[tuple[str, str]] = set()
     affinity: dict[str, list[str]] = defaultdict(list)
-    carried, _ = carried_dependencies(inventory, decisions)
+    carried, lost = carried_dependencies(inventory, decisions)
     for s in scheduled:
         for d in s.depends_on:
             if d.system in ids and d.system != s.id:
@@ -200,7 +203,7 @@ def group_systems(inventory: Inventory, decisions: dict[str, Decision]) -> Group
         ua, ub = unit_of[a], unit_of[b]
         if ua != ub:
             preds[ua].add(ub)
-    return Grouping(unit_of, members_of, preds, groups, group_of)
+    return Grouping(unit_of, members_of, preds, groups, group_of, carried, lost)
 
 
 def strongly_connected_components(successors: Mapping[str, list[str]]) -> list[list[str]]:
@@ -267,8 +270,15 @@ def _group_reason(comp: list[str], systems: Mapping[str, System], dep_out: Mappi
     return " and ".join(parts) + where
 
 
-def links_of(inventory: Inventory, decisions: dict[str, Decision]) -> dict[str, list[Link]]:
-    """Every dependency after clean-up as a flow with its boundary: same domain, cross domain, off cloud."""
+def links_of(
+    inventory: Inventory,
+    decisions: dict[str, Decision],
+    carried: Mapping[str, list[CarriedDependency]] | None = None,
+) -> dict[str, list[Link]]:
+    """Every dependency after clean-up as a flow with its boundary: same domain, cross domain, off cloud.
+
+    *carried*: carried_dependencies of these decisions, when the caller has it already.
+    """
 
     def landing(sid: str) -> str | None:
         dec = decisions.get(sid)
@@ -278,7 +288,8 @@ def links_of(inventory: Inventory, decisions: dict[str, Decision]) -> dict[str, 
             dec = decisions[dec.into]
         return dec.domain.value if dec.disposition is Disposition.MIGRATE and dec.domain else None
 
-    carried, _ = carried_dependencies(inventory, decisions)
+    if carried is None:
+        carried = carried_dependencies(inventory, decisions)[0]
     out: dict[str, list[Link]] = {}
     for s in inventory.systems:
         mine = landing(s.id)
