@@ -230,3 +230,82 @@ def atomic_directory(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+@contextlib.contextmanager
+def atomic_file_set(directory: str | os.PathLike[str], name: str) -> Iterator[Path]:
+    """A staging directory whose entries are published into *directory* together, as one set.
+
+    For outputs that must sit beside files of other writers (``report.html`` and
+    ``departments/`` next to ``plan.json``), so *directory* itself cannot be swapped. The
+    pattern is Kubernetes' atomic writer for ConfigMap volumes: each published set is a hidden
+    generation directory, the hidden symlink ``.NAME.current`` names the live one, and every
+    entry is a symlink through it (``report.html -> .NAME.current/report.html``). Publishing
+    renames a new ``.NAME.current`` over the old in one step, so a reader that opens an entry
+    sees the whole old set or the whole new one. Entries of the old set that the new one lacks
+    are removed, and so are older generations. A plain file or directory at an entry's name (an
+    earlier layout) is replaced by the entry's link.
+    """
+    where = Path(directory)
+    for parent in (where, *where.parents):
+        if parent.exists() and not parent.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, "not a directory", str(parent))
+    try:
+        where.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _about(exc, where) from None
+    clean_stale(where)
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".{name}.{os.getpid()}.", suffix=".tmpdir", dir=where))
+    except OSError as exc:
+        raise _about(exc, where) from None
+    try:
+        os.chmod(staging, 0o777 & ~_UMASK)
+        yield staging
+        _fsync_dir(staging)
+        generation = where / f".{name}.gen.{os.urandom(6).hex()}"
+        os.rename(staging, generation)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _publish(where, name, generation)
+
+
+def _publish(where: Path, name: str, generation: Path) -> None:
+    pointer = where / f".{name}.current"
+    _link(where, pointer, generation.name)  # the one step that switches the set
+    through = f"{pointer.name}/"
+    entries = set(os.listdir(generation))
+    for entry in sorted(entries):
+        public = where / entry
+        if public.is_symlink() and os.readlink(public) == through + entry:
+            continue
+        _link(where, public, through + entry)
+    for other in os.listdir(where):
+        path = where / other
+        if other not in entries and path.is_symlink() and os.readlink(path).startswith(through):
+            path.unlink()  # an entry of the old set that the new one lacks
+        elif other.startswith(f".{name}.gen.") and other != generation.name:
+            shutil.rmtree(path, ignore_errors=True)
+    _fsync_dir(where)
+
+
+def _link(where: Path, at: Path, target: str) -> None:
+    """Make *at* a symlink to *target* in one step, whatever *at* is now."""
+    tmp = where / f".{at.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
+    os.symlink(target, tmp)
+    try:
+        if at.is_dir() and not at.is_symlink():
+            # An earlier layout's real directory: rename(2) cannot replace it, an exchange can.
+            if not _exchange(tmp, at):
+                os.rename(at, tmp.with_suffix(".old"))
+                os.rename(tmp, at)
+                tmp = tmp.with_suffix(".old")
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            os.replace(tmp, at)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            if tmp.is_symlink():
+                tmp.unlink()
+        raise

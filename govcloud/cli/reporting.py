@@ -48,38 +48,42 @@ def report_cmd(
     out: Path = typer.Option(Path("out"), "--out", help="Directory of report.html (and departments/)."),
     lang: str = LANG_OPT,
     departments: bool = typer.Option(
-        False, "--departments", help="Also write one migration plan per department (PLAN-1)."
+        False,
+        "--departments",
+        help="Also write one migration plan per department (PLAN-1); the report and the plans "
+        "replace the earlier ones in --out together.",
     ),
     plan: Path | None = PLAN_OPT,
     policy: Path | None = POLICY_OPT,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Write the self-contained HTML report of a plan (and the department plans)."""
-    from reporting.departments import write_department_plans
-    from reporting.report import render_report
+    from reporting.publish import write_report
 
     language = _lang(lang)
     check_out_dir(out)
     the_plan, inventory, the_policy = plan_inputs(path, plan, policy, quiet=quiet)
     with progress_callback(not quiet) as cb:
         try:
-            page = render_report(
-                the_plan, inventory, lang=language, out_dir=out, policy=the_policy, progress=cb
+            files = write_report(
+                the_plan,
+                inventory,
+                out_dir=out,
+                departments=departments,
+                lang=language,
+                policy=the_policy,
+                progress=cb,
             )
         except OSError as exc:
             cannot_write(exc, out, "the report")
-        console.print(f"report: {page}", markup=False, highlight=False)
-        if departments:
-            try:
-                paths = write_department_plans(
-                    the_plan, inventory, out_dir=out, lang=language, policy=the_policy, progress=cb
-                )
-            except OSError as exc:
-                cannot_write(exc, out, "the department plans")
-            where = paths[-1].parent
-            console.print(
-                f"department plans: {len(paths) - 1} files in {where}", markup=False, highlight=False
-            )
+    console.print(f"report: {files.page}", markup=False, highlight=False)
+    if files.department_plans:
+        where = files.department_plans[-1].parent
+        console.print(
+            f"department plans: {len(files.department_plans) - 1} files in {where}",
+            markup=False,
+            highlight=False,
+        )
 
 
 @app.command("finance")
