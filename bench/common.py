@@ -133,6 +133,7 @@ class ChildRun:
     peak_rss_mb: float
     stdout: str
     stderr: str
+    cpu_s: float = float("nan")  # the child's own user + system time (what the work costs under load)
 
 
 # Runs the measured command as its own child and reports that child's rusage. Linux carries a
@@ -151,7 +152,7 @@ if pid == 0:
     os._exit(127)
 _, status, usage = os.wait4(pid, 0)
 with open(report, "w") as fh:
-    fh.write(str(usage.ru_maxrss))
+    fh.write(f"{usage.ru_maxrss} {usage.ru_utime + usage.ru_stime}")
 sys.exit(os.waitstatus_to_exitcode(status) % 256)
 """
 
@@ -191,11 +192,12 @@ def run_child(
         stderr = err_path.read_text(encoding="utf-8", errors="replace")
         try:
             # Linux reports ru_maxrss in KiB (macOS in bytes; not a target platform here).
-            peak_mb = int(report.read_text()) / 1024
+            rss_kib, cpu_text = report.read_text().split()
+            peak_mb, cpu = int(rss_kib) / 1024, float(cpu_text)
         except (OSError, ValueError):
-            peak_mb = float("nan")
+            peak_mb = cpu = float("nan")
             stderr += f"\n(killed after {timeout} s)" if proc.returncode == -signal.SIGKILL else ""
-    return ChildRun(list(argv), proc.returncode, wall, peak_mb, stdout, stderr)
+    return ChildRun(list(argv), proc.returncode, wall, peak_mb, stdout, stderr, cpu)
 
 
 def timed(fn: Callable[[], Any]) -> tuple[Any, float]:

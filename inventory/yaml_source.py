@@ -214,6 +214,7 @@ def _build(text: str) -> Any:
     resolve = parser.resolve
     constructor = SafeConstructor()
     scalars: dict[str, tuple[Any]] = {}  # plain scalar text -> resolved value (IDs repeat a lot)
+    anchors: dict[str, Any] = {}  # anchor -> its scalar's value
     stack: list[Any] = []
     keys: list[Any] = []
     root: Any = None
@@ -223,8 +224,6 @@ def _build(text: str) -> Any:
             event = parser.get_event()
             kind = type(event)
             if kind is ScalarEvent:
-                if event.anchor is not None:
-                    raise _Fallback
                 if event.tag is None and event.implicit[0]:
                     cached = scalars.get(event.value)
                     if cached is None:
@@ -245,6 +244,12 @@ def _build(text: str) -> Any:
                     value = event.value
                 else:
                     raise _Fallback
+                if event.anchor is not None:
+                    if event.anchor in anchors:
+                        raise _Fallback  # PyYAML's "found duplicate anchor"
+                    # A scalar anchor is what yaml.dump writes for a value used twice (a shared
+                    # date): an alias to it is that one value, so it cannot expand the document.
+                    anchors[event.anchor] = value
             elif kind is MappingStartEvent or kind is SequenceStartEvent:
                 if event.anchor is not None or (event.tag is not None and not event.implicit):
                     raise _Fallback
@@ -257,7 +262,9 @@ def _build(text: str) -> Any:
                     root = done
                 continue
             elif kind is AliasEvent:
-                raise _Fallback
+                if event.anchor not in anchors:
+                    raise _Fallback  # an alias of a mapping or list (or of no anchor): left to PyYAML
+                value = anchors[event.anchor]
             elif kind is StreamEndEvent:
                 break
             else:  # stream/document start and end

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from foundation.progress import ProgressCallback
 from inventory.models import Inventory
-from planner.core import inventory_digest, make_plan
-from planner.plan_model import Plan, PlanError, inventory_mismatch, load_plan
-from planner.policy import Policy
-from planner.scheduling.effort import Effort
+from planner.plan_model import Plan, PlanError, inventory_digest, inventory_mismatch, load_plan
+
+if TYPE_CHECKING:
+    from planner.policy import Policy
+    from planner.scheduling.effort import Effort
 
 
 def plan_for(
@@ -56,6 +58,8 @@ def plan_for(
                 raise PlanError(stale)
             on_stale(stale)
         return plan
+    from planner.core import make_plan  # the planner itself: not loaded to read a plan file
+
     if inventory is None:
         from inventory.loader import load_inventory
 

@@ -12,7 +12,6 @@ Everything is near-linear in the inventory's size: indexes are built once, no pa
 from __future__ import annotations
 
 import gc
-import hashlib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from planner import rules
 from planner.classify import Classification, Decision, _resolve_merge_chains, classify, size_system
 from planner.cutover import plan_cutovers
 from planner.findings import cancellable, sharing_findings, sort_findings, target_findings, targets_met
-from planner.graph import Grouping, carried_dependencies, group_systems, links_of
+from planner.graph import Grouping, group_systems, links_of
 from planner.plan_model import (
     Disposition,
     Finding,
@@ -40,6 +39,7 @@ from planner.plan_model import (
     RoomOutcome,
     Sizing,
     Wave,
+    inventory_digest,
     reason_fields,
 )
 from planner.policy import Policy, SizingBasis
@@ -137,10 +137,6 @@ def _oversized(problem: ScheduleProblem, grouping: Grouping) -> dict[str, Messag
                 else:
                     out[sid] = msg("reason.wave.oversized", over=over, excess=excess)
     return out
-
-
-def inventory_digest(inventory: Inventory) -> str:
-    return "sha256:" + hashlib.sha256(inventory.model_dump_json().encode("utf-8")).hexdigest()
 
 
 @dataclass
@@ -273,7 +269,7 @@ def _plan(
             continue
         break
     _note_blocked_merges(decisions, findings)
-    findings += carried_dependencies(inventory, decisions)[1]  # DEP-1: dependencies lost to clean-up
+    findings += grouping.lost  # DEP-1: dependencies lost to clean-up (of the final decisions)
     if scenario is not None and scenario.force:
         from planner.scenario import forced_wave_findings
 
@@ -334,7 +330,7 @@ def _assemble(
         sid: schedule.assignment.get(grouping.unit_of[sid]) if sid in grouping.unit_of else None
         for sid in decisions
     }
-    links = links_of(inventory, decisions)
+    links = links_of(inventory, decisions, grouping.carried)
     dispositions = {sid: d.disposition for sid, d in decisions.items()}
     surveyed = surveyed if surveyed is not None else sizing
     cutovers, cut_findings = plan_cutovers(inventory, dispositions, sizing, policy)

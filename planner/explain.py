@@ -10,17 +10,22 @@ against its capacity (CAP-1), its deadline, the pilot, and the rooms and lines i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from foundation.messages import DEFAULT_LANG, MESSAGES, Catalogue, Message, msg, verbatim
 from inventory.models import Inventory, NetworkKind
 from planner import rules
-from planner.classify import Decision
-from planner.core import PlanContext, plan_with_context
-from planner.plan_model import Disposition, Plan
+from planner.classify import Decision, _resolve_merge_chains, classify
+from planner.graph import Grouping, group_systems
+from planner.plan_model import Disposition, Plan, PlanError
 from planner.policy import Policy
 from planner.ruleset import Rule, Verdict, registered_rules, tiers
 from planner.ruleset.builtin import PLACEMENT
 from planner.scheduling.build import Deadlines, pilot_eligible
+
+if TYPE_CHECKING:
+    from planner.core import PlanContext
+
 
 # What a rule did for the system, and its catalogue key (explain.verdict.<key>).
 VERDICT_KEYS = {
@@ -140,20 +145,80 @@ class UnknownSystem(KeyError):
     """The system ID is not in the inventory."""
 
 
+@dataclass
+class PlanFacts:
+    """What `explain` reads besides the plan: each decision's trace, the groups, the rules run.
+
+    A PlanContext (a plan made now) has these; :func:`facts_of_plan` rebuilds them for a plan
+    read from its file, without scheduling again.
+    """
+
+    policy: Policy
+    decisions: dict[str, Decision]
+    grouping: Grouping
+    registry: tuple[type[Rule], ...] = ()
+
+
+def facts_of_plan(inventory: Inventory, policy: Policy, plan: Plan) -> PlanFacts:
+    """The decisions behind *plan* (read from its file): classification again, no scheduling.
+
+    Classification and grouping are deterministic and cheap; what the planner added after them
+    (a system blocked because no wave can take it, CAP-1) is in the plan's system records and
+    is replayed. Raises PlanError when the replayed dispositions
+    are not the plan's: the plan was made under another policy or scenario.
+    """
+    cls = classify(inventory, policy)
+    decisions = cls.decisions
+    for ps in plan.systems:  # a block's reason is the last the system's record gives
+        dec = decisions.get(ps.id)
+        if (
+            dec is not None
+            and ps.disposition is Disposition.BLOCKED
+            and dec.disposition is not Disposition.BLOCKED
+            and rules.CAP_1 in ps.rules
+            and ps.reasons
+        ):
+            last = ps.reason_messages[-1] if ps.reason_messages else verbatim(ps.reasons[-1])
+            dec.block(rules.CAP_1, last)
+    _resolve_merge_chains(decisions)
+    differ = [
+        ps.id
+        for ps in plan.systems
+        if (d := decisions.get(ps.id)) is not None
+        and (d.disposition, d.into if d.disposition is Disposition.MERGE else None)
+        != (ps.disposition, ps.into)
+    ]
+    if differ:
+        shown = ", ".join(differ[:5]) + (f" and {len(differ) - 5} more" if len(differ) > 5 else "")
+        raise PlanError(
+            f"the plan was not made under this policy: {len(differ)} system(s) are classified "
+            f"otherwise now ({shown}); give the policy it was made with (--policy), or plan again"
+        )
+    return PlanFacts(policy, decisions, group_systems(inventory, decisions), cls.registry)
+
+
 def explain(
     inventory: Inventory,
     policy: Policy,
     system_id: str,
     *,
     plan: Plan | None = None,
-    context: PlanContext | None = None,
+    context: PlanContext | PlanFacts | None = None,
 ) -> Explanation:
-    """Explain *system_id*; plans the inventory first unless a plan and its context are given."""
+    """Explain *system_id* in *plan* (with its *context* when the plan was made in this process).
+
+    A plan without its context (read from plan.json) is explained from :func:`facts_of_plan`;
+    with no plan, the inventory is planned first.
+    """
     systems = {s.id: s for s in inventory.systems}
     if system_id not in systems:
         raise UnknownSystem(system_id)
-    if plan is None or context is None:
+    if plan is None:
+        from planner.core import plan_with_context
+
         plan, context = plan_with_context(inventory, policy)
+    elif context is None:
+        context = facts_of_plan(inventory, policy, plan)
     policy = context.policy
     s = systems[system_id]
     ps = plan.system(system_id)
@@ -203,7 +268,8 @@ def explain(
         for pred in sorted(context.grouping.predecessors.get(unit, ())):
             members = context.grouping.members[pred]
             shown = msg("finding.more", shown=members[:3]) if len(members) > 3 else members
-            waits.append(msg("explain.waits", members=shown, wave=context.schedule.assignment.get(pred)))
+            # a unit's members share its wave
+            waits.append(msg("explain.waits", members=shown, wave=plan.system(members[0]).wave))
         if waits:
             wave_steps.append(Step(rules.DEP_1, "fact", waits))
         dl = Deadlines.of(policy)

@@ -23,9 +23,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
-
-import networkx as nx
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from foundation.messages import Message, msg
 from inventory.models import Dependency, Inventory, System
@@ -40,6 +39,9 @@ from planner.plan_model import (
     Link,
     LinkBoundary,
 )
+
+if TYPE_CHECKING:  # networkx costs a tenth of a second to import: loaded where a graph is built
+    import networkx as nx
 
 MERGE_RULES = (rules.PLATFORM_1, rules.SHADOW_1, rules.BIGSYS_1)
 
@@ -107,6 +109,8 @@ def _survivor(
 
 def build_graph(inventory: Inventory) -> nx.DiGraph:
     """The whole graph of systems, rooms and networks."""
+    import networkx as nx
+
     g: nx.DiGraph = nx.DiGraph()
     g.add_nodes_from((("room", r.id), {"kind": "room"}) for r in inventory.rooms)
     g.add_nodes_from((("network", n.id), {"kind": "network"}) for n in inventory.networks)
@@ -131,17 +135,18 @@ class Grouping:
     predecessors: dict[str, set[str]]  # unit id -> units that must move in the same or an earlier wave
     groups: list[Group]  # the multi-system units, as the plan lists them
     group_of: dict[str, str]  # system id -> group id, only for systems in a multi-system group
+    # carried_dependencies of the decisions grouped (computed once: seconds at province scale)
+    carried: dict[str, list[CarriedDependency]] = field(default_factory=dict)
+    lost: list[Finding] = field(default_factory=list)  # ... and its DEP-1 errors
 
 
 def group_systems(inventory: Inventory, decisions: dict[str, Decision]) -> Grouping:
     """SCCs of the move graph over scheduled systems; condensation edges become precedence."""
     scheduled = [s for s in inventory.systems if decisions[s.id].disposition in SCHEDULED_DISPOSITIONS]
     ids = {s.id for s in scheduled}
-    move: nx.DiGraph = nx.DiGraph()
-    move.add_nodes_from(ids)
     dep_edges: set[tuple[str, str]] = set()
     affinity: dict[str, list[str]] = defaultdict(list)
-    carried, _ = carried_dependencies(inventory, decisions)
+    carried, lost = carried_dependencies(inventory, decisions)
     for s in scheduled:
         for d in s.depends_on:
             if d.system in ids and d.system != s.id:
@@ -154,12 +159,13 @@ def group_systems(inventory: Inventory, decisions: dict[str, Decision]) -> Group
             dep_edges.add((s.id, dec.into))  # a merge waits for its target
         if s.affinity:
             affinity[s.affinity].append(s.id)
-    move.add_edges_from(dep_edges)
-    aff_edges = []
+    move: dict[str, list[str]] = {s.id: [] for s in scheduled}
+    for a, b in dep_edges:
+        move[a].append(b)
     for members in affinity.values():
         for a, b in zip(members, members[1:], strict=False):
-            aff_edges += [(a, b), (b, a)]
-    move.add_edges_from(aff_edges)
+            move[a].append(b)
+            move[b].append(a)
 
     unit_of: dict[str, str] = {}
     members_of: dict[str, list[str]] = {}
@@ -169,7 +175,7 @@ def group_systems(inventory: Inventory, decisions: dict[str, Decision]) -> Group
     dep_out: dict[str, list[str]] = defaultdict(list)
     for a, b in dep_edges:
         dep_out[a].append(b)
-    comps = [sorted(c) for c in nx.strongly_connected_components(move)]
+    comps = [sorted(c) for c in strongly_connected_components(move)]
     comps.sort(key=lambda c: c[0])
     n = 0
     for comp in comps:
@@ -193,7 +199,55 @@ def group_systems(inventory: Inventory, decisions: dict[str, Decision]) -> Group
         ua, ub = unit_of[a], unit_of[b]
         if ua != ub:
             preds[ua].add(ub)
-    return Grouping(unit_of, members_of, preds, groups, group_of)
+    return Grouping(unit_of, members_of, preds, groups, group_of, carried, lost)
+
+
+def strongly_connected_components(successors: Mapping[str, list[str]]) -> list[list[str]]:
+    """The strongly connected components of a directed graph given as node -> successors.
+
+    Tarjan's algorithm without recursion (a dependency chain can be 100,000 systems long); what
+    networkx.strongly_connected_components returns (tests compare the two), without importing
+    networkx (a tenth of a second and more of every command's start-up). Successors must be nodes.
+    """
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    out: list[list[str]] = []
+    for root in successors:
+        if root in index:
+            continue
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        work = [(root, iter(successors[root]))]
+        while work:
+            node, children = work[-1]
+            for child in children:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(successors[child])))
+                    break
+                if child in on_stack and index[child] < low[node]:
+                    low[node] = index[child]
+            else:
+                work.pop()
+                if work:
+                    parent = work[-1][0]
+                    if low[node] < low[parent]:
+                        low[parent] = low[node]
+                if low[node] == index[node]:
+                    comp = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        comp.append(member)
+                        if member == node:
+                            break
+                    out.append(comp)
+    return out
 
 
 def _group_reason(
@@ -202,8 +256,8 @@ def _group_reason(
     """Why these systems move together: a dependency cycle, a declared affinity, or both."""
     members = set(comp)
     tags = sorted({a for s in comp if (a := systems[s].affinity)})
-    inner: nx.DiGraph = nx.DiGraph((a, b) for a in comp for b in dep_out.get(a, ()) if b in members)
-    cyclic = inner.number_of_edges() > 0 and not nx.is_directed_acyclic_graph(inner)
+    inner = {a: [b for b in dep_out.get(a, ()) if b in members] for a in comp}
+    cyclic = any(len(c) > 1 for c in strongly_connected_components(inner))  # no self-loops here
     depts = sorted({systems[s].department for s in comp})
     if cyclic and tags:
         what = msg("reason.group.cycle_affinity", tags=tags)
@@ -214,8 +268,15 @@ def _group_reason(
     return msg("reason.group.across", what=what, departments=depts) if len(depts) > 1 else what
 
 
-def links_of(inventory: Inventory, decisions: dict[str, Decision]) -> dict[str, list[Link]]:
-    """Every dependency after clean-up as a flow with its boundary: same domain, cross domain, off cloud."""
+def links_of(
+    inventory: Inventory,
+    decisions: dict[str, Decision],
+    carried: Mapping[str, list[CarriedDependency]] | None = None,
+) -> dict[str, list[Link]]:
+    """Every dependency after clean-up as a flow with its boundary: same domain, cross domain, off cloud.
+
+    *carried*: carried_dependencies of these decisions, when the caller has it already.
+    """
 
     def landing(sid: str) -> str | None:
         dec = decisions.get(sid)
@@ -225,7 +286,8 @@ def links_of(inventory: Inventory, decisions: dict[str, Decision]) -> dict[str, 
             dec = decisions[dec.into]
         return dec.domain.value if dec.disposition is Disposition.MIGRATE and dec.domain else None
 
-    carried, _ = carried_dependencies(inventory, decisions)
+    if carried is None:
+        carried = carried_dependencies(inventory, decisions)[0]
     out: dict[str, list[Link]] = {}
     for s in inventory.systems:
         mine = landing(s.id)

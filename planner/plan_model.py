@@ -6,6 +6,7 @@ Everything downstream reads plans through :func:`load_plan`, never by hand-parsi
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
 from enum import StrEnum
@@ -480,6 +481,11 @@ def _where(raw: dict[str, Any], loc: tuple[int | str, ...]) -> str:
             parts.append(str(key))
             node = node.get(key) if isinstance(node, dict) else None
     return ".".join(parts) or "-"
+
+
+def inventory_digest(inventory: Inventory) -> str:
+    """The digest a plan records of the inventory it was made from (plan.inventory.digest)."""
+    return "sha256:" + hashlib.sha256(inventory.model_dump_json().encode("utf-8")).hexdigest()
 
 
 def inventory_mismatch(plan: Plan, inventory: Inventory) -> str | None:

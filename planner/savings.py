@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from foundation.calendar import months, next_month
+from foundation.calendar import month_start, months, next_month
 from inventory.models import Inventory
 from planner.plan_model import Disposition, NetworkOutcome, Plan, RoomOutcome, SavingsYear, Sizing
 from planner.policy import Policy, Prices
@@ -216,14 +216,21 @@ def payback_month(items: Sequence[Stream], years: Sequence[int]) -> dt.date | No
 
 def _monthly_net(items: Sequence[Stream], first: dt.date, last: dt.date) -> dict[dt.date, float]:
     out: dict[dt.date, float] = defaultdict(float)
+    # Each monthly stream changes the month-on-month rate once, where it starts: one pass over the
+    # months, not one per stream (tens of thousands of streams at province scale).
+    rate_from: dict[dt.date, float] = defaultdict(float)
     for stream in items:
         if stream.start is None:
             continue
         sign = 1.0 if stream.saving else -1.0
         out[stream.start] += sign * stream.one_off
         if stream.monthly:
-            for m in months(max(stream.start, first), last):
-                out[m] += sign * stream.monthly
+            rate_from[month_start(max(stream.start, first))] += sign * stream.monthly
+    rate = 0.0
+    for m in months(first, last):
+        rate += rate_from.get(m, 0.0)
+        if rate:
+            out[m] += rate
     return out
 
 

@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from foundation.progress import ProgressCallback
 from foundation.text import for_terminal
 
 if TYPE_CHECKING:
+    from rich.progress import TaskID
+
     from inventory.models import Inventory
     from planner.plan_model import Plan
     from planner.policy import Policy
@@ -186,6 +187,8 @@ def progress_callback(enabled: bool = True) -> Iterator[ProgressCallback]:
     if not enabled or not err_console.is_terminal:
         yield lambda stage, fraction: None
         return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn  # a terminal only
+
     with Progress(
         TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
         TimeElapsedColumn(), console=err_console, transient=True,

@@ -7,7 +7,6 @@ from typing import NoReturn
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from govcloud.cli.app import app
 from govcloud.cli.common import (
@@ -67,6 +66,8 @@ def _make(inventory: Inventory, policy: Policy, exact: bool, effort: str | None 
 
 
 def _summary(plan: Plan, where: Path | None = None) -> None:
+    from rich.table import Table
+
     m = plan.metrics
     errors = sum(1 for f in plan.findings if f.severity is FindingSeverity.ERROR)
     warnings = sum(1 for f in plan.findings if f.severity is FindingSeverity.WARNING)
@@ -176,6 +177,8 @@ def simulate_cmd(
     lang: str = LANG_OPT,
 ) -> None:
     """Plan a what-if scenario and print it side by side with the baseline."""
+    from rich.table import Table
+
     from foundation.messages import Catalogue
     from planner.simulate import load_scenario, simulate
 
@@ -284,25 +287,35 @@ def explain_cmd(
     policy: Path | None = PolicyOpt,
     effort: str | None = EffortOpt,
     lang: str = LANG_OPT,
+    plan_file: Path | None = PlanFileOpt,
 ) -> None:
     """The chain of rules and facts behind one system's disposition, domain and wave."""
     from planner.explain import UnknownSystem, explain
 
     lang = language(lang)
     _effort(effort)
-    inventory, pol = _load(path, policy)
-    if all(s.id != system_id for s in inventory.systems):
-        _no_such_system(system_id, inventory)
-    try:
-        with progress_callback() as progress:
-            from planner.core import plan_with_context
+    if plan_file is not None:
+        # The plan's waves as written; the decisions behind them are classified again (cheap),
+        # never scheduled again.
+        plan, inventory, pol = plan_inputs(path, plan_file, policy, quiet=True)
+        if all(s.id != system_id for s in inventory.systems):
+            _no_such_system(system_id, inventory)
+        result = explain(inventory, pol, system_id, plan=plan)
+    else:
+        inventory, pol = _load(path, policy)
+        if all(s.id != system_id for s in inventory.systems):
+            _no_such_system(system_id, inventory)
+        try:
+            with progress_callback() as progress:
+                from planner.core import plan_with_context
 
-            plan, ctx = plan_with_context(inventory, pol, progress=progress, effort=effort)
-            result = explain(inventory, pol, system_id, plan=plan, context=ctx)
-    except UnknownSystem:
-        _no_such_system(system_id, inventory)
+                plan, ctx = plan_with_context(inventory, pol, progress=progress, effort=effort)
+                result = explain(inventory, pol, system_id, plan=plan, context=ctx)
+        except UnknownSystem:
+            _no_such_system(system_id, inventory)
     for line in result.lines(lang):
         console.print(line, markup=False, highlight=False, soft_wrap=True)
+    skip_teardown()
 
 
 _ = err_console  # the shared consoles: errors go through fail()

@@ -96,6 +96,7 @@ def test_fast_parser_gives_what_safe_loader_gives(path):
     "text",
     [
         "a: &x {b: 1}\nc: *x\n",  # anchors and aliases
+        "a: [&n 3, *n, &n x]\n",  # an anchor given twice: PyYAML's own error
         "base: &b {x: 1}\nd: {<<: *b, y: 2}\n",  # merge keys
         "a: !!str 12\nb: !!float 1\n",  # explicit tags
         "? [1, 2]\n: 3\n",  # a complex key: PyYAML's own error
@@ -109,6 +110,22 @@ def test_fast_parser_falls_back_to_pyyaml_for_rare_features(text):
         assert isinstance(yaml_source.parse(text), yaml_source.TextError)
         return
     assert yaml_source.parse(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: &d 2016-09-12\nb: *d\n",  # what yaml.dump writes for a date used twice
+        "a: [&n 3, *n, 4]\n",
+        "&k key: 1\nother: *k\n",
+    ],
+)
+def test_fast_parser_reads_scalar_aliases_itself(text, monkeypatch):
+    def no_fallback(_text):
+        raise AssertionError("fell back to PyYAML")
+
+    monkeypatch.setattr(yaml_source, "_careful_load", no_fallback)
+    assert yaml_source.parse(text) == yaml.safe_load(text)
 
 
 def test_impossible_date_is_left_as_text_for_validation_to_name():

@@ -46,3 +46,47 @@ def test_blocked_system_explanation_carries_its_finding(inv, policy):
 def test_unknown_system_is_refused(inv, policy):
     with pytest.raises(UnknownSystem):
         explain(inv.system("a").build(), policy, "nope")
+
+
+def _every_explanation(inventory, policy, plan, context=None):
+    return {
+        s.id: explain(inventory, policy, s.id, plan=plan, context=context).lines() for s in inventory.systems
+    }
+
+
+def test_a_plan_read_from_its_file_is_explained_as_the_plan_made_now(inv, policy, tmp_path):
+    from planner.core import plan_with_context
+    from planner.plan_model import load_plan, write_plan
+    from tests.planner.conftest import policy_with
+
+    # a dependency, a zombie, and a system too large for any wave (blocked after
+    # classification, CAP-1) with a dependant
+    inventory = (
+        inv.room("r1", "fin", cost=2000)
+        .system("db", room="r1")
+        .system("app", room="r1", depends_on=[{"system": "db"}])
+        .system("kq", unit="国库科", status="maintenance_stopped")
+        .system("huge", resources={"vcpu": 900})
+        .system("front", depends_on=[{"system": "huge"}])
+        .build()
+    )
+    small = policy_with(policy, capacity={"vcpu": 600})
+    plan, context = plan_with_context(inventory, small)
+    assert plan.system("huge").disposition.value == "blocked"
+    write_plan(plan, tmp_path / "plan.json")
+    from_file = load_plan(tmp_path / "plan.json")
+    now = _every_explanation(inventory, small, plan, context)
+    assert _every_explanation(inventory, small, from_file) == now
+
+
+def test_a_plan_made_under_another_policy_is_refused_by_name(inv, policy, tmp_path):
+    from planner.core import make_plan
+    from planner.plan_model import PlanError
+    from tests.planner.conftest import policy_with
+
+    idle = {"scope": "unit", "monthly_active_users": 10, "last_used": "2018-01-20", "business_linked": True}
+    inventory = inv.system("quiet", usage=idle).system("busy").build()
+    plan = make_plan(inventory, policy_with(policy, zombie={"low_monthly_users": 5}))
+    assert plan.system("quiet").disposition.value != "retire"  # retired under the default (ZOMBIE-5)
+    with pytest.raises(PlanError, match="not made under this policy.*quiet"):
+        explain(inventory, policy, "busy", plan=plan)
