@@ -244,7 +244,24 @@ def _outputs(lang: str, planned: tuple[Plan, Any], inventory: Inventory, policy:
     )
     assert simulated.exit_code == 0, simulated.output
     out["simulate"] = simulated.output
+    out.update(_progress_outputs(lang, plan, inventory, tmp))
     return out
+
+
+def _progress_outputs(lang: str, plan: Plan, inventory: Inventory, tmp: Path) -> dict[str, str]:
+    """The monthly progress report (METRIC-1) with the first wave recorded, as HTML and Markdown."""
+    from reporting.messages import Catalogue
+    from reporting.progress import ProgressTracker, record_all
+
+    first = plan.waves[0]
+    tracker = ProgressTracker(plan, inventory, url=f"sqlite:///{tmp / 'progress.db'}", today=first.end)
+    try:
+        assert record_all(tracker, tracker.planned_events(first.number)) == []
+        report = tracker.monthly_report(first.end)
+    finally:
+        tracker.close()
+    cat = Catalogue(lang)  # type: ignore[arg-type]
+    return {"progress.md": report.to_markdown(cat), "progress.html": _html_text(report.to_html(cat))}
 
 
 def _all_strings(inventory: Inventory) -> set[str]:

@@ -143,8 +143,10 @@ def test_simulate_takes_its_baseline_from_a_plan_file(cli, runner, inv, tmp_path
 def test_explain_reads_a_plan_file_and_gives_what_planning_now_gives(cli, runner, inv, tmp_path):
     src = clean_city(inv).write(tmp_path / "city.yaml")
     assert runner.invoke(cli, ["plan", str(src), "--out", str(tmp_path / "out")]).exit_code == 0
-    now = runner.invoke(cli, ["explain", "b", str(src)])
-    from_file = runner.invoke(cli, ["explain", "b", str(src), "--plan", str(tmp_path / "out" / "plan.json")])
+    now = runner.invoke(cli, ["explain", "b", str(src), "--lang", "en"])
+    from_file = runner.invoke(
+        cli, ["explain", "b", str(src), "--plan", str(tmp_path / "out" / "plan.json"), "--lang", "en"]
+    )
     assert from_file.exit_code == now.exit_code == 0, from_file.output
     assert from_file.output == now.output and "waits for a" in from_file.output
     ghost = runner.invoke(cli, ["explain", "ghost", str(src), "--plan", str(tmp_path / "out" / "plan.json")])
