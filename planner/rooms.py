@@ -518,13 +518,21 @@ def _room_findings(
 ) -> list[Finding]:
     """ROOM-2 where no arrangement complies (with what would resolve it), ROOM-4, ROOM-1."""
     limit = ctx.limit
+    rooms_by_id = {x.id: x for rooms in by_building.values() for x in rooms}
     findings: list[Finding] = []
     kept: dict[str, list[RoomDecision]] = defaultdict(list)
+    for d in out.values():
+        if d.outcome is RoomOutcome.RETAINED:
+            kept[d.room.department].append(d)
+
+    def taken(x: Room) -> bool:
+        """Keeping *x* would give its department one room too many (it keeps its limit elsewhere)."""
+        return sum(1 for d in kept[x.department] if d.room.id != x.id) >= ctx.max_rooms
+
     for d in out.values():
         if d.outcome is not RoomOutcome.RETAINED:
             continue
         r = d.room
-        kept[r.department].append(d)
         pinned = ctx.pinned[r.id]
         if r.area_m2 > limit and ctx.exception[r.id]:
             said = msg("finding.room_exception", area=r.area_m2, limit=limit, exception=ctx.exception[r.id])
@@ -538,8 +546,11 @@ def _room_findings(
                     for x in by_building.get(r.building, [])
                     if x.area_m2 <= limit and not ctx.exception[x.id]
                 )
-                if small:
-                    why = msg("finding.room_too_large.racks", building=r.building, rooms=_fmt(small))
+                free_small = [x for x in small if not taken(rooms_by_id[x])]
+                if small and not free_small:
+                    why = msg("finding.room_too_large.small_taken", building=r.building, rooms=_fmt(small))
+                elif small:
+                    why = msg("finding.room_too_large.racks", building=r.building, rooms=_fmt(free_small))
                 else:
                     why = msg("finding.room_too_large.none_small", building=r.building, limit=limit)
             said = msg(

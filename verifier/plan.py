@@ -11,7 +11,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 
-from inventory.models import DomainName, Inventory, NetworkKind, System, SystemCategory
+from inventory.models import DomainName, Inventory, NetworkKind, Room, System, SystemCategory
 from planner.plan_model import (
     Disposition,
     FindingSeverity,
@@ -739,21 +739,32 @@ class Verifier:
         """
         limit = self.policy.rooms.max_area_m2
         in_room = self._systems_by("room")
-        compliant: dict[str, list[str]] = defaultdict(list)
+        kept: dict[str, set[str]] = defaultdict(set)  # department -> its retained rooms
+        for r in self.plan.rooms:
+            if r.outcome == RoomOutcome.RETAINED and r.id in self.inv_rooms:
+                kept[self.inv_rooms[r.id].department].add(r.id)
+        compliant: dict[str, list[Room]] = defaultdict(list)
         for room in self.inv.rooms:
             if room.area_m2 <= limit and not self.room_exception(room.id):
-                compliant[room.building].append(room.id)
+                compliant[room.building].append(room)
+
+        def way_out(small: Room, large: str) -> bool:
+            # A small room whose department keeps its limit of rooms besides it (and besides the
+            # large room it would replace) is no way out: keeping it breaks ROOM-2's count instead.
+            others = kept[small.department] - {small.id, large}
+            return len(others) < self.policy.rooms.max_per_department
         for r in self.plan.rooms:
             src = self.inv_rooms.get(r.id)
             if r.outcome != RoomOutcome.RETAINED or src is None or src.area_m2 <= limit:
                 continue
             if self.room_exception(r.id) or any(s.disposition in ROOM_PINNING for s in in_room.get(r.id, [])):
                 continue
-            if compliant.get(src.building):
+            alternatives = [c.id for c in compliant.get(src.building, []) if way_out(c, r.id)]
+            if alternatives:
                 self.bad(
                     "buildings",
                     f"room {r.id}: retained at {src.area_m2:g} m², above the policy's {limit:g} m², though "
-                    f"{_fmt(compliant[src.building], 3)} of building {src.building} could hold what must "
+                    f"{_fmt(alternatives, 3)} of building {src.building} could hold what must "
                     f"stay (ROOM-2, ROOM-3)",
                 )
 

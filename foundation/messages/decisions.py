@@ -320,6 +320,14 @@ FINDINGS: dict[str, tuple[str, str]] = {
         "access equipment and LAN-only systems that must stay; resolved by more racks there or a "
         "ROOM-4 exception",
     ),
+    "finding.room_too_large.small_taken": (
+        "楼宇 {building} 内符合面积上限的机房（{rooms}）属于已保留其限额机房的部门，改保留它们同样违反 ROOM-2；"
+        "为其中一间登记 ROOM-4 例外或让其部门腾退另一间机房可解决",
+        "the rooms of building {building} within the limit ({rooms}) belong to departments that "
+        "already keep their limit of rooms, so keeping one of them instead would break ROOM-2 too; "
+        "resolved by a ROOM-4 exception or by their department vacating "
+        "its other room",
+    ),
     "finding.room_too_large.none_small": (
         "楼宇 {building} 没有 {limit:g} m² 以内的机房存放各部门的网络接入设备和局域网系统；"
         "改造一间不超过 {limit:g} m² 的机房或登记 ROOM-4 例外（建筑布局）可解决",

@@ -130,3 +130,25 @@ def test_sample_readme_names_exactly_the_room_2_errors_the_bundled_city_keeps(po
     named = {m for line in bullets for m in re.findall(r"`([^`]+)`", line)}
     plan = make_plan(load_inventory(), policy, effort="quick")
     assert named == {f.subject for f in room_2_errors(plan)}
+
+
+def test_a_small_room_of_a_department_that_keeps_its_exception_room_is_no_way_out_of_a_large_one(
+    inv, plan_of
+):
+    # edu keeps its ROOM-4 room, which takes only edu's own kit; keeping edu's small room too
+    # would give edu two rooms, one ROOM-2 violation like fin's large room, and costs more.
+    plan = plan_of(
+        inv.room("r-fin", "fin", area=25, cost=4000)
+        .system("a", room="r-fin")
+        .room("r-edu-1", "edu", area=30, cost=5000, exception="建筑布局")
+        .system("b", "edu", room="r-edu-1")
+        .room("r-edu-2", "edu", area=15, cost=4500)
+        .system("c", "edu", room="r-edu-2")
+    )
+    assert room(plan, "r-fin").outcome is RoomOutcome.RETAINED
+    assert room(plan, "r-edu-1").outcome is RoomOutcome.RETAINED
+    assert room(plan, "r-edu-2").outcome is not RoomOutcome.RETAINED
+    [error] = room_2_errors(plan)
+    assert error.subject == "r-fin" and error.key == "finding.room_too_large"
+    assert error.params["why"].key == "finding.room_too_large.small_taken"
+    assert "r-edu-2" in str(error.message) and "racks" not in str(error.message)
