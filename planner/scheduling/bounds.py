@@ -31,6 +31,7 @@ from planner.scheduling.prepare import Prepared, prepare
 from planner.scheduling.problem import DIMENSIONS, LowerBound, Schedule, ScheduleProblem
 
 _MAX_WAVES = 100_000
+SMALL = 2_000  # jobs up to which the deadline bound also takes the plain one's per-wave values
 LP_MAX_CELLS = 50_000  # jobs × waves up to which the LP bound is computed by default (~seconds)
 
 
@@ -42,12 +43,32 @@ def lower_bound(problem: ScheduleProblem, *, lp: bool | None = None, deadlines: 
     (higher: the deadline jobs take their capacity early), valid for a schedule that meets them.
     """
     prep = prepare(problem)
-    fk, settled, first = _knapsack_bound(prep, deadlines)
+    fk, settled, first, per_wave = _knapsack_bound(prep, deadlines)
+    # The per-wave Lagrangian bound over exact unions (lagrange.py), wave by wave with the
+    # knapsack's: each is a valid bound on the cost unretired after that wave, and so is the
+    # larger, and (retired rooms stay retired) the largest over any later wave.
+    from planner.scheduling.lagrange import wave_dual
+
+    dual = wave_dual(prep, deadlines).unretired
+    if deadlines and prep.n <= SMALL:
+        # The bound over all schedules holds for those meeting the deadlines too; the price
+        # search of either is not exact, so on small problems (cheap) each wave takes the better.
+        plain = wave_dual(prep, False).unretired
+        dual = [max(dual[w] if w < len(dual) else 0.0, plain[w] if w < len(plain) else 0.0)
+                for w in range(max(len(dual), len(plain)))]
+    merged = [max(per_wave[w] if w < len(per_wave) else 0.0, dual[w] if w < len(dual) else 0.0)
+              for w in range(max(len(per_wave), len(dual)))]
+    for w in range(len(merged) - 2, -1, -1):
+        merged[w] = max(merged[w], merged[w + 1])
+    value = float(sum(prep.ret_cost)) + sum(merged)
+    if value > fk.stranded_cost:
+        fk = LowerBound(stranded_cost=value, waves=fk.waves)
+        settled = max(settled, len(merged))
     horizon = max(fk.waves, settled) + 2
     if lp or (lp is None and prep.n * horizon <= LP_MAX_CELLS and prep.n > 0):
-        value = _lp_bound(prep, horizon, first, deadlines)
-        if value is not None and value > fk.stranded_cost:
-            return LowerBound(stranded_cost=value, waves=fk.waves)
+        lp_value = _lp_bound(prep, horizon, first, deadlines)
+        if lp_value is not None and lp_value > fk.stranded_cost:
+            return LowerBound(stranded_cost=lp_value, waves=fk.waves)
     return fk
 
 
@@ -131,11 +152,13 @@ def _lp_bound(prep: Prepared, horizon: int, first: dict[int, int], deadlines: bo
     return max(0.0, value - 1e-6 * max(1.0, abs(value)))
 
 
-def _knapsack_bound(prep: Prepared, deadlines: bool = False) -> tuple[LowerBound, int, dict[int, int]]:
-    """The fractional-knapsack bound (fast, any size) and the wave by which it has all retired."""
+def _knapsack_bound(prep: Prepared, deadlines: bool = False
+                    ) -> tuple[LowerBound, int, dict[int, int], list[float]]:
+    """The fractional-knapsack bound (fast, any size), the wave by which it has all retired, each
+    retirable's first possible wave, and the cost it leaves unretired after each wave."""
     n, nd = prep.n, len(DIMENSIONS)
     if n == 0:
-        return LowerBound(stranded_cost=float(sum(prep.ret_cost)), waves=0), 0, {}
+        return LowerBound(stranded_cost=float(sum(prep.ret_cost)), waves=0), 0, {}, []
     load = np.array(prep.load, dtype=float).reshape(n, nd)
     earliest = np.array(prep.earliest)
     pilot_ok = earliest == 0
@@ -178,8 +201,8 @@ def _knapsack_bound(prep: Prepared, deadlines: bool = False) -> tuple[LowerBound
     cost = np.array([prep.ret_cost[r] for r in ret], dtype=float)
     base = float(sum(prep.ret_cost))  # every room and line is paid at least for wave 0
     if not ret:
-        return LowerBound(stranded_cost=base, waves=waves), 0, {}
-    closures = [prep.closure(prep.ret_jobs[r]) for r in ret]
+        return LowerBound(stranded_cost=base, waves=waves), 0, {}, []
+    closures = [prep.ret_closures()[r] for r in ret]
     # (closure, job) pairs and (retirable, own job) pairs, for vectorised sums over them.
     ci = np.repeat(np.arange(len(ret)), [len(cl) for cl in closures])
     cj = np.fromiter((j for cl in closures for j in cl), dtype=np.int64, count=len(ci))
@@ -246,27 +269,29 @@ def _knapsack_bound(prep: Prepared, deadlines: bool = False) -> tuple[LowerBound
             moved = (latest >= 0) & (latest <= lv)
             levels.append((lv, moved, load[moved].sum(axis=0)))
 
-    extra, settled = 0.0, 0
-    for kind in weights:
+    settled = 0
+    per_wave: list[float] = []
+    for kind in weights:  # each sharing is valid: the largest per wave is kept
         staged = [(lv, with_surrogate(shares(kind, moved)), with_surrogate(taken[None, :])[0])
                   for lv, moved, taken in levels]
-        value, last = _knapsack_sum(cost, staged, e, lambda w: with_surrogate(C(w)[None, :])[0])
-        if value >= extra:
-            extra, settled = value, max(settled, last)
+        values = _knapsack_sum(cost, staged, e, lambda w: with_surrogate(C(w)[None, :])[0])
+        settled = max(settled, len(values))
+        per_wave = [max(per_wave[w] if w < len(per_wave) else 0.0, values[w] if w < len(values) else 0.0)
+                    for w in range(max(len(per_wave), len(values)))]
     first = {r: int(e[i]) for i, r in enumerate(ret)}
-    return LowerBound(stranded_cost=float(base + extra), waves=waves), settled, first
+    return LowerBound(stranded_cost=float(base + sum(per_wave)), waves=waves), settled, first, per_wave
 
 
 def _knapsack_sum(cost: np.ndarray, staged: list[tuple[int, np.ndarray, np.ndarray]], e: np.ndarray,
-                  C: Callable[[int], np.ndarray]) -> tuple[float, int]:
-    """Σ over waves of the cost that the best fractional knapsack still leaves unretired.
+                  C: Callable[[int], np.ndarray]) -> list[float]:
+    """Per wave, the cost that the best fractional knapsack still leaves unretired.
 
     *staged*: (first wave, shares, capacity already taken) levels, in order of first wave.
     """
     nd = staged[0][1].shape[1]
     orders = [[np.argsort(-cost / np.maximum(sh[:, d], 1e-300), kind="stable") for d in range(nd)]
               for _, sh, _ in staged]
-    extra = 0.0
+    out: list[float] = []
     w = 0
     ctotal = float(cost.sum())
     level = 0
@@ -293,6 +318,6 @@ def _knapsack_sum(cost: np.ndarray, staged: list[tuple[int, np.ndarray, np.ndarr
         unretired = ctotal - best
         if unretired <= 1e-9 * ctotal:
             break
-        extra += unretired
+        out.append(unretired)
         w += 1
-    return extra, w
+    return out

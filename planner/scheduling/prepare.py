@@ -9,6 +9,7 @@ CP-SAT model, the naive baseline and the lower bound all start from this one vie
 """
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -40,6 +41,7 @@ class Prepared:
     _caps: list[tuple[float, ...]] = field(default_factory=list)
     _topo_pos: list[int] | None = None
     _ret_closures: list[list[int]] | None = None
+    cache: dict[object, object] = field(default_factory=dict)  # derived facts (e.g. the bound's prices)
 
     @property
     def n(self) -> int:
@@ -121,8 +123,28 @@ def fits(load: Sequence[float], cap: Sequence[float]) -> bool:
     return True
 
 
+# The last problems prepared, by identity: the heuristic and the bound of one plan share the
+# preparation (and what is cached on it) instead of doing it twice.
+_MEMO: dict[int, tuple[weakref.ref[ScheduleProblem], Prepared]] = {}
+
+
 def prepare(problem: ScheduleProblem) -> Prepared:
-    """Validate and index a problem; propagate time windows. Raises ValueError on a cycle."""
+    """Validate and index a problem; propagate time windows. Raises ValueError on a cycle.
+
+    Read-only for its users, so one Prepared serves every scheduler and bound of a problem
+    while the problem lives.
+    """
+    key = id(problem)
+    hit = _MEMO.get(key)
+    if hit is not None and hit[0]() is problem:
+        return hit[1]
+    prep = _prepare(problem)
+    _MEMO[key] = (weakref.ref(problem), prep)
+    weakref.finalize(problem, _MEMO.pop, key, None)
+    return prep
+
+
+def _prepare(problem: ScheduleProblem) -> Prepared:
     notes: list[str] = []
     known = {job.id for job in problem.jobs}
     if len(known) != len(problem.jobs):

@@ -89,3 +89,26 @@ def test_deadline_bound_never_exceeds_the_optimum_among_schedules_meeting_every_
     for lp in (False, True):
         bound = lower_bound(p, lp=lp, deadlines=True).stranded_cost
         assert plain - 1e-6 <= bound <= e.stranded_cost + 1e-6
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_bound_stays_below_the_optimum_when_room_components_are_cut_into_pieces(
+        seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    from planner.scheduling import lagrange
+
+    monkeypatch.setattr(lagrange, "MAX_PIECE", 1 + seed % 2)  # every shared job split between pieces
+    p = random_problem(3000 + seed, n_jobs=6 + seed % 7, deadlines=seed % 3 == 0)
+    e = schedule_exact(p, time_limit_s=5, workers=1)
+    if not e.optimal or any("deadlines cannot all be met" in n for n in e.notes):
+        pytest.skip("no proven optimum for this seed")
+    assert lower_bound(p, lp=False, deadlines=seed % 3 == 0).stranded_cost <= e.stranded_cost + 1e-6
+
+
+def test_rooms_sharing_their_work_bound_as_one_union() -> None:
+    # Rooms a and b wait for the same four jobs: both retire once those move (wave 1); c waits.
+    jobs = [job(f"s{i}") for i in range(4)] + [job(f"c{i}") for i in range(4)]
+    shared = frozenset(f"s{i}" for i in range(4))
+    rooms = [Retirable("a", 100, shared), Retirable("b", 100, shared),
+             Retirable("c", 100, frozenset(f"c{i}" for i in range(4)))]
+    # Optimum: a and b in wave 1 (paid waves 0-1), c in wave 2 (waves 0-2) = 200 + 200 + 300.
+    assert lower_bound(problem(jobs, rooms), lp=False).stranded_cost == pytest.approx(700, rel=1e-6)
