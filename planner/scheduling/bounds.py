@@ -31,6 +31,7 @@ from planner.scheduling.prepare import Prepared, prepare
 from planner.scheduling.problem import DIMENSIONS, LowerBound, Schedule, ScheduleProblem
 
 _MAX_WAVES = 100_000
+KNAPSACK_MAX_JOBS = 20_000  # above, the Lagrangian bound alone (it dominates but for rounding)
 SMALL = 2_000  # jobs up to which the deadline bound also takes the plain one's per-wave values
 LP_MAX_CELLS = 50_000  # jobs × waves up to which the LP bound is computed by default (~seconds)
 
@@ -43,7 +44,7 @@ def lower_bound(problem: ScheduleProblem, *, lp: bool | None = None, deadlines: 
     (higher: the deadline jobs take their capacity early), valid for a schedule that meets them.
     """
     prep = prepare(problem)
-    fk, settled, first, per_wave = _knapsack_bound(prep, deadlines)
+    fk, settled, first, per_wave = _knapsack_bound(prep, deadlines, costs=prep.n <= KNAPSACK_MAX_JOBS)
     # The per-wave Lagrangian bound over exact unions (lagrange.py), wave by wave with the
     # knapsack's: each is a valid bound on the cost unretired after that wave, and so is the
     # larger, and (retired rooms stay retired) the largest over any later wave.
@@ -152,7 +153,7 @@ def _lp_bound(prep: Prepared, horizon: int, first: dict[int, int], deadlines: bo
     return max(0.0, value - 1e-6 * max(1.0, abs(value)))
 
 
-def _knapsack_bound(prep: Prepared, deadlines: bool = False
+def _knapsack_bound(prep: Prepared, deadlines: bool = False, costs: bool = True
                     ) -> tuple[LowerBound, int, dict[int, int], list[float]]:
     """The fractional-knapsack bound (fast, any size), the wave by which it has all retired, each
     retirable's first possible wave, and the cost it leaves unretired after each wave."""
@@ -200,7 +201,7 @@ def _knapsack_bound(prep: Prepared, deadlines: bool = False
     ret = [r for r in range(len(prep.ret_ids)) if prep.ret_cost[r] > 0]
     cost = np.array([prep.ret_cost[r] for r in ret], dtype=float)
     base = float(sum(prep.ret_cost))  # every room and line is paid at least for wave 0
-    if not ret:
+    if not ret or not costs:  # the number of waves only
         return LowerBound(stranded_cost=base, waves=waves), 0, {}, []
     closures = [prep.ret_closures()[r] for r in ret]
     # (closure, job) pairs and (retirable, own job) pairs, for vectorised sums over them.

@@ -41,6 +41,11 @@ DEEP_BUDGET_PER_JOB = 100
 DEEP_SCAN = 2_000
 DEEP_MAX_JOBS = 20_000  # ... up to this size (beyond, its eviction work would cost seconds)
 T0, T1 = 3.0, 0.1  # annealing temperatures: × the mean, × the least monthly cost of a room or line
+HOT_PER_JOB = 175  # ... at this many proposals per job or more; proportionally colder below
+# Jobs above which list scheduling also follows the lower bound's prices (lagrange.py: NumPy, a
+# fraction of a second at 10,000 jobs, and the bound of the plan reuses them).
+DUAL_ABOVE = 2_000
+
 
 def _reserve_deadlines(prep: Prepared, waves: Waves) -> tuple[list[int | None], list[int]]:
     """Pack deadline jobs backwards (as late as allowed): reserved wave per job, and the late ones."""
@@ -89,6 +94,9 @@ def schedule_heuristic(problem: ScheduleProblem, progress: ProgressCallback | No
     tried = max(1, min(eff.variants, 4 if n <= 5_000 else 2 if n <= 20_000 else 1))
     variants: list[tuple[str, str]] = [("list", "ratio_max"), ("waves", "ratio_max"),
                                        ("list", "ratio_sum"), ("list", "cost")][:tried]
+    if n > DUAL_ABOVE and eff.variants > 2:
+        # The bound's priorities first (the bound reuses the prices), in place of the last rule.
+        variants = [("list", "dual")] + variants[:max(0, tried - 1)]
     best: list[int] | None = None
     best_key = (float("inf"), 0)
     best_variant = variants[0]
@@ -174,6 +182,15 @@ def _ret_keys(prep: Prepared, key: str) -> list[int]:
     out = []
     closures = prep.ret_closures()
     key, _, seed = key.partition(":")
+    if key == "dual":
+        # The bound's prices (lagrange.py) pick, wave by wave, the rooms worth retiring by then:
+        # rooms go by the first wave that picks them, then by cost per unit of work.
+        from planner.scheduling.lagrange import wave_dual
+
+        target = wave_dual(prep, deadlines=True).target
+        later = len(prep.ret_ids) + 1
+        order = _ret_keys(prep, "ratio_max")
+        return sorted(order, key=lambda r: target[r] if target[r] >= 0 else later)
     rng = random.Random(int(seed)) if seed else None
     for r, jobs in enumerate(prep.ret_jobs):
         if not jobs or prep.ret_cost[r] <= 0:
@@ -777,8 +794,10 @@ def _anneal(prep: Prepared, wave: list[int], moves: int, seed: int = 2018,
     current = prep.cost_of(wave)
     start = best = current
     best_wave = list(wave)
-    t0 = T0 * sum(cost[r] for r in costly) / len(costly)
-    t1 = T1 * min(cost[r] for r in costly)
+    # Few proposals per job (big problems) cannot afford to wander: start and end colder.
+    heat = min(1.0, moves / (n * HOT_PER_JOB))
+    t0 = T0 * heat * sum(cost[r] for r in costly) / len(costly)
+    t1 = T1 * heat * min(cost[r] for r in costly)
     cool = (t1 / t0) ** (1.0 / moves)
     temp = t0 / cool
     rnd = rng.random

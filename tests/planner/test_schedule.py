@@ -226,3 +226,17 @@ def test_annealing_is_deterministic() -> None:
     p = random_problem(7, n_jobs=60, deadlines=True, integer=False)
     effort = replace(QUICK, anneal_per_job=200, anneal_max=20_000)
     assert schedule_heuristic(p, effort=effort).assignment == schedule_heuristic(p, effort=effort).assignment
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_list_scheduling_by_the_bounds_prices_gives_a_feasible_schedule_above_the_bound(
+        seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    from planner.scheduling import heuristic
+    from planner.scheduling.bounds import lower_bound, meets_deadlines
+
+    monkeypatch.setattr(heuristic, "DUAL_ABOVE", 10)  # the priority rule of big problems, on small ones
+    p = random_problem(700 + seed, n_jobs=60 + 20 * seed, deadlines=seed % 2 == 0)
+    s = schedule_heuristic(p, effort="normal", lns_budget=0)
+    assert violations(p, s, strict_windows=False) == []
+    bound = lower_bound(p, lp=False, deadlines=meets_deadlines(p, s))
+    assert bound.stranded_cost <= s.stranded_cost + 1e-6
