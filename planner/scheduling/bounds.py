@@ -13,6 +13,14 @@ be retired by w at all (their own earliest wave and closure load permit it). Sum
 resulting cost still unretired over all waves gives a valid bound; it dominates the simple
 per-retirable bound (each room alone at its earliest possible wave).
 
+Per wave, the Lagrangian bound of :mod:`.lagrange` is computed too (exact unions of the closures
+of rooms sharing work, all dimensions priced together) and the larger of the two kept, wave by
+wave; since a retired room stays retired, the cost unretired after wave w is also at least the
+bound of any later wave (the suffix maximum), which carries the deadline jobs' load back to the
+waves before their deadline. On the province inventories this is 10 % above the knapsack alone
+(87.97 M against 79.58 M at 10k; the LP over schedules meeting deadlines, 170 s of CPU there,
+gives 88.15 M).
+
 On problems of moderate size the LP relaxation of the cumulative time-indexed model is solved as
 well (GLOP) and the larger bound is kept: ``z[j,w]`` (job j moved by wave w, monotone in w,
 ``z[j,w] <= z[p,w]`` for predecessors p), per-wave capacity on ``z[j,w] - z[j,w-1]``, and

@@ -13,7 +13,10 @@ are budgeted by the search effort (:mod:`.effort`):
    critical path first, into the earliest wave with room (first fit, multi-dimensional), so
    cheaper retirables backfill the gaps the dearer ones leave. A wave-by-wave variant (a retirable
    whose remaining work fits the current wave goes in whole, the best others advance partially,
-   cost-free jobs fill the rest) and other priority rules are run too.
+   cost-free jobs fill the rest) and other priority rules are run too. On big problems the first
+   rule follows the lower bound's prices (:mod:`.lagrange`): rooms by the first wave whose
+   priced one-wave problem retires them, which keeps the rooms the bound retires together
+   together (at 10,000 jobs it starts 4-7 % cheaper than the other rules).
 4. *Local improvement* of every candidate: for the most expensive retirables first, move all jobs
    of their last wave (with predecessors, if needed) into earlier waves — moving a job earlier
    never delays any retirement — evicting other jobs to later waves where that delays no
