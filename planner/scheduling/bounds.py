@@ -33,7 +33,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from ortools.linear_solver import pywraplp
 
 from planner.scheduling.prepare import Prepared, prepare
 from planner.scheduling.problem import DIMENSIONS, LowerBound, Schedule, ScheduleProblem
@@ -53,6 +52,16 @@ def lower_bound(problem: ScheduleProblem, *, lp: bool | None = None, deadlines: 
     """
     prep = prepare(problem)
     fk, settled, first, per_wave = _knapsack_bound(prep, deadlines, costs=prep.n <= KNAPSACK_MAX_JOBS)
+    horizon = max(fk.waves, settled) + 2
+    auto_lp = lp is None and prep.n * horizon <= LP_MAX_CELLS and prep.n > 0
+    if lp or auto_lp:
+        lp_value = _lp_bound(prep, horizon, first, deadlines)
+        if lp_value is not None and auto_lp:
+            # The LP holds everything the per-wave bounds below relax (wave by wave capacity,
+            # nested retirements): on problems this small it is the bound, and cheaper alone.
+            return LowerBound(stranded_cost=max(lp_value, fk.stranded_cost), waves=fk.waves)
+    else:
+        lp_value = None
     # The per-wave Lagrangian bound over exact unions (lagrange.py), wave by wave with the
     # knapsack's: each is a valid bound on the cost unretired after that wave, and so is the
     # larger, and (retired rooms stay retired) the largest over any later wave.
@@ -69,16 +78,8 @@ def lower_bound(problem: ScheduleProblem, *, lp: bool | None = None, deadlines: 
               for w in range(max(len(per_wave), len(dual)))]
     for w in range(len(merged) - 2, -1, -1):
         merged[w] = max(merged[w], merged[w + 1])
-    value = float(sum(prep.ret_cost)) + sum(merged)
-    if value > fk.stranded_cost:
-        fk = LowerBound(stranded_cost=value, waves=fk.waves)
-        settled = max(settled, len(merged))
-    horizon = max(fk.waves, settled) + 2
-    if lp or (lp is None and prep.n * horizon <= LP_MAX_CELLS and prep.n > 0):
-        lp_value = _lp_bound(prep, horizon, first, deadlines)
-        if lp_value is not None and lp_value > fk.stranded_cost:
-            return LowerBound(stranded_cost=lp_value, waves=fk.waves)
-    return fk
+    value = max(fk.stranded_cost, float(sum(prep.ret_cost)) + sum(merged), lp_value or 0.0)
+    return LowerBound(stranded_cost=value, waves=fk.waves)
 
 
 def meets_deadlines(problem: ScheduleProblem, schedule: Schedule) -> bool:
@@ -100,6 +101,8 @@ LP_SOLVER = "CLP"  # exact simplex; several times faster than GLOP on this model
 
 def _lp_bound(prep: Prepared, horizon: int, first: dict[int, int], deadlines: bool = False) -> float | None:
     """LP relaxation of the cumulative time-indexed model over ``horizon`` waves (None if it fails)."""
+    from ortools.linear_solver import pywraplp  # only small problems get the LP
+
     solver = pywraplp.Solver.CreateSolver(LP_SOLVER)
     if solver is None:
         return None
@@ -113,17 +116,23 @@ def _lp_bound(prep: Prepared, horizon: int, first: dict[int, int], deadlines: bo
         for w in range(prep.earliest[j], W):
             row[w] = solver.NumVar(1.0 if w >= due else 0.0, 1.0, "")
         z.append(row)
+    # Constraints built coefficient by coefficient: the expression API costs more than the solve.
+    def at_most(small: object, big: object) -> None:  # small <= big
+        ct = solver.Constraint(-inf, 0.0)
+        ct.SetCoefficient(small, 1.0)
+        ct.SetCoefficient(big, -1.0)
+
     for j in range(n):
         row = z[j]
         for w in range(prep.earliest[j] + 1, W):
-            solver.Add(row[w] >= row[w - 1])  # type: ignore[operator]
+            at_most(row[w - 1], row[w])
         for p in prep.preds[j]:
             for w in range(prep.earliest[j], W):
                 zp = z[p][w]
                 if zp is None:
-                    solver.Add(row[w] <= 0)  # type: ignore[operator]
+                    row[w].SetUb(0.0)  # type: ignore[union-attr]
                 else:
-                    solver.Add(row[w] <= zp)  # type: ignore[operator]
+                    at_most(row[w], zp)
     for w in range(W):
         cap = prep.cap(w)
         for d in range(nd):
@@ -150,7 +159,7 @@ def _lp_bound(prep: Prepared, horizon: int, first: dict[int, int], deadlines: bo
         for w in range(lo, W - 1):
             y = solver.NumVar(0.0, 1.0, "")
             for j in jobs:
-                solver.Add(y <= z[j][w])  # type: ignore[operator]
+                at_most(y, z[j][w])
             objective.SetCoefficient(y, c)
     objective.SetMaximization()
     status = solver.Solve()

@@ -114,7 +114,9 @@ def schedule_heuristic(problem: ScheduleProblem, progress: ProgressCallback | No
         budget = min(eff.lns_max, max(eff.lns_min, eff.lns_per_job * n)) if eff.lns_max > 0 else 0.0
     else:
         budget = lns_budget
-    searching = 0 < n <= eff.lns_max_jobs and budget > 0
+    smallest = 1 if lns_budget is not None else max(1, eff.lns_min_jobs)  # asked for: it runs
+    searching = smallest <= n <= eff.lns_max_jobs and budget > 0
+    repacking = 0 < n <= eff.repack_max_jobs and eff.repack_nodes > 0
     # The search takes about as long as everything before it.
     scale = 2 * total if searching else total
 
@@ -164,6 +166,13 @@ def schedule_heuristic(problem: ScheduleProblem, progress: ProgressCallback | No
     if moves and not out_of_time() and _anneal(prep, best, moves, stop_at=deadline):
         _improve(prep, best, rounds=1)
         notes.append(f"simulated annealing ({moves:,} proposals) lowered the cost")
+    if repacking and not out_of_time():
+        from planner.scheduling.repack import repack
+
+        gained = repack(prep, best, eff.repack_nodes)
+        if gained:
+            _improve(prep, best, rounds=1)
+            notes.append(f"exact re-split of pairs of waves improved the schedule {gained} time(s)")
     if searching:
         from planner.scheduling import lns  # OR-Tools loads only when the search runs
 
