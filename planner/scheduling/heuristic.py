@@ -59,6 +59,9 @@ def _reserve_deadlines(prep: Prepared, waves: Waves) -> tuple[list[int | None], 
     order = [j for j in range(n) if prep.latest[j] is not None]
     # Latest deadline first; among equal deadlines, successors before predecessors.
     order.sort(key=lambda j: (-(prep.latest[j] or 0), -pos[j]))
+    nd = len(DIMENSIONS)
+    smallest = [min((prep.load[j][d] for j in order), default=0.0) for d in range(nd)]
+    closed: set[int] = set()
     for j in order:
         bound = prep.latest[j]
         assert bound is not None
@@ -69,10 +72,15 @@ def _reserve_deadlines(prep: Prepared, waves: Waves) -> tuple[list[int | None], 
         lo = prep.earliest[j]
         placed = False
         for w in range(bound, lo - 1, -1):
+            if w in closed:
+                continue
             if waves.fits(j, w):
                 waves.take(j, w)
                 reserved[j] = w
                 placed = True
+                res = waves.res[w]
+                if any(res[d] < smallest[d] - EPS for d in range(nd)):
+                    closed.add(w)  # no deadline job fits any more: later ones skip it
                 break
         if not placed:
             late.append(j)
@@ -163,6 +171,8 @@ def schedule_heuristic(problem: ScheduleProblem, progress: ProgressCallback | No
     if eff.deep_above is not None and eff.deep_above < n <= DEEP_MAX_JOBS:
         _improve(prep, best, budget_per_job=DEEP_BUDGET_PER_JOB, scan=DEEP_SCAN)
     moves = min(eff.anneal_max, eff.anneal_per_job * n)
+    if eff.anneal_max_jobs is not None and n > eff.anneal_max_jobs:
+        moves = 0
     if moves and not out_of_time() and _anneal(prep, best, moves, stop_at=deadline):
         _improve(prep, best, rounds=1)
         notes.append(f"simulated annealing ({moves:,} proposals) lowered the cost")
