@@ -34,7 +34,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from planner.scheduling.prepare import Prepared, prepare
+from planner.scheduling.prepare import Prepared, prepare, release
 from planner.scheduling.problem import DIMENSIONS, LowerBound, Schedule, ScheduleProblem
 
 _MAX_WAVES = 100_000
@@ -51,6 +51,13 @@ def lower_bound(problem: ScheduleProblem, *, lp: bool | None = None, deadlines: 
     (higher: the deadline jobs take their capacity early), valid for a schedule that meets them.
     """
     prep = prepare(problem)
+    try:
+        return _lower_bound(prep, lp, deadlines)
+    finally:
+        release(problem)  # a plan bounds last: the preparation need not outlive it (memory at scale)
+
+
+def _lower_bound(prep: Prepared, lp: bool | None, deadlines: bool) -> LowerBound:
     fk, settled, first, per_wave = _knapsack_bound(prep, deadlines, costs=prep.n <= KNAPSACK_MAX_JOBS)
     horizon = max(fk.waves, settled) + 2
     auto_lp = lp is None and prep.n * horizon <= LP_MAX_CELLS and prep.n > 0

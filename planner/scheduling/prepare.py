@@ -144,6 +144,11 @@ def prepare(problem: ScheduleProblem) -> Prepared:
     return prep
 
 
+def release(problem: ScheduleProblem) -> None:
+    """Forget the preparation of *problem* (the bound, its last user in a plan, calls this)."""
+    _MEMO.pop(id(problem), None)
+
+
 def _prepare(problem: ScheduleProblem) -> Prepared:
     notes: list[str] = []
     known = {job.id for job in problem.jobs}
