@@ -31,11 +31,13 @@ deadlines are soft in this problem, so they are not constraints of the bound eit
 from __future__ import annotations
 
 from collections.abc import Callable
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from planner.scheduling.prepare import Prepared, prepare, release
 from planner.scheduling.problem import DIMENSIONS, LowerBound, Schedule, ScheduleProblem
+
+if TYPE_CHECKING:  # NumPy loads only when a bound needs it (not for an LP-sized problem)
+    import numpy as np
 
 _MAX_WAVES = 100_000
 KNAPSACK_MAX_JOBS = 20_000  # above, the Lagrangian bound alone (it dominates but for rounding)
@@ -58,17 +60,18 @@ def lower_bound(problem: ScheduleProblem, *, lp: bool | None = None, deadlines: 
 
 
 def _lower_bound(prep: Prepared, lp: bool | None, deadlines: bool) -> LowerBound:
+    if lp is None and 0 < prep.n <= LP_MAX_CELLS // 2:
+        # Small enough for the LP, which holds everything the per-wave bounds below relax (wave
+        # by wave capacity, nested retirements): on its own it is the bound, and needs no NumPy.
+        waves, first = _windows(prep)
+        horizon = max(waves, max(first.values(), default=0) + 1) + 2
+        if prep.n * horizon <= LP_MAX_CELLS:
+            lp_value = _lp_bound(prep, horizon, first, deadlines)
+            if lp_value is not None:
+                return LowerBound(stranded_cost=max(lp_value, float(sum(prep.ret_cost))), waves=waves)
     fk, settled, first, per_wave = _knapsack_bound(prep, deadlines, costs=prep.n <= KNAPSACK_MAX_JOBS)
     horizon = max(fk.waves, settled) + 2
-    auto_lp = lp is None and prep.n * horizon <= LP_MAX_CELLS and prep.n > 0
-    if lp or auto_lp:
-        lp_value = _lp_bound(prep, horizon, first, deadlines)
-        if lp_value is not None and auto_lp:
-            # The LP holds everything the per-wave bounds below relax (wave by wave capacity,
-            # nested retirements): on problems this small it is the bound, and cheaper alone.
-            return LowerBound(stranded_cost=max(lp_value, fk.stranded_cost), waves=fk.waves)
-    else:
-        lp_value = None
+    lp_value = _lp_bound(prep, horizon, first, deadlines) if lp else None
     # The per-wave Lagrangian bound over exact unions (lagrange.py), wave by wave with the
     # knapsack's: each is a valid bound on the cost unretired after that wave, and so is the
     # larger, and (retired rooms stay retired) the largest over any later wave.
@@ -87,6 +90,54 @@ def _lower_bound(prep: Prepared, lp: bool | None, deadlines: bool) -> LowerBound
         merged[w] = max(merged[w], merged[w + 1])
     value = max(fk.stranded_cost, float(sum(prep.ret_cost)) + sum(merged), lp_value or 0.0)
     return LowerBound(stranded_cost=value, waves=fk.waves)
+
+
+def _windows(prep: Prepared) -> tuple[int, dict[int, int]]:
+    """The fewest waves that hold the load, and each costly retirable's earliest possible wave.
+
+    Wave 0, the pilot, holds only pilot-eligible load; a retirable needs its closure moved, no
+    job before its earliest wave, and the closure's load within the cumulative capacity. Pure
+    Python (small problems: the LP's horizon and windows without importing NumPy).
+    """
+    n, nd = prep.n, len(DIMENSIONS)
+    total = [0.0] * nd
+    pilot = [0.0] * nd
+    for j in range(n):
+        lj = prep.load[j]
+        for d in range(nd):
+            total[d] += lj[d]
+            if prep.earliest[j] == 0:
+                pilot[d] += lj[d]
+    c0 = [min(c, p) for c, p in zip(prep.cap(0), pilot, strict=True)]
+    cum = [c0]
+
+    def C(w: int) -> list[float]:
+        while len(cum) <= w:
+            cap = prep.cap(len(cum))
+            cum.append([a + b for a, b in zip(cum[-1], cap, strict=True)])
+        return cum[w]
+
+    waves = max(prep.earliest, default=0) + 1
+    while waves <= _MAX_WAVES and any(C(waves - 1)[d] < total[d] - 1e-9 for d in range(nd)):
+        waves += 1
+    first: dict[int, int] = {}
+    for r, cl in enumerate(prep.ret_closures()):
+        if not cl or prep.ret_cost[r] <= 0:
+            continue
+        own = [0.0] * nd
+        own_pilot = [0.0] * nd
+        for j in cl:
+            lj = prep.load[j]
+            for d in range(nd):
+                own[d] += lj[d]
+                if prep.earliest[j] == 0:
+                    own_pilot[d] += lj[d]
+        w = max(prep.earliest[j] for j in cl)
+        while w <= _MAX_WAVES and any(min(c0[d], own_pilot[d]) + C(w)[d] - c0[d] < own[d] - 1e-9
+                                      for d in range(nd)):
+            w += 1
+        first[r] = w
+    return waves, first
 
 
 def meets_deadlines(problem: ScheduleProblem, schedule: Schedule) -> bool:
@@ -181,6 +232,8 @@ def _knapsack_bound(prep: Prepared, deadlines: bool = False, costs: bool = True
                     ) -> tuple[LowerBound, int, dict[int, int], list[float]]:
     """The fractional-knapsack bound (fast, any size), the wave by which it has all retired, each
     retirable's first possible wave, and the cost it leaves unretired after each wave."""
+    import numpy as np
+
     n, nd = prep.n, len(DIMENSIONS)
     if n == 0:
         return LowerBound(stranded_cost=float(sum(prep.ret_cost)), waves=0), 0, {}, []
@@ -313,6 +366,8 @@ def _knapsack_sum(cost: np.ndarray, staged: list[tuple[int, np.ndarray, np.ndarr
 
     *staged*: (first wave, shares, capacity already taken) levels, in order of first wave.
     """
+    import numpy as np
+
     nd = staged[0][1].shape[1]
     orders = [[np.argsort(-cost / np.maximum(sh[:, d], 1e-300), kind="stable") for d in range(nd)]
               for _, sh, _ in staged]
