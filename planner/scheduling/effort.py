@@ -35,6 +35,7 @@ class Effort:
     repack_max_jobs: int = 500  # ... on problems up to this many jobs, where it replaces CP-SAT
     lns_min_jobs: int = 0  # the CP-SAT search runs from this many jobs (smaller: the re-split)
     anneal_max_jobs: int | None = None  # the annealing runs on problems up to this many jobs
+    anneal_min: int = 0  # proposals at least (small problems: cheap, and the re-split needs a good start)
     deep_above: int | None = None  # jobs above which the best schedule gets a deeper improvement
     wall_s: float | None = None  # a wall-clock budget instead (None: the search's own safety cap)
 
@@ -50,7 +51,7 @@ QUICK = Effort("quick", variants=2, restart_work=0, restarts=0, swap_work=0, swa
 NORMAL = Effort("normal", variants=4, restart_work=0, restarts=0, swap_work=0, swaps=0,
                 anneal_per_job=175, anneal_max=150_000, lns_per_job=0.0007, lns_max=0.5,
                 lns_min=0.2, deep_above=5_000, repack_nodes=30_000, lns_min_jobs=501,
-                anneal_max_jobs=50_000)
+                anneal_max_jobs=50_000, anneal_min=50_000)
 THOROUGH = Effort("thorough", variants=4, restart_work=20_000, restarts=48, swap_work=40_000,
                   swaps=240, anneal_per_job=2_000, anneal_max=2_000_000, lns_per_job=0.004,
                   lns_max=8.0, lns_min=1.0, deep_above=5_000, repack_nodes=200_000)

@@ -170,7 +170,7 @@ def schedule_heuristic(problem: ScheduleProblem, progress: ProgressCallback | No
     notes: list[str] = []
     if eff.deep_above is not None and eff.deep_above < n <= DEEP_MAX_JOBS:
         _improve(prep, best, budget_per_job=DEEP_BUDGET_PER_JOB, scan=DEEP_SCAN)
-    moves = min(eff.anneal_max, eff.anneal_per_job * n)
+    moves = min(eff.anneal_max, max(eff.anneal_min, eff.anneal_per_job * n))
     if eff.anneal_max_jobs is not None and n > eff.anneal_max_jobs:
         moves = 0
     if moves and not out_of_time() and _anneal(prep, best, moves, stop_at=deadline):
