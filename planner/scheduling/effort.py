@@ -14,6 +14,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, replace
 
+# Problems up to this many jobs (city-sized) get the pure-Python re-split; at the default effort
+# it replaces CP-SAT there, so planning a city imports no OR-Tools.
+CITY_JOBS = 500
+
 
 @dataclass(frozen=True)
 class Effort:
@@ -32,8 +36,8 @@ class Effort:
     lns_min: float  # ... at least this much (when the search runs at all)
     lns_max_jobs: int = 5_000  # the search runs on problems up to this many jobs (annealing beyond)
     repack_nodes: int = 0  # depth-first nodes of the exact two-wave re-split (repack.py) ...
-    repack_max_jobs: int = 500  # ... on problems up to this many jobs, where it replaces CP-SAT
-    lns_min_jobs: int = 0  # the CP-SAT search runs from this many jobs (smaller: the re-split)
+    repack_max_jobs: int = CITY_JOBS  # ... on problems up to this many jobs
+    lns_min_jobs: int = 0  # the CP-SAT search runs from this many jobs (smaller: the re-split alone)
     anneal_max_jobs: int | None = None  # the annealing runs on problems up to this many jobs
     anneal_min: int = 0  # proposals at least (small problems: cheap, and the re-split needs a good start)
     deep_above: int | None = None  # jobs above which the best schedule gets a deeper improvement
@@ -50,7 +54,7 @@ QUICK = Effort("quick", variants=2, restart_work=0, restarts=0, swap_work=0, swa
 # improvement (at 100,000 jobs 150,000 proposals took 1-1.7 s for 0.6 %).
 NORMAL = Effort("normal", variants=4, restart_work=0, restarts=0, swap_work=0, swaps=0,
                 anneal_per_job=175, anneal_max=150_000, lns_per_job=0.0007, lns_max=0.5,
-                lns_min=0.2, deep_above=5_000, repack_nodes=30_000, lns_min_jobs=501,
+                lns_min=0.2, deep_above=5_000, repack_nodes=30_000, lns_min_jobs=CITY_JOBS + 1,
                 anneal_max_jobs=50_000, anneal_min=50_000)
 THOROUGH = Effort("thorough", variants=4, restart_work=20_000, restarts=48, swap_work=40_000,
                   swaps=240, anneal_per_job=2_000, anneal_max=2_000_000, lns_per_job=0.004,

@@ -24,8 +24,11 @@ are budgeted by the search effort (:mod:`.effort`):
 5. *Restarts*, on small problems (the count shrinks as 1/n): seeded random restarts (perturbed
    priorities and critical paths) and swaps of nearby retirables in the best order; the best
    schedule (cost, then waves) wins. Deterministic.
-6. *Large-neighbourhood search* (:mod:`.lns`): CP-SAT re-solves the jobs of a few waves at a
-   time, everything else fixed, within a deterministic time budget that grows with the problem.
+6. *Re-split* (:mod:`.repack`, city-sized problems): pairs of waves re-split exactly between
+   them, in pure Python, within a node budget. Then, above that size (at every size for
+   ``thorough``), the *large-neighbourhood search* (:mod:`.lns`): CP-SAT re-solves the jobs of a
+   few waves at a time, everything else fixed, within a deterministic time budget that grows
+   with the problem.
 """
 from __future__ import annotations
 
