@@ -224,8 +224,8 @@ def _compute(prep: Prepared, deadlines: bool) -> WaveDual:
     total = load.sum(axis=0)
     c0 = np.minimum(np.array(prep.cap(0), dtype=float), load[pilot].sum(axis=0))
     cum = [c0]
-    while len(cum) < MAX_WAVES and not np.all((cum[-1] >= total - 1e-9)
-                                              | (np.array(prep.cap(len(cum))) <= 0)):
+    # (prepare() sets aside jobs no wave holds, so the cumulative capacity reaches the total.)
+    while len(cum) < MAX_WAVES and not np.all(cum[-1] >= total - 1e-9):
         cum.append(cum[-1] + np.array(prep.cap(len(cum)), dtype=float))
     cum_a = np.array(cum)  # waves × dimensions
     W = len(cum)
@@ -242,7 +242,7 @@ def _compute(prep: Prepared, deadlines: bool) -> WaveDual:
     for d in range(nd):
         reach = cum_a[:, d] - c0[d]  # capacity of waves 1..w
         by_cap = np.maximum(by_cap, np.searchsorted(reach, need[:, d] - 1e-9, side="left"))
-    # By the end of the table every closure's load fits (or a dimension has no capacity at all).
+    # By the end of the table every closure's load fits (unless MAX_WAVES cut it short).
     first = np.where(by_cap >= W, MAX_WAVES, np.maximum(emax, by_cap))
     for i, r in enumerate(ret):
         first_out[r] = int(first[i])

@@ -112,3 +112,26 @@ def test_rooms_sharing_their_work_bound_as_one_union() -> None:
              Retirable("c", 100, frozenset(f"c{i}" for i in range(4)))]
     # Optimum: a and b in wave 1 (paid waves 0-1), c in wave 2 (waves 0-2) = 200 + 200 + 300.
     assert lower_bound(problem(jobs, rooms), lp=False).stranded_cost == pytest.approx(700, rel=1e-6)
+
+
+class _FrozenWave:
+    """Regular capacity, except a wave with no systems capacity at all (a change freeze)."""
+
+    def __init__(self, frozen: int) -> None:
+        self.frozen = frozen
+
+    def __call__(self, wave: int) -> dict[str, float]:
+        if wave == 0:
+            return PILOT
+        return {**CAP, "systems": 0} if wave == self.frozen else CAP
+
+
+def test_a_wave_without_capacity_delays_the_bound_and_it_stays_valid() -> None:
+    # 6 systems, 4 a wave, none in wave 2: waves 1 and 3, so the room retires in wave 3.
+    jobs = [job(f"j{i}") for i in range(6)]
+    p = ScheduleProblem(jobs=tuple(jobs), retirables=(Retirable("r", 100, frozenset(j.id for j in jobs)),),
+                        capacity=_FrozenWave(2), horizon=10)
+    exact = schedule_exact(p, time_limit_s=5, workers=1)
+    assert exact.optimal and exact.stranded_cost == pytest.approx(400)
+    for lp in (False, True, None):
+        assert lower_bound(p, lp=lp).stranded_cost == pytest.approx(400, rel=1e-5)
