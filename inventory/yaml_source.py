@@ -264,10 +264,11 @@ def _flow_records(text: str) -> Any:
     if _EXPONENT.search(bare):
         raise _Fallback
     _check_depth(bare)
-    starts = [m.end() for m in _TOP_START.finditer(bare)]
-    sections = [m for pos in ([0] if bare[:1].isalpha() or bare[:1] == "_" else []) + starts
-                if (m := _TOP_LINE.match(bare, pos)) is not None]
-    if not sections or len(sections) != len(starts) + (sections[0].start() == 0) or bare[: sections[0].start()].strip():
+    starts = [0] if _PLAIN_KEY.match(bare) else []
+    starts += [m.end() for m in _TOP_START.finditer(bare)]
+    found = [_TOP_LINE.match(bare, pos) for pos in starts]
+    sections = [m for m in found if m is not None]
+    if not sections or len(sections) != len(found) or bare[: starts[0]].strip():
         raise _Fallback
     names = [m.group(1) for m in sections]
     if len(set(names)) != len(names) or any(_NOT_A_KEY.fullmatch(n) for n in names):

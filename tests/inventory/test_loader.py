@@ -253,7 +253,7 @@ _flow_value = st.recursive(
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.dictionaries(st.sampled_from(["id", "name", "x", "y_1", "on", "Null"]), _flow_value), max_size=4))
+@given(st.lists(st.dictionaries(st.sampled_from(["id", "x", "y_1", "on", "Null"]), _flow_value), max_size=4))
 def test_any_flow_records_written_by_synth_read_as_safe_loader_reads_them(records):
     from inventory.synth.writer import _flow
 
