@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from foundation.construct import built
 from foundation.errors import GovcloudError
 from foundation.messages import Message, msg
 from inventory.models import Inventory
@@ -340,7 +341,7 @@ def _assemble(
     for s in inventory.systems:
         d = decisions[s.id]
         plan_systems.append(
-            PlanSystem.model_construct(
+            built(PlanSystem, dict(
                 id=s.id,
                 name=s.name,
                 department=s.department,
@@ -360,7 +361,7 @@ def _assemble(
                 links=links[s.id],
                 method=cp.method if (cp := cutovers.get(s.id)) else None,
                 estimated_outage_hours=cp.outage_hours if cp else None,
-            )
+            ))
         )
 
     last = max((w for w in wave_of.values() if w is not None), default=-1)
