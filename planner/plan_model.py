@@ -21,7 +21,7 @@ from foundation.inputs import InputFileError, read_input
 from foundation.messages import Catalogue, Message, verbatim
 from foundation.messages.catalogue import Param
 from foundation.paths import id_problem
-from foundation.text import CONTROL_RE, for_terminal
+from foundation.text import CONTROL_CLASS, CONTROL_RE, for_terminal
 from inventory.models import DomainName, Inventory
 
 PLAN_FORMAT_VERSION = 1
@@ -377,7 +377,7 @@ def load_plan(path: str | Path) -> Plan:
     except ValidationError as exc:
         lines = [f"{p}: {_where(raw, e['loc'])}: {e['msg']}" for e in exc.errors()]
         raise PlanError(for_terminal("\n".join(lines))) from None
-    problems = strict_problems(plan)
+    problems = strict_problems(plan, text)
     if problems:
         raise PlanError(for_terminal("\n".join(f"{p}: {line}" for line in problems)))
     return plan
@@ -393,12 +393,18 @@ _DIGEST = re.compile(r"^sha256:[0-9A-Za-z]{1,128}$")
 MAX_WAVE = 10_000  # waves are months or weeks: far more than any programme
 
 
-def strict_problems(plan: Plan) -> list[str]:
+# In a plan file's JSON text: a control character as itself, or an escape that may stand for one
+# (line breaks and tabs are fine in a reason, and JSON writes them as \n and \t).
+_MAY_HOLD_CONTROL = re.compile(f"(?![\t\n\r])[{CONTROL_CLASS}]|\\\\[ubfr]")
+
+
+def strict_problems(plan: Plan, text: str | None = None) -> list[str]:
     """What a plan file may not hold although its JSON fits the model (a tampered plan).
 
     Every ID must be one the inventory could have given (it becomes a file or directory name
     downstream: department plans, runbooks, stacks), digests must be SHA-256 digests, numbers
-    finite, wave numbers in range, and system IDs unique.
+    finite, wave numbers in range, and system IDs unique. Given the file's *text*, its strings
+    are searched for control characters only when the text may hold one.
     """
     out: list[str] = []
 
@@ -454,7 +460,8 @@ def strict_problems(plan: Plan) -> list[str]:
             ident(f"relocations[{i}].{name}", value)
     # Names, reasons and messages reach Markdown, HTML, Word and the terminal: no control
     # characters (line breaks and tabs of a reason are fine).
-    todo: list[tuple[str, Any]] = [("", plan.model_dump(mode="json"))]
+    suspect = text is None or _MAY_HOLD_CONTROL.search(text) is not None
+    todo: list[tuple[str, Any]] = [("", plan.model_dump(mode="json"))] if suspect else []
     while todo and len(out) < 200:
         where, node = todo.pop()
         if isinstance(node, dict):
