@@ -24,7 +24,8 @@ def _plan_file(tmp_path: Path, reason: str) -> Path:
 @pytest.mark.parametrize("char", ["\x1b", "\x07", "\r", "\x85", "\u200b", "\u2028", "\ufeff"])
 def test_a_control_character_in_a_reason_is_refused_naming_the_field(tmp_path: Path, char: str) -> None:
     path = _plan_file(tmp_path, f"moves{char}now")
-    with pytest.raises(PlanError, match=rf"systems\[0\]\.reasons\[0\]: holds the control character U\+{ord(char):04X}"):
+    where = r"systems\[0\]\.reasons\[0\]"
+    with pytest.raises(PlanError, match=rf"{where}: holds the control character U\+{ord(char):04X}"):
         load_plan(path)
 
 
