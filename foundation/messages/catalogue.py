@@ -18,6 +18,7 @@ Placeholders are ``str.format`` fields with three additions:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import string
 from collections.abc import Mapping, Sequence
 from enum import Enum
@@ -61,7 +62,7 @@ class Message(BaseModel):
 
     def __str__(self) -> str:
         """The English text (plan.json's ``reasons`` and ``message`` strings, logs)."""
-        return Catalogue("en").render(self)
+        return _english().render(self)
 
     def same(self, other: Message) -> bool:
         return self.key == other.key and self.params == other.params
@@ -71,6 +72,8 @@ Message.model_rebuild()
 
 
 def _param(value: Any) -> Param:
+    if type(value) is str or type(value) is int:  # most parameters: IDs, names, counts
+        return value  # type: ignore[no-any-return]
     if isinstance(value, Enum):
         return str(value.value)
     if isinstance(value, dt.date):
@@ -113,6 +116,8 @@ class _Formatter(string.Formatter):
 # string.Formatter itself (positional, attribute or index fields, conversions, nested specs).
 _Parts = list[tuple[str, str | None, str]]
 _COMPILED: dict[str, _Parts | None] = {}
+_SCALARS = (str, int, float, bool, type(None))
+_PLAIN: dict[tuple[str, str], str | None] = {}  # (language, template) -> what Catalogue._plain gives
 
 
 def _compiled(template: str) -> _Parts | None:
@@ -179,6 +184,12 @@ class Catalogue:
 
     def _fill(self, template: str, params: Mapping[str, Any]) -> str:
         """*template* with its fields filled from *params* (string.Formatter's result, faster)."""
+        if (self.lang, template) in _PLAIN:
+            plain = _PLAIN[(self.lang, template)]
+        else:
+            plain = _PLAIN[(self.lang, template)] = self._plain(template)
+        if plain is not None and all(type(v) in _SCALARS for v in params.values()):
+            return plain.format_map(params)  # in C: no field needs more than str.format
         parts = _compiled(template)
         if parts is None:
             return self._formatter.vformat(template, (), params)
@@ -188,6 +199,23 @@ class Catalogue:
             if name is not None:
                 value = self.t(name) if name.startswith(TERM_PREFIX) else params[name]
                 out.append(value if type(value) is str and not spec else self._field(value, spec))
+        return "".join(out)
+
+    def _plain(self, template: str) -> str | None:
+        """*template* with its glossary terms written in, when str.format can fill the rest."""
+        parts = _compiled(template)
+        special = any(n is not None and (spec.startswith("@") or spec == ";") for _, n, spec in parts or ())
+        if parts is None or special:
+            return None
+        out = []
+        for literal, name, spec in parts:
+            out.append(literal.replace("{", "{{").replace("}", "}}"))
+            if name is None:
+                continue
+            if name.startswith(TERM_PREFIX):
+                out.append(format(self.t(name), spec).replace("{", "{{").replace("}", "}}"))
+            else:
+                out.append("{" + name + (":" + spec if spec else "") + "}")
         return "".join(out)
 
     def enum(self, prefix: str, value: object) -> str:
@@ -232,4 +260,9 @@ class Catalogue:
 
 def english(key: str, **fields: Any) -> str:
     """The English text of *key* (plan.json keeps English strings beside the structured message)."""
-    return Catalogue("en").t(key, **fields)
+    return _english().t(key, **fields)
+
+
+@functools.cache
+def _english() -> Catalogue:
+    return Catalogue("en")
