@@ -164,6 +164,7 @@ def make_plan(
     time_limit_s: float = 60.0,
     method: str = "heuristic",
     effort: Effort | str | float | None = None,
+    bound: bool = True,
 ) -> Plan:
     """Plan the migration of *inventory* under *policy* (optionally changed by a what-if *scenario*).
 
@@ -172,7 +173,8 @@ def make_plan(
     alias of ``method="exact"``. Raises PlanningError when the exact model is asked of an
     inventory too large for it, ValueError for an unknown method. *effort* sets how hard the
     heuristic searches (``quick``, ``normal`` — the default —, ``thorough`` or seconds; see
-    planner.scheduling.effort); ValueError for an unknown one.
+    planner.scheduling.effort); ValueError for an unknown one. ``bound=False`` skips the lower
+    bound (the plan then reports the trivial bounds, 0): for a plan only compared, never shown.
     """
     return plan_with_context(
         inventory,
@@ -183,6 +185,7 @@ def make_plan(
         time_limit_s=time_limit_s,
         method=method,
         effort=effort,
+        bound=bound,
     )[0]
 
 
@@ -196,6 +199,7 @@ def plan_with_context(
     time_limit_s: float = 60.0,
     method: str = "heuristic",
     effort: Effort | str | float | None = None,
+    bound: bool = True,
 ) -> tuple[Plan, PlanContext]:
     """make_plan, also returning the intermediate facts the plan was derived from."""
     from planner.scheduling.effort import effort_of
@@ -207,7 +211,7 @@ def plan_with_context(
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _plan(inventory, policy, chosen, progress, scenario, time_limit_s, effort)
+        return _plan(inventory, policy, chosen, progress, scenario, time_limit_s, effort, bound)
     finally:
         if enabled:
             gc.enable()
@@ -221,6 +225,7 @@ def _plan(
     scenario: Scenario | None,
     time_limit_s: float,
     effort: Effort,
+    with_bound: bool = True,
 ) -> tuple[Plan, PlanContext]:
     report = progress or _silent
     constraints: Constraints | None = None
@@ -277,7 +282,7 @@ def _plan(
         findings += forced_wave_findings(scenario, decisions, grouping, problem, schedule)
 
     report("bounds", 0.0)
-    bound = _lower_bound(problem, schedule)
+    bound = _lower_bound(problem, schedule) if with_bound else LowerBound(stranded_cost=0.0, waves=0)
     report("bounds", 1.0)
     report("plan", 0.0)
     plan = _assemble(

@@ -203,7 +203,10 @@ def simulate_cmd(
         inventory, pol = _load(path, policy)
     scen = load_scenario(scenario, inventory)
     with progress_callback() as progress:
-        sim = simulate(inventory, pol, scen, progress=progress, effort=effort, baseline=baseline)
+        # The comparison shows no lower bound: computed only for the plan --out writes.
+        sim = simulate(
+            inventory, pol, scen, progress=progress, effort=effort, baseline=baseline, bounds=out is not None
+        )
     name = escape(scen.name)  # the user's text: never rich markup
     table = Table(title=t("simulate.title", name=name))
     table.add_column(t("simulate.metric"))
