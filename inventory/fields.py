@@ -81,10 +81,12 @@ OwnId = Annotated[RecordId, AfterValidator(_record_id)]
 Name = Annotated[str, Strict(), StringConstraints(pattern=NO_CONTROL_PATTERN)]
 RequiredName = Annotated[str, Strict(), StringConstraints(pattern=NO_CONTROL_PATTERN, min_length=1)]
 Text = Annotated[str, Strict(), AfterValidator(_multiline)]  # free text: line breaks allowed
-Count = Annotated[int, BeforeValidator(_number), Field(ge=0, le=COUNT_MAX)]
-Quantity = Annotated[float, BeforeValidator(_number), Field(ge=0, le=QUANTITY_MAX, allow_inf_nan=False)]
-Fraction = Annotated[float, BeforeValidator(_number), Field(ge=0, le=1, allow_inf_nan=False)]
-Port = Annotated[int, BeforeValidator(_number), Field(ge=1, le=65535)]
-MlpsLevel = Annotated[int, BeforeValidator(_number), Field(ge=1, le=4)]
+# The bounds come before the validator so that pydantic checks them in its core (after
+# _number), not with a Python function per bound and value (millions at province scale).
+Count = Annotated[int, Field(ge=0, le=COUNT_MAX), BeforeValidator(_number)]
+Quantity = Annotated[float, Field(ge=0, le=QUANTITY_MAX, allow_inf_nan=False), BeforeValidator(_number)]
+Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False), BeforeValidator(_number)]
+Port = Annotated[int, Field(ge=1, le=65535), BeforeValidator(_number)]
+MlpsLevel = Annotated[int, Field(ge=1, le=4), BeforeValidator(_number)]
 Flag = Annotated[bool, Strict()]
 Day = Annotated[dt.date, BeforeValidator(_day)]
