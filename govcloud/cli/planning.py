@@ -28,6 +28,7 @@ from govcloud.cli.common import (
     plan_inputs,
     progress_callback,
     require_inputs,
+    settle,
     skip_teardown,
 )
 from inventory.models import Inventory
@@ -62,7 +63,9 @@ def _make(inventory: Inventory, policy: Policy, exact: bool, effort: str | None 
     from planner import plan_for
 
     with progress_callback() as progress:
-        return plan_for(inventory, policy, exact=exact, progress=progress, effort=effort)
+        plan = plan_for(inventory, policy, exact=exact, progress=progress, effort=effort)
+    settle()
+    return plan
 
 
 def _summary(plan: Plan, where: Path | None = None) -> None:
