@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from foundation.construct import built
 from foundation.messages.catalogue import Message
 from planner.plan_model import Link, LinkBoundary, Sizing
@@ -23,3 +25,15 @@ def test_values_missing_a_field_get_its_default_as_model_construct_gives_it() ->
     partial = built(Sizing, {"vcpu": 2})
     assert partial == Sizing.model_construct(vcpu=2)
     assert partial.servers == 1 and partial.model_fields_set == {"vcpu"}
+
+
+def test_built_records_share_their_field_names_yet_behave_as_their_own() -> None:
+    values = {"vcpu": 2, "ram_gb": 4.0, "storage_gb": 50.0, "servers": 1, "data_gb": 10.0, "team_hours": 8.0}
+    a, b = built(Sizing, dict(values)), built(Sizing, dict(values))
+    assert a.__pydantic_fields_set__ is b.__pydantic_fields_set__  # one set per class, not per record
+    a.vcpu = 4
+    assert (a.vcpu, b.vcpu) == (4, 2) and b.model_fields_set == set(values)
+    copy = a.model_copy(update={"vcpu": 8})
+    assert copy.vcpu == 8 and a.vcpu == 4
+    with pytest.raises(TypeError, match="built by foundation.construct.built"):
+        a.extra_attribute = 1  # would show as set in every record of the class
