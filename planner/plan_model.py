@@ -407,10 +407,11 @@ def strict_problems(plan: Plan, text: str | None = None) -> list[str]:
     are searched for control characters only when the text may hold one.
     """
     out: list[str] = []
+    known: dict[str, str | None] = {}  # ID -> its problem: a department or room ID recurs per system
 
     def ident(where: str, value: str | None) -> None:
         if value is not None:
-            problem = id_problem(value)
+            problem = known[value] if value in known else known.setdefault(value, id_problem(value))
             if problem is not None:
                 out.append(f"{where}: {problem}")
 
