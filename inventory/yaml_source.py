@@ -240,9 +240,12 @@ _LINES = re.compile(r"(?:(?:[A-Za-z_][A-Za-z0-9_]*:(?: [^\n]*)?|- [^\n]*|[ ]*)\n
 _TOP_START = re.compile(r"\n(?=[A-Za-z_])")
 _KEY_AFTER_BRACE = re.compile(r"\{(?=[A-Za-z_])")
 _KEY_AFTER_COMMA = re.compile(r", (?=[A-Za-z_])")
-_QUOTED_KEY = re.compile(r'"([^"]*)"')
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NOT_A_KEY = re.compile(r"(?i:true|false|yes|no|on|off|null)")  # what YAML reads as a boolean or null
+# Every quote in the rewritten document is ours: an opening one follows "{" or ", " and precedes
+# a letter; a key is taken only when its closing quote comes after word characters alone.
+_BAD_KEY = re.compile(r'(?<=[{ ])"[A-Za-z0-9_]*[^A-Za-z0-9_"]')
+_KEYWORD_KEY = re.compile(r'"(?i:true|false|yes|no|on|off|null)"')
 _EXPONENT = re.compile(r"[0-9.][eE]")  # YAML 1.1 reads 1e5 as text, JSON as a number: not taken
 # A bare date (YAML's timestamp without time): carried through JSON as the number YYYY.MMEDD,
 # in two passes (the second dash, then the first); after the check above, every exponent is ours.
@@ -291,8 +294,7 @@ def _flow_records(text: str) -> Any:
     out.append("}")
     doc = _KEY_AFTER_COMMA.sub(', "', _KEY_AFTER_BRACE.sub('{"', "".join(out)))
     doc = doc.replace(": ", '": ').replace('\x00": ', "\x00: ")
-    keys = set(_QUOTED_KEY.findall(doc))
-    if any(_PLAIN_KEY.fullmatch(k) is None or _NOT_A_KEY.fullmatch(k) for k in keys):
+    if _BAD_KEY.search(doc) or _KEYWORD_KEY.search(doc):
         raise _Fallback  # a key that is not one plain word, or that YAML reads as a boolean or null
     doc = _DATE_DASH_1.sub(".", _DATE_DASH_2.sub("E", doc))
     pieces = doc.split("\x00")
