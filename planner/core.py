@@ -347,6 +347,7 @@ def _assemble(
         d = decisions[s.id]
         plan_systems.append(
             built(PlanSystem, dict(
+                **reason_fields(d.reasons),  # one reason can be found by two rules: kept once
                 id=s.id,
                 name=s.name,
                 department=s.department,
@@ -356,7 +357,6 @@ def _assemble(
                 group=grouping.group_of.get(s.id),
                 into=d.into if d.disposition is Disposition.MERGE else None,
                 rules=list(dict.fromkeys(d.rules)),
-                **reason_fields(d.reasons),  # one reason can be found by two rules: kept once
                 mlps_level=d.mlps_level,
                 public_facing=s.public_facing,
                 room=s.room,

@@ -37,3 +37,10 @@ def test_built_records_share_their_field_names_yet_behave_as_their_own() -> None
     assert copy.vcpu == 8 and a.vcpu == 4
     with pytest.raises(TypeError, match="built by foundation.construct.built"):
         a.extra_attribute = 1  # would show as set in every record of the class
+
+
+def test_values_out_of_order_give_the_fields_in_their_declared_order() -> None:
+    values = {"team_hours": 8.0, "vcpu": 2, "ram_gb": 4.0, "storage_gb": 50.0, "servers": 1, "data_gb": 10.0}
+    record = built(Sizing, dict(values))
+    assert list(record.model_dump()) == list(Sizing.model_fields)
+    assert record.model_dump_json() == Sizing.model_construct(**values).model_dump_json()
