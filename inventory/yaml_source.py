@@ -225,8 +225,9 @@ def _duplicates(node: MappingNode) -> None:
 # quoted, and json's C scanner reads it many times faster than libyaml's events reach Python.
 # Only what reads exactly as SafeLoader reads it is taken; anything else (comments after a
 # value, plain or single-quoted strings, other escapes, exponents, multi-line values, anchors,
-# tags ...) raises _Fallback and the document takes the general path. Every step is a C-level
-# pass over the text: no Python code runs per value.
+# tags ...) raises _Fallback and the document takes the general path. The checks and rewrites
+# are C-level passes over the text; Python runs only per mapping (to refuse a duplicate key)
+# and per float or date.
 
 # A double-quoted string on one line (JSON's escapes are a subset of YAML's, with the same meaning).
 _QUOTED = re.compile(r'("[^"\\\n]*(?:\\[^\n][^"\\\n]*)*")')

@@ -191,6 +191,10 @@ FLOW_LINES = [
     'a:\n- {x: 1]\n',
     '- {x: 1}\n',
     'a:\n- {x: "\\x41\\t"}\n',
+    'a:\n- {x: "a\\/b\\b\\f\\"q\\"", y: "\\\\u0000"}\n',  # escapes JSON and YAML share
+    'a:\n- {x: 2017-12-06 10:00:00, y: 2017-12-06T10:00:00Z}\n',  # timestamps with a time
+    'a:\n- {x: -0, y: -0.0, z: 123456789012345678901234567890}\n',
+    'key:  \n',
 ]
 
 
