@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field, Strict, StringConstraints
 
-from foundation.paths import ID_PATTERN, id_problem
+from foundation.paths import ID_MAX_LENGTH, ID_PATTERN, RESERVED_IDS, id_problem
 from foundation.text import CONTROL_CLASS, control_problem
 
 # Largest count (vCPU, servers, users) and largest quantity (m², GB, CNY) a survey may state:
@@ -61,6 +61,10 @@ def _number(value: Any) -> Any:
 
 
 def _record_id(value: str) -> str:
+    # The ID pattern has passed already (in pydantic's core); what id_problem adds, checked cheaply.
+    fine = value[:1] != "-" and len(value) <= ID_MAX_LENGTH and value.strip(".")
+    if fine and value.lower() not in RESERVED_IDS:
+        return value
     problem = id_problem(value)
     if problem is not None:
         raise ValueError(problem)
