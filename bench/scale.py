@@ -180,6 +180,7 @@ def measure_size(
         return results
     loaded = everywhere("load_inventory", lambda: timed(lambda: load_inventory(inv_dir, progress=load_clock)))
     load_clock.stop()
+    gc.freeze()  # as the CLI settles what it loaded (govcloud.cli.common.settle): not rescanned
     if loaded is None:
         return results
     inventory, load_s = loaded
@@ -202,6 +203,7 @@ def measure_size(
             functools.partial(timed, functools.partial(make_plan, inventory, policy, progress=plan_clock)),
         )
         plan_clock.stop()
+        gc.freeze()  # the plan too, as the CLI does
         if planned is None:
             continue
         plan, res["plan_s"] = planned
@@ -237,6 +239,7 @@ def measure_size(
             res["violation_examples"] = violations[:10]
             log(f"  verifier: {len(violations)} violations")
         del plan
+        gc.unfreeze()
         gc.collect()
         cli_plan = out_dir / "plan.json"
         if cli and res.get("cli", {}).get("returncode") == 0 and cli_plan.is_file():

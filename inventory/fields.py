@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field, Strict, StringConstraints
 
-from foundation.paths import ID_PATTERN, id_problem
+from foundation.paths import ID_MAX_LENGTH, ID_PATTERN, RESERVED_IDS, id_problem
 from foundation.text import CONTROL_CLASS, control_problem
 
 # Largest count (vCPU, servers, users) and largest quantity (m², GB, CNY) a survey may state:
@@ -61,6 +61,10 @@ def _number(value: Any) -> Any:
 
 
 def _record_id(value: str) -> str:
+    # The ID pattern has passed already (in pydantic's core); what id_problem adds, checked cheaply.
+    fine = value[:1] != "-" and len(value) <= ID_MAX_LENGTH and value.strip(".")
+    if fine and value.lower() not in RESERVED_IDS:
+        return value
     problem = id_problem(value)
     if problem is not None:
         raise ValueError(problem)
@@ -81,10 +85,12 @@ OwnId = Annotated[RecordId, AfterValidator(_record_id)]
 Name = Annotated[str, Strict(), StringConstraints(pattern=NO_CONTROL_PATTERN)]
 RequiredName = Annotated[str, Strict(), StringConstraints(pattern=NO_CONTROL_PATTERN, min_length=1)]
 Text = Annotated[str, Strict(), AfterValidator(_multiline)]  # free text: line breaks allowed
-Count = Annotated[int, BeforeValidator(_number), Field(ge=0, le=COUNT_MAX)]
-Quantity = Annotated[float, BeforeValidator(_number), Field(ge=0, le=QUANTITY_MAX, allow_inf_nan=False)]
-Fraction = Annotated[float, BeforeValidator(_number), Field(ge=0, le=1, allow_inf_nan=False)]
-Port = Annotated[int, BeforeValidator(_number), Field(ge=1, le=65535)]
-MlpsLevel = Annotated[int, BeforeValidator(_number), Field(ge=1, le=4)]
+# The bounds come before the validator so that pydantic checks them in its core (after
+# _number), not with a Python function per bound and value (millions at province scale).
+Count = Annotated[int, Field(ge=0, le=COUNT_MAX), BeforeValidator(_number)]
+Quantity = Annotated[float, Field(ge=0, le=QUANTITY_MAX, allow_inf_nan=False), BeforeValidator(_number)]
+Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False), BeforeValidator(_number)]
+Port = Annotated[int, Field(ge=1, le=65535), BeforeValidator(_number)]
+MlpsLevel = Annotated[int, Field(ge=1, le=4), BeforeValidator(_number)]
 Flag = Annotated[bool, Strict()]
 Day = Annotated[dt.date, BeforeValidator(_day)]

@@ -13,7 +13,11 @@ every node under the records that need one (and of every top-level value and rec
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
+import itertools
+import json
+import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -111,6 +115,10 @@ def parse(text: str) -> Any | TextError:
     with gc_paused():
         try:
             try:
+                return _flow_records(text)
+            except _Fallback:
+                pass
+            try:
                 return _build(text)
             except _Fallback:
                 return _careful_load(text)
@@ -207,6 +215,135 @@ def _duplicates(node: MappingNode) -> None:
                 "a mapping may give each key once",
                 _line(key),
             )
+
+
+# ---------------------------------------------------------------- one flow record a line, read as JSON
+#
+# What ``inventory.synth`` writes (and a survey export may): top-level keys, each holding one
+# flow-style value or a block list of flow-style records one per line, strings double-quoted,
+# keys and numbers, dates, true/false/null bare. Such a document is JSON once its bare keys are
+# quoted, and json's C scanner reads it many times faster than libyaml's events reach Python.
+# Only what reads exactly as SafeLoader reads it is taken; anything else (comments after a
+# value, plain or single-quoted strings, other escapes, exponents, multi-line values, anchors,
+# tags ...) raises _Fallback and the document takes the general path. The checks and rewrites
+# are C-level passes over the text; Python runs only per mapping (to refuse a duplicate key)
+# and per float or date.
+
+# A double-quoted string on one line (JSON's escapes are a subset of YAML's, with the same meaning).
+_QUOTED = re.compile(r'("[^"\\\n]*(?:\\[^\n][^"\\\n]*)*")')
+# Characters YAML treats unlike JSON inside a string (tabs, line breaks other than \n, characters
+# libyaml refuses), and \u escapes of surrogates (libyaml refuses them, JSON pairs them) or of
+# NUL (the placeholder below).
+_NOT_JSON_ALIKE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]")
+_ESCAPES_NOT_ALIKE = re.compile(r"\\u(?:[dD][89a-fA-F]|0000)")
+_TOP_LINE = re.compile(r"(?m)^([A-Za-z_][A-Za-z0-9_]*):(?: (.*))?$")
+_LINES = re.compile(r"(?:(?:[A-Za-z_][A-Za-z0-9_]*:(?: [^\n]*)?|- [^\n]*|[ ]*)\n)*(?:[^\n]*)")
+_TOP_START = re.compile(r"\n(?=[A-Za-z_])")
+_KEY_AFTER_BRACE = re.compile(r"\{(?=[A-Za-z_])")
+_KEY_AFTER_COMMA = re.compile(r", (?=[A-Za-z_])")
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_NOT_A_KEY = re.compile(r"(?i:true|false|yes|no|on|off|null)")  # what YAML reads as a boolean or null
+# Every quote in the rewritten document is ours: an opening one follows "{" or ", " and precedes
+# a letter; a key is taken only when its closing quote comes after word characters alone.
+_BAD_KEY = re.compile(r'(?<=[{ ])"[A-Za-z0-9_]*[^A-Za-z0-9_"]')
+_KEYWORD_KEY = re.compile(r'"(?i:true|false|yes|no|on|off|null)"')
+_EXPONENT = re.compile(r"[0-9.][eE]")  # YAML 1.1 reads 1e5 as text, JSON as a number: not taken
+# A bare date (YAML's timestamp without time): carried through JSON as the number YYYY.MMEDD,
+# in two passes (the second dash, then the first); after the check above, every exponent is ours.
+_DATE_DASH_2 = re.compile(r"-(?<=(?<![\w.\-])[0-9]{4}-[0-9]{2}-)(?=[0-9]{2}(?![\w.:\-]))")
+_DATE_DASH_1 = re.compile(r"-(?<=(?<![\w.\-])[0-9]{4}-)(?=[0-9]{2}E[0-9]{2}(?![\w.:\-]))")
+_NOT_BRACKETS = bytes(c for c in range(128) if chr(c) not in "{}[]")
+
+
+def _flow_records(text: str) -> Any:
+    """The document, when it is one of flow records a line (see above); else raise _Fallback."""
+    if _NOT_JSON_ALIKE.search(text) or ("\\u" in text and _ESCAPES_NOT_ALIKE.search(text)):
+        raise _Fallback
+    if text.startswith("#") or "\n#" in text:
+        text = re.sub(r"(?m)^#[^\n]*\n", "", text)  # whole-line comments (no string spans lines here)
+    parts = _QUOTED.split(text)
+    bare = "\x00".join(parts[0::2])  # the document with each string replaced by NUL
+    if not bare.isascii() or "#" in bare or not bare.strip() or _LINES.fullmatch(bare) is None:
+        raise _Fallback
+    if _EXPONENT.search(bare):
+        raise _Fallback
+    _check_depth(bare)
+    starts = [0] if _PLAIN_KEY.match(bare) else []
+    starts += [m.end() for m in _TOP_START.finditer(bare)]
+    found = [_TOP_LINE.match(bare, pos) for pos in starts]
+    sections = [m for m in found if m is not None]
+    if not sections or len(sections) != len(found) or bare[: starts[0]].strip():
+        raise _Fallback
+    names = [m.group(1) for m in sections]
+    if len(set(names)) != len(names) or any(_NOT_A_KEY.fullmatch(n) for n in names):
+        raise _Fallback  # a key given twice (refused with its lines there), or not text
+    out = ["{"]
+    for i, m in enumerate(sections):
+        end = sections[i + 1].start() if i + 1 < len(sections) else len(bare)
+        body = bare[m.end() : end].strip("\n ")
+        if m.group(2) is not None:
+            if body:
+                raise _Fallback
+            value = m.group(2)
+        elif not body:
+            value = "null"
+        else:
+            if not body.startswith("- ") or body.count("\n") != body.count("\n- "):
+                raise _Fallback  # a line of the list that is not an item of its own
+            value = "[" + body[2:].replace("\n- ", "\n,") + "]"
+        out.append(f'{"," if i else ""}"{m.group(1)}":{value}')
+    out.append("}")
+    doc = _KEY_AFTER_COMMA.sub(', "', _KEY_AFTER_BRACE.sub('{"', "".join(out)))
+    doc = doc.replace(": ", '": ').replace('\x00": ', "\x00: ")
+    if _BAD_KEY.search(doc) or _KEYWORD_KEY.search(doc):
+        raise _Fallback  # a key that is not one plain word, or that YAML reads as a boolean or null
+    doc = _DATE_DASH_1.sub(".", _DATE_DASH_2.sub("E", doc))
+    pieces = doc.split("\x00")
+    strings = parts[1::2]
+    if len(pieces) != len(strings) + 1:
+        raise _Fallback
+    merged = pieces[0] + "".join(itertools.chain.from_iterable(zip(strings, pieces[1:], strict=True)))
+    try:
+        return json.loads(
+            merged, parse_float=_number_or_date, parse_constant=_refuse, object_pairs_hook=_mapping
+        )
+    except (ValueError, RecursionError):
+        raise _Fallback from None
+
+
+def _check_depth(bare: str) -> None:
+    """Raise _Fallback when brackets nest deeper than MAX_DEPTH allows, or do not pair."""
+    brackets = bare.encode("ascii").translate(None, _NOT_BRACKETS)
+    for _ in range(MAX_DEPTH - 2):  # the document and the list of records are two levels more
+        if not brackets:
+            return
+        shorter = brackets.replace(b"{}", b"").replace(b"[]", b"")
+        if len(shorter) == len(brackets):
+            break
+        brackets = shorter
+    raise _Fallback
+
+
+def _mapping(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise _Fallback  # a duplicate key: refused with its lines by the general path
+    return out
+
+
+def _refuse(name: str) -> Any:
+    raise _Fallback  # NaN, Infinity: JSON's, not YAML's
+
+
+def _number_or_date(token: str) -> Any:
+    if "E" in token:  # YYYY.MMEDD: a date of ours
+        year, rest = token.split(".")
+        month, day = rest.split("E")
+        try:
+            return dt.date(int(year), int(month), int(day))
+        except ValueError:
+            return f"{year}-{month}-{day}"  # e.g. 2019-13-45: text, as SafeLoader leaves it
+    return float(token)
 
 
 def _build(text: str) -> Any:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from foundation.construct import built
 from foundation.messages import Message, msg
 from inventory.models import DomainName, Inventory, System
 from planner import rules
@@ -123,9 +124,8 @@ def size_system(system: System, decision: Decision, policy: Policy) -> Sizing:
     elif decision.disposition is Disposition.MERGE:
         hours = round(hours * policy.team_hours.merge_factor, 2)
         vcpu, ram, storage, servers = 0, 0.0, 0.0, 0
-    return Sizing.model_construct(
-        vcpu=vcpu, ram_gb=ram, storage_gb=storage, servers=servers, data_gb=data, team_hours=hours
-    )
+    sizing = dict(vcpu=vcpu, ram_gb=ram, storage_gb=storage, servers=servers, data_gb=data, team_hours=hours)
+    return built(Sizing, sizing)
 
 
 def classify(

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from foundation.construct import built
 from foundation.errors import GovcloudError
 from foundation.messages import Message, msg
 from inventory.models import Inventory
@@ -163,6 +164,7 @@ def make_plan(
     time_limit_s: float = 60.0,
     method: str = "heuristic",
     effort: Effort | str | float | None = None,
+    bound: bool = True,
 ) -> Plan:
     """Plan the migration of *inventory* under *policy* (optionally changed by a what-if *scenario*).
 
@@ -171,7 +173,8 @@ def make_plan(
     alias of ``method="exact"``. Raises PlanningError when the exact model is asked of an
     inventory too large for it, ValueError for an unknown method. *effort* sets how hard the
     heuristic searches (``quick``, ``normal`` — the default —, ``thorough`` or seconds; see
-    planner.scheduling.effort); ValueError for an unknown one.
+    planner.scheduling.effort); ValueError for an unknown one. ``bound=False`` skips the lower
+    bound (the plan then reports the trivial bounds, 0): for a plan only compared, never shown.
     """
     return plan_with_context(
         inventory,
@@ -182,6 +185,7 @@ def make_plan(
         time_limit_s=time_limit_s,
         method=method,
         effort=effort,
+        bound=bound,
     )[0]
 
 
@@ -195,6 +199,7 @@ def plan_with_context(
     time_limit_s: float = 60.0,
     method: str = "heuristic",
     effort: Effort | str | float | None = None,
+    bound: bool = True,
 ) -> tuple[Plan, PlanContext]:
     """make_plan, also returning the intermediate facts the plan was derived from."""
     from planner.scheduling.effort import effort_of
@@ -206,7 +211,7 @@ def plan_with_context(
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _plan(inventory, policy, chosen, progress, scenario, time_limit_s, effort)
+        return _plan(inventory, policy, chosen, progress, scenario, time_limit_s, effort, bound)
     finally:
         if enabled:
             gc.enable()
@@ -220,6 +225,7 @@ def _plan(
     scenario: Scenario | None,
     time_limit_s: float,
     effort: Effort,
+    with_bound: bool = True,
 ) -> tuple[Plan, PlanContext]:
     report = progress or _silent
     constraints: Constraints | None = None
@@ -276,7 +282,7 @@ def _plan(
         findings += forced_wave_findings(scenario, decisions, grouping, problem, schedule)
 
     report("bounds", 0.0)
-    bound = _lower_bound(problem, schedule)
+    bound = _lower_bound(problem, schedule) if with_bound else LowerBound(stranded_cost=0.0, waves=0)
     report("bounds", 1.0)
     report("plan", 0.0)
     plan = _assemble(
@@ -340,7 +346,8 @@ def _assemble(
     for s in inventory.systems:
         d = decisions[s.id]
         plan_systems.append(
-            PlanSystem.model_construct(
+            built(PlanSystem, dict(
+                **reason_fields(d.reasons),  # one reason can be found by two rules: kept once
                 id=s.id,
                 name=s.name,
                 department=s.department,
@@ -350,7 +357,6 @@ def _assemble(
                 group=grouping.group_of.get(s.id),
                 into=d.into if d.disposition is Disposition.MERGE else None,
                 rules=list(dict.fromkeys(d.rules)),
-                **reason_fields(d.reasons),  # one reason can be found by two rules: kept once
                 mlps_level=d.mlps_level,
                 public_facing=s.public_facing,
                 room=s.room,
@@ -360,7 +366,7 @@ def _assemble(
                 links=links[s.id],
                 method=cp.method if (cp := cutovers.get(s.id)) else None,
                 estimated_outage_hours=cp.outage_hours if cp else None,
-            )
+            ))
         )
 
     last = max((w for w in wave_of.values() if w is not None), default=-1)

@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from foundation.construct import built
 from foundation.messages import Message, msg
 from inventory.models import Dependency, Inventory, System
 from planner import rules
@@ -303,7 +304,7 @@ def links_of(
                 boundary = LinkBoundary.CROSS_DOMAIN
             proto, port = d.flow()
             links.append(
-                Link.model_construct(
+                built(Link, dict(
                     system=c.system,
                     kind=d.kind.value,
                     protocol=proto,
@@ -311,7 +312,7 @@ def links_of(
                     boundary=boundary,
                     rule=c.rule,
                     via=c.via,
-                )
+                ))
             )
         out[s.id] = links
     return out

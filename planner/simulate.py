@@ -163,12 +163,19 @@ def simulate(
     progress: ProgressCallback | None = None,
     effort: Effort | str | float | None = None,
     baseline: Plan | None = None,
+    bounds: bool = True,
 ) -> Simulation:
-    """Plan the scenario (and the baseline, unless given) with the same search *effort*; compare them."""
+    """Plan the scenario (and the baseline, unless given) with the same search *effort*; compare them.
+
+    ``bounds=False`` skips the lower bounds of both plans (the comparison shows none): a plan
+    made so reports the trivial bounds, 0, and is not for writing.
+    """
     bad = scenario.problems(inventory)
     if bad:
         raise ScenarioError(bad)
     if baseline is None:
-        baseline = make_plan(inventory, policy, exact=exact, progress=progress, effort=effort)
-    changed = make_plan(inventory, policy, exact=exact, progress=progress, scenario=scenario, effort=effort)
+        baseline = make_plan(inventory, policy, exact=exact, progress=progress, effort=effort, bound=bounds)
+    changed = make_plan(
+        inventory, policy, exact=exact, progress=progress, scenario=scenario, effort=effort, bound=bounds
+    )
     return Simulation(scenario, baseline, changed, compare(baseline, changed))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 
+from foundation.construct import built
 from inventory.models import System
 from planner.plan_model import Disposition, Sizing
 from planner.policy import Policy, RightSizing, SizingBasis
@@ -29,7 +30,7 @@ def by_utilisation(system: System, surveyed: Sizing, rs: RightSizing) -> Sizing:
     factor = system.utilisation * (1 + rs.headroom) / rs.target_utilisation
     vcpu = max(rs.min_vcpu, math.ceil(surveyed.vcpu * factor - 1e-9))
     ram = max(rs.min_ram_gb, float(math.ceil(surveyed.ram_gb * factor - 1e-9)))
-    return surveyed.model_copy(update={"vcpu": vcpu, "ram_gb": ram})
+    return built(Sizing, {**surveyed.__dict__, "vcpu": vcpu, "ram_gb": ram})  # model_copy, minus its cost
 
 
 def planned_sizing(system: System, surveyed: Sizing, policy: Policy) -> Sizing:

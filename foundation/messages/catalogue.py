@@ -18,12 +18,15 @@ Placeholders are ``str.format`` fields with three additions:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import string
 from collections.abc import Mapping, Sequence
 from enum import Enum
 from typing import Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict
+
+from foundation.construct import built
 
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
@@ -59,7 +62,7 @@ class Message(BaseModel):
 
     def __str__(self) -> str:
         """The English text (plan.json's ``reasons`` and ``message`` strings, logs)."""
-        return Catalogue("en").render(self)
+        return _english().render(self)
 
     def same(self, other: Message) -> bool:
         return self.key == other.key and self.params == other.params
@@ -69,6 +72,8 @@ Message.model_rebuild()
 
 
 def _param(value: Any) -> Param:
+    if type(value) is str or type(value) is int:  # most parameters: IDs, names, counts
+        return value  # type: ignore[no-any-return]
     if isinstance(value, Enum):
         return str(value.value)
     if isinstance(value, dt.date):
@@ -82,7 +87,7 @@ def _param(value: Any) -> Param:
 
 def msg(key: str, **params: Any) -> Message:
     """A message of *key*; enums become their values, dates ISO text, sequences lists of text."""
-    return Message.model_construct(key=key, params={k: _param(v) for k, v in params.items()})
+    return built(Message, {"key": key, "params": {k: _param(v) for k, v in params.items()}})
 
 
 def verbatim(text: str) -> Message:
@@ -104,16 +109,31 @@ class _Formatter(string.Formatter):
         return super().get_field(field_name, args, kwargs)
 
     def format_field(self, value: Any, format_spec: str) -> str:
-        if isinstance(value, list):
-            if format_spec == ";":  # clauses, not items: "a；b" / "a; b"
-                return CLAUSE_SEPARATOR[self.cat.lang].join(self.format_field(v, "") for v in value)
-            sep = LIST_SEPARATOR[self.cat.lang]
-            return sep.join(self.format_field(v, format_spec) for v in value)
-        if isinstance(value, Message):
-            return self.cat.render(value)
-        if format_spec.startswith("@"):
-            return self.cat.enum(format_spec[1:], value)
-        return super().format_field(value, format_spec)
+        return self.cat._field(value, format_spec)
+
+
+# template -> its parts (literal text, field name or None, format spec), or None when it needs
+# string.Formatter itself (positional, attribute or index fields, conversions, nested specs).
+_Parts = list[tuple[str, str | None, str]]
+_COMPILED: dict[str, _Parts | None] = {}
+_SCALARS = (str, int, float, bool, type(None))
+_PLAIN: dict[tuple[str, str], str | None] = {}  # (language, template) -> what Catalogue._plain gives
+
+
+def _compiled(template: str) -> _Parts | None:
+    if template in _COMPILED:
+        return _COMPILED[template]
+    parts: _Parts | None = []
+    for literal, name, spec, conversion in string.Formatter().parse(template):
+        if name is not None and (
+            conversion or not name or ("{" in (spec or ""))
+            or (not name.startswith(TERM_PREFIX) and ("." in name or "[" in name))
+        ):
+            parts = None
+            break
+        parts.append((literal, name, spec or ""))  # type: ignore[union-attr]
+    _COMPILED[template] = parts
+    return parts
 
 
 class Catalogue:
@@ -147,7 +167,56 @@ class Catalogue:
         text = pair[0] if self.lang == "zh" else pair[1]
         if not fields and "{" not in text:
             return text
-        return self._formatter.vformat(text, (), {k: _param(v) for k, v in fields.items()})
+        return self._fill(text, {k: _param(v) for k, v in fields.items()})
+
+    def _field(self, value: Any, format_spec: str) -> str:
+        """One field's value as text: lists joined, messages rendered, ``@`` specs as enum labels."""
+        if isinstance(value, list):
+            if format_spec == ";":  # clauses, not items: "a；b" / "a; b"
+                return CLAUSE_SEPARATOR[self.lang].join(self._field(v, "") for v in value)
+            sep = LIST_SEPARATOR[self.lang]
+            return sep.join(self._field(v, format_spec) for v in value)
+        if isinstance(value, Message):
+            return self.render(value)
+        if format_spec.startswith("@"):
+            return self.enum(format_spec[1:], value)
+        return format(value, format_spec)
+
+    def _fill(self, template: str, params: Mapping[str, Any]) -> str:
+        """*template* with its fields filled from *params* (string.Formatter's result, faster)."""
+        if (self.lang, template) in _PLAIN:
+            plain = _PLAIN[(self.lang, template)]
+        else:
+            plain = _PLAIN[(self.lang, template)] = self._plain(template)
+        if plain is not None and all(type(v) in _SCALARS for v in params.values()):
+            return plain.format_map(params)  # in C: no field needs more than str.format
+        parts = _compiled(template)
+        if parts is None:
+            return self._formatter.vformat(template, (), params)
+        out = []
+        for literal, name, spec in parts:
+            out.append(literal)
+            if name is not None:
+                value = self.t(name) if name.startswith(TERM_PREFIX) else params[name]
+                out.append(value if type(value) is str and not spec else self._field(value, spec))
+        return "".join(out)
+
+    def _plain(self, template: str) -> str | None:
+        """*template* with its glossary terms written in, when str.format can fill the rest."""
+        parts = _compiled(template)
+        special = any(n is not None and (spec.startswith("@") or spec == ";") for _, n, spec in parts or ())
+        if parts is None or special:
+            return None
+        out = []
+        for literal, name, spec in parts:
+            out.append(literal.replace("{", "{{").replace("}", "}}"))
+            if name is None:
+                continue
+            if name.startswith(TERM_PREFIX):
+                out.append(format(self.t(name), spec).replace("{", "{{").replace("}", "}}"))
+            else:
+                out.append("{" + name + (":" + spec if spec else "") + "}")
+        return "".join(out)
 
     def enum(self, prefix: str, value: object) -> str:
         """The label of an enum value, e.g. ``enum("disposition", Disposition.MIGRATE)``."""
@@ -164,9 +233,7 @@ class Catalogue:
             return str(message.params.get("text", ""))
         if message.key not in MESSAGES:
             raise KeyError(f"message key {message.key!r} is not in the catalogue")
-        return self._formatter.vformat(
-            MESSAGES[message.key][0 if self.lang == "zh" else 1], (), message.params
-        )
+        return self._fill(MESSAGES[message.key][0 if self.lang == "zh" else 1], message.params)
 
     def renders(self, message: Message) -> bool:
         """*message* can be rendered: its key (and those of nested messages) are in the catalogue
@@ -193,4 +260,9 @@ class Catalogue:
 
 def english(key: str, **fields: Any) -> str:
     """The English text of *key* (plan.json keeps English strings beside the structured message)."""
-    return Catalogue("en").t(key, **fields)
+    return _english().t(key, **fields)
+
+
+@functools.cache
+def _english() -> Catalogue:
+    return Catalogue("en")

@@ -1,6 +1,7 @@
 """Root typer application; each area registers its sub-commands here."""
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 import typer
@@ -25,6 +26,8 @@ class GovcloudGroup(TyperGroup):
             from planner.core import PlanningError
 
             fail("\n".join(exc.messages), EXIT_USAGE if isinstance(exc, PlanningError) else EXIT_INVALID)
+        finally:
+            gc.unfreeze()  # what the command settled (govcloud.cli.common.settle) is collectable again
 
 
 app = typer.Typer(

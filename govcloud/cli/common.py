@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -127,7 +128,17 @@ def load_inputs(
             inventory = load_inventory(path, progress=cb)
     except (FileNotFoundError, NotADirectoryError) as exc:
         fail(f"{path}: no such inventory ({exc.strerror or exc})")
+    settle()
     return inventory, policy
+
+
+def settle() -> None:
+    """Exempt every object alive now (the inventory, a plan) from the cyclic collector's scans.
+
+    They live until the command ends; without this each later collection walks all of them
+    again (seconds at 100,000 systems). Garbage made afterwards is still collected.
+    """
+    gc.freeze()
 
 
 def plan_inputs(
@@ -150,6 +161,7 @@ def plan_inputs(
     inventory, policy = load_inputs(path, policy_path, quiet=quiet)
     with progress_callback(not quiet and plan_path is None) as cb:
         plan = plan_for(inventory, policy, plan_path, on_stale=warn, progress=cb, exact=exact)
+    settle()
     return plan, inventory, policy
 
 

@@ -28,6 +28,7 @@ from govcloud.cli.common import (
     plan_inputs,
     progress_callback,
     require_inputs,
+    settle,
     skip_teardown,
 )
 from inventory.models import Inventory
@@ -62,7 +63,9 @@ def _make(inventory: Inventory, policy: Policy, exact: bool, effort: str | None 
     from planner import plan_for
 
     with progress_callback() as progress:
-        return plan_for(inventory, policy, exact=exact, progress=progress, effort=effort)
+        plan = plan_for(inventory, policy, exact=exact, progress=progress, effort=effort)
+    settle()
+    return plan
 
 
 def _summary(plan: Plan, where: Path | None = None) -> None:
@@ -203,7 +206,10 @@ def simulate_cmd(
         inventory, pol = _load(path, policy)
     scen = load_scenario(scenario, inventory)
     with progress_callback() as progress:
-        sim = simulate(inventory, pol, scen, progress=progress, effort=effort, baseline=baseline)
+        # The comparison shows no lower bound: computed only for the plan --out writes.
+        sim = simulate(
+            inventory, pol, scen, progress=progress, effort=effort, baseline=baseline, bounds=out is not None
+        )
     name = escape(scen.name)  # the user's text: never rich markup
     table = Table(title=t("simulate.title", name=name))
     table.add_column(t("simulate.metric"))

@@ -151,3 +151,22 @@ def test_explain_reads_a_plan_file_and_gives_what_planning_now_gives(cli, runner
     assert from_file.output == now.output and "waits for a" in from_file.output
     ghost = runner.invoke(cli, ["explain", "ghost", str(src), "--plan", str(tmp_path / "out" / "plan.json")])
     assert ghost.exit_code == 1 and "no such system" in ghost.output
+
+
+def test_a_planning_command_leaves_nothing_exempt_from_garbage_collection(
+    cli, runner, inv, tmp_path, monkeypatch
+):
+    import gc
+
+    src = inv.system("core").write(tmp_path / "city.yaml")
+    seen: list[int] = []
+    real_freeze = gc.freeze
+
+    def freeze() -> None:
+        real_freeze()
+        seen.append(gc.get_freeze_count())
+
+    monkeypatch.setattr(gc, "freeze", freeze)
+    assert runner.invoke(cli, ["plan", str(src), "--out", str(tmp_path / "out")]).exit_code == 0
+    assert seen and all(n > 0 for n in seen)  # the inventory and the plan were settled while it ran
+    assert gc.get_freeze_count() == 0  # and are collectable again once it is done

@@ -190,3 +190,15 @@ def test_simulate_writes_the_scenarios_plan_with_out(cli, runner, tmp_path):
     plan = load_plan(tmp_path / "plan.json")
     assert plan.policy.name.endswith("+capacity-cut")
     assert "systems that change wave or disposition" in done.output
+
+
+def test_a_simulation_without_bounds_compares_the_same_plans_and_reports_only_trivial_bounds(inv, policy):
+    inventory = city(inv)
+    scenario = Scenario(delays=[Delay(department="edu", until_wave=4)])
+    full = simulate(inventory, policy, scenario, effort="quick")
+    quick = simulate(inventory, policy, scenario, effort="quick", bounds=False)
+    assert quick.comparison == full.comparison
+    for plan, bounded in ((quick.baseline, full.baseline), (quick.plan, full.plan)):
+        assert plan.metrics.stranded_cost_lower_bound == 0 and plan.metrics.waves_lower_bound == 0
+        assert bounded.metrics.stranded_cost_lower_bound > 0
+        assert [s.wave for s in plan.systems] == [s.wave for s in bounded.systems]
