@@ -38,7 +38,12 @@ SPARSE_PROBE = "awk '$1 < 1 {f = 1; exit} END {exit !f}'"
 # --partial, not --partial-dir: the target's rrsync pins a partial directory to a path the
 # receiver cannot save into, so an interrupted file would be lost. A partial file under its
 # final name is harmless: nothing is trusted before the SHA-256 manifests agree.
-OPTIONS = (*ARCHIVE, "--no-whole-file", "--partial", "--delete", "--stats")
+# --itemize-changes on every pass: a final pass that lists no item found the target equal to the
+# frozen source in everything rsync compares (content, owners, modes, times, ACLs, xattrs), which
+# is what verification's dry run would ask again (playbooks.runner.SystemRun.verify).
+OPTIONS = (*ARCHIVE, "--no-whole-file", "--partial", "--delete", "--stats", "--itemize-changes")
+# An itemized line: an 11-character change summary, e.g. ">f.st......" or ".d..t......".
+ITEM = re.compile(r"^[<>ch.*][fdLDS][^ ]{9} ")
 KEY_TAG = "govcloud-run"  # comment of per-run keys in authorized_keys: <tag>:<system>:<run>
 VANISHED = 24  # rsync: source files vanished during transfer (normal while the source is live)
 # AES-GCM first: with the AES instructions of server CPUs, ssh spends about 40 % less CPU per
@@ -72,6 +77,7 @@ class PassStats:
     matched: int = 0
     bytes_sent: int = 0  # on the wire, source -> target
     seconds: float = 0.0
+    items: int = 0  # entries rsync changed (created, updated, attributes set, deleted)
 
     def add(self, other: PassStats) -> None:
         for k in vars(self):
@@ -89,7 +95,13 @@ def parse_stats(text: str) -> PassStats:
         m = pattern.search(text)
         if m:
             setattr(st, name, int(m.group(1).replace(",", "")))
+    st.items = len(itemized(text))
     return st
+
+
+def itemized(text: str) -> list[str]:
+    """The entries rsync's --itemize-changes output says were (or, in a dry run, would be) changed."""
+    return [line for line in text.splitlines() if ITEM.match(line) or line.startswith("*deleting")]
 
 
 def _key_comment(system: str, run_id: str) -> str:
@@ -203,7 +215,7 @@ class RsyncLink:
         if bwlimit_kbps:
             opts.append(f"--bwlimit={int(bwlimit_kbps)}")
         if dry_run:
-            opts += ["--dry-run", "--itemize-changes"]
+            opts.append("--dry-run")
         address = pair.rsync_address or pair.target.address
         dest = f"{pair.target.user}@{address}:{rel.rstrip('/')}/"
         src = shlex.quote(d.source.rstrip("/") + "/")
@@ -249,9 +261,4 @@ class RsyncLink:
                 f"{res.stderr.decode('utf-8', 'replace').strip()[-300:]}",
                 res.exit_status,
             )
-        items = []
-        for line in res.text().splitlines():
-            # itemized lines start with an 11-char change summary, e.g. ">f.st......" or ".d..t......"
-            if re.match(r"^[<>ch.*][fdLDS][^ ]{9} ", line) or line.startswith("*deleting"):
-                items.append(line)
-        return items
+        return itemized(res.text())

@@ -170,6 +170,7 @@ class SystemRun:
         self.run_id = uuid.uuid4().hex[:12]
         self.sessions: dict[tuple[str, Role], SSHSession] = {}
         self.links: dict[str, RsyncLink] = {}
+        self.final_items: dict[tuple[str, int], int] = {}  # (pair, data dir): entries the final pass changed
         self.result = RunResult(self.rb.system, RunOutcome.FAILED, journal=self.journal.path)
         self.frozen = False  # the freeze action ran or was found done: failures now roll back
         self.pending = False  # dry run: an earlier step would change something, later checks are moot
@@ -440,12 +441,12 @@ class SystemRun:
             elif step.builtin is Builtin.VERIFY:
                 outcome, extra = self.verify()
             elif step.read_only:
-                calls: list[Callable[[], object]] = [partial(self.checks, step.action)]
+                self.checks(step.action)
                 if step.name is StepName.PRE_CHECK and not self.options.dry_run:
-                    # The per-run keys go in now, beside the checks: that the source can reach
-                    # its target is checked before the freeze, and costs the outage nothing.
-                    calls += [partial(self.link, p) for p in self.rb.pairs if p.data]
-                parallel(calls)
+                    # The per-run keys go in now, after the checks (each host's shell is open by
+                    # then): that the source can reach its target is checked before the freeze,
+                    # and costs the outage nothing.
+                    parallel([partial(self.link, p) for p in self.rb.pairs if p.data])
                 outcome = Outcome.UNCHANGED
                 if step.name is StepName.POST_CHECK and self.databases and not self.options.dry_run:
                     extra = self.verify_databases()
@@ -501,6 +502,8 @@ class SystemRun:
         total = PassStats()
         for pair, i in self._file_pairs():
             st = self.link(pair).run(pair.data[i], live=live, bwlimit_kbps=self.bwlimit_kbps)
+            if not live:
+                self.final_items[(pair.role, i)] = st.items
             total.add(st)
         c = self.result.copy
         c.passes += 1
@@ -539,7 +542,9 @@ class SystemRun:
                 (Role.SOURCE, d.source, pair.sudo),
                 (Role.TARGET, d.target, pair.target_sudo),
             ):
-                listing = mf.list_tree(self.session(pair, role), root, sudo=sudo)
+                listing, digest = mf.list_tree_observed(self.session(pair, role), root, sudo=sudo)
+                if role is Role.SOURCE:
+                    self.cache.observe(f"{pair.role}/{i}/source", digest, time.time())
                 _, n, b = self.cache.refresh(
                     f"{pair.role}/{i}/{role.value}", self.session(pair, role), root, listing, sudo=sudo
                 )
@@ -557,8 +562,6 @@ class SystemRun:
                 "would_send": {"files": files, "bytes": size}
             }
         passes: list[dict[str, Any]] = []
-        for role, db in self.databases.items():
-            passes.append({"database": role, **db.seed()})
         last = PassStats()
         if any(p.data for p in self.rb.pairs):
             for n in range(1, self.options.max_passes + 1):
@@ -569,6 +572,11 @@ class SystemRun:
                 if last.transferred_size <= self.options.small_delta_bytes:
                     break
             passes[-1].update(self._hash_round())
+        # Databases after the files: the replicas' live catch-up then ends just before the
+        # freeze (the least to replay inside the outage), and the files' last listing, which
+        # the freeze compares against, is older by the databases' seeding.
+        for role, db in self.databases.items():
+            passes.append({"database": role, **db.seed()})
         # The final pass moves about what the last live pass moved, at the rate it moved it.
         rate = last.transferred_size / last.seconds if last.seconds > 0 else 0
         transfer = last.seconds if not rate else last.transferred_size / rate
@@ -593,17 +601,42 @@ class SystemRun:
         return Outcome.DONE, extra
 
     def quiesce(self) -> dict[str, Any]:
-        """The frozen source must stop changing: every data directory and database, at once."""
+        """The frozen source must have stopped changing: every data directory and database, at once.
+
+        A data directory is quiescent when its listing (every entry's metadata, ctime included)
+        is the same at two moments at least ``settle_seconds`` apart, the later one after the
+        service was found stopped. The earlier moment may be the last listing of this tree (the
+        last verified pass, or the pre-seed's last pass): if the tree is unchanged since then,
+        nothing wrote to it for longer than the window and no wait is needed; otherwise the
+        remainder of the window is waited and the tree listed again. A database is quiescent
+        when no client but the controller's own is connected (polled, for at most the window),
+        else when no write transaction started during the window.
+        """
         settle = self.options.settle_seconds
         changed: list[str] = []
+        evidence: dict[str, str] = {}
 
         def files(p: HostPair, i: int) -> None:
-            if not mf.settled(self.session(p, Role.SOURCE), p.data[i].source, settle, sudo=p.sudo):
-                changed.append(f"{p.data[i].source} changed within {settle:g}s")
+            d, scope = p.data[i], f"{p.role}/{i}/source"
+            session = self.session(p, Role.SOURCE)
+            start = time.time()
+            now_digest = mf.observe(session, d.source, sudo=p.sudo)
+            seen = self.cache.observation(scope)
+            since = seen[1] if seen and seen[0] == now_digest else time.time()
+            if start - since < settle:
+                time.sleep(max(0.0, since + settle - time.time()))
+                if mf.observe(session, d.source, sudo=p.sudo) != now_digest:
+                    changed.append(f"{d.source} changed within {settle:g}s")
+                    return
+            self.cache.observe(scope, now_digest, since)
+            evidence[d.source] = f"unchanged for {time.time() - since:.1f}s"
 
         def database(role: str) -> None:
-            if not self.databases[role].quiescent(settle):
+            found = self.databases[role].quiescent(settle)
+            if found is None:
                 changed.append(f"database on {role} still receives writes")
+            else:
+                evidence[f"database {role}"] = found
 
         calls: list[Callable[[], None]] = [partial(files, p, i) for p, i in self._file_pairs()]
         parallel(calls + [partial(database, r) for r in self.databases])
@@ -612,7 +645,7 @@ class SystemRun:
                 "the source still changes after freeze (is the service really stopped?): "
                 + ", ".join(changed[:10])
             )
-        return {"quiescent_for_seconds": self.options.settle_seconds}
+        return {"quiescent": evidence}
 
     def sync(self) -> tuple[str, dict[str, Any]]:
         if self.options.dry_run:
@@ -642,12 +675,17 @@ class SystemRun:
             d = p.data[i]
             src_s, dst_s = self.session(p, Role.SOURCE), self.session(p, Role.TARGET)
             calls: list[Callable[[], Any]] = [
-                partial(mf.list_tree, src_s, d.source, sudo=p.sudo),
+                partial(mf.list_tree_observed, src_s, d.source, sudo=p.sudo),
                 partial(mf.list_tree, dst_s, d.target, sudo=p.target_sudo),
             ]
-            if not self.options.dry_run:  # rsync's itemized dry run beside the listings: one wait
+            # rsync's itemized dry run beside the listings (one wait), unless this run's final pass
+            # over the frozen source itemized nothing: then rsync has just compared everything it
+            # compares (content, owners, modes, times, ACLs, xattrs) and found it equal.
+            dry = not self.options.dry_run and self.final_items.get((p.role, i)) != 0
+            if dry:
                 calls.append(partial(self.link(p).differences, d))
-            src, dst, *itemized = parallel(calls)
+            (src, src_digest), dst, *itemized = parallel(calls)
+            listed_at = time.time()
             if self.options.dry_run:  # metadata only: nothing is read on a live source
                 bad += [f"{d.target}/{b}" for b in mf.compare(src, {}, dst, {}) if "checksum" not in b]
                 continue
@@ -662,9 +700,11 @@ class SystemRun:
             )
             hashed, size = hashed + n1 + n2, size + b1 + b2
             problems = mf.compare(src, sh, dst, th)
-            if not problems:
+            if not problems and itemized:
                 problems = [f"{x} (metadata: ACL, xattr or times differ)" for x in itemized[0]]
             bad += [f"{d.target}/{b}" for b in problems]
+            if not problems:
+                self.cache.observe(f"{p.role}/{i}/source", src_digest, listed_at)
             checksums[d.source] = {
                 "source": mf.digest(src, sh),
                 "target": mf.digest(dst, th),

@@ -205,7 +205,7 @@ class RemoteShell:
             token = secrets.token_hex(16)
             self.channel.sendall(
                 (
-                    'D=$(umask 077 && mktemp -d -t govcloud-sh.XXXXXXXX) || exit 1\n'
+                    "D=$(umask 077 && mktemp -d -t govcloud-sh.XXXXXXXX) || exit 1\n"
                     """trap 'rm -rf -- "$D"' EXIT\n"""
                     "trap 'exit 1' HUP INT TERM PIPE\n"
                     f"printf '\\n%s 0 0 0\\n' {token}\n"
@@ -239,12 +239,16 @@ class RemoteShell:
         lines = [f"cat > \"$D/c\" <<'{end}'", text.rstrip("\n"), end]
         out = '>"$D/o" 2>"$D/e"'
         if stdin:
-            lines += [f"base64 -d <<'{end}' | {run} {out}", base64.encodebytes(stdin).decode().rstrip("\n"), end]
+            lines += [
+                f"base64 -d <<'{end}' | {run} {out}",
+                base64.encodebytes(stdin).decode().rstrip("\n"),
+                end,
+            ]
         else:
             lines.append(f"{run} </dev/null {out}")
         lines += [
             'rc=$?; rm -f -- "$D/c"',
-            f"printf '\\n%s %s %s %s\\n' {token} \"$rc\" \"$(wc -c <\"$D/o\")\" \"$(wc -c <\"$D/e\")\"",
+            f'printf \'\\n%s %s %s %s\\n\' {token} "$rc" "$(wc -c <"$D/o")" "$(wc -c <"$D/e")"',
             'cat -- "$D/o" "$D/e"; rm -f -- "$D/o" "$D/e"',
         ]
         self.channel.sendall(("\n".join(lines) + "\n").encode("utf-8", "surrogateescape"))
@@ -286,7 +290,6 @@ class RemoteShell:
         if not chunk:
             raise _ShellDied("the shell's channel closed")
         self.buf += chunk
-
 
 
 class SSHSession:
