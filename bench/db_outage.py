@@ -45,11 +45,14 @@ ROW_BYTES = 1000
 
 
 class Writer:
-    """Inserts rows through one psql session, as fast as it can, until the application is frozen."""
+    """The application: inserts rows through one psql session, as fast as it can, until it is
+    stopped; then, as a stopped service does, it closes its session and exits (``alive`` goes)."""
 
     def __init__(self, pg: PostgresServer, state: Path) -> None:
         self.rows = 0
         self.state = state
+        self.alive = alive_file(state)
+        self.alive.write_text("")
         self.proc = subprocess.Popen(
             [
                 pg.tool("psql"),
@@ -86,13 +89,30 @@ class Writer:
             self.proc.stdin.flush()
             self.proc.stdout.readline()
             self.rows += 1
+        self._exit()
+
+    def _exit(self) -> None:
+        if self.proc.stdin and not self.proc.stdin.closed:
+            self.proc.stdin.close()
+        self.proc.wait(30)
+        self.alive.unlink(missing_ok=True)
 
     def stop(self) -> int:
         self.thread.join(60)
-        if self.proc.stdin:
-            self.proc.stdin.close()
-        self.proc.wait(30)
+        self._exit()
         return self.rows
+
+
+def alive_file(state: Path) -> Path:
+    return state.with_name(state.name + ".alive")
+
+
+def app_service(state: Path, target_root: Path, link: Path) -> ServiceCommands:
+    """The application's commands: its stop returns once the application has exited, as
+    `systemctl stop` does (the writer's database session is closed by then)."""
+    alive = alive_file(state)
+    stop = f"echo stopped > {state} && i=0; while [ -e {alive} ] && [ $i -lt 3000 ]; do sleep 0.01; i=$((i+1)); done"
+    return file_service(state, target_root, link).model_copy(update={"stop": stop})
 
 
 def one_arm(
@@ -141,7 +161,7 @@ def one_arm(
         target=Host(address=tgt.address, port=tgt.port, user=tgt.user, role="target"),
         data_root=str(root),
         authorized_keys=str(tgt.authorized_keys),
-        service=file_service(state, root, tgt.root / arm.name / "current"),
+        service=app_service(state, root, tgt.root / arm.name / "current"),
         env={PW_ENV: pg.password},
         hosts=[
             PairTarget(

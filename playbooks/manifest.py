@@ -176,6 +176,7 @@ class HashCache:
         self.path = path
         self.data: dict[str, dict[str, list[str]]] = {}
         self.observed: dict[str, tuple[str, float]] = {}
+        self.verified: dict[str, tuple[str, str]] = {}  # pair/dir -> listing digests (source, target)
         if path.is_file():
             try:
                 loaded = json.loads(path.read_text(encoding="utf-8"))
@@ -184,22 +185,29 @@ class HashCache:
                     self.observed = {
                         k: (str(v[0]), float(v[1])) for k, v in dict(loaded.get("observed") or {}).items()
                     }
+                    self.verified = {
+                        k: (str(v[0]), str(v[1])) for k, v in dict(loaded.get("verified") or {}).items()
+                    }
                 elif isinstance(loaded, dict):
                     self.data = loaded  # the first format: hashes only
             except (OSError, ValueError, TypeError, IndexError, json.JSONDecodeError):
-                self.data, self.observed = {}, {}  # a damaged cache only costs re-hashing and waiting
+                self.data, self.observed, self.verified = {}, {}, {}  # damaged: re-hashing, waiting
 
     def save(self) -> None:
         atomic_write_text(
             self.path,
             json.dumps(
-                {"hashes": self.data, "observed": {k: list(v) for k, v in self.observed.items()}},
+                {
+                    "hashes": self.data,
+                    "observed": {k: list(v) for k, v in self.observed.items()},
+                    "verified": {k: list(v) for k, v in self.verified.items()},
+                },
                 ensure_ascii=False,
             ),
         )
 
     def clear(self) -> None:
-        self.data, self.observed = {}, {}
+        self.data, self.observed, self.verified = {}, {}, {}
         self.path.unlink(missing_ok=True)
 
     def observe(self, scope: str, digest: str, at: float) -> None:

@@ -171,6 +171,7 @@ class SystemRun:
         self.sessions: dict[tuple[str, Role], SSHSession] = {}
         self.links: dict[str, RsyncLink] = {}
         self.final_items: dict[tuple[str, int], int] = {}  # (pair, data dir): entries the final pass changed
+        self.frozen_digests: dict[tuple[str, int], str] = {}  # (pair, data dir): source listing at freeze
         self.result = RunResult(self.rb.system, RunOutcome.FAILED, journal=self.journal.path)
         self.frozen = False  # the freeze action ran or was found done: failures now roll back
         self.pending = False  # dry run: an earlier step would change something, later checks are moot
@@ -501,6 +502,9 @@ class SystemRun:
         """One rsync pass over every data directory of every pair."""
         total = PassStats()
         for pair, i in self._file_pairs():
+            if not live and self._unchanged_since_verified(pair, i):
+                self.final_items[(pair.role, i)] = 0
+                continue
             st = self.link(pair).run(pair.data[i], live=live, bwlimit_kbps=self.bwlimit_kbps)
             if not live:
                 self.final_items[(pair.role, i)] = st.items
@@ -513,6 +517,21 @@ class SystemRun:
         c.bytes_literal += total.literal
         c.bytes_sent += total.bytes_sent
         return total
+
+    def _unchanged_since_verified(self, pair: HostPair, i: int) -> bool:
+        """Neither end of data directory *i* changed since a pass that verified them equal.
+
+        The frozen source's listing (taken by the quiescence check) and the target's listing
+        now equal those of the last verified pass, ctime included: nothing was written to either
+        since (ctime cannot be set back), so the final pass has nothing to send or set, and is
+        not run. Verification still lists and compares both ends.
+        """
+        verified = self.cache.verified.get(f"{pair.role}/{i}")
+        frozen = self.frozen_digests.get((pair.role, i))
+        if verified is None or frozen != verified[0]:
+            return False
+        target = mf.observe(self.session(pair, Role.TARGET), pair.data[i].target, sudo=pair.target_sudo)
+        return target == verified[1]
 
     def _dry_delta(self) -> tuple[int, int]:
         """Dry run: files and bytes a pass would send, from metadata alone (nothing is read)."""
@@ -629,6 +648,7 @@ class SystemRun:
                     changed.append(f"{d.source} changed within {settle:g}s")
                     return
             self.cache.observe(scope, now_digest, since)
+            self.frozen_digests[(p.role, i)] = now_digest
             evidence[d.source] = f"unchanged for {time.time() - since:.1f}s"
 
         def database(role: str) -> None:
@@ -676,7 +696,7 @@ class SystemRun:
             src_s, dst_s = self.session(p, Role.SOURCE), self.session(p, Role.TARGET)
             calls: list[Callable[[], Any]] = [
                 partial(mf.list_tree_observed, src_s, d.source, sudo=p.sudo),
-                partial(mf.list_tree, dst_s, d.target, sudo=p.target_sudo),
+                partial(mf.list_tree_observed, dst_s, d.target, sudo=p.target_sudo),
             ]
             # rsync's itemized dry run beside the listings (one wait), unless this run's final pass
             # over the frozen source itemized nothing: then rsync has just compared everything it
@@ -684,7 +704,7 @@ class SystemRun:
             dry = not self.options.dry_run and self.final_items.get((p.role, i)) != 0
             if dry:
                 calls.append(partial(self.link(p).differences, d))
-            (src, src_digest), dst, *itemized = parallel(calls)
+            (src, src_digest), (dst, dst_digest), *itemized = parallel(calls)
             listed_at = time.time()
             if self.options.dry_run:  # metadata only: nothing is read on a live source
                 bad += [f"{d.target}/{b}" for b in mf.compare(src, {}, dst, {}) if "checksum" not in b]
@@ -705,6 +725,9 @@ class SystemRun:
             bad += [f"{d.target}/{b}" for b in problems]
             if not problems:
                 self.cache.observe(f"{p.role}/{i}/source", src_digest, listed_at)
+                self.cache.verified[f"{p.role}/{i}"] = (src_digest, dst_digest)
+            else:
+                self.cache.verified.pop(f"{p.role}/{i}", None)
             checksums[d.source] = {
                 "source": mf.digest(src, sh),
                 "target": mf.digest(dst, th),
