@@ -172,6 +172,7 @@ class SystemRun:
         self.links: dict[str, RsyncLink] = {}
         self.final_items: dict[tuple[str, int], int] = {}  # (pair, data dir): entries the final pass changed
         self.frozen_digests: dict[tuple[str, int], str] = {}  # (pair, data dir): source listing at freeze
+        self.not_passed: list[str] = []  # data dirs the final pass skipped: unchanged since verified
         self.result = RunResult(self.rb.system, RunOutcome.FAILED, journal=self.journal.path)
         self.frozen = False  # the freeze action ran or was found done: failures now roll back
         self.pending = False  # dry run: an earlier step would change something, later checks are moot
@@ -501,16 +502,19 @@ class SystemRun:
     def _rsync_pass(self, live: bool) -> PassStats:
         """One rsync pass over every data directory of every pair."""
         total = PassStats()
+        ran = False
         for pair, i in self._file_pairs():
             if not live and self._unchanged_since_verified(pair, i):
                 self.final_items[(pair.role, i)] = 0
+                self.not_passed.append(pair.data[i].source)
                 continue
             st = self.link(pair).run(pair.data[i], live=live, bwlimit_kbps=self.bwlimit_kbps)
             if not live:
                 self.final_items[(pair.role, i)] = st.items
             total.add(st)
+            ran = True
         c = self.result.copy
-        c.passes += 1
+        c.passes += ran
         c.files_sent += total.files_sent
         c.bytes_total = total.total_size
         c.bytes_transferred += total.transferred_size
@@ -633,7 +637,7 @@ class SystemRun:
         """
         settle = self.options.settle_seconds
         changed: list[str] = []
-        evidence: dict[str, str] = {}
+        evidence: dict[str, Any] = {}
 
         def files(p: HostPair, i: int) -> None:
             d, scope = p.data[i], f"{p.role}/{i}/source"
@@ -642,14 +646,19 @@ class SystemRun:
             now_digest = mf.observe(session, d.source, sudo=p.sudo)
             seen = self.cache.observation(scope)
             since = seen[1] if seen and seen[0] == now_digest else time.time()
+            waited = 0.0
             if start - since < settle:
-                time.sleep(max(0.0, since + settle - time.time()))
+                waited = max(0.0, since + settle - time.time())
+                time.sleep(waited)
                 if mf.observe(session, d.source, sudo=p.sudo) != now_digest:
                     changed.append(f"{d.source} changed within {settle:g}s")
                     return
             self.cache.observe(scope, now_digest, since)
             self.frozen_digests[(p.role, i)] = now_digest
-            evidence[d.source] = f"unchanged for {time.time() - since:.1f}s"
+            evidence[d.source] = {
+                "unchanged_for_s": round(time.time() - since, 3),
+                "waited_s": round(waited, 3),
+            }
 
         def database(role: str) -> None:
             found = self.databases[role].quiescent(settle)
@@ -682,6 +691,8 @@ class SystemRun:
         done = parallel(calls)
         if any(p.data for p in self.rb.pairs):
             extra["pass"] = vars(done[-1])
+            if self.not_passed:
+                extra["unchanged_since_verified"] = self.not_passed
         for role, promoted in zip(self.databases, done, strict=False):
             extra.setdefault("databases", {})[role] = promoted
         changed = self.result.copy.changed or bool(self.databases)
