@@ -397,7 +397,12 @@ class SSHSession:
         try:
             shell = self._shell()
         except (paramiko.SSHException, EOFError, OSError, _ShellDied, CommandTimeout) as exc:
-            raise self.lost(exc) from None
+            if not self.is_active():
+                raise self.lost(exc) from None
+            # The host offers no usable `sh -s` (a restricted account, say): a session per command.
+            log.warning("%s: no long-lived shell (%s); one SSH session per command", self.endpoint.label, exc)
+            self.reuse_shell = False
+            return self._run_exec(command, sudo=sudo, env=env, stdin=stdin, limit=limit)
         try:
             res = shell.request(
                 command,
