@@ -345,6 +345,7 @@ class PostgresReplica(_Base):
     def catch_up_and_promote(self) -> dict[str, Any]:
         """Replay up to the frozen source's last WAL position, promote: one script on the target host."""
         seeded: dict[str, Any] = {}
+        started = time.monotonic()
         res = self.target.run(
             self._promote_script(), env=self.env("PGPASSWORD"), timeout=CATCH_UP_TIMEOUT_S + 180
         )
@@ -361,7 +362,12 @@ class PostgresReplica(_Base):
         said = res.text().split()
         if said[:1] == ["already"]:
             return {"promoted": "already"}
-        return {"caught_up_to": said[-1], "promoted": True, **({"seeded": seeded} if seeded else {})}
+        return {
+            "caught_up_to": said[-1],
+            "promoted": True,
+            "seconds": round(time.monotonic() - started, 3),
+            **({"seeded": seeded} if seeded else {}),
+        }
 
     def _promote_script(self) -> str:
         """Replay up to the frozen source's position, promote without pg_promote's own 100 ms

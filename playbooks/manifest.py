@@ -8,6 +8,11 @@ content, type, mode, owner, group, mtime, symlink targets (relative and absolute
 hard-link groups. FIFOs, sockets and devices are listed as specials and reported: the target's
 restricted rsync (``rrsync -wo``) refuses to create them inside a data root, so they are never
 moved and never silently skipped either - the journal and the summary name each one.
+
+A listing's digest (:func:`observe` computes it on the host, 64 bytes over the network) changes
+whenever anything under the tree changes, ctime included: two equal digests taken at different
+moments prove nothing was written in between. The cache keeps each tree's last digest and when
+it was taken, and both ends' digests at the last verified pass (see playbooks.runner).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from playbooks.ssh import SSHSession
 HASH_BATCH = 1000  # names per sha256sum call
 HASH_RATE = 20e6  # bytes/s assumed for hash-command timeouts, deliberately slow
 FIELDS = 11
+ABSENT = "absent"  # the digest of a tree that does not exist
 FIND_FORMAT = r"%y\0%P\0%s\0%T@\0%C@\0%i\0%m\0%U\0%G\0%n\0%l\0"
 # sha256sum -z's output (hex, two spaces, name, NUL) from NUL-separated names on stdin; a file
 # it cannot read is named on stderr and left out, as sha256sum does.
@@ -105,9 +111,6 @@ def list_tree_observed(session: SSHSession, root: str, *, sudo: bool = False) ->
             f[0], int(f[2]), f[3], f[4], int(f[5]), int(f[6], 8), int(f[7]), int(f[8]), int(f[9]), f[10]
         )
     return out, hashlib.sha256(res.stdout).hexdigest()
-
-
-ABSENT = "absent"  # the digest of a tree that does not exist
 
 
 def observe(session: SSHSession, root: str, *, sudo: bool = False) -> str:
