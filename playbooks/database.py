@@ -202,6 +202,12 @@ class _Base:
 # ---------------------------------------------------------------------------- PostgreSQL
 
 
+FLUSH_SQL = (
+    "BEGIN; SET LOCAL synchronous_commit = on; "
+    "SELECT pg_logical_emit_message(true, 'govcloud', 'final position'); COMMIT;"
+)
+
+
 def _poll_sql(waiting: str, message: str) -> str:
     """A DO block that loops (every POLL_S) while the SQL condition *waiting* holds, raising
     *message* (the rest of a RAISE, after its opening quote) after CATCH_UP_TIMEOUT_S."""
@@ -315,9 +321,16 @@ class PostgresReplica(_Base):
         POLL_S inside the server (a DO loop), no client started per poll."""
         src = self._psql_cmd(self.source_address, self.spec.source_port)
         tgt = self._psql_cmd("127.0.0.1", self.spec.target_port, stdin=False)
+        q = shlex.quote
         return "\n".join(
             [
-                f"lsn=$({src} -c {shlex.quote('SELECT pg_current_wal_lsn()')}) || exit 1",
+                # Every record the source has inserted, asynchronous commits included, must
+                # reach the replica: a message committed synchronously flushes the WAL up to
+                # itself, so the flush position covers them and streams at once. Without the
+                # right to emit it, the insert position (flushed by the WAL writer soon).
+                f"lsn=$({src} -c {q(FLUSH_SQL)} -c {q('SELECT pg_current_wal_flush_lsn()')} 2>/dev/null "
+                "| tail -n 1)",
+                f'[ -n "$lsn" ] || lsn=$({src} -c {q("SELECT pg_current_wal_insert_lsn()")}) || exit 1',
                 f"{tgt} -v lsn=\"$lsn\" -f - >/dev/null <<'GOVCLOUD_SQL' || exit 1",
                 "SELECT set_config('govcloud.lsn', :'lsn', false);",
                 _poll_sql(

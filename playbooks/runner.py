@@ -173,6 +173,7 @@ class SystemRun:
         self.final_items: dict[tuple[str, int], int] = {}  # (pair, data dir): entries the final pass changed
         self.frozen_digests: dict[tuple[str, int], str] = {}  # (pair, data dir): source listing at freeze
         self.not_passed: list[str] = []  # data dirs the final pass skipped: unchanged since verified
+        self.pass_items: dict[tuple[str, int], int] = {}  # (pair, data dir): entries the last pass changed
         self.result = RunResult(self.rb.system, RunOutcome.FAILED, journal=self.journal.path)
         self.frozen = False  # the freeze action ran or was found done: failures now roll back
         self.pending = False  # dry run: an earlier step would change something, later checks are moot
@@ -509,6 +510,7 @@ class SystemRun:
                 self.not_passed.append(pair.data[i].source)
                 continue
             st = self.link(pair).run(pair.data[i], live=live, bwlimit_kbps=self.bwlimit_kbps)
+            self.pass_items[(pair.role, i)] = st.items
             if not live:
                 self.final_items[(pair.role, i)] = st.items
             total.add(st)
@@ -556,22 +558,43 @@ class SystemRun:
                     files += 1
         return files, size
 
-    def _hash_round(self) -> dict[str, Any]:
-        """Hash what changed on both ends since the last pass (the source may still be live)."""
+    def _observe_sources(self) -> dict[tuple[str, int], str]:
+        """Each data directory's source listing digest, now (all at once)."""
+        keys = list(self._file_pairs())
+        digests = parallel(
+            [
+                partial(mf.observe, self.session(p, Role.SOURCE), p.data[i].source, sudo=p.sudo)
+                for p, i in keys
+            ]
+        )
+        return {(p.role, i): d for (p, i), d in zip(keys, digests, strict=True)}
+
+    def _hash_round(self, before_pass: dict[tuple[str, int], str]) -> dict[str, Any]:
+        """Hash what changed on both ends since the last pass (the source may still be live).
+
+        A directory whose last pass changed nothing on a source that did not change during the
+        pass (its listing before the pass equals the one now) is recorded as verified equal
+        while live, as the verify step records it: rsync compared every attribute and found
+        none to set, and the SHA-256 of both ends are compared by verification at the latest.
+        """
         hashed = size = 0
         for pair, i in self._file_pairs():
             d = pair.data[i]
+            digests: dict[Role, str] = {}
             for role, root, sudo in (
                 (Role.SOURCE, d.source, pair.sudo),
                 (Role.TARGET, d.target, pair.target_sudo),
             ):
-                listing, digest = mf.list_tree_observed(self.session(pair, role), root, sudo=sudo)
+                listing, digests[role] = mf.list_tree_observed(self.session(pair, role), root, sudo=sudo)
                 if role is Role.SOURCE:
-                    self.cache.observe(f"{pair.role}/{i}/source", digest, time.time())
+                    self.cache.observe(f"{pair.role}/{i}/source", digests[role], time.time())
                 _, n, b = self.cache.refresh(
                     f"{pair.role}/{i}/{role.value}", self.session(pair, role), root, listing, sudo=sudo
                 )
                 hashed, size = hashed + n, size + b
+            key = (pair.role, i)
+            if self.pass_items.get(key) == 0 and before_pass.get(key) == digests[Role.SOURCE]:
+                self.cache.verified[f"{pair.role}/{i}"] = (digests[Role.SOURCE], digests[Role.TARGET])
         self.cache.save()
         self.result.copy.files_hashed += hashed
         self.result.copy.bytes_hashed += size
@@ -587,14 +610,22 @@ class SystemRun:
         passes: list[dict[str, Any]] = []
         last = PassStats()
         if any(p.data for p in self.rb.pairs):
+            confirmed = False
+            before: dict[tuple[str, int], str] = {}
             for n in range(1, self.options.max_passes + 1):
+                before = self._observe_sources()
                 last = self._rsync_pass(live=True)
                 passes.append({"pass": n, **vars(last)})
                 if self.options.hooks.after_pass:
                     self.options.hooks.after_pass(self.rb.system, "*", n, last)
                 if last.transferred_size <= self.options.small_delta_bytes:
-                    break
-            passes[-1].update(self._hash_round())
+                    # A small pass that still changed something is followed by one more, while
+                    # live: when it finds nothing to do, and nothing changes until the freeze,
+                    # the final pass inside the outage is not needed (_unchanged_since_verified).
+                    if not last.items or confirmed:
+                        break
+                    confirmed = True
+            passes[-1].update(self._hash_round(before))
         # Databases after the files: the replicas' live catch-up then ends just before the
         # freeze (the least to replay inside the outage), and the files' last listing, which
         # the freeze compares against, is older by the databases' seeding.

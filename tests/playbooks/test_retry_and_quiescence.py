@@ -92,3 +92,18 @@ def test_a_writer_that_starts_after_the_rollback_is_still_caught_at_freeze(migra
     assert {s.name: s.outcome for s in retry.steps}["freeze"] == "failed"
     assert "still changes after freeze" in (retry.error or "")
     assert retry.outcome == "rolled-back"
+
+
+def test_a_quiet_warm_system_needs_no_final_pass_inside_the_outage(migration):
+    m = migration(method="warm")
+    result = m.run()
+    assert result.outcome == "complete", result.error
+    passes = record(m, "pre-seed")["passes"]
+    assert [p["items"] > 0 for p in passes] == [True, False], "a confirming live pass found nothing to do"
+    assert record(m, "sync")["unchanged_since_verified"] == [str(m.data_dir)]
+    assert tree_digest(m.copied_dir) == tree_digest(m.data_dir)
+    verify = record(m, "verify")
+    assert (
+        next(iter(verify["checksums"].values()))["source"]
+        == next(iter(verify["checksums"].values()))["target"]
+    )
