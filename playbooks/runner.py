@@ -595,6 +595,8 @@ class SystemRun:
             key = (pair.role, i)
             if self.pass_items.get(key) == 0 and before_pass.get(key) == digests[Role.SOURCE]:
                 self.cache.verified[f"{pair.role}/{i}"] = (digests[Role.SOURCE], digests[Role.TARGET])
+            else:
+                self.cache.verified.pop(f"{pair.role}/{i}", None)
         self.cache.save()
         self.result.copy.files_hashed += hashed
         self.result.copy.bytes_hashed += size

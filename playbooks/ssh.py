@@ -189,7 +189,8 @@ class RemoteShell:
     forks. Each request writes its command to a file in the shell's private 0700 directory (a
     quoted here-document with a random delimiter, so no text of the command is ever parsed by
     this shell), runs it with ``sh`` in a fresh process with its own standard input (base64 in a
-    here-document, piped: never on disk), standard output and error going to files, then prints
+    here-document, decoded into a pipe; dash keeps a here-document in a pipe too, bash may spool
+    it to a private temporary file), standard output and error going to files, then prints
     a header line (the request's random token, exit status and both lengths) and the two
     outputs. Environment values are exported in a subshell on this shell's standard input, as
     ``sh -s`` received them before: never on a command line, never on disk. The directory is
