@@ -47,6 +47,7 @@ log = logging.getLogger("playbooks.ssh")
 DEFAULT_KNOWN_HOSTS = Path("~/.ssh/known_hosts")
 SFTP_WINDOW = 64 << 20
 SFTP_PACKET = 32 << 10
+MAX_SHELLS = 4  # long-lived shells per session; busier moments open a session per command
 # What sudo -n prints when the account would have to type a password.
 SUDO_PASSWORD_MARKERS = ("a password is required", "a terminal is required", "password is required")
 
@@ -306,7 +307,8 @@ class SSHSession:
         self._sftp: paramiko.SFTPClient | None = None
         self.sha256sum = "sha256sum"
         self.reuse_shell = True  # requests go to long-lived shells (RemoteShell), not new sessions
-        self._shells: list[RemoteShell] = []
+        self._shells: list[RemoteShell] = []  # idle
+        self._live_shells = 0  # idle or busy; at most MAX_SHELLS (sshd's MaxSessions is 10 by default)
         self._shells_lock = threading.Lock()
 
     # ------------------------------------------------------------------ lifecycle
@@ -397,6 +399,8 @@ class SSHSession:
     ) -> tuple[bytes, bytes, int]:
         try:
             shell = self._shell()
+            if shell is None:  # every shell busy: this request gets a session of its own
+                return self._run_exec(command, sudo=sudo, env=env, stdin=stdin, limit=limit)
         except (paramiko.SSHException, EOFError, OSError, _ShellDied, CommandTimeout) as exc:
             if not self.is_active():
                 raise self.lost(exc) from None
@@ -413,12 +417,12 @@ class SSHSession:
                 deadline=time.monotonic() + limit,
             )
         except CommandTimeout:
-            shell.close()  # the command may still run: this shell is not reused
+            self._discard(shell)  # the command may still run: this shell is not reused
             raise CommandTimeout(
                 f"{self.endpoint.label}: command did not finish within {limit:.0f}s: {command}"
             ) from None
         except (paramiko.SSHException, EOFError, OSError, _ShellDied) as exc:
-            shell.close()
+            self._discard(shell)
             if not self.is_active():
                 raise self.lost(exc) from None
             raise ConnectionLost(f"{self.endpoint.label}: connection lost while running: {command}") from None
@@ -426,14 +430,29 @@ class SSHSession:
             self._shells.append(shell)
         return res.stdout, res.stderr, res.exit_status
 
-    def _shell(self) -> RemoteShell:
-        """An idle long-lived shell of this session, or a new one (parallel requests each get one)."""
+    def _shell(self) -> RemoteShell | None:
+        """An idle long-lived shell of this session, or a new one (parallel requests each get
+        one, up to MAX_SHELLS); None when all are busy."""
         with self._shells_lock:
             while self._shells:
                 shell = self._shells.pop()
                 if not shell.channel.closed:
                     return shell
-        return RemoteShell(self)
+                self._live_shells -= 1
+            if self._live_shells >= MAX_SHELLS:
+                return None
+            self._live_shells += 1
+        try:
+            return RemoteShell(self)
+        except BaseException:
+            with self._shells_lock:
+                self._live_shells -= 1
+            raise
+
+    def _discard(self, shell: RemoteShell) -> None:
+        shell.close()
+        with self._shells_lock:
+            self._live_shells -= 1
 
     def _run_exec(
         self, command: str, *, sudo: bool, env: Mapping[str, str] | None, stdin: bytes | None, limit: float

@@ -196,3 +196,16 @@ def test_secrets_travel_on_stdin_even_when_the_command_reads_stdin_itself(
     out = res.text()
     assert out.startswith("payload\n") and f"[{secret}]" in out
     assert secret not in out.split("]", 1)[1], "not on the command line"
+
+
+def test_more_parallel_commands_than_long_lived_shells_all_complete(sshd_hosts, known_hosts, client_key):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from playbooks.ssh import MAX_SHELLS
+
+    with make_connector(known_hosts, client_key).connect(endpoint(sshd_hosts["source"])) as session:
+        n = MAX_SHELLS * 2
+        with ThreadPoolExecutor(n) as pool:
+            outs = list(pool.map(lambda i: session.run(f"sleep 0.3; echo {i}").text().strip(), range(n)))
+        assert outs == [str(i) for i in range(n)]
+        assert len({session.run("echo $PPID").text() for _ in range(3)}) == 1, "the shells are reused"
