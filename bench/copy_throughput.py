@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 
 from bench.common import Table, command_line, write_results
-from bench.playbook_hosts import file_service, inventory_and_plan, start_hosts, step_seconds
+from bench.playbook_hosts import file_service, inventory_and_plan, journal_records, start_hosts, step_seconds
 from inventory.models import Host
 from playbooks.model import SystemTarget
 from playbooks.render import render_runbook
@@ -70,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mb", type=int, default=1024, help="size of the tree in MiB (default 1024)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = ap.parse_args(argv)
+    load_at_start = os.getloadavg()
     work = Path(tempfile.mkdtemp(prefix="govcloud-bench-copy-"))
     hosts = start_hosts(work)
     try:
@@ -155,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         again = run_runbook(rendered, options)
         again_total = time.perf_counter() - t0
         again_steps = step_seconds(journal)
+        freeze = next(r for r in journal_records(journal) if r.get("step") == "freeze")
 
         # One byte changed in the middle of a 64 MiB file.
         big = sorted((data / "big").iterdir())[0]
@@ -170,7 +172,11 @@ def main(argv: list[str] | None = None) -> int:
         one_total = time.perf_counter() - t0
 
         sync_s = first_steps["sync"]
-        steps_text = ", ".join(f"{k} {v:.1f}s" for k, v in again_steps.items())
+        steps_text = ", ".join(f"{k} {v:.3f}s" for k, v in again_steps.items())
+        first_text = ", ".join(f"{k} {v:.2f}s" for k, v in first_steps.items())
+        waited = sum(
+            e.get("waited_s", 0) for e in freeze.get("quiescent", {}).values() if isinstance(e, dict)
+        )
         table = Table(
             f"Moving a {mib:.0f} MiB tree ({n_files} files) source -> target on loopback",
             ["arm", "seconds", "MiB/s", "vs rsync -a"],
@@ -207,7 +213,15 @@ def main(argv: list[str] | None = None) -> int:
         )
         rerun = Table(
             "Re-runs (after a rollback, which keeps the verified copy)",
-            ["case", "seconds", "x first run", "files sent", "literal bytes", "files re-hashed"],
+            [
+                "case",
+                "seconds",
+                "x first run",
+                "rsync passes",
+                "files sent",
+                "literal bytes",
+                "files re-hashed",
+            ],
             [
                 [
                     "system already cut over (reported done, no host contacted)",
@@ -216,11 +230,13 @@ def main(argv: list[str] | None = None) -> int:
                     0,
                     0,
                     0,
+                    0,
                 ],
                 [
                     "unchanged tree, retried after a rollback (whole runbook)",
                     again_total,
                     again_total / first_total,
+                    again.copy.passes,
                     again.copy.files_sent,
                     again.copy.bytes_literal,
                     again.copy.files_hashed,
@@ -229,6 +245,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"1 byte changed in a {size // MB} MiB file",
                     one_total,
                     one_total / first_total,
+                    one.copy.passes,
                     one.copy.files_sent,
                     one.copy.bytes_literal,
                     one.copy.files_hashed,
@@ -237,7 +254,8 @@ def main(argv: list[str] | None = None) -> int:
             note=f"1-byte change: {one.copy.bytes_literal} literal bytes = "
             f"{100 * one.copy.bytes_literal / size:.3f} % "
             f"of the file (target <= 1 %); {one.copy.bytes_sent} bytes on the wire for the whole tree. "
-            f"Unchanged re-run steps: {steps_text}.",
+            f"Unchanged retry: {again_total / first_total:.3f} x the first run (target <= 0.1); its steps: "
+            f"{steps_text} (quiescence waited {waited:.2f}s); the first run's steps: {first_text}.",
         )
         write_results(
             "copy_throughput",
@@ -254,6 +272,7 @@ def main(argv: list[str] | None = None) -> int:
             notes=[
                 "One run each, same tree, same two private sshd instances on a shared 2-core machine: treat "
                 "differences under ~20 % as noise and compare arms of the same run only. Load average at the "
+                f"start: {' '.join(f'{x:.2f}' for x in load_at_start)}, at the "
                 f"end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}.",
                 "The runbook is rendered without a bandwidth limit (`--bwlimit-mbps 0`); `govcloud playbook "
                 "run` holds rsync to the policy's cutover.bandwidth_mbps (400 Mb/s by default).",

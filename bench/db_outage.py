@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 
 from bench.common import Table, command_line, write_results
-from bench.playbook_hosts import file_service, inventory_and_plan, start_hosts, step_seconds
+from bench.playbook_hosts import file_service, inventory_and_plan, journal_records, start_hosts, step_seconds
 from inventory.models import Host
 from planner.policy import load_policy
 from playbooks.localdb import PostgresServer, _private_dir, free_port
@@ -45,11 +45,14 @@ ROW_BYTES = 1000
 
 
 class Writer:
-    """Inserts rows through one psql session, as fast as it can, until the application is frozen."""
+    """The application: inserts rows through one psql session, as fast as it can, until it is
+    stopped; then, as a stopped service does, it closes its session and exits (``alive`` goes)."""
 
     def __init__(self, pg: PostgresServer, state: Path) -> None:
         self.rows = 0
         self.state = state
+        self.alive = alive_file(state)
+        self.alive.write_text("")
         self.proc = subprocess.Popen(
             [
                 pg.tool("psql"),
@@ -86,13 +89,33 @@ class Writer:
             self.proc.stdin.flush()
             self.proc.stdout.readline()
             self.rows += 1
+        self._exit()
+
+    def _exit(self) -> None:
+        if self.proc.stdin and not self.proc.stdin.closed:
+            self.proc.stdin.close()
+        self.proc.wait(30)
+        self.alive.unlink(missing_ok=True)
 
     def stop(self) -> int:
         self.thread.join(60)
-        if self.proc.stdin:
-            self.proc.stdin.close()
-        self.proc.wait(30)
+        self._exit()
         return self.rows
+
+
+def alive_file(state: Path) -> Path:
+    return state.with_name(state.name + ".alive")
+
+
+def app_service(state: Path, target_root: Path, link: Path) -> ServiceCommands:
+    """The application's commands: its stop returns once the application has exited, as
+    `systemctl stop` does (the writer's database session is closed by then)."""
+    alive = alive_file(state)
+    stop = (
+        f"echo stopped > {state} && i=0; "
+        f"while [ -e {alive} ] && [ $i -lt 3000 ]; do sleep 0.01; i=$((i+1)); done"
+    )
+    return file_service(state, target_root, link).model_copy(update={"stop": stop})
 
 
 def one_arm(
@@ -141,7 +164,7 @@ def one_arm(
         target=Host(address=tgt.address, port=tgt.port, user=tgt.user, role="target"),
         data_root=str(root),
         authorized_keys=str(tgt.authorized_keys),
-        service=file_service(state, root, tgt.root / arm.name / "current"),
+        service=app_service(state, root, tgt.root / arm.name / "current"),
         env={PW_ENV: pg.password},
         hosts=[
             PairTarget(
@@ -164,6 +187,9 @@ def one_arm(
         subprocess.run(pg.ctl("stop", replica), capture_output=True)
         shutil.rmtree(replica_base, ignore_errors=True)
     steps = step_seconds(arm / "journal" / "bench-db.jsonl")
+    sync = next(r for r in journal_records(arm / "journal" / "bench-db.jsonl") if r.get("step") == "sync")
+    steps["sync: file pass"] = sync.get("pass", {}).get("seconds", 0.0)
+    steps["sync: catch-up and promotion"] = sync.get("databases", {}).get("db", {}).get("seconds", 0.0)
     if not pg.restart():  # the migration stopped the source for good; the next arm needs it again
         raise RuntimeError("source cluster did not restart")
     return result, steps, rows
@@ -176,6 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep", action="store_true")
     args = ap.parse_args(argv)
     policy_mbps = load_policy().cutover.bandwidth_mbps
+    load_at_start = os.getloadavg()
     work = Path(tempfile.mkdtemp(prefix="govcloud-bench-db-"))
     hosts = start_hosts(work)
     pg = PostgresServer().start()
@@ -219,6 +246,8 @@ def main(argv: list[str] | None = None) -> int:
                 "pre-seed s (live)",
                 "freeze s",
                 "sync s",
+                "of which file pass s",
+                "of which catch-up + promotion s",
                 "verify s",
                 "cut-over s",
                 "tables verified after start s",
@@ -234,6 +263,8 @@ def main(argv: list[str] | None = None) -> int:
                     st.get("pre-seed"),
                     st.get("freeze"),
                     st.get("sync"),
+                    st.get("sync: file pass"),
+                    st.get("sync: catch-up and promotion"),
                     st.get("verify"),
                     st.get("cut-over"),
                     st.get("post-check"),
@@ -245,7 +276,8 @@ def main(argv: list[str] | None = None) -> int:
             "as journalled: the freeze, sync, verify and cut-over steps. "
             f"Target: warm <= 10 % of cold; this run: {100 * at_policy:.1f} % at the policy's "
             f"{policy_mbps:g} Mb/s, {100 * unlimited:.1f} % without a limit. "
-            f"Load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}.",
+            f"Load average at the start: {' '.join(f'{x:.2f}' for x in load_at_start)}, "
+            f"at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}.",
         )
         write_results(
             "db_outage",

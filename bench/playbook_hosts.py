@@ -110,6 +110,13 @@ def file_service(state: Path, target_root: Path, link: Path) -> ServiceCommands:
     )
 
 
+def journal_records(journal: Path) -> list[dict]:
+    """The records of the last run in a journal."""
+    records = [json.loads(line) for line in journal.read_text().splitlines()]
+    run = next(r["run"] for r in reversed(records) if r.get("event") == "run-start")
+    return [r for r in records if r.get("run") == run]
+
+
 def step_seconds(journal: Path, run: str | None = None) -> dict[str, float]:
     """Seconds of each step of the last (or the given) run in a journal."""
     records = [json.loads(line) for line in journal.read_text().splitlines()]

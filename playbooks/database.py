@@ -54,7 +54,8 @@ class RunContext(Protocol):
 log = logging.getLogger("playbooks.database")
 
 CATCH_UP_TIMEOUT_S = 600.0
-POLL_S = 0.2
+POLL_S = 0.01  # replay, promotion and quiescence are polled this tightly (each poll is a query)
+QUIET_POLL_S = 0.02
 NOT_SERVING = 3  # exit status of the promotion script when no replica answers on the target
 
 
@@ -62,7 +63,7 @@ class Database(Protocol):
     """What the runner asks of a database pair."""
 
     def seed(self) -> dict[str, Any]: ...
-    def quiescent(self, settle_seconds: float) -> bool: ...
+    def quiescent(self, settle_seconds: float) -> str | None: ...
     def catch_up_and_promote(self) -> dict[str, Any]: ...
     def verify_tables(self) -> dict[str, Any]: ...
     def finish(self) -> None: ...
@@ -86,6 +87,28 @@ class _Base:
 
     def _figures(self, query: Any, db: str) -> dict[str, list[str]]:
         raise NotImplementedError
+
+    def _activity(self) -> tuple[str, int]:
+        """(a mark that moves with every new write transaction, client sessions other than ours)."""
+        raise NotImplementedError
+
+    def quiescent(self, settle_seconds: float) -> str | None:
+        """How the frozen source was found quiescent, None when it was not.
+
+        No client connected but this check itself: nobody can be writing (the applications'
+        sessions closed when they stopped); polled until *settle_seconds* are up. Failing that,
+        no new write transaction during those seconds (a session that stays connected, say a
+        pool or a monitor, is allowed as long as it does not write).
+        """
+        deadline = time.monotonic() + settle_seconds
+        mark, sessions = self._activity()
+        while sessions:
+            if time.monotonic() >= deadline:
+                later, _ = self._activity()
+                return f"no write transaction for {settle_seconds:g}s" if later == mark else None
+            time.sleep(QUIET_POLL_S)
+            _, sessions = self._activity()
+        return "no client session connected"
 
     def on_source(self, sql: str, db: str = "") -> str:
         raise NotImplementedError
@@ -177,6 +200,25 @@ class _Base:
 
 
 # ---------------------------------------------------------------------------- PostgreSQL
+
+
+FLUSH_SQL = (
+    "BEGIN; SET LOCAL synchronous_commit = on; "
+    "SELECT pg_logical_emit_message(true, 'govcloud', 'final position'); COMMIT;"
+)
+
+
+def _poll_sql(waiting: str, message: str) -> str:
+    """A DO block that loops (every POLL_S) while the SQL condition *waiting* holds, raising
+    *message* (the rest of a RAISE, after its opening quote) after CATCH_UP_TIMEOUT_S."""
+    return (
+        "DO $$ DECLARE deadline timestamptz := clock_timestamp() + "
+        f"interval '{int(CATCH_UP_TIMEOUT_S)} s'; BEGIN "
+        f"WHILE {waiting} LOOP "
+        f"IF clock_timestamp() > deadline THEN RAISE EXCEPTION '{message}; END IF; "
+        f"PERFORM pg_sleep({POLL_S:g}); END LOOP; END $$;"
+    )
+
 
 TABLES_SQL = (
     "SELECT quote_ident(schemaname) || '.' || quote_ident(tablename) FROM pg_tables "
@@ -273,37 +315,50 @@ class PostgresReplica(_Base):
         script = self._replay_script()
         return self.target.run(script, env=self.env("PGPASSWORD"), timeout=CATCH_UP_TIMEOUT_S + 60).ok
 
-    def _replay_script(self) -> str:
-        """Shell lines: wait until the replica has replayed the source's current WAL position ($lsn)."""
+    def _replay_script(self, then: str = "") -> str:
+        """Shell lines: wait until the replica has replayed the source's current WAL position ($lsn),
+        then run the SQL *then* in the same session: one psql on the target polling every
+        POLL_S inside the server (a DO loop), no client started per poll."""
         src = self._psql_cmd(self.source_address, self.spec.source_port)
-        tgt = self._psql_cmd("127.0.0.1", self.spec.target_port)
+        tgt = self._psql_cmd("127.0.0.1", self.spec.target_port, stdin=False)
+        q = shlex.quote
         return "\n".join(
             [
-                f"lsn=$({src} -c {shlex.quote('SELECT pg_current_wal_lsn()')}) || exit 1",
-                f"end=$(( $(date +%s) + {int(CATCH_UP_TIMEOUT_S)} ))",
-                f'until [ "$({tgt} -c "SELECT pg_last_wal_replay_lsn() >= \'$lsn\'::pg_lsn")" = t ]; do',
-                '  [ "$(date +%s)" -lt "$end" ] || { echo "not replayed up to $lsn in time" >&2; exit 1; }',
-                f"  sleep {POLL_S:g}",
-                "done",
+                # Every record the source has inserted, asynchronous commits included, must
+                # reach the replica: a message committed synchronously flushes the WAL up to
+                # itself, so the flush position covers them and streams at once. Without the
+                # right to emit it, the insert position (flushed by the WAL writer soon).
+                f"lsn=$({src} -c {q(FLUSH_SQL)} -c {q('SELECT pg_current_wal_flush_lsn()')} 2>/dev/null "
+                "| tail -n 1)",
+                f'[ -n "$lsn" ] || lsn=$({src} -c {q("SELECT pg_current_wal_insert_lsn()")}) || exit 1',
+                f"{tgt} -v lsn=\"$lsn\" -f - >/dev/null <<'GOVCLOUD_SQL' || exit 1",
+                "SELECT set_config('govcloud.lsn', :'lsn', false);",
+                _poll_sql(
+                    "coalesce(pg_last_wal_replay_lsn() < current_setting('govcloud.lsn')::pg_lsn, true)",
+                    "not replayed up to % in time', current_setting('govcloud.lsn')",
+                ),
+                then,
+                "GOVCLOUD_SQL",
             ]
         )
 
-    def _psql_cmd(self, host: str, port: int, db: str = "postgres") -> str:
+    def _psql_cmd(self, host: str, port: int, db: str = "postgres", *, stdin: bool = True) -> str:
         return (
             f"{self.bin('psql')} -X -q -A -t -v ON_ERROR_STOP=1 -h {shlex.quote(host)} -p {port} "
-            f"-U {shlex.quote(self.spec.admin_user)} -d {shlex.quote(db)} </dev/null"
+            f"-U {shlex.quote(self.spec.admin_user)} -d {shlex.quote(db)}" + (" </dev/null" if stdin else "")
         )
 
-    def quiescent(self, settle_seconds: float) -> bool:
-        """No new write transaction on the source for *settle_seconds*: one command on the target host."""
-        xid = shlex.quote("SELECT pg_snapshot_xmax(pg_current_snapshot());")
-        src = self._psql_cmd(self.source_address, self.spec.source_port)
-        script = f'a=$({src} -c {xid}) && sleep {settle_seconds:g} && b=$({src} -c {xid}) && [ "$a" = "$b" ]'
-        return self.target.run(script, env=self.env("PGPASSWORD")).ok
+    def _activity(self) -> tuple[str, int]:
+        row = self.on_source(
+            "SELECT pg_snapshot_xmax(pg_current_snapshot()) || ' ' || count(*) FROM pg_stat_activity "
+            "WHERE backend_type = 'client backend' AND pid <> pg_backend_pid();"
+        ).split()
+        return row[0], int(row[1])
 
     def catch_up_and_promote(self) -> dict[str, Any]:
         """Replay up to the frozen source's last WAL position, promote: one script on the target host."""
         seeded: dict[str, Any] = {}
+        started = time.monotonic()
         res = self.target.run(
             self._promote_script(), env=self.env("PGPASSWORD"), timeout=CATCH_UP_TIMEOUT_S + 180
         )
@@ -320,22 +375,32 @@ class PostgresReplica(_Base):
         said = res.text().split()
         if said[:1] == ["already"]:
             return {"promoted": "already"}
-        return {"caught_up_to": said[-1], "promoted": True, **({"seeded": seeded} if seeded else {})}
+        return {
+            "caught_up_to": said[-1],
+            "promoted": True,
+            "seconds": round(time.monotonic() - started, 3),
+            **({"seeded": seeded} if seeded else {}),
+        }
 
     def _promote_script(self) -> str:
+        """Replay up to the frozen source's position, promote without pg_promote's own 100 ms
+        polling (a tighter poll in the same session), and drop the replication settings (the
+        replication password must not stay in the promoted server's configuration)."""
         tgt = self._psql_cmd("127.0.0.1", self.spec.target_port)
         q = shlex.quote
-        # The replication password must not stay in the promoted server's configuration.
-        reset = (
-            f"-c {q('ALTER SYSTEM RESET primary_conninfo')} -c {q('ALTER SYSTEM RESET primary_slot_name')}"
+        promote = "\n".join(
+            [
+                "SELECT pg_promote(false);",
+                _poll_sql("pg_is_in_recovery()", "not promoted in time'"),
+                "ALTER SYSTEM RESET primary_conninfo;",
+                "ALTER SYSTEM RESET primary_slot_name;",
+            ]
         )
         return "\n".join(
             [
                 f"state=$({tgt} -c {q('SELECT pg_is_in_recovery()')} 2>/dev/null) || exit {NOT_SERVING}",
                 '[ "$state" = f ] && { echo already; exit 0; }',
-                self._replay_script(),
-                f"{tgt} -c {q('SELECT pg_promote(true, 120)')} | grep -qx t || exit 1",
-                f"{tgt} {reset} >/dev/null || exit 1",
+                self._replay_script(then=promote),
                 'echo "caught-up $lsn"',
             ]
         )
@@ -439,10 +504,14 @@ class MariaDBReplica(_Base):
         line = self.on_source("SHOW MASTER STATUS;").splitlines()[0].split("\t")
         return line[0], line[1]
 
-    def quiescent(self, settle_seconds: float) -> bool:
-        before = self._position()
-        time.sleep(settle_seconds)
-        return self._position() == before
+    def _activity(self) -> tuple[str, int]:
+        lines = self.on_source(
+            "SHOW MASTER STATUS; SELECT count(*) FROM information_schema.PROCESSLIST WHERE "
+            "ID <> CONNECTION_ID() AND COMMAND NOT IN ('Daemon', 'Binlog Dump', 'Binlog Dump GTID') "
+            "AND USER NOT IN ('system user', 'event_scheduler');"
+        ).splitlines()
+        position = "\t".join(lines[0].split("\t")[:2]) if len(lines) > 1 else ""
+        return position, int(lines[-1])
 
     def catch_up_and_promote(self) -> dict[str, Any]:
         status = self._slave_status()
@@ -507,8 +576,8 @@ class VendorDump(_Base):
         log.warning("%s: %s steps are UNTESTED templates", self.run.system, self.spec.engine.value)
         return {"replica": "none (cold export at sync)", "untested": True}
 
-    def quiescent(self, settle_seconds: float) -> bool:
-        return True
+    def quiescent(self, settle_seconds: float) -> str | None:
+        return "not checked (untested template)"
 
     def catch_up_and_promote(self) -> dict[str, Any]:
         export, load = VENDOR_STEPS[self.spec.engine]

@@ -8,10 +8,16 @@ content, type, mode, owner, group, mtime, symlink targets (relative and absolute
 hard-link groups. FIFOs, sockets and devices are listed as specials and reported: the target's
 restricted rsync (``rrsync -wo``) refuses to create them inside a data root, so they are never
 moved and never silently skipped either - the journal and the summary name each one.
+
+A listing's digest (:func:`observe` computes it on the host, 64 bytes over the network) changes
+whenever anything under the tree changes, ctime included: two equal digests taken at different
+moments prove nothing was written in between. The cache keeps each tree's last digest and when
+it was taken, and both ends' digests at the last verified pass (see playbooks.runner).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shlex
 from collections.abc import Iterable
@@ -26,6 +32,7 @@ from playbooks.ssh import SSHSession
 HASH_BATCH = 1000  # names per sha256sum call
 HASH_RATE = 20e6  # bytes/s assumed for hash-command timeouts, deliberately slow
 FIELDS = 11
+ABSENT = "absent"  # the digest of a tree that does not exist
 FIND_FORMAT = r"%y\0%P\0%s\0%T@\0%C@\0%i\0%m\0%U\0%G\0%n\0%l\0"
 # sha256sum -z's output (hex, two spaces, name, NUL) from NUL-separated names on stdin; a file
 # it cannot read is named on stderr and left out, as sha256sum does.
@@ -74,13 +81,25 @@ class Entry:
 Listing = dict[str, Entry]
 
 
+def _find(session: SSHSession, root: str, sudo: bool) -> str:
+    return session.as_root(f"find {shlex.quote(root)} -mindepth 1 -printf '{FIND_FORMAT}'", sudo)
+
+
 def list_tree(session: SSHSession, root: str, *, sudo: bool = False) -> Listing:
     """Every entry under *root*; {} when *root* is absent. *sudo*: find runs under `sudo -n`."""
+    return list_tree_observed(session, root, sudo=sudo)[0]
+
+
+def list_tree_observed(session: SSHSession, root: str, *, sudo: bool = False) -> tuple[Listing, str]:
+    """:func:`list_tree` and the digest of what find printed (what :func:`observe` computes)."""
     r = shlex.quote(root)
-    find = session.as_root(f"find {r} -mindepth 1 -printf '{FIND_FORMAT}'", sudo)
-    res = session.run(f"test -d {r} || exit 3; {find}", sudo_tools=sudo, timeout=session.timeouts.command)
+    res = session.run(
+        f"test -d {r} || exit 3; {_find(session, root, sudo)}",
+        sudo_tools=sudo,
+        timeout=session.timeouts.command,
+    )
     if res.exit_status == 3:
-        return {}
+        return {}, ABSENT
     if not res.ok:
         tail = res.stderr.decode("utf-8", "replace").strip()[-300:]
         raise CommandFailed(f"{session.endpoint.label}: cannot list {root}: {tail}", res.exit_status)
@@ -91,19 +110,25 @@ def list_tree(session: SSHSession, root: str, *, sudo: bool = False) -> Listing:
         out[f[1]] = Entry(
             f[0], int(f[2]), f[3], f[4], int(f[5]), int(f[6], 8), int(f[7]), int(f[8]), int(f[9]), f[10]
         )
-    return out
+    return out, hashlib.sha256(res.stdout).hexdigest()
 
 
-def settled(session: SSHSession, root: str, seconds: float, *, sudo: bool = False) -> bool:
-    """True when nothing under *root* changes (metadata, ctime included) for *seconds*: one command."""
+def observe(session: SSHSession, root: str, *, sudo: bool = False) -> str:
+    """The SHA-256 of *root*'s listing (every entry's metadata, ctime included), computed on the
+    host: equal digests at two moments mean nothing under *root* changed in between (ctime
+    cannot be set back from user space), and only 64 bytes cross the network."""
     r = shlex.quote(root)
-    listing = session.as_root(f"find {r} -mindepth 1 -printf '{FIND_FORMAT}'", sudo) + " | sha256sum"
     res = session.run(
-        f'a=$({listing}) && sleep {seconds:g} && b=$({listing}) && [ "$a" = "$b" ]',
+        f"test -d {r} || {{ echo {ABSENT}; exit 0; }}; "
+        "if (set -o pipefail) 2>/dev/null; then set -o pipefail; fi; "
+        f"{_find(session, root, sudo)} | sha256sum",
         sudo_tools=sudo,
-        timeout=session.timeouts.command + seconds,
+        timeout=session.timeouts.command,
     )
-    return res.ok
+    if not res.ok:
+        tail = res.stderr.decode("utf-8", "replace").strip()[-300:]
+        raise CommandFailed(f"{session.endpoint.label}: cannot list {root}: {tail}", res.exit_status)
+    return res.text().split()[0]
 
 
 def specials(listing: Listing) -> dict[str, str]:
@@ -146,25 +171,56 @@ def hash_files(
 
 
 class HashCache:
-    """Per host, directory and side: rel -> (stat key, SHA-256) of the last verified pass."""
+    """Per host, directory and side: rel -> (stat key, SHA-256) of the last verified pass; and
+    the last observation of each tree (its listing's digest and when it was taken), which the
+    freeze's quiescence check compares against."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.data: dict[str, dict[str, list[str]]] = {}
+        self.observed: dict[str, tuple[str, float]] = {}
+        self.verified: dict[str, tuple[str, str]] = {}  # pair/dir -> listing digests (source, target)
         if path.is_file():
             try:
                 loaded = json.loads(path.read_text(encoding="utf-8"))
-                if isinstance(loaded, dict):
-                    self.data = loaded
-            except (OSError, json.JSONDecodeError):
-                self.data = {}  # a damaged cache only costs re-hashing
+                if isinstance(loaded, dict) and isinstance(loaded.get("hashes"), dict):
+                    self.data = loaded["hashes"]
+                    self.observed = {
+                        k: (str(v[0]), float(v[1])) for k, v in dict(loaded.get("observed") or {}).items()
+                    }
+                    self.verified = {
+                        k: (str(v[0]), str(v[1])) for k, v in dict(loaded.get("verified") or {}).items()
+                    }
+                elif isinstance(loaded, dict):
+                    self.data = loaded  # the first format: hashes only
+            except (OSError, ValueError, TypeError, IndexError, json.JSONDecodeError):
+                self.data, self.observed, self.verified = {}, {}, {}  # damaged: re-hashing, waiting
 
     def save(self) -> None:
-        atomic_write_text(self.path, json.dumps(self.data, ensure_ascii=False))
+        atomic_write_text(
+            self.path,
+            json.dumps(
+                {
+                    "hashes": self.data,
+                    "observed": {k: list(v) for k, v in self.observed.items()},
+                    "verified": {k: list(v) for k, v in self.verified.items()},
+                },
+                ensure_ascii=False,
+            ),
+        )
 
     def clear(self) -> None:
-        self.data = {}
+        self.data, self.observed, self.verified = {}, {}, {}
         self.path.unlink(missing_ok=True)
+
+    def observe(self, scope: str, digest: str, at: float) -> None:
+        """*scope*'s tree had listing *digest* at wall-clock time *at* (kept when it was the same
+        before: the older observation is the longer proof that nothing changed)."""
+        if self.observed.get(scope, ("", 0.0))[0] != digest:
+            self.observed[scope] = (digest, at)
+
+    def observation(self, scope: str) -> tuple[str, float] | None:
+        return self.observed.get(scope)
 
     def refresh(
         self, scope: str, session: SSHSession, root: str, listing: Listing, *, sudo: bool = False
@@ -197,8 +253,6 @@ class HashCache:
 
 def digest(listing: Listing, hashes: dict[str, str]) -> str:
     """One checksum of a manifest: equal digests mean equal content, links and specials."""
-    import hashlib
-
     h = hashlib.sha256()
     for rel in sorted(listing):
         e = listing[rel]

@@ -28,7 +28,7 @@ import paramiko
 
 from playbooks.errors import CommandFailed, ConnectionLost, PlaybookError
 from playbooks.model import DataDir, HostPair
-from playbooks.ssh import SSHSession
+from playbooks.ssh import CommandResult, SSHSession
 
 ARCHIVE = ("-aHAX", "--numeric-ids")  # plus --sparse when the tree holds a sparse file (SPARSE_PROBE)
 # rsync's --sparse doubles the receiver's work on ordinary data (local copy of 512 MiB: 0.52 s
@@ -38,7 +38,20 @@ SPARSE_PROBE = "awk '$1 < 1 {f = 1; exit} END {exit !f}'"
 # --partial, not --partial-dir: the target's rrsync pins a partial directory to a path the
 # receiver cannot save into, so an interrupted file would be lost. A partial file under its
 # final name is harmless: nothing is trusted before the SHA-256 manifests agree.
-OPTIONS = (*ARCHIVE, "--no-whole-file", "--partial", "--delete", "--stats")
+# --itemize-changes on every pass: a final pass that lists no item found the target equal to the
+# frozen source in everything rsync compares (content, owners, modes, times, ACLs, xattrs), which
+# is what verification's dry run would ask again (playbooks.runner.SystemRun.verify).
+OPTIONS = (*ARCHIVE, "--no-whole-file", "--partial", "--delete", "--stats", "--itemize-changes")
+# An itemized line: an 11-character change summary, e.g. ">f.st......" or ".d..t......" (written
+# without an interval, which not every awk knows: the same pattern serves Python and awk).
+ITEM_PATTERN = "^[<>ch.*][fdLDS]" + "[^ ]" * 9 + " "
+ITEM = re.compile(ITEM_PATTERN)
+# A real pass's items are counted on the host, not carried back: the first pass of a large tree
+# itemizes every entry. rsync's exit status follows as a line of its own (the pipe hides it).
+EXIT_LINE = "govcloud-rsync-exit"
+COUNT_ITEMS = (
+    f"awk '/{ITEM_PATTERN}/ || /^\\*deleting/ {{n++; next}} {{print}} END {{print \"Itemized: \" n+0}}'"
+)
 KEY_TAG = "govcloud-run"  # comment of per-run keys in authorized_keys: <tag>:<system>:<run>
 VANISHED = 24  # rsync: source files vanished during transfer (normal while the source is live)
 # AES-GCM first: with the AES instructions of server CPUs, ssh spends about 40 % less CPU per
@@ -72,6 +85,7 @@ class PassStats:
     matched: int = 0
     bytes_sent: int = 0  # on the wire, source -> target
     seconds: float = 0.0
+    items: int = 0  # entries rsync changed (created, updated, attributes set, deleted)
 
     def add(self, other: PassStats) -> None:
         for k in vars(self):
@@ -89,7 +103,14 @@ def parse_stats(text: str) -> PassStats:
         m = pattern.search(text)
         if m:
             setattr(st, name, int(m.group(1).replace(",", "")))
+    m = re.search(r"^Itemized: (\d+)$", text, re.M)
+    st.items = int(m.group(1)) if m else len(itemized(text))
     return st
+
+
+def itemized(text: str) -> list[str]:
+    """The entries rsync's --itemize-changes output says were (or, in a dry run, would be) changed."""
+    return [line for line in text.splitlines() if ITEM.match(line) or line.startswith("*deleting")]
 
 
 def _key_comment(system: str, run_id: str) -> str:
@@ -203,17 +224,26 @@ class RsyncLink:
         if bwlimit_kbps:
             opts.append(f"--bwlimit={int(bwlimit_kbps)}")
         if dry_run:
-            opts += ["--dry-run", "--itemize-changes"]
+            opts.append("--dry-run")
         address = pair.rsync_address or pair.target.address
         dest = f"{pair.target.user}@{address}:{rel.rstrip('/')}/"
         src = shlex.quote(d.source.rstrip("/") + "/")
         rsync = " ".join(["rsync", *opts, "$sparse", "-e", shlex.quote(ssh), "--", src, shlex.quote(dest)])
         # Under sudo only find and rsync themselves run as root: no shell under sudo.
         probe = self.source.as_root(f"find {src} -type f -printf '%S\\n'", pair.sudo)
-        return (
+        command = (
             f"if {probe} 2>/dev/null | {SPARSE_PROBE}; then sparse=--sparse; else sparse=; fi; "
             + self.source.as_root(rsync, pair.sudo)
         )
+        if dry_run:
+            return command
+        return f'{{ {command}; echo "{EXIT_LINE} $?"; }} | {COUNT_ITEMS}'
+
+    @staticmethod
+    def _exit_status(res: CommandResult) -> int:
+        """rsync's own exit status (a pass's command pipes rsync through COUNT_ITEMS)."""
+        m = re.search(rf"^{EXIT_LINE} (\d+)$", res.text(), re.M)
+        return int(m.group(1)) if m else (res.exit_status or 255)
 
     def run(
         self, d: DataDir, *, live: bool, bwlimit_kbps: int | None = None, timeout: float = 86400
@@ -224,17 +254,17 @@ class RsyncLink:
             self.command(d, bwlimit_kbps=bwlimit_kbps), sudo_tools=self.pair.sudo, timeout=timeout
         )
         err = res.stderr.decode("utf-8", "replace").strip()
-        if res.exit_status >= 128 or res.exit_status in (20, 255):
+        status = self._exit_status(res)
+        if status >= 128 or status in (20, 255):
             raise ConnectionLost(
-                f"{self.source.endpoint.label}: rsync of {d.source} was interrupted (exit "
-                f"{res.exit_status}); "
+                f"{self.source.endpoint.label}: rsync of {d.source} was interrupted (exit {status}); "
                 f"re-run to resume inside the partial files: {err[-300:]}"
             )
-        if res.exit_status != 0 and not (live and res.exit_status == VANISHED):
+        if status != 0 and not (live and status == VANISHED):
             raise CommandFailed(
                 f"{self.source.endpoint.label}: rsync {d.source} -> {self.target.endpoint.label}:{d.target} "
-                f"exit {res.exit_status}: {err[-500:]}",
-                res.exit_status,
+                f"exit {status}: {err[-500:]}",
+                status,
             )
         stats = parse_stats(res.text())
         stats.seconds = time.monotonic() - started
@@ -249,9 +279,4 @@ class RsyncLink:
                 f"{res.stderr.decode('utf-8', 'replace').strip()[-300:]}",
                 res.exit_status,
             )
-        items = []
-        for line in res.text().splitlines():
-            # itemized lines start with an 11-char change summary, e.g. ">f.st......" or ".d..t......"
-            if re.match(r"^[<>ch.*][fdLDS][^ ]{9} ", line) or line.startswith("*deleting"):
-                items.append(line)
-        return items
+        return itemized(res.text())

@@ -170,6 +170,10 @@ class SystemRun:
         self.run_id = uuid.uuid4().hex[:12]
         self.sessions: dict[tuple[str, Role], SSHSession] = {}
         self.links: dict[str, RsyncLink] = {}
+        self.final_items: dict[tuple[str, int], int] = {}  # (pair, data dir): entries the final pass changed
+        self.frozen_digests: dict[tuple[str, int], str] = {}  # (pair, data dir): source listing at freeze
+        self.not_passed: list[str] = []  # data dirs the final pass skipped: unchanged since verified
+        self.pass_items: dict[tuple[str, int], int] = {}  # (pair, data dir): entries the last pass changed
         self.result = RunResult(self.rb.system, RunOutcome.FAILED, journal=self.journal.path)
         self.frozen = False  # the freeze action ran or was found done: failures now roll back
         self.pending = False  # dry run: an earlier step would change something, later checks are moot
@@ -440,12 +444,12 @@ class SystemRun:
             elif step.builtin is Builtin.VERIFY:
                 outcome, extra = self.verify()
             elif step.read_only:
-                calls: list[Callable[[], object]] = [partial(self.checks, step.action)]
+                self.checks(step.action)
                 if step.name is StepName.PRE_CHECK and not self.options.dry_run:
-                    # The per-run keys go in now, beside the checks: that the source can reach
-                    # its target is checked before the freeze, and costs the outage nothing.
-                    calls += [partial(self.link, p) for p in self.rb.pairs if p.data]
-                parallel(calls)
+                    # The per-run keys go in now, after the checks (each host's shell is open by
+                    # then): that the source can reach its target is checked before the freeze,
+                    # and costs the outage nothing.
+                    parallel([partial(self.link, p) for p in self.rb.pairs if p.data])
                 outcome = Outcome.UNCHANGED
                 if step.name is StepName.POST_CHECK and self.databases and not self.options.dry_run:
                     extra = self.verify_databases()
@@ -499,17 +503,41 @@ class SystemRun:
     def _rsync_pass(self, live: bool) -> PassStats:
         """One rsync pass over every data directory of every pair."""
         total = PassStats()
+        ran = False
         for pair, i in self._file_pairs():
+            if not live and self._unchanged_since_verified(pair, i):
+                self.final_items[(pair.role, i)] = 0
+                self.not_passed.append(pair.data[i].source)
+                continue
             st = self.link(pair).run(pair.data[i], live=live, bwlimit_kbps=self.bwlimit_kbps)
+            self.pass_items[(pair.role, i)] = st.items
+            if not live:
+                self.final_items[(pair.role, i)] = st.items
             total.add(st)
+            ran = True
         c = self.result.copy
-        c.passes += 1
+        c.passes += ran
         c.files_sent += total.files_sent
         c.bytes_total = total.total_size
         c.bytes_transferred += total.transferred_size
         c.bytes_literal += total.literal
         c.bytes_sent += total.bytes_sent
         return total
+
+    def _unchanged_since_verified(self, pair: HostPair, i: int) -> bool:
+        """Neither end of data directory *i* changed since a pass that verified them equal.
+
+        The frozen source's listing (taken by the quiescence check) and the target's listing
+        now equal those of the last verified pass, ctime included: nothing was written to either
+        since (ctime cannot be set back), so the final pass has nothing to send or set, and is
+        not run. Verification still lists and compares both ends.
+        """
+        verified = self.cache.verified.get(f"{pair.role}/{i}")
+        frozen = self.frozen_digests.get((pair.role, i))
+        if verified is None or frozen != verified[0]:
+            return False
+        target = mf.observe(self.session(pair, Role.TARGET), pair.data[i].target, sudo=pair.target_sudo)
+        return target == verified[1]
 
     def _dry_delta(self) -> tuple[int, int]:
         """Dry run: files and bytes a pass would send, from metadata alone (nothing is read)."""
@@ -530,20 +558,45 @@ class SystemRun:
                     files += 1
         return files, size
 
-    def _hash_round(self) -> dict[str, Any]:
-        """Hash what changed on both ends since the last pass (the source may still be live)."""
+    def _observe_sources(self) -> dict[tuple[str, int], str]:
+        """Each data directory's source listing digest, now (all at once)."""
+        keys = list(self._file_pairs())
+        digests = parallel(
+            [
+                partial(mf.observe, self.session(p, Role.SOURCE), p.data[i].source, sudo=p.sudo)
+                for p, i in keys
+            ]
+        )
+        return {(p.role, i): d for (p, i), d in zip(keys, digests, strict=True)}
+
+    def _hash_round(self, before_pass: dict[tuple[str, int], str]) -> dict[str, Any]:
+        """Hash what changed on both ends since the last pass (the source may still be live).
+
+        A directory whose last pass changed nothing on a source that did not change during the
+        pass (its listing before the pass equals the one now) is recorded as verified equal
+        while live, as the verify step records it: rsync compared every attribute and found
+        none to set, and the SHA-256 of both ends are compared by verification at the latest.
+        """
         hashed = size = 0
         for pair, i in self._file_pairs():
             d = pair.data[i]
+            digests: dict[Role, str] = {}
             for role, root, sudo in (
                 (Role.SOURCE, d.source, pair.sudo),
                 (Role.TARGET, d.target, pair.target_sudo),
             ):
-                listing = mf.list_tree(self.session(pair, role), root, sudo=sudo)
+                listing, digests[role] = mf.list_tree_observed(self.session(pair, role), root, sudo=sudo)
+                if role is Role.SOURCE:
+                    self.cache.observe(f"{pair.role}/{i}/source", digests[role], time.time())
                 _, n, b = self.cache.refresh(
                     f"{pair.role}/{i}/{role.value}", self.session(pair, role), root, listing, sudo=sudo
                 )
                 hashed, size = hashed + n, size + b
+            key = (pair.role, i)
+            if self.pass_items.get(key) == 0 and before_pass.get(key) == digests[Role.SOURCE]:
+                self.cache.verified[f"{pair.role}/{i}"] = (digests[Role.SOURCE], digests[Role.TARGET])
+            else:
+                self.cache.verified.pop(f"{pair.role}/{i}", None)
         self.cache.save()
         self.result.copy.files_hashed += hashed
         self.result.copy.bytes_hashed += size
@@ -557,18 +610,29 @@ class SystemRun:
                 "would_send": {"files": files, "bytes": size}
             }
         passes: list[dict[str, Any]] = []
-        for role, db in self.databases.items():
-            passes.append({"database": role, **db.seed()})
         last = PassStats()
         if any(p.data for p in self.rb.pairs):
+            confirmed = False
+            before: dict[tuple[str, int], str] = {}
             for n in range(1, self.options.max_passes + 1):
+                before = self._observe_sources()
                 last = self._rsync_pass(live=True)
                 passes.append({"pass": n, **vars(last)})
                 if self.options.hooks.after_pass:
                     self.options.hooks.after_pass(self.rb.system, "*", n, last)
                 if last.transferred_size <= self.options.small_delta_bytes:
-                    break
-            passes[-1].update(self._hash_round())
+                    # A small pass that still changed something is followed by one more, while
+                    # live: when it finds nothing to do, and nothing changes until the freeze,
+                    # the final pass inside the outage is not needed (_unchanged_since_verified).
+                    if not last.items or confirmed:
+                        break
+                    confirmed = True
+            passes[-1].update(self._hash_round(before))
+        # Databases after the files: the replicas' live catch-up then ends just before the
+        # freeze (the least to replay inside the outage), and the files' last listing, which
+        # the freeze compares against, is older by the databases' seeding.
+        for role, db in self.databases.items():
+            passes.append({"database": role, **db.seed()})
         # The final pass moves about what the last live pass moved, at the rate it moved it.
         rate = last.transferred_size / last.seconds if last.seconds > 0 else 0
         transfer = last.seconds if not rate else last.transferred_size / rate
@@ -593,17 +657,48 @@ class SystemRun:
         return Outcome.DONE, extra
 
     def quiesce(self) -> dict[str, Any]:
-        """The frozen source must stop changing: every data directory and database, at once."""
+        """The frozen source must have stopped changing: every data directory and database, at once.
+
+        A data directory is quiescent when its listing (every entry's metadata, ctime included)
+        is the same at two moments at least ``settle_seconds`` apart, the later one after the
+        service was found stopped. The earlier moment may be the last listing of this tree (the
+        last verified pass, or the pre-seed's last pass): if the tree is unchanged since then,
+        nothing wrote to it for longer than the window and no wait is needed; otherwise the
+        remainder of the window is waited and the tree listed again. A database is quiescent
+        when no client but the controller's own is connected (polled, for at most the window),
+        else when no write transaction started during the window.
+        """
         settle = self.options.settle_seconds
         changed: list[str] = []
+        evidence: dict[str, Any] = {}
 
         def files(p: HostPair, i: int) -> None:
-            if not mf.settled(self.session(p, Role.SOURCE), p.data[i].source, settle, sudo=p.sudo):
-                changed.append(f"{p.data[i].source} changed within {settle:g}s")
+            d, scope = p.data[i], f"{p.role}/{i}/source"
+            session = self.session(p, Role.SOURCE)
+            start = time.time()
+            now_digest = mf.observe(session, d.source, sudo=p.sudo)
+            seen = self.cache.observation(scope)
+            since = seen[1] if seen and seen[0] == now_digest else time.time()
+            waited = 0.0
+            if start - since < settle:
+                waited = max(0.0, since + settle - time.time())
+                time.sleep(waited)
+                if mf.observe(session, d.source, sudo=p.sudo) != now_digest:
+                    changed.append(f"{d.source} changed within {settle:g}s")
+                    return
+            self.cache.observe(scope, now_digest, since)
+            self.frozen_digests[(p.role, i)] = now_digest
+            evidence[d.source] = {
+                "unchanged_for_s": round(time.time() - since, 3),
+                "waited_s": round(waited, 3),
+            }
 
         def database(role: str) -> None:
-            if not self.databases[role].quiescent(settle):
+            found = self.databases[role].quiescent(settle)
+            if found is None:
                 changed.append(f"database on {role} still receives writes")
+            else:
+                evidence[f"database {role}"] = found
 
         calls: list[Callable[[], None]] = [partial(files, p, i) for p, i in self._file_pairs()]
         parallel(calls + [partial(database, r) for r in self.databases])
@@ -612,7 +707,7 @@ class SystemRun:
                 "the source still changes after freeze (is the service really stopped?): "
                 + ", ".join(changed[:10])
             )
-        return {"quiescent_for_seconds": self.options.settle_seconds}
+        return {"quiescent": evidence}
 
     def sync(self) -> tuple[str, dict[str, Any]]:
         if self.options.dry_run:
@@ -629,6 +724,8 @@ class SystemRun:
         done = parallel(calls)
         if any(p.data for p in self.rb.pairs):
             extra["pass"] = vars(done[-1])
+            if self.not_passed:
+                extra["unchanged_since_verified"] = self.not_passed
         for role, promoted in zip(self.databases, done, strict=False):
             extra.setdefault("databases", {})[role] = promoted
         changed = self.result.copy.changed or bool(self.databases)
@@ -642,12 +739,17 @@ class SystemRun:
             d = p.data[i]
             src_s, dst_s = self.session(p, Role.SOURCE), self.session(p, Role.TARGET)
             calls: list[Callable[[], Any]] = [
-                partial(mf.list_tree, src_s, d.source, sudo=p.sudo),
-                partial(mf.list_tree, dst_s, d.target, sudo=p.target_sudo),
+                partial(mf.list_tree_observed, src_s, d.source, sudo=p.sudo),
+                partial(mf.list_tree_observed, dst_s, d.target, sudo=p.target_sudo),
             ]
-            if not self.options.dry_run:  # rsync's itemized dry run beside the listings: one wait
+            # rsync's itemized dry run beside the listings (one wait), unless this run's final pass
+            # over the frozen source itemized nothing: then rsync has just compared everything it
+            # compares (content, owners, modes, times, ACLs, xattrs) and found it equal.
+            dry = not self.options.dry_run and self.final_items.get((p.role, i)) != 0
+            if dry:
                 calls.append(partial(self.link(p).differences, d))
-            src, dst, *itemized = parallel(calls)
+            (src, src_digest), (dst, dst_digest), *itemized = parallel(calls)
+            listed_at = time.time()
             if self.options.dry_run:  # metadata only: nothing is read on a live source
                 bad += [f"{d.target}/{b}" for b in mf.compare(src, {}, dst, {}) if "checksum" not in b]
                 continue
@@ -662,9 +764,14 @@ class SystemRun:
             )
             hashed, size = hashed + n1 + n2, size + b1 + b2
             problems = mf.compare(src, sh, dst, th)
-            if not problems:
+            if not problems and itemized:
                 problems = [f"{x} (metadata: ACL, xattr or times differ)" for x in itemized[0]]
             bad += [f"{d.target}/{b}" for b in problems]
+            if not problems:
+                self.cache.observe(f"{p.role}/{i}/source", src_digest, listed_at)
+                self.cache.verified[f"{p.role}/{i}"] = (src_digest, dst_digest)
+            else:
+                self.cache.verified.pop(f"{p.role}/{i}", None)
             checksums[d.source] = {
                 "source": mf.digest(src, sh),
                 "target": mf.digest(dst, th),

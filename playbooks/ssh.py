@@ -19,6 +19,7 @@ import contextlib
 import hashlib
 import logging
 import random
+import secrets
 import shlex
 import socket
 import threading
@@ -46,6 +47,7 @@ log = logging.getLogger("playbooks.ssh")
 DEFAULT_KNOWN_HOSTS = Path("~/.ssh/known_hosts")
 SFTP_WINDOW = 64 << 20
 SFTP_PACKET = 32 << 10
+MAX_SHELLS = 4  # long-lived shells per session; busier moments open a session per command
 # What sudo -n prints when the account would have to type a password.
 SUDO_PASSWORD_MARKERS = ("a password is required", "a terminal is required", "password is required")
 
@@ -176,6 +178,122 @@ def _is_retriable(exc: BaseException) -> bool:
     return False
 
 
+class _ShellDied(Exception):
+    """The long-lived shell ended (its channel closed) in the middle of a request."""
+
+
+class RemoteShell:
+    """One long-lived ``sh`` on a host, fed one framed request at a time on its standard input.
+
+    A new SSH session costs the server a fork, the account's login shell and its start-up files
+    (on a busy machine 0.1-0.3 s each); a request to a shell that is already running costs a few
+    forks. Each request writes its command to a file in the shell's private 0700 directory (a
+    quoted here-document with a random delimiter, so no text of the command is ever parsed by
+    this shell), runs it with ``sh`` in a fresh process with its own standard input (base64 in a
+    here-document, decoded into a pipe; dash keeps a here-document in a pipe too, bash may spool
+    it to a private temporary file), standard output and error going to files, then prints
+    a header line (the request's random token, exit status and both lengths) and the two
+    outputs. Environment values are exported in a subshell on this shell's standard input, as
+    ``sh -s`` received them before: never on a command line, never on disk. The directory is
+    removed when the shell exits (its standard input closed, or a signal).
+    """
+
+    def __init__(self, session: SSHSession) -> None:
+        self.session = session
+        self.buf = bytearray()
+        self.channel = session.transport.open_session(timeout=session.timeouts.auth)
+        try:
+            self.channel.exec_command("exec sh -s")
+            token = secrets.token_hex(16)
+            self.channel.sendall(
+                (
+                    "D=$(umask 077 && mktemp -d -t govcloud-sh.XXXXXXXX) || exit 1\n"
+                    """trap 'rm -rf -- "$D"' EXIT\n"""
+                    "trap 'exit 1' HUP INT TERM PIPE\n"
+                    f"printf '\\n%s 0 0 0\\n' {token}\n"
+                ).encode()
+            )
+            self._header(token, time.monotonic() + session.timeouts.auth)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.channel.close()
+
+    def request(
+        self,
+        command: str,
+        *,
+        sudo_command: str | None,
+        env: Mapping[str, str] | None,
+        stdin: bytes | None,
+        deadline: float,
+    ) -> CommandResult:
+        token = secrets.token_hex(16)
+        end = f"GOVCLOUD_{token}"
+        text = command if command.endswith("\n") else command + "\n"
+        run = 'sh "$D/c"' if sudo_command is None else f'{sudo_command} -n -- sh -c "$(cat "$D/c")"'
+        if env:
+            exports = " ".join(f"export {k}={shlex.quote(v)};" for k, v in env.items())
+            run = f"( {exports} exec {run} )"
+        lines = [f"cat > \"$D/c\" <<'{end}'", text.rstrip("\n"), end]
+        out = '>"$D/o" 2>"$D/e"'
+        if stdin:
+            lines += [
+                f"base64 -d <<'{end}' | {run} {out}",
+                base64.encodebytes(stdin).decode().rstrip("\n"),
+                end,
+            ]
+        else:
+            lines.append(f"{run} </dev/null {out}")
+        lines += [
+            'rc=$?; rm -f -- "$D/c"',
+            f'printf \'\\n%s %s %s %s\\n\' {token} "$rc" "$(wc -c <"$D/o")" "$(wc -c <"$D/e")"',
+            'cat -- "$D/o" "$D/e"; rm -f -- "$D/o" "$D/e"',
+        ]
+        self.channel.sendall(("\n".join(lines) + "\n").encode("utf-8", "surrogateescape"))
+        status, n_out, n_err = self._header(token, deadline)
+        body = self._take(n_out + n_err, deadline)
+        return CommandResult(status, body[:n_out], body[n_out:])
+
+    def _header(self, token: str, deadline: float) -> tuple[int, int, int]:
+        marker = f"\n{token} ".encode()
+        while True:
+            i = self.buf.find(marker)
+            if i >= 0:
+                j = self.buf.find(b"\n", i + len(marker))
+                if j >= 0:
+                    fields = bytes(self.buf[i + len(marker) : j]).split()
+                    del self.buf[: j + 1]
+                    status, n_out, n_err = (int(x) for x in fields)
+                    return status, n_out, n_err
+            self._fill(deadline)
+
+    def _take(self, n: int, deadline: float) -> bytes:
+        while len(self.buf) < n:
+            self._fill(deadline)
+        out = bytes(self.buf[:n])
+        del self.buf[:n]
+        return out
+
+    def _fill(self, deadline: float) -> None:
+        while self.channel.recv_stderr_ready():  # the shell's own complaints: read, never block on them
+            self.channel.recv_stderr(65536)
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise CommandTimeout("request timed out")
+        self.channel.settimeout(min(left, 0.25))
+        try:
+            chunk = self.channel.recv(1 << 20)
+        except TimeoutError:
+            return
+        if not chunk:
+            raise _ShellDied("the shell's channel closed")
+        self.buf += chunk
+
+
 class SSHSession:
     """A live, verified SSH connection to one host: run commands, open SFTP."""
 
@@ -188,6 +306,10 @@ class SSHSession:
         self.sudo_command = sudo_command
         self._sftp: paramiko.SFTPClient | None = None
         self.sha256sum = "sha256sum"
+        self.reuse_shell = True  # requests go to long-lived shells (RemoteShell), not new sessions
+        self._shells: list[RemoteShell] = []  # idle
+        self._live_shells = 0  # idle or busy; at most MAX_SHELLS (sshd's MaxSessions is 10 by default)
+        self._shells_lock = threading.Lock()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -203,6 +325,10 @@ class SSHSession:
         return transport is not None and transport.is_active()
 
     def close(self) -> None:
+        with self._shells_lock:
+            shells, self._shells = self._shells, []
+        for shell in shells:
+            shell.close()
         with contextlib.suppress(Exception):
             if self._sftp is not None:
                 self._sftp.close()
@@ -240,10 +366,98 @@ class SSHSession:
         shell under sudo, so the account needs NOPASSWD for those tools only); sudo's
         password refusal is then reported as with *sudo*.
 
-        With *env*, the exports and the command go to ``sh -s`` on standard input, so no value
-        appears on the remote command line; a command that needs its own *stdin* as well gets
-        the exports from a 0600 file that the script removes before the command starts.
+        Commands go to one of the session's long-lived shells (:class:`RemoteShell`): a round
+        trip then costs a few forks, not a new SSH session and a login shell. With *env*, the
+        exports reach the command on standard input, so no value appears on a remote command
+        line. Under *sudo* with *env*, a new session runs ``sudo sh -s`` with the exports and the
+        command on stdin; a command that needs its own *stdin* as well then gets the exports
+        from a 0600 file that the script removes before the command starts.
         """
+        limit = timeout if timeout is not None else self.timeouts.command
+        if self.reuse_shell and not (sudo and env):
+            out, err, status = self._run_in_shell(command, sudo=sudo, env=env, stdin=stdin, limit=limit)
+        else:  # sudo with secrets: `sudo sh -s` reads them on stdin, as it always did
+            out, err, status = self._run_exec(command, sudo=sudo, env=env, stdin=stdin, limit=limit)
+        result = CommandResult(status, out, err)
+        if (
+            (sudo or sudo_tools)
+            and status != 0
+            and any(m in err.decode("utf-8", "replace").lower() for m in SUDO_PASSWORD_MARKERS)
+        ):
+            raise SudoPasswordRequired(
+                f"{self.endpoint.label}: sudo needs a password for {self.endpoint.user}; grant NOPASSWD "
+                f"for the migration commands or run without sudo (command: {command})",
+                status,
+            )
+        if check and status != 0:
+            tail = err.decode("utf-8", "replace").strip()[-500:]
+            raise CommandFailed(f"{self.endpoint.label}: exit {status}: {command}: {tail}", status)
+        return result
+
+    def _run_in_shell(
+        self, command: str, *, sudo: bool, env: Mapping[str, str] | None, stdin: bytes | None, limit: float
+    ) -> tuple[bytes, bytes, int]:
+        try:
+            shell = self._shell()
+            if shell is None:  # every shell busy: this request gets a session of its own
+                return self._run_exec(command, sudo=sudo, env=env, stdin=stdin, limit=limit)
+        except (paramiko.SSHException, EOFError, OSError, _ShellDied, CommandTimeout) as exc:
+            if not self.is_active():
+                raise self.lost(exc) from None
+            # The host offers no usable `sh -s` (a restricted account, say): a session per command.
+            log.warning("%s: no long-lived shell (%s); one SSH session per command", self.endpoint.label, exc)
+            self.reuse_shell = False
+            return self._run_exec(command, sudo=sudo, env=env, stdin=stdin, limit=limit)
+        try:
+            res = shell.request(
+                command,
+                sudo_command=self.sudo_command if sudo else None,
+                env=env,
+                stdin=stdin,
+                deadline=time.monotonic() + limit,
+            )
+        except CommandTimeout:
+            self._discard(shell)  # the command may still run: this shell is not reused
+            raise CommandTimeout(
+                f"{self.endpoint.label}: command did not finish within {limit:.0f}s: {command}"
+            ) from None
+        except (paramiko.SSHException, EOFError, OSError, _ShellDied) as exc:
+            self._discard(shell)
+            if not self.is_active():
+                raise self.lost(exc) from None
+            raise ConnectionLost(f"{self.endpoint.label}: connection lost while running: {command}") from None
+        with self._shells_lock:
+            self._shells.append(shell)
+        return res.stdout, res.stderr, res.exit_status
+
+    def _shell(self) -> RemoteShell | None:
+        """An idle long-lived shell of this session, or a new one (parallel requests each get
+        one, up to MAX_SHELLS); None when all are busy."""
+        with self._shells_lock:
+            while self._shells:
+                shell = self._shells.pop()
+                if not shell.channel.closed:
+                    return shell
+                self._live_shells -= 1
+            if self._live_shells >= MAX_SHELLS:
+                return None
+            self._live_shells += 1
+        try:
+            return RemoteShell(self)
+        except BaseException:
+            with self._shells_lock:
+                self._live_shells -= 1
+            raise
+
+    def _discard(self, shell: RemoteShell) -> None:
+        shell.close()
+        with self._shells_lock:
+            self._live_shells -= 1
+
+    def _run_exec(
+        self, command: str, *, sudo: bool, env: Mapping[str, str] | None, stdin: bytes | None, limit: float
+    ) -> tuple[bytes, bytes, int]:
+        """One new SSH session for *command* (`sh -c`, or `sh -s` with the exports on stdin)."""
         remote = f"sh -c {shlex.quote(command)}"
         env_file: str | None = None
         if env:
@@ -256,7 +470,6 @@ class SSHSession:
                 remote = f"sh -c {shlex.quote(f'. {q}; rm -f -- {q}; {command}')}"
         if sudo:
             remote = f"{self.sudo_command} -n -- {remote}"
-        limit = timeout if timeout is not None else self.timeouts.command
         try:
             channel = self.transport.open_session(timeout=self.timeouts.auth)
             channel.settimeout(limit)
@@ -280,21 +493,7 @@ class SSHSession:
                 self.sftp.remove(env_file)  # normally gone already: the script removes it first
         if status == -1:  # the server closed without an exit status: the connection died
             raise ConnectionLost(f"{self.endpoint.label}: connection lost while running: {command}")
-        result = CommandResult(status, out, err)
-        if (
-            (sudo or sudo_tools)
-            and status != 0
-            and any(m in err.decode("utf-8", "replace").lower() for m in SUDO_PASSWORD_MARKERS)
-        ):
-            raise SudoPasswordRequired(
-                f"{self.endpoint.label}: sudo needs a password for {self.endpoint.user}; grant NOPASSWD "
-                f"for the migration commands or run without sudo (command: {command})",
-                status,
-            )
-        if check and status != 0:
-            tail = err.decode("utf-8", "replace").strip()[-500:]
-            raise CommandFailed(f"{self.endpoint.label}: exit {status}: {command}: {tail}", status)
-        return result
+        return out, err, status
 
     def as_root(self, command: str, sudo: bool) -> str:
         """*command* (one program and its arguments) prefixed with `sudo -n --` when *sudo*."""
@@ -361,6 +560,7 @@ class Connector:
         sudo_command: str = "sudo",
         sleep: Callable[[float], None] = time.sleep,
         sha256sum: str = "sha256sum",
+        reuse_shell: bool = True,
     ) -> None:
         self.credentials = credentials or Credentials()
         self.timeouts = timeouts or Timeouts()
@@ -368,6 +568,7 @@ class Connector:
         self.known_hosts = known_hosts  # overrides every endpoint's own file
         self.sudo_command = sudo_command
         self.sha256sum = sha256sum  # the hashing command on hosts (a wrong one exercises the fallback)
+        self.reuse_shell = reuse_shell  # False: a new SSH session for every command
         self.stats = ConnectStats()
         self._sleep = sleep
 
@@ -473,4 +674,5 @@ class Connector:
             transport.set_keepalive(self.timeouts.keepalive)
         session = SSHSession(endpoint, client, self.timeouts, self.sudo_command)
         session.sha256sum = self.sha256sum
+        session.reuse_shell = self.reuse_shell
         return session

@@ -68,13 +68,16 @@ def known_hosts(ssh_dir: Path, sshd_hosts: dict[str, LocalSSHD]) -> Path:
     return path
 
 
-def make_connector(known_hosts: Path | None, identity: Path | None, attempts: int = 3) -> Connector:
+def make_connector(
+    known_hosts: Path | None, identity: Path | None, attempts: int = 3, *, reuse_shell: bool = True
+) -> Connector:
     """A connector with short timeouts and near-zero retry delays (tests must be fast)."""
     return Connector(
         Credentials(identity=str(identity) if identity else None, allow_agent=False, look_for_keys=False),
         Timeouts(connect=5, banner=5, auth=5, command=30, keepalive=5),
         RetryPolicy(attempts=attempts, base_delay=0.01, max_delay=0.05),
         known_hosts=str(known_hosts) if known_hosts else None,
+        reuse_shell=reuse_shell,
     )
 
 

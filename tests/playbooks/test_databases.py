@@ -43,11 +43,16 @@ def with_db_host(m: Migration, db_service: ServiceCommands, spec: DatabaseSpec, 
 
 
 class Writer:
-    """Inserts rows one by one through a long-lived psql until the application is frozen."""
+    """Inserts rows one by one through a long-lived psql until the application is frozen.
 
-    def __init__(self, pg: PostgresServer, state: Path) -> None:
+    *on_freeze*: ``"idle"`` stops writing but keeps its session (a pool would), ``"exit"`` closes
+    its session as a stopped application does, ``"ignore"`` goes on writing (a misconfigured unit).
+    """
+
+    def __init__(self, pg: PostgresServer, state: Path, on_freeze: str = "idle") -> None:
         self.acknowledged: list[int] = []
         self.state = state
+        self.on_freeze = on_freeze
         self.done = threading.Event()
         self.proc = subprocess.Popen(
             [pg.tool("psql"), "-X", "-q", "-A", "-t", "-h", "127.0.0.1", "-p", str(pg.port), "-U", "postgres",
@@ -60,22 +65,32 @@ class Writer:
 
     def _run(self) -> None:
         assert self.proc.stdin and self.proc.stdout
-        while not self.done.is_set() and self.state.read_text().strip() == "running":
+        while not self.done.is_set() and (
+            self.on_freeze == "ignore" or self.state.read_text().strip() == "running"
+        ):
             self.proc.stdin.write("INSERT INTO orders (payload) VALUES (md5(random()::text)) RETURNING id;\n")
             self.proc.stdin.flush()
-            self.acknowledged.append(int(self.proc.stdout.readline()))  # committed (autocommit)
+            line = self.proc.stdout.readline()
+            if not line:
+                break  # the server went away
+            self.acknowledged.append(int(line))  # committed (autocommit)
             time.sleep(0.005)
+        if self.on_freeze == "exit":
+            self._close()
+
+    def _close(self) -> None:
+        if self.proc.stdin and not self.proc.stdin.closed:
+            self.proc.stdin.close()
+        self.proc.wait(10)
 
     def stop(self) -> None:
         self.done.set()
         self.thread.join(30)
-        if self.proc.stdin:
-            self.proc.stdin.close()
-        self.proc.wait(10)
+        self._close()
 
 
-def test_postgres_replica_under_writes_loses_no_acknowledged_row(migration, postgres_server):  # noqa: F811
-    source = postgres_server()
+def postgres_system(m: Migration, source: PostgresServer) -> tuple[Path, int]:
+    """Make *m* an app + PostgreSQL system moving to a replica; (replica base dir, replica port)."""
     source.sql("CREATE DATABASE app;")
     source.sql(
         "CREATE TABLE orders (id bigserial PRIMARY KEY, payload text NOT NULL);"
@@ -84,7 +99,6 @@ def test_postgres_replica_under_writes_loses_no_acknowledged_row(migration, post
         "INSERT INTO orders (payload) SELECT md5(g::text) FROM generate_series(1, 20000) g;",
         db="app",
     )
-    m = migration(files={"uploads/a.pdf": b"%PDF" * 1000})
     replica_base = _private_dir("govcloud-replica-", source.user)
     replica = replica_base / "data"
     target_port = free_port()
@@ -117,7 +131,19 @@ def test_postgres_replica_under_writes_loses_no_acknowledged_row(migration, post
         databases=["app"],
     )
     with_db_host(m, db_service, spec, source.password)
-    writer = Writer(source, m.source_state)
+    return replica_base, target_port
+
+
+def stop_replica(source: PostgresServer, replica_base: Path) -> None:
+    subprocess.run(source.ctl("stop", replica_base / "data"), capture_output=True)
+    shutil.rmtree(replica_base, ignore_errors=True)
+
+
+def test_postgres_replica_under_writes_loses_no_acknowledged_row(migration, postgres_server):  # noqa: F811
+    source = postgres_server()
+    m = migration(files={"uploads/a.pdf": b"%PDF" * 1000})
+    replica_base, target_port = postgres_system(m, source)
+    writer = Writer(source, m.source_state)  # stays connected when frozen: quiescence waits the window
     try:
         try:
             result = run_runbook(m.render(), m.options)
@@ -136,6 +162,8 @@ def test_postgres_replica_under_writes_loses_no_acknowledged_row(migration, post
         assert tables["app.public.customers"]["source"][0] == "5000"
         assert result.outage_seconds is not None and result.outage_seconds > 0
         assert [r["step"] for r in records if r.get("event") == "step"][:2] == ["pre-check", "pre-seed"]
+        freeze = next(r for r in records if r.get("step") == "freeze")
+        assert freeze["quiescent"]["database db"].startswith("no write transaction for")
         assert tree_digest(m.copied_dir) == tree_digest(m.data_dir), "the app host's files moved too"
         cut = next(r for r in records if r.get("step") == "cut-over")
         assert cut["commands"].index(next(c for c in cut["commands"] if c.startswith("db/"))) < cut[
@@ -143,8 +171,44 @@ def test_postgres_replica_under_writes_loses_no_acknowledged_row(migration, post
         ].index(next(c for c in cut["commands"] if c.startswith("app/"))), "the database goes first"
         assert source.password not in m.journal.read_text()
     finally:
-        subprocess.run(source.ctl("stop", replica), capture_output=True)
-        shutil.rmtree(replica_base, ignore_errors=True)
+        stop_replica(source, replica_base)
+
+
+def test_postgres_source_whose_clients_left_is_quiescent_at_once(migration, postgres_server):  # noqa: F811
+    source = postgres_server()
+    m = migration(files={"uploads/a.pdf": b"%PDF" * 1000})
+    replica_base, target_port = postgres_system(m, source)
+    writer = Writer(source, m.source_state, on_freeze="exit")
+    try:
+        try:
+            result = run_runbook(m.render(), m.options)
+        finally:
+            writer.stop()
+        assert result.outcome == "complete", result.error
+        freeze = next(r for r in m.journal_records() if r.get("step") == "freeze")
+        assert freeze["quiescent"]["database db"] == "no client session connected"
+        ids = {int(x) for x in source.sql("SELECT id FROM orders;", db="app", port=target_port).split()}
+        assert writer.acknowledged and set(writer.acknowledged) <= ids, "every acknowledged row arrived"
+    finally:
+        stop_replica(source, replica_base)
+
+
+def test_postgres_still_written_after_freeze_is_not_quiescent(migration, postgres_server):  # noqa: F811
+    source = postgres_server()
+    m = migration(files={"uploads/a.pdf": b"%PDF" * 1000})
+    replica_base, _ = postgres_system(m, source)
+    writer = Writer(source, m.source_state, on_freeze="ignore")
+    try:
+        try:
+            result = run_runbook(m.render(), m.options)
+        finally:
+            writer.stop()
+        assert {s.name: s.outcome for s in result.steps}["freeze"] == "failed"
+        assert "database on db still receives writes" in (result.error or "")
+        assert result.outcome == "rolled-back"
+        assert {s.name: s.outcome for s in result.steps}["sync"] == "skipped", "never promoted"
+    finally:
+        stop_replica(source, replica_base)
 
 
 def test_mariadb_replica_catches_up_and_tables_match(migration, mariadb_server):  # noqa: F811
@@ -180,15 +244,12 @@ def test_mariadb_replica_catches_up_and_tables_match(migration, mariadb_server):
         databases=["shop"],
     )
     with_db_host(m, db_service, spec, source.password)
-    # Rows written after the dump arrive by binlog replication.
-    seeded = []
-
-    def after_pass(system, pair, n, stats) -> None:
-        if not seeded:
+    # A row written after the dump and the live catch-up arrives by binlog replication at sync.
+    def after_step(system, step, sessions) -> None:
+        if step.value == "pre-seed":
             source.sql("INSERT INTO shop.items (name) VALUES ('after the dump');")
-            seeded.append(True)
 
-    m.options.hooks.after_pass = after_pass
+    m.options.hooks.after_step = after_step
     result = run_runbook(m.render(), m.options)
     assert result.outcome == "complete", result.error
     assert target.sql("SELECT count(*) FROM shop.items;") == "3001"

@@ -71,6 +71,27 @@ def test_hash_cache_rehashes_only_entries_whose_metadata_changed(tmp_path):
     assert calls == [["a", "b"], ["b"]] and n == 1 and hashes == {"a": "h-a", "b": "h-b"}
 
 
+def test_hash_cache_keeps_the_oldest_equal_observation_and_reads_its_first_format(tmp_path):
+    import json
+
+    from playbooks.manifest import HashCache
+
+    cache = HashCache(tmp_path / "h.json")
+    cache.observe("app/0/source", "d1", 100.0)
+    cache.observe("app/0/source", "d1", 200.0)  # the same tree again: the older moment is the proof
+    cache.verified["app/0"] = ("d1", "t1")
+    cache.save()
+    again = HashCache(tmp_path / "h.json")
+    assert again.observation("app/0/source") == ("d1", 100.0)
+    again.observe("app/0/source", "d2", 300.0)  # changed: the window starts again
+    assert again.observation("app/0/source") == ("d2", 300.0)
+    assert again.verified == {"app/0": ("d1", "t1")}
+    first_format = tmp_path / "old.json"
+    first_format.write_text(json.dumps({"app/0/source": {"a": ["1:1.0:1.0:10", "h-a"]}}))
+    old = HashCache(first_format)
+    assert old.data == {"app/0/source": {"a": ["1:1.0:1.0:10", "h-a"]}} and old.observed == {}
+
+
 def test_journal_masks_secrets_at_write_time(tmp_path):
     j = Journal(tmp_path / "s.jsonl", Redactor(["s3cr3t-value"]))
     j.append({"event": "step", "commands": ["deploy --password hunter2 && echo s3cr3t-value"]})

@@ -201,6 +201,8 @@ def test_warm_pre_seed_under_writes_loses_no_acknowledged_file(migration):
     assert tree_digest(m.copied_dir) == tree_digest(m.data_dir)
     outcome = {s.name: s.outcome for s in result.steps}
     assert outcome["pre-seed"] == "done"
+    sync = next(r for r in m.journal_records() if r.get("step") == "sync")
+    assert "unchanged_since_verified" not in sync, "written until the freeze: the final pass must run"
     assert result.outage_seconds is not None
 
 
