@@ -130,6 +130,19 @@ def parse(text: str) -> Any | TextError:
             return TextError(f"YAML value error: {exc}", None)
 
 
+def compose_and_load(text: str) -> tuple[Node | None, Any]:
+    """The node graph of *text* (for line numbers) and SafeLoader's data, from one libyaml parse.
+
+    For small hand-written files (policy, scenario) whose messages need every key's line.
+    """
+    loader = Loader(text)
+    try:
+        node = loader.get_single_node()
+        return node, (loader.construct_document(node) if node is not None else None)
+    finally:
+        loader.dispose()
+
+
 def _careful_load(text: str) -> Any:
     """SafeLoader's result, after checking the composed node graph for bombs and duplicate keys."""
     loader = Loader(text)
@@ -257,6 +270,8 @@ _NOT_BRACKETS = bytes(c for c in range(128) if chr(c) not in "{}[]")
 
 def _flow_records(text: str) -> Any:
     """The document, when it is one of flow records a line (see above); else raise _Fallback."""
+    if text.startswith(" ") or "\n " in text:
+        raise _Fallback  # an indented line: block style (a hand-written file), seen at once
     if _NOT_JSON_ALIKE.search(text) or ("\\u" in text and _ESCAPES_NOT_ALIKE.search(text)):
         raise _Fallback
     if text.startswith("#") or "\n#" in text:

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from foundation.errors import GovcloudError
 from foundation.inputs import check_regular
+from inventory.yaml_source import compose_and_load
 from planner.scheduling import DIMENSIONS
 
 DEFAULT_POLICY_PATH = Path(__file__).with_name("default_policy.yaml")
@@ -291,8 +292,7 @@ def locate(lines: dict[tuple[Any, ...], int], loc: tuple[Any, ...]) -> int | Non
 def _mapping(text: str, source: str) -> tuple[dict[str, Any], dict[tuple[Any, ...], int]]:
     """The YAML mapping in *text* and the line of each key path; an empty document is {}."""
     try:
-        node = yaml.compose(text)
-        raw = yaml.safe_load(text)
+        node, raw = compose_and_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else "-"

@@ -18,6 +18,7 @@ from foundation.errors import GovcloudError
 from foundation.inputs import check_regular
 from foundation.messages import Message, msg
 from inventory.models import Inventory, RecordId
+from inventory.yaml_source import compose_and_load
 from planner import rules
 from planner.classify import Decision
 from planner.graph import Grouping
@@ -122,8 +123,7 @@ def load_scenario(path: str | Path, inventory: Inventory | None = None) -> Scena
     try:
         check_regular(p)  # a FIFO would block read_text, /dev/zero fill the memory
         text = p.read_text(encoding="utf-8")
-        node = yaml.compose(text)
-        raw = yaml.safe_load(text)
+        node, raw = compose_and_load(text)
     except FileNotFoundError:
         raise ScenarioError([f"{p}:-: -: no such scenario file"]) from None
     except IsADirectoryError:
