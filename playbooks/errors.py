@@ -45,6 +45,10 @@ class ConnectionLost(SSHError):
     """An established connection dropped mid-operation: the run is interrupted, not failed."""
 
 
+class LockLost(PlaybookError):
+    """This controller no longer holds the system's lock: the run stops before its next step."""
+
+
 class CommandTimeout(SSHError):
     """A remote command did not finish within its timeout."""
 

@@ -34,7 +34,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from playbooks import manifest as mf
 from playbooks.database import database_for
-from playbooks.errors import CommandFailed, ConnectionLost, PlaybookError, StepFailed, VerificationFailed
+from playbooks.errors import (
+    CommandFailed,
+    ConnectionLost,
+    LockLost,
+    PlaybookError,
+    StepFailed,
+    VerificationFailed,
+)
 from playbooks.journal import Journal, JournalState, RunOutcome, now
 from playbooks.model import Builtin, HostCommand, HostPair, Role, Runbook, Step, StepName
 from playbooks.redact import Redactor
@@ -351,6 +358,19 @@ class SystemRun:
                     # Lease taken over or lock session lost: say so, loudly, once per renewal.
                     log.error("%s: this controller no longer holds the system's lock", self.rb.system)
 
+    def _still_held(self) -> bool:
+        """Whether this controller still holds the system's lock (no progress database: yes).
+
+        Asked before every step, so a lock lost mid-run (a lease taken over, the lock's database
+        session gone) stops the run at the next step rather than at the next renewal."""
+        ledger = self.options.ledger
+        if ledger is None:
+            return True
+        try:
+            return ledger.renew(self.rb.system, self.options.controller)
+        except Exception:  # noqa: BLE001 - a lock that cannot be confirmed is not held
+            return False
+
     def _already_done(self, why: str) -> RunResult:
         """A re-run after cut-over: report done, change nothing, connect nowhere."""
         self.result.outcome = RunOutcome.COMPLETE
@@ -374,6 +394,17 @@ class SystemRun:
         )
         failure: BaseException | None = None
         for step in rb.steps:
+            if not self.options.dry_run and not self._still_held():
+                # Another controller may run the system now: touch nothing more, not even a
+                # rollback (restarting the source under its run would defeat its freeze).
+                failure = self._failure = LockLost(
+                    f"{rb.system}: this controller no longer holds the system's lock (another "
+                    f"controller may run it now); stopped before {step.name.value}, nothing more done"
+                )
+                self.result.error = str(failure)
+                self.result.steps.append(StepResult(step.name.value, Outcome.INTERRUPTED, str(failure)))
+                self.emit({"event": "lock-lost", "before": step.name.value}, logging.ERROR)
+                break
             if step.name is StepName.FREEZE and not self.options.dry_run:
                 self.frozen = True  # set before the action: a half-done stop is rolled back too
                 self.frozen_at = time.monotonic()
@@ -397,7 +428,7 @@ class SystemRun:
             self.result.outcome = DRY_RUN if self.options.dry_run else RunOutcome.COMPLETE
             if self.result.outage_seconds is not None:
                 self.emit({"event": "outage", "seconds": self.result.outage_seconds, "method": rb.method})
-        elif isinstance(failure, ConnectionLost):
+        elif isinstance(failure, (ConnectionLost, LockLost)):
             self.result.outcome = RunOutcome.INTERRUPTED
             self.result.error = (self.result.error or "") + (
                 "; re-run to resume (what is on the target is kept) or roll back explicitly"

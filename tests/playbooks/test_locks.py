@@ -324,3 +324,29 @@ def test_two_progress_databases_on_one_server_do_not_share_locks(progress_postgr
         city_a.close()
         if city_b is not None:
             city_b.close()
+
+
+@pytest.mark.sshd
+def test_a_controller_that_loses_the_lock_mid_run_stops_before_its_next_step(migration, ledger_url):
+    m = migration(files={"a.txt": b"alpha"})
+    first = dataclasses.replace(m.options, ledger=MigrationLedger(ledger_url), controller="ctl-a")
+    other = MigrationLedger(ledger_url)
+
+    def taken_over(system, step, sessions) -> None:
+        if step.value == "freeze":  # the lease ran out, or the lock's session dropped, and ctl-b took it
+            first.ledger.release(system, "ctl-a")
+            assert other.acquire(system, "ctl-b") is None
+
+    try:
+        result = run_runbook(m.render(), dataclasses.replace(first, hooks=Hooks(after_step=taken_over)))
+        assert result.outcome == "interrupted"
+        assert "no longer holds the system's lock" in (result.error or "")
+        outcomes = {s.name: s.outcome for s in result.steps}
+        assert outcomes["sync"] == "interrupted" and outcomes["cut-over"] == "skipped"
+        assert not m.copied_dir.exists(), "nothing was copied after the lock was lost"
+        assert m.source_state.read_text().strip() == "stopped", "no rollback under the new holder's run"
+        assert [r["before"] for r in m.journal_records() if r.get("event") == "lock-lost"] == ["sync"]
+        assert other.holder(m.system_id) == "ctl-b", "the lock stays with the controller that took it"
+    finally:
+        first.ledger.close()
+        other.close()
