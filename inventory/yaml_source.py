@@ -130,30 +130,27 @@ def parse(text: str) -> Any | TextError:
             return TextError(f"YAML value error: {exc}", None)
 
 
-def compose_and_load(text: str) -> tuple[Node | None, Any]:
+def compose_and_load(text: str, *, careful: bool = False) -> tuple[Node | None, Any]:
     """The node graph of *text* (for line numbers) and SafeLoader's data, from one libyaml parse.
 
-    For small hand-written files (policy, scenario) whose messages need every key's line.
+    *careful* first refuses bombs and duplicate keys (:func:`_check_nodes`), as an inventory
+    file needs; policy and scenario files take it as SafeLoader always did.
     """
     loader = Loader(text)
     try:
         node = loader.get_single_node()
-        return node, (loader.construct_document(node) if node is not None else None)
+        if node is None:
+            return None, None
+        if careful:
+            _check_nodes(node)
+        return node, loader.construct_document(node)
     finally:
         loader.dispose()
 
 
 def _careful_load(text: str) -> Any:
     """SafeLoader's result, after checking the composed node graph for bombs and duplicate keys."""
-    loader = Loader(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return None
-        _check_nodes(node)
-        return loader.construct_document(node)
-    finally:
-        loader.dispose()
+    return compose_and_load(text, careful=True)[1]
 
 
 def _line(node: Node) -> int:
