@@ -108,6 +108,10 @@ def _survey_gaps(system: System) -> list[str]:
 
 def size_system(system: System, decision: Decision, policy: Policy) -> Sizing:
     """Cloud resources and move effort of a system, with INV-1 defaults for unsurveyed fields."""
+    return _size(system, decision.disposition, decision.mlps_level, policy)
+
+
+def _size(system: System, disposition: Disposition, mlps_level: int, policy: Policy) -> Sizing:
     d = policy.defaults
     res = system.resources
     vcpu = res.vcpu if res is not None else d.vcpu
@@ -115,13 +119,13 @@ def size_system(system: System, decision: Decision, policy: Policy) -> Sizing:
     storage = res.storage_gb if res is not None else d.storage_gb
     servers = res.servers if res is not None else 1
     data = system.data_gb if system.data_gb is not None else d.data_gb
-    hours = policy.team_hours.estimate(vcpu, data, decision.mlps_level)
+    hours = policy.team_hours.estimate(vcpu, data, mlps_level)
     # A wave's load is the sum of its systems' sizing: a retired system needs nothing on the
     # cloud and moves no data; a merged one moves its data into the target, no new resources.
-    if decision.disposition is Disposition.RETIRE:
+    if disposition is Disposition.RETIRE:
         hours = round(hours * policy.team_hours.retire_factor, 2)
         vcpu, ram, storage, servers, data = 0, 0.0, 0.0, 0, 0.0
-    elif decision.disposition is Disposition.MERGE:
+    elif disposition is Disposition.MERGE:
         hours = round(hours * policy.team_hours.merge_factor, 2)
         vcpu, ram, storage, servers = 0, 0.0, 0.0, 0
     sizing = dict(vcpu=vcpu, ram_gb=ram, storage_gb=storage, servers=servers, data_gb=data, team_hours=hours)
@@ -141,8 +145,7 @@ def classify(
     def surveyed_sizing(system: System) -> Sizing:
         found = full.get(system.id)
         if found is None:
-            migrating = Decision(system.id, Disposition.MIGRATE, mlps_level=ctx.mlps_level(system))
-            found = full[system.id] = size_system(system, migrating, policy)
+            found = full[system.id] = _size(system, Disposition.MIGRATE, ctx.mlps_level(system), policy)
         return found
 
     def migrate_sizing(system: System) -> Sizing:
@@ -186,12 +189,13 @@ def classify(
         if per_system:
             # Rules that look at one system at a time: take each system through all of them while
             # it is at hand (one pass over the inventory, not one per rule).
+            checks = [[instances[cls].check for cls in tier] for tier in run]
             still: list[System] = []
             for s in undecided:
-                if not _decide_alone(s, run, instances, ctx, record):
-                    still.append(s)
-                else:
+                if _decide_alone(s, checks, ctx, record):
                     settle(s.id)
+                else:
+                    still.append(s)
             undecided = still
             continue
         for tier in run:
@@ -240,19 +244,18 @@ def _runs(order: Sequence[type[Rule]]) -> list[tuple[bool, list[list[type[Rule]]
 
 def _decide_alone(
     system: System,
-    run: list[list[type[Rule]]],
-    instances: dict[type[Rule], Rule],
+    run: list[list[Callable[[System, RuleContext], Verdict | None]]],
     ctx: RuleContext,
     record: Callable[[str, Verdict, bool], None],
 ) -> bool:
-    """Check *system* against each tier of *run* in order; True once a tier decides it."""
+    """Check *system* against each tier of *run* (the rules' checks) in order; True once a tier decides it."""
     for tier in run:
         decided = False
-        for cls in tier:
-            verdict = instances[cls].check(system, ctx)
+        for check in tier:
+            verdict = check(system, ctx)
             if verdict is not None:
                 record(system.id, verdict, not decided)
-                decided = decided or verdict.decides
+                decided = decided or verdict.disposition is not None
         if decided:
             return True
     return False

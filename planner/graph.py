@@ -143,24 +143,25 @@ class Grouping:
 
 def group_systems(inventory: Inventory, decisions: dict[str, Decision]) -> Grouping:
     """SCCs of the move graph over scheduled systems; condensation edges become precedence."""
-    scheduled = [s for s in inventory.systems if decisions[s.id].disposition in SCHEDULED_DISPOSITIONS]
-    ids = {s.id for s in scheduled}
+    by_id = {s.id: s for s in inventory.systems if decisions[s.id].disposition in SCHEDULED_DISPOSITIONS}
+    ids = by_id.keys()
     dep_edges: set[tuple[str, str]] = set()
     affinity: dict[str, list[str]] = defaultdict(list)
     carried, lost = carried_dependencies(inventory, decisions)
-    for s in scheduled:
+    move: dict[str, list[str]] = {}
+    for sid, s in by_id.items():
+        move[sid] = []
         for d in s.depends_on:
-            if d.system in ids and d.system != s.id:
-                dep_edges.add((s.id, d.system))
-        for c in carried[s.id]:  # DEP-1 on the survivor of a clean-up too
-            if c.via is not None and c.system in ids and c.system != s.id:
-                dep_edges.add((s.id, c.system))
-        dec = decisions[s.id]
+            if d.system in ids and d.system != sid:
+                dep_edges.add((sid, d.system))
+        for c in carried[sid]:  # DEP-1 on the survivor of a clean-up too
+            if c.via is not None and c.system in ids and c.system != sid:
+                dep_edges.add((sid, c.system))
+        dec = decisions[sid]
         if dec.disposition is Disposition.MERGE and dec.into in ids:
-            dep_edges.add((s.id, dec.into))  # a merge waits for its target
+            dep_edges.add((sid, dec.into))  # a merge waits for its target
         if s.affinity:
-            affinity[s.affinity].append(s.id)
-    move: dict[str, list[str]] = {s.id: [] for s in scheduled}
+            affinity[s.affinity].append(sid)
     for a, b in dep_edges:
         move[a].append(b)
     for members in affinity.values():
@@ -172,7 +173,6 @@ def group_systems(inventory: Inventory, decisions: dict[str, Decision]) -> Group
     members_of: dict[str, list[str]] = {}
     groups: list[Group] = []
     group_of: dict[str, str] = {}
-    by_id = {s.id: s for s in scheduled}
     dep_out: dict[str, list[str]] = defaultdict(list)
     for a, b in dep_edges:
         dep_out[a].append(b)
@@ -217,6 +217,10 @@ def strongly_connected_components(successors: Mapping[str, list[str]]) -> list[l
     out: list[list[str]] = []
     for root in successors:
         if root in index:
+            continue
+        if not successors[root]:  # a node nothing leaves is its own component (most systems)
+            index[root] = low[root] = len(index)
+            out.append([root])
             continue
         index[root] = low[root] = len(index)
         stack.append(root)

@@ -35,8 +35,10 @@ class Verdict:
 
     def __post_init__(self) -> None:
         # A city rule may give its reason as plain text: kept in its own words.
-        self.reason = as_message(self.reason)
-        self.also = tuple((rule, as_message(why)) for rule, why in self.also)
+        if not isinstance(self.reason, Message):
+            self.reason = as_message(self.reason)
+        if self.also:
+            self.also = tuple((rule, as_message(why)) for rule, why in self.also)
 
     @property
     def decides(self) -> bool:
@@ -57,6 +59,9 @@ class RuleContext:
     dependants: Counter[str] = field(init=False)  # how many systems depend on each system
     findings: list[Finding] = field(default_factory=list)  # raised by rules beside their verdicts
     _landing: dict[str, Landing] = field(default_factory=dict)
+    # Landings by what decides them (public-facing, the networks named): systems share a few
+    # thousand at province scale, and a Landing and its message are immutable, so one serves all.
+    _landing_by_key: dict[tuple[bool, tuple[str, ...]], Landing] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         inv = self.inventory
@@ -72,7 +77,11 @@ class RuleContext:
         """The domain *system* lands in by DOMAIN-1 (computed once)."""
         found = self._landing.get(system.id)
         if found is None:
-            found = self._landing[system.id] = landing_of(system, self.networks)
+            key = (system.public_facing, tuple(system.networks))
+            found = self._landing_by_key.get(key)
+            if found is None:
+                found = self._landing_by_key[key] = landing_of(system, self.networks)
+            self._landing[system.id] = found
         return found
 
     def mlps_level(self, system: System) -> int:

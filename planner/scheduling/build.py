@@ -99,22 +99,32 @@ def build_problem(
     jobs = []
     totals = dict.fromkeys(DIMENSIONS, 0.0)
     max_wave = 0
+    preds_of = grouping.predecessors
+    no_preds: frozenset[str] = frozenset()
     for unit, members in grouping.members.items():
-        load = dict.fromkeys(DIMENSIONS, 0.0)
         latest = None
         earliest = 0
         fixed = None
-        for sid in members:
-            for d, v in load_of(sizing[sid]).items():
-                load[d] += v
-            s = systems[sid]
-            on_private = any(n in private for n in s.networks)
-            w = system_deadline(decisions[sid].disposition, on_private, dl)
-            latest = w if latest is None else min(latest, w)
-            if constraints is not None:
-                earliest = max(earliest, constraints.earliest.get(s.department, 0))
-                if sid in constraints.fixed:
-                    fixed = constraints.fixed[sid]
+        if len(members) == 1 and constraints is None:
+            # Most units are one system without scenario constraints: its load is its own (0.0 +
+            # as the sum below: -0.0 becomes 0.0 there too), its deadline its own.
+            sid = members[0]
+            load = {d: 0.0 + v for d, v in load_of(sizing[sid]).items()}
+            on_private = not private.isdisjoint(systems[sid].networks)
+            latest = system_deadline(decisions[sid].disposition, on_private, dl)
+        else:
+            load = dict.fromkeys(DIMENSIONS, 0.0)
+            for sid in members:
+                for d, v in load_of(sizing[sid]).items():
+                    load[d] += v
+                s = systems[sid]
+                on_private = not private.isdisjoint(s.networks)
+                w = system_deadline(decisions[sid].disposition, on_private, dl)
+                latest = w if latest is None else min(latest, w)
+                if constraints is not None:
+                    earliest = max(earliest, constraints.earliest.get(s.department, 0))
+                    if sid in constraints.fixed:
+                        fixed = constraints.fixed[sid]
         only = members[0]
         eligible = len(members) == 1 and pilot_eligible(
             decisions[only], sizing[only], len(systems[only].depends_on), policy
@@ -130,7 +140,7 @@ def build_problem(
             Job(
                 id=unit,
                 load=load,
-                predecessors=frozenset(grouping.predecessors.get(unit, ())),
+                predecessors=frozenset(p) if (p := preds_of.get(unit)) else no_preds,
                 pilot_eligible=eligible,
                 earliest_wave=earliest,
                 latest_wave=latest,

@@ -63,26 +63,35 @@ def _reserve_deadlines(prep: Prepared, waves: Waves) -> tuple[list[int | None], 
     # Latest deadline first; among equal deadlines, successors before predecessors.
     order.sort(key=lambda j: (-(prep.latest[j] or 0), -pos[j]))
     nd = len(DIMENSIONS)
-    smallest = [min((prep.load[j][d] for j in order), default=0.0) for d in range(nd)]
+    load = prep.load
+    smallest = [min(col) for col in zip(*[load[j] for j in order], strict=True)] if order else [0.0] * nd
+    floor = [x - EPS for x in smallest]
     closed: set[int] = set()
+    residual = waves.residual
+    succs, latest, earliest = prep.succs, prep.latest, prep.earliest
     for j in order:
-        bound = prep.latest[j]
+        bound = latest[j]
         assert bound is not None
-        for s in prep.succs[j]:
+        for s in succs[j]:
             a = reserved[s]
             if a is not None and a < bound:
                 bound = a
-        lo = prep.earliest[j]
+        lj = load[j]
         placed = False
-        for w in range(bound, lo - 1, -1):
+        # Waves.fits and Waves.take, inlined: this loop runs for every deadline job (hot at scale).
+        for w in range(bound, earliest[j] - 1, -1):
             if w in closed:
                 continue
-            if waves.fits(j, w):
-                waves.take(j, w)
+            res = residual(w)
+            for d in range(nd):  # noqa: SIM110 (hot loop)
+                if lj[d] > res[d] + EPS:
+                    break
+            else:
+                for d in range(nd):
+                    res[d] -= lj[d]
                 reserved[j] = w
                 placed = True
-                res = waves.res[w]
-                if any(res[d] < smallest[d] - EPS for d in range(nd)):
+                if any(res[d] < floor[d] for d in range(nd)):
                     closed.add(w)  # no deadline job fits any more: later ones skip it
                 break
         if not placed:
@@ -237,6 +246,13 @@ def _ret_keys(prep: Prepared, key: str) -> list[int]:
     return [r for _, r in out]
 
 
+def _min_loads(load: list[tuple[float, ...]], nd: int) -> list[float]:
+    """The least non-zero load of any job, per dimension (0 where no job has any)."""
+    if not load:
+        return [0.0] * nd
+    return [min((x for x in col if x > EPS), default=0.0) for col in zip(*load, strict=True)]
+
+
 def _list_schedule(prep: Prepared, key: str, order: list[int] | None = None) -> list[int]:
     """Global list scheduling: deadline reservations, then each retirable's closure first-fit."""
     n = prep.n
@@ -247,7 +263,7 @@ def _list_schedule(prep: Prepared, key: str, order: list[int] | None = None) -> 
     pos = prep.topo_pos
     nd = len(DIMENSIONS)
     load = prep.load
-    min_load = [min((load[j][d] for j in range(n) if load[j][d] > EPS), default=0.0) for d in range(nd)]
+    min_load = _min_loads(load, nd)
     first_open = [0]
 
     def lb(j: int) -> int:
@@ -257,11 +273,13 @@ def _list_schedule(prep: Prepared, key: str, order: list[int] | None = None) -> 
                 lo = wave[p]
         return lo
 
+    res_of = waves.res
+
     def first_fit(j: int, lo: int, hi: int | None = None) -> int | None:
         w = max(lo, first_open[0]) if lo >= first_open[0] else lo
+        lj = load[j]
         while hi is None or w < hi:
-            res = waves.residual(w)
-            lj = load[j]
+            res = res_of[w] if w < len(res_of) else waves.residual(w)
             for d in range(nd):  # noqa: SIM110 (hot loop)
                 if lj[d] > res[d] + EPS:
                     break
@@ -300,11 +318,15 @@ def _list_schedule(prep: Prepared, key: str, order: list[int] | None = None) -> 
     height = [0.0] * n
     seed = key.partition(":")[2]
     rng = random.Random(int(seed) + 7919) if seed else None  # restarts also perturb the job order
+    dims = [(d, ref[d]) for d in range(nd) if ref[d] > EPS]
+    succs = prep.succs
     for j in reversed(prep.topo):
-        own = max((load[j][d] / ref[d] for d in range(nd) if ref[d] > EPS), default=0.0) + 1e-9
+        lj = load[j]
+        own = (max([lj[d] / r for d, r in dims]) if dims else 0.0) + 1e-9
         if rng:
             own *= rng.uniform(0.5, 1.5)
-        height[j] = own + max((height[s_] for s_ in prep.succs[j]), default=0.0)
+        after = succs[j]
+        height[j] = own + (max([height[s_] for s_ in after]) if after else 0.0)
 
     def crit(j: int) -> tuple[float, int]:
         return (-height[j], pos[j])
@@ -357,7 +379,7 @@ def _forward(prep: Prepared, progress: ProgressCallback | None) -> list[int]:
     # Work is measured in units of a regular wave's capacity, bottleneck dimension.
     ref = prep.cap(1)
     inv = [1.0 / c if c > EPS else 0.0 for c in ref]
-    min_load = [min((load[j][d] for j in range(n) if load[j][d] > EPS), default=0.0) for d in range(nd)]
+    min_load = _min_loads(load, nd)
 
     nret = len(prep.ret_ids)
     own_rem = [[0.0] * nd for _ in range(nret)]

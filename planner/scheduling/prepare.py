@@ -279,26 +279,31 @@ class Waves:
 
     def __init__(self, prep: Prepared) -> None:
         self.prep = prep
+        self.load = prep.load
         self.res: list[list[float]] = []
 
     def residual(self, w: int) -> list[float]:
-        while len(self.res) <= w:
-            self.res.append(list(self.prep.cap(len(self.res))))
-        return self.res[w]
+        res = self.res
+        if w < len(res):
+            return res[w]
+        while len(res) <= w:
+            res.append(list(self.prep.cap(len(res))))
+        return res[w]
 
+    # fits / take / give run millions of times at province scale: no helper calls inside.
     def fits(self, j: int, w: int) -> bool:
-        res = self.residual(w)
-        for x, c in zip(self.prep.load[j], res, strict=True):  # noqa: SIM110 (hot loop)
+        res = self.res[w] if w < len(self.res) else self.residual(w)
+        for x, c in zip(self.load[j], res):  # noqa: SIM110, B905 (hot loop; both have a value per dimension)
             if x > c + EPS:
                 return False
         return True
 
     def take(self, j: int, w: int) -> None:
-        res = self.residual(w)
-        for d, x in enumerate(self.prep.load[j]):
+        res = self.res[w] if w < len(self.res) else self.residual(w)
+        for d, x in enumerate(self.load[j]):
             res[d] -= x
 
     def give(self, j: int, w: int) -> None:
-        res = self.residual(w)
-        for d, x in enumerate(self.prep.load[j]):
+        res = self.res[w] if w < len(self.res) else self.residual(w)
+        for d, x in enumerate(self.load[j]):
             res[d] += x
