@@ -22,6 +22,8 @@ from planner.policy import Policy
 from planner.ruleset import Rule, RuleContext, Verdict, registered_rules, tiers
 from planner.sizing import planned_sizing
 
+Check = Callable[[System, RuleContext], Verdict | None]  # a per-system rule's check, bound
+
 # What CLASS-1 calls each disposition a rule decides (cited once the deciding tier is done).
 CLASS_OF: dict[Disposition, Message] = {
     Disposition.RETIRE: msg("reason.class.retire"),
@@ -137,7 +139,7 @@ def classify(
 ) -> Classification:
     """Decide every system's disposition by the precedence of *registry* (the registered rules)."""
     order = tuple(registry) if registry is not None else registered_rules()
-    instances = {cls: cls() for cls in order}
+    instances: dict[type[Rule], Rule] = {cls: cls() for cls in order}
     full: dict[str, Sizing] = {}  # a system's size on the cloud, computed once (DOMAIN-1 capacity, sizing)
 
     planned: dict[str, Sizing] = {}
@@ -189,7 +191,7 @@ def classify(
         if per_system:
             # Rules that look at one system at a time: take each system through all of them while
             # it is at hand (one pass over the inventory, not one per rule).
-            checks = [[instances[cls].check for cls in tier] for tier in run]
+            checks: list[list[Check]] = [[instances[cls].check for cls in tier] for tier in run]
             still: list[System] = []
             for s in undecided:
                 if _decide_alone(s, checks, ctx, record):
@@ -244,7 +246,7 @@ def _runs(order: Sequence[type[Rule]]) -> list[tuple[bool, list[list[type[Rule]]
 
 def _decide_alone(
     system: System,
-    run: list[list[Callable[[System, RuleContext], Verdict | None]]],
+    run: list[list[Check]],
     ctx: RuleContext,
     record: Callable[[str, Verdict, bool], None],
 ) -> bool:
