@@ -167,12 +167,14 @@ def _prepare(problem: ScheduleProblem) -> Prepared:
     unscheduled: list[str] = []
     ids: list[str] = []
     load: list[tuple[float, ...]] = []
+    zeros = (0.0,) * len(DIMENSIONS)
     for job in problem.jobs:
-        jl = job.load
-        size = tuple([float(jl.get(d, 0.0)) for d in DIMENSIONS])
+        size = tuple(map(float, map(job.load.get, DIMENSIONS, zeros)))
         start = job.fixed_wave if job.fixed_wave is not None else job.earliest_wave
         first = max(start, 0 if job.pilot_eligible else 1)
-        if fits(size, cap(first)) or any(fits(size, cap(w)) for w in range(first + 1, max(scan_to, first + 2))):  # noqa: E501
+        if fits(size, caps[first] if first < len(caps) else cap(first)) or any(
+            fits(size, cap(w)) for w in range(first + 1, max(scan_to, first + 2))
+        ):
             ids.append(job.id)
             load.append(size)
         else:
