@@ -31,7 +31,7 @@ CLASS_OF: dict[Disposition, Message] = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class Decision:
     """One system's disposition with the rules and plain-words reasons behind it.
 

@@ -41,7 +41,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from foundation.messages import Message, msg, verbatim
-from inventory.models import AssetKind, Inventory, NetworkKind, Room
+from inventory.models import AssetKind, Inventory, NetworkKind, Room, System
 from planner import rules
 from planner.classify import Decision
 from planner.plan_model import (
@@ -165,12 +165,17 @@ def decide_rooms(
     limit = policy.rooms.max_area_m2
     exceptions = {r.id: (r.exception or policy.exceptions.rooms.get(r.id)) for r in inventory.rooms}
     in_room: dict[str, list[str]] = defaultdict(list)
+    staying: set[str] = set()  # systems that do not move (PINNING)
+    local: list[System] = []  # LAN-only systems kept in their building
     for s in inventory.systems:
         if s.room:
             in_room[s.room].append(s.id)
-    pinned = {
-        r.id: [s for s in in_room[r.id] if decisions[s].disposition in PINNING] for r in inventory.rooms
-    }
+        disposition = decisions[s.id].disposition
+        if disposition in PINNING:
+            staying.add(s.id)
+        elif disposition is Disposition.KEEP_LOCAL:
+            local.append(s)
+    pinned = {r.id: [s for s in in_room[r.id] if s in staying] for r in inventory.rooms}
     access_rooms: dict[str, set[str]] = defaultdict(set)  # department -> rooms holding its access kit
     rooms_by_id = {r.id: r for r in inventory.rooms}
     for a in inventory.assets:
@@ -179,10 +184,10 @@ def decide_rooms(
             continue
         if a.kind in ACCESS_EQUIPMENT:
             access_rooms[room.department].add(room.id)
-        for sid in a.serves:  # equipment of a system that does not move stays with it
-            dec = decisions.get(sid)
-            if dec is not None and dec.disposition in PINNING and sid not in pinned[room.id]:
-                pinned[room.id].append(sid)
+        if a.serves and not staying.isdisjoint(a.serves):
+            for sid in a.serves:  # equipment of a system that does not move stays with it
+                if sid in staying and sid not in pinned[room.id]:
+                    pinned[room.id].append(sid)
 
     by_dept: dict[str, list[Room]] = defaultdict(list)
     by_building: dict[str, list[Room]] = defaultdict(list)
@@ -212,8 +217,8 @@ def decide_rooms(
         units[d.building].append(
             _Unit(RelocationKind.NETWORK_ACCESS, d.id, d.id, recorded or tuple(at_home[:1]), tuple(at_home))
         )
-    for s in inventory.systems:
-        if decisions[s.id].disposition is Disposition.KEEP_LOCAL and s.department in home:
+    for s in local:
+        if s.department in home:
             units[home[s.department]].append(
                 _Unit(RelocationKind.LAN_ONLY_SYSTEM, s.id, s.department, (s.room,) if s.room else ())
             )
