@@ -283,26 +283,37 @@ def links_of(
     *carried*: carried_dependencies of these decisions, when the caller has it already.
     """
 
+    domain_of: dict[str, str | None] = {}
+
     def landing(sid: str) -> str | None:
+        if sid in domain_of:  # a system many depend on is looked up once
+            return domain_of[sid]
         dec = decisions.get(sid)
-        if dec is None:
-            return None
-        if dec.disposition is Disposition.MERGE and dec.into in decisions:
+        if dec is not None and dec.disposition is Disposition.MERGE and dec.into in decisions:
             dec = decisions[dec.into]
-        return dec.domain.value if dec.disposition is Disposition.MIGRATE and dec.domain else None
+        found = domain_of[sid] = (
+            dec.domain.value
+            if dec is not None and dec.disposition is Disposition.MIGRATE and dec.domain
+            else None
+        )
+        return found
 
     if carried is None:
         carried = carried_dependencies(inventory, decisions)[0]
     out: dict[str, list[Link]] = {}
     for s in inventory.systems:
-        mine = landing(s.id)
+        mine = carried[s.id]
+        if not mine:  # most systems depend on nothing
+            out[s.id] = []
+            continue
+        here = landing(s.id)
         links = []
-        for c in carried[s.id]:
+        for c in mine:
             d = c.dependency
             other = landing(c.system)
-            if mine is None or other is None:
+            if here is None or other is None:
                 boundary = LinkBoundary.OFF_CLOUD
-            elif mine == other:
+            elif here == other:
                 boundary = LinkBoundary.SAME_DOMAIN
             else:
                 boundary = LinkBoundary.CROSS_DOMAIN
