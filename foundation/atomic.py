@@ -13,7 +13,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import IO
 
@@ -96,6 +96,50 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     """Replace *path* with *data* atomically."""
     with atomic_open(path, "wb") as fh:
         fh.write(data)
+
+
+def atomic_write_texts(files: Mapping[Path, str]) -> None:
+    """Replace several files, each atomically, once every one of them is written and synced.
+
+    For files that belong together beside files of other writers (the stack files next to
+    Pulumi.yaml), where neither the directory nor symlinks may change: a failure while writing
+    (a full disk, an I/O error) leaves every old file as it was, and only the renames, a few
+    microseconds, separate the first new file from the last.
+    """
+    staged: list[tuple[str, Path]] = []
+    try:
+        for path, text in files.items():
+            target = Path(path)
+            _prepare(target)
+            clean_stale(target.parent)
+            try:
+                fd, tmp = tempfile.mkstemp(prefix=_prefix(target), suffix=".tmp", dir=target.parent)
+            except OSError as exc:
+                raise _about(exc, target) from None
+            staged.append((tmp, target))
+            os.fchmod(fd, _final_mode(target))
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                    fh.write(text)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+            except OSError as exc:
+                raise _about(exc, target) from None
+    except BaseException:
+        for tmp, _ in staged:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+        raise
+    for i, (tmp, target) in enumerate(staged):
+        try:
+            os.replace(tmp, target)
+        except OSError as exc:
+            for rest, _ in staged[i:]:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(rest)
+            raise _about(exc, target) from None
+    for directory in sorted({target.parent for _, target in staged}):
+        _fsync_dir(directory)
 
 
 def _prefix(target: Path) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from foundation.atomic import atomic_write_text
+from foundation.atomic import atomic_write_texts
 from inventory.models import Inventory
 from planner.plan_model import Plan, write_plan
 from stacks.config import NAMESPACE, project_config_schema, settings_from_values
@@ -41,9 +41,20 @@ __all__ = [
 ]
 
 
+WAVE_PREFIX = "wave-"
+
+
 def wave_stack_name(number: int) -> str:
     """Stack name of a wave: wave-00, wave-01, ..."""
-    return f"wave-{number:02d}"
+    return f"{WAVE_PREFIX}{number:02d}"
+
+
+def stack_file_name(stack: str) -> str:
+    """The file Pulumi reads a stack's configuration from: Pulumi.<stack>.yaml."""
+    return f"Pulumi.{stack}.yaml"
+
+
+WAVE_FILES = stack_file_name(WAVE_PREFIX + "*")  # glob of every wave's file
 
 
 def _printable(text: object) -> str:
@@ -72,12 +83,13 @@ class GenerateResult:
     pinned: dict[str, tuple[int | None, int]] = field(default_factory=dict)
     undersized: list[str] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
+    removed: list[Path] = field(default_factory=list)  # wave files of an earlier plan, dropped
 
 
 def previous_waves(out_dir: Path) -> dict[int, list[str]]:
     """What the existing wave stack files in *out_dir* hold: wave -> systems."""
     previous: dict[int, list[str]] = {}
-    for path in sorted(out_dir.glob("Pulumi.wave-*.yaml")):
+    for path in sorted(out_dir.glob(WAVE_FILES)):
         try:
             config = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("config") or {}
             previous[int(config[f"{NAMESPACE}:wave"])] = [
@@ -116,7 +128,7 @@ def render_stack_files(
     city = plan.inventory.city
     common = {"plan": plan_ref, "planDigest": plan_digest}
     files = {
-        f"Pulumi.{PLATFORM_STACK}.yaml": _document(
+        stack_file_name(PLATFORM_STACK): _document(
             [
                 "Stack `platform` of the govcloud project: the landing zone (networks, routers, the single",
                 "internet exit, the extranet routes, the domain boundary, the shared security groups).",
@@ -125,7 +137,7 @@ def render_stack_files(
             ],
             {"layer": "platform", **common, **items},
         ),
-        f"Pulumi.{DEPARTMENTS_STACK}.yaml": _document(
+        stack_file_name(DEPARTMENTS_STACK): _document(
             [
                 "Stack `departments`: one project per department for the whole programme, its quotas",
                 "and the RBAC shares of the domain networks and groups. Run it after the platform and",
@@ -137,7 +149,7 @@ def render_stack_files(
     for wave in sorted(plan.waves, key=lambda w: w.number):
         systems = sorted(s.id for s in placed if s.wave == wave.number)
         departments = {s.department for s in placed if s.wave == wave.number}
-        files[f"Pulumi.{wave_stack_name(wave.number)}.yaml"] = _document(
+        files[stack_file_name(wave_stack_name(wave.number))] = _document(
             [
                 f"Stack `{wave_stack_name(wave.number)}`: migration wave {wave.number} "
                 f"({wave.start} .. {wave.end}" + (", pilot wave (PILOT-1))." if wave.pilot else ")."),
@@ -170,7 +182,11 @@ def generate_stack_files(
     inventory: Inventory | None = None,
     reference: Any = None,
 ) -> GenerateResult:
-    """Write the stack files into *out_dir* (atomically each).
+    """Write the stack files into *out_dir*, all complete on disk before the first replaces its old one.
+
+    A failure while writing (a full disk) leaves the earlier set as it was; the wave files of
+    an earlier run that the new plan no longer has are removed, so a dropped wave cannot be
+    provisioned by mistake (each one was checked to be a stack file govcloud wrote).
 
     Systems already deployed (*deployed*, from the progress database) stay in the wave whose
     existing stack file holds them; the plan the stacks then build is written next to them
@@ -187,7 +203,9 @@ def generate_stack_files(
         ref = reference(path) if reference is not None else str(path)
     result = render_stack_files(pinning.plan, ref, file_digest(path), overrides, inventory)
     result.pinned = pinning.pinned
-    for name, text in result.files.items():
-        atomic_write_text(out / name, text)
-        result.written.append(out / name)
+    atomic_write_texts({out / name: text for name, text in result.files.items()})
+    result.written = [out / name for name in result.files]
+    for stale in sorted(set(out.glob(WAVE_FILES)) - set(result.written)):
+        stale.unlink(missing_ok=True)
+        result.removed.append(stale)
     return result

@@ -199,6 +199,8 @@ def generate(
         cannot_write(exc, out, "the stack files")
     for p in result.written:
         say(str(p))
+    for p in result.removed:
+        say(f"removed {p} (the plan has no such wave any more)")
     for sid, (planned, kept) in sorted(result.pinned.items()):
         say(f"kept {sid} in wave {kept} (deployed; the plan moves it to wave {planned})")
     for line in result.undersized:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -175,3 +176,40 @@ def test_existing_resources_are_adopted_with_import_ids_from_config(plan_file) -
     departments = preview_departments(path, overrides, platform=platform)
     projects = {r.name: r for r in departments.of_type("openstack:identity/project:Project")}
     assert projects["fin-project"].import_id == "prj-0815" and projects["hr-project"].import_id == ""
+
+
+def test_regenerating_for_a_plan_with_fewer_waves_removes_the_wave_it_dropped(tmp_path: Path) -> None:
+    generate(three_systems(moved_wave=1), tmp_path)
+    assert (tmp_path / "Pulumi.wave-01.yaml").exists()
+    one_wave = three_systems(moved_wave=0)
+    result = generate(one_wave.model_copy(update={"waves": one_wave.waves[:1]}), tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "Pulumi.departments.yaml", "Pulumi.platform.yaml", "Pulumi.wave-00.yaml", "plan.json"
+    ]
+    assert result.removed == [tmp_path / "Pulumi.wave-01.yaml"]  # type: ignore[attr-defined]
+    assert sorted(wave_config(tmp_path, 0)["govcloud:systems"]) == ["a", "b", "c"]
+
+
+def test_a_regeneration_that_fails_midway_leaves_the_earlier_stack_files_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    generate(three_systems(moved_wave=1), tmp_path)
+    before = {p.name: p.read_bytes() for p in tmp_path.glob("Pulumi.*.yaml")}
+    real_fsync = os.fsync
+    calls = []
+
+    def disk_fills_after_one_file(fd: int) -> None:
+        calls.append(fd)
+        if len(calls) > 1:
+            raise OSError(28, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", disk_fills_after_one_file)
+    with pytest.raises(OSError, match="No space left"):
+        generate_stack_files(
+            three_systems(moved_wave=0), tmp_path / "plan.json", tmp_path, "plan.json", IMAGES
+        )
+    monkeypatch.undo()
+    assert len(calls) == 2  # one new file was complete before the failure ...
+    assert {p.name: p.read_bytes() for p in tmp_path.glob("Pulumi.*.yaml")} == before  # ... and none replaced
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*before, "plan.json"])  # no temporary left
