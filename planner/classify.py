@@ -19,7 +19,7 @@ from inventory.models import DomainName, Inventory, System
 from planner import rules
 from planner.plan_model import Disposition, Finding, FindingSeverity, Sizing
 from planner.policy import Policy
-from planner.ruleset import Rule, RuleContext, Verdict, registered_rules, tiers
+from planner.ruleset import Rule, RuleContext, Verdict, mlps_level, registered_rules, tiers
 from planner.sizing import planned_sizing
 
 Check = Callable[[System, RuleContext], Verdict | None]  # a per-system rule's check, bound
@@ -147,7 +147,8 @@ def classify(
     def surveyed_sizing(system: System) -> Sizing:
         found = full.get(system.id)
         if found is None:
-            found = full[system.id] = _size(system, Disposition.MIGRATE, ctx.mlps_level(system), policy)
+            # (not ctx.mlps_level: ctx holds this function, and a cycle outlives the classification)
+            found = full[system.id] = _size(system, Disposition.MIGRATE, mlps_level(system, policy), policy)
         return found
 
     def migrate_sizing(system: System) -> Sizing:

@@ -21,7 +21,7 @@ from importlib.metadata import entry_points
 from itertools import groupby
 
 from planner import rules
-from planner.ruleset.base import GroupRule, Rule, RuleContext, Verdict
+from planner.ruleset.base import GroupRule, Rule, RuleContext, Verdict, mlps_level
 from planner.ruleset.builtin import BUILTIN
 
 ENTRY_POINT_GROUP = "govcloud.rules"
@@ -34,6 +34,7 @@ __all__ = [
     "RuleContext",
     "Verdict",
     "city_rules",
+    "mlps_level",
     "precedence_table",
     "registered_rules",
     "rule_class",

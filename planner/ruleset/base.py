@@ -86,7 +86,12 @@ class RuleContext:
 
     def mlps_level(self, system: System) -> int:
         """The system's MLPS level; the policy's default when the survey has none (INV-1)."""
-        return system.mlps_level if system.mlps_level is not None else self.policy.defaults.mlps_level
+        return mlps_level(system, self.policy)
+
+
+def mlps_level(system: System, policy: Policy) -> int:
+    """The system's MLPS level; the policy's default when the survey has none (INV-1)."""
+    return system.mlps_level if system.mlps_level is not None else policy.defaults.mlps_level
 
 
 class Rule:

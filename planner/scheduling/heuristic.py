@@ -659,7 +659,7 @@ def _improve(prep: Prepared, wave: list[int], rounds: int = 3, *, budget_per_job
     def pull(j: int, r: int, t: int, log: list[tuple[int, int]], depth: int) -> bool:
         """Move job j (now in wave t) to a wave before t, pulling predecessors along if needed."""
         for p in preds[j]:
-            if wave[p] >= t and (depth > 8 or not pull(p, r, t, log, depth + 1)):
+            if wave[p] >= t and (depth > 8 or not pull(p, r, t, log, depth + 1)):  # noqa: F821 (see "del pull")
                 return False
         lo = max([earliest[j]] + [wave[p] for p in preds[j]])
         for v in range(t - 1, lo - 1, -1):
@@ -720,7 +720,9 @@ def _improve(prep: Prepared, wave: list[int], rounds: int = 3, *, budget_per_job
         if not ok:
             undo(log)
             break
-
+    # pull calls itself: its closure refers to it, a cycle holding the waves and the problem that
+    # only the cyclic collector (paused while planning) would free. Clearing the cell breaks it.
+    del pull
 
 
 def _anneal(prep: Prepared, wave: list[int], moves: int, seed: int = 2018,
