@@ -110,10 +110,18 @@ class Reasoned(PlanModel):
 
 def reason_fields(messages: list[Message]) -> dict[str, Any]:
     """``reasons`` and ``reason_messages`` of a record, from its messages (each reason once)."""
+    texts, kept = reasons_of(messages)
+    return {"reasons": texts, "reason_messages": kept}
+
+
+def reasons_of(messages: list[Message]) -> tuple[list[str], list[Message]]:
+    """The English texts of *messages* and the messages, each reason once (the first that says it)."""
+    if len(messages) == 1:  # most records
+        return [str(messages[0])], [messages[0]]
     seen: dict[str, Message] = {}
     for m in messages:
         seen.setdefault(str(m), m)
-    return {"reasons": list(seen), "reason_messages": list(seen.values())}
+    return list(seen), list(seen.values())
 
 
 class Sizing(PlanModel):

@@ -20,13 +20,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import string
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from enum import Enum
 from typing import Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict
 
-from foundation.construct import built
+from foundation.construct import builder
 
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
@@ -72,8 +72,11 @@ Message.model_rebuild()
 
 
 def _param(value: Any) -> Param:
-    if type(value) is str or type(value) is int:  # most parameters: IDs, names, counts
+    t = type(value)
+    if t is str or t is int:  # most parameters: IDs, names, counts
         return value  # type: ignore[no-any-return]
+    if t is list and all(type(v) is str for v in value):  # IDs
+        return list(value)
     if isinstance(value, Enum):
         return str(value.value)
     if isinstance(value, dt.date):
@@ -85,9 +88,17 @@ def _param(value: Any) -> Param:
     return str(value)
 
 
+_build_message = builder(Message)
+assert tuple(Message.model_fields) == ("key", "params")  # the order _build_message is given them in
+
+
 def msg(key: str, **params: Any) -> Message:
     """A message of *key*; enums become their values, dates ISO text, sequences lists of text."""
-    return built(Message, {"key": key, "params": {k: _param(v) for k, v in params.items()}})
+    for k, v in params.items():  # *params* is this call's own dict: its values are converted in place
+        t = type(v)
+        if t is not str and t is not int:
+            params[k] = _param(v)
+    return _build_message({"key": key, "params": params})
 
 
 def verbatim(text: str) -> Message:
@@ -134,6 +145,37 @@ def _compiled(template: str) -> _Parts | None:
         parts.append((literal, name, spec or ""))  # type: ignore[union-attr]
     _COMPILED[template] = parts
     return parts
+
+
+# (language, template, identity of the parameters) -> the text; bounded: a long-lived process stays small.
+_RENDERED: dict[tuple[Lang, str, Hashable], str] = {}
+_RENDERED_MAX = 1 << 18
+
+
+def _identity(value: Any) -> Hashable:
+    """What a parameter (or message) renders from, as a dict key: equal only when it renders alike.
+
+    Text is itself (the common case); other scalars carry their type, since ``1``, ``1.0`` and
+    ``True`` are equal keys but render as "1", "1.0" and "True", and a float its repr (``-0.0``
+    equals ``0.0``).
+    """
+    t = type(value)
+    if t is str:
+        return value
+    if t is float:
+        return (float, repr(value))
+    if t is list:
+        return tuple([_identity(v) for v in value])
+    if isinstance(value, Message):
+        return (Message, value.key, _params_identity(value.params))
+    return (t, value)
+
+
+def _params_identity(params: Mapping[str, Any]) -> Hashable:
+    for v in params.values():
+        if type(v) is not str:
+            return tuple([(k, _identity(v)) for k, v in params.items()])
+    return tuple(params.items())  # text only (or nothing): the common case
 
 
 class Catalogue:
@@ -233,7 +275,20 @@ class Catalogue:
             return str(message.params.get("text", ""))
         if message.key not in MESSAGES:
             raise KeyError(f"message key {message.key!r} is not in the catalogue")
-        return self._fill(MESSAGES[message.key][0 if self.lang == "zh" else 1], message.params)
+        # A plan repeats few texts many times (100,000 systems: 28,000 distinct reasons): each
+        # distinct message is rendered once per language.
+        template = MESSAGES[message.key][0 if self.lang == "zh" else 1]
+        ident = (self.lang, template, _params_identity(message.params))
+        try:
+            text = _RENDERED.get(ident)
+        except TypeError:  # an unhashable parameter (a hand-made message): rendered, not kept
+            return self._fill(template, message.params)
+        if text is None:
+            text = self._fill(template, message.params)
+            if len(_RENDERED) >= _RENDERED_MAX:
+                _RENDERED.clear()
+            _RENDERED[ident] = text
+        return text
 
     def renders(self, message: Message) -> bool:
         """*message* can be rendered: its key (and those of nested messages) are in the catalogue
