@@ -349,7 +349,7 @@ def _assemble(
     right_sized = policy.sizing is not SizingBasis.AS_SURVEYED
     migrate, merge = Disposition.MIGRATE, Disposition.MERGE
     group_of = grouping.group_of
-    plan_systems = []
+    plan_systems: list[PlanSystem] = []
     append = plan_systems.append
     for s in inventory.systems:
         sid = s.id

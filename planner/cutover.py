@@ -44,7 +44,11 @@ def has_database(system: System) -> bool:
     """
     if system.hosts:
         return any(h.role.strip().lower() in DATABASE_ROLES for h in system.hosts)
-    return system.category is SystemCategory.BUSINESS
+    return system.category is _BUSINESS
+
+
+_BUSINESS = SystemCategory.BUSINESS
+_COLD, _WARM, _DATABASE = METHOD_ORDER
 
 
 def copy_hours(data_gb: float, c: Cutover) -> float:
@@ -56,12 +60,12 @@ def outages(system: System, data_gb: float, c: Cutover) -> dict[MigrationMethod,
     seed = copy_hours(data_gb, c)
     delta_gb = data_gb * c.change_rate_per_day * (seed + c.warm.seed_lead_hours) / 24.0
     out = {
-        MigrationMethod.COLD: c.cold.overhead_hours + seed,
-        MigrationMethod.WARM: c.warm.overhead_hours + copy_hours(delta_gb, c),
+        _COLD: round(c.cold.overhead_hours + seed, 2),
+        _WARM: round(c.warm.overhead_hours + copy_hours(delta_gb, c), 2),
     }
     if has_database(system):
-        out[MigrationMethod.DATABASE] = c.database.overhead_hours
-    return {m: round(h, 2) for m, h in out.items()}
+        out[_DATABASE] = round(c.database.overhead_hours, 2)
+    return out
 
 
 @dataclass(frozen=True)
@@ -94,8 +98,9 @@ def plan_cutovers(
     """Every migrating system's cut-over, and a CUT-1 error for each that fits no method."""
     plans: dict[str, CutoverPlan] = {}
     findings: list[Finding] = []
+    migrate = Disposition.MIGRATE
     for s in inventory.systems:
-        if dispositions.get(s.id) is not Disposition.MIGRATE:
+        if dispositions.get(s.id) is not migrate:
             continue
         data = sizing[s.id].data_gb
         cp = choose(s, data, policy)

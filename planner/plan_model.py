@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from foundation.atomic import atomic_write_bytes
+from foundation.construct import builder
 from foundation.errors import GovcloudError
 from foundation.inputs import InputFileError, read_input
 from foundation.messages import Catalogue, Message, verbatim
@@ -243,10 +244,17 @@ class Finding(PlanModel):
     @classmethod
     def of(cls, rule: str, severity: FindingSeverity, subject: str, message: Message) -> Finding:
         """A finding saying *message* (kept as its key and parameters, and as English text)."""
-        return cls(
-            rule=rule, severity=severity, subject=subject, message=str(message),
-            key=message.key, params=dict(message.params),
-        )
+        if cls is not Finding:
+            return cls(
+                rule=rule, severity=severity, subject=subject, message=str(message),
+                key=message.key, params=dict(message.params),
+            )
+        # A message's parameters are valid by construction: not validated again (tens of
+        # thousands of findings at province scale).
+        return _finding({
+            "rule": rule, "severity": FindingSeverity(severity), "subject": subject, "message": str(message),
+            "key": message.key, "params": dict(message.params),
+        })
 
     @property
     def text(self) -> Message:
@@ -259,6 +267,9 @@ class Finding(PlanModel):
         """The message in *cat*'s language (its English text when the key is not in the catalogue)."""
         text = self.text
         return cat.render(text) if cat.renders(text) else self.message
+
+
+_finding = builder(Finding)
 
 
 class Group(PlanModel):

@@ -136,9 +136,11 @@ def streams(plan: Plan, inventory: Inventory, policy: Policy) -> list[Stream]:
             annual = inv.annual_om_cost if inv and inv.annual_om_cost else 0.0
             append(Stream(om, s.id, s.department, annual / 12, 0.0, after.get(wave)))
         elif disposition is migrate:
-            append(Stream(cloud, s.id, s.department, cloud_monthly(sizing, prices), 0.0, first_month.get(wave)))
+            monthly = cloud_monthly(sizing, prices)
+            append(Stream(cloud, s.id, s.department, monthly, 0.0, first_month.get(wave)))
         if wave is not None and sizing.team_hours:
-            append(Stream(labour, s.id, s.department, 0.0, sizing.team_hours * per_hour, first_month.get(wave)))
+            one_off = sizing.team_hours * per_hour
+            append(Stream(labour, s.id, s.department, 0.0, one_off, first_month.get(wave)))
     return out
 
 
