@@ -337,9 +337,9 @@ def _assemble(
     findings: list[Finding],
     surveyed: Mapping[str, Sizing] | None = None,
 ) -> Plan:
+    assignment, unit_of = schedule.assignment, grouping.unit_of
     wave_of: dict[str, int | None] = {
-        sid: schedule.assignment.get(grouping.unit_of[sid]) if sid in grouping.unit_of else None
-        for sid in decisions
+        sid: assignment.get(unit) if (unit := unit_of.get(sid)) is not None else None for sid in decisions
     }
     links = links_of(inventory, decisions, grouping.carried)
     dispositions = {sid: d.disposition for sid, d in decisions.items()}
@@ -368,7 +368,7 @@ def _assemble(
             "wave": wave_of[sid],
             "group": group_of.get(sid),
             "into": d.into if disposition is merge else None,
-            "rules": list(dict.fromkeys(d.rules)),
+            "rules": list(dict.fromkeys(rules)) if len(rules := d.rules) > 1 else list(rules),
             "mlps_level": d.mlps_level,
             "public_facing": s.public_facing,
             "room": s.room,

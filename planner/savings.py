@@ -222,13 +222,17 @@ def _monthly_net(items: Sequence[Stream], first: dt.date, last: dt.date) -> dict
     # Each monthly stream changes the month-on-month rate once, where it starts: one pass over the
     # months, not one per stream (tens of thousands of streams at province scale).
     rate_from: dict[dt.date, float] = defaultdict(float)
-    for stream in items:
-        if stream.start is None:
+    month_of: dict[dt.date, dt.date] = {}  # start -> its month: streams share a few starts
+    for kind, _, _, monthly, one_off, start in items:
+        if start is None:
             continue
-        sign = 1.0 if stream.saving else -1.0
-        out[stream.start] += sign * stream.one_off
-        if stream.monthly:
-            rate_from[month_start(max(stream.start, first))] += sign * stream.monthly
+        sign = 1.0 if kind in SAVING_KINDS else -1.0
+        out[start] += sign * one_off
+        if monthly:
+            month = month_of.get(start)
+            if month is None:
+                month = month_of[start] = month_start(max(start, first))
+            rate_from[month] += sign * monthly
     rate = 0.0
     for m in months(first, last):
         rate += rate_from.get(m, 0.0)

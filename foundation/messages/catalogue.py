@@ -62,6 +62,10 @@ class Message(BaseModel):
 
     def __str__(self) -> str:
         """The English text (plan.json's ``reasons`` and ``message`` strings, logs)."""
+        if not self.params:  # a fixed text: half the reasons of a plan
+            text = _FIXED_ENGLISH.get(self.key)
+            if text is not None:
+                return text
         return _english().render(self)
 
     def same(self, other: Message) -> bool:
@@ -150,6 +154,7 @@ def _compiled(template: str) -> _Parts | None:
 # (language, template, identity of the parameters) -> the text; bounded: a long-lived process stays small.
 _RENDERED: dict[tuple[Lang, str, Hashable], str] = {}
 _RENDERED_MAX = 1 << 18
+_FIXED_ENGLISH: dict[str, str] = {}  # key -> its English text without parameters (Message.__str__)
 
 
 def _identity(value: Any) -> Hashable:
@@ -288,6 +293,8 @@ class Catalogue:
             if len(_RENDERED) >= _RENDERED_MAX:
                 _RENDERED.clear()
             _RENDERED[ident] = text
+            if not message.params and self.lang == "en":
+                _FIXED_ENGLISH[message.key] = text  # a key's texts never change once registered
         return text
 
     def renders(self, message: Message) -> bool:
