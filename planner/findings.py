@@ -168,6 +168,8 @@ def sharing_findings(inventory: Inventory, decisions: Mapping[str, Decision]) ->
                 partners[d.system].add(s.id)
     out: list[Finding] = []
     for s in inventory.systems:
+        if not (s.id in partners or s.sharing.resources):  # nothing to say of most systems
+            continue
         if decisions[s.id].disposition not in SHARING_SUBJECTS:
             continue
         if partners.get(s.id) and not s.sharing.connected:

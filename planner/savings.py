@@ -22,7 +22,7 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from foundation.calendar import month_start, months, next_month
-from inventory.models import Inventory
+from inventory.models import Inventory, System
 from planner.plan_model import Disposition, NetworkOutcome, Plan, RoomOutcome, SavingsYear, Sizing
 from planner.policy import Policy, Prices
 
@@ -105,7 +105,7 @@ def streams(plan: Plan, inventory: Inventory, policy: Policy) -> list[Stream]:
     first_month: dict[int | None, dt.date | None] = {w.number: w.start.replace(day=1) for w in plan.waves}
     after: dict[int | None, dt.date | None] = {w.number: next_month(w.end) for w in plan.waves}
 
-    inv_systems = {s.id: s for s in inventory.systems}
+    inv_systems: dict[str, System] = {}  # made when a system is not found by its position
     inv_rooms = {r.id: r for r in inventory.rooms}
     inv_networks = {n.id: n for n in inventory.networks}
     out: list[Stream] = []
@@ -129,10 +129,16 @@ def streams(plan: Plan, inventory: Inventory, policy: Policy) -> list[Stream]:
     retire, merge, migrate = Disposition.RETIRE, Disposition.MERGE, Disposition.MIGRATE
     per_hour = prices.labour_per_team_hour
     append = out.append
-    for s in plan.systems:
+    # A plan lists its systems in the inventory's order: each found by position, else by ID.
+    by_position = inventory.systems if len(inventory.systems) == len(plan.systems) else None
+    for i, s in enumerate(plan.systems):
         disposition, wave, sizing = s.disposition, s.wave, s.sizing
         if disposition in (retire, merge):
-            inv = inv_systems.get(s.id)
+            inv = by_position[i] if by_position is not None and by_position[i].id == s.id else None
+            if inv is None:
+                if not inv_systems:
+                    inv_systems = {x.id: x for x in inventory.systems}
+                inv = inv_systems.get(s.id)
             annual = inv.annual_om_cost if inv and inv.annual_om_cost else 0.0
             append(Stream(om, s.id, s.department, annual / 12, 0.0, after.get(wave)))
         elif disposition is migrate:
