@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import string
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from enum import Enum
 from typing import Any, Literal, Union
 
@@ -151,36 +151,7 @@ def _compiled(template: str) -> _Parts | None:
     return parts
 
 
-# (language, template, identity of the parameters) -> the text; bounded: a long-lived process stays small.
-_RENDERED: dict[tuple[Lang, str, Hashable], str] = {}
-_RENDERED_MAX = 1 << 18
 _FIXED_ENGLISH: dict[str, str] = {}  # key -> its English text without parameters (Message.__str__)
-
-
-def _identity(value: Any) -> Hashable:
-    """What a parameter (or message) renders from, as a dict key: equal only when it renders alike.
-
-    Text is itself (the common case); other scalars carry their type, since ``1``, ``1.0`` and
-    ``True`` are equal keys but render as "1", "1.0" and "True", and a float its repr (``-0.0``
-    equals ``0.0``).
-    """
-    t = type(value)
-    if t is str:
-        return value
-    if t is float:
-        return (float, repr(value))
-    if t is list:
-        return tuple([_identity(v) for v in value])
-    if isinstance(value, Message):
-        return (Message, value.key, _params_identity(value.params))
-    return (t, value)
-
-
-def _params_identity(params: Mapping[str, Any]) -> Hashable:
-    for v in params.values():
-        if type(v) is not str:
-            return tuple([(k, _identity(v)) for k, v in params.items()])
-    return tuple(params.items())  # text only (or nothing): the common case
 
 
 class Catalogue:
@@ -280,21 +251,9 @@ class Catalogue:
             return str(message.params.get("text", ""))
         if message.key not in MESSAGES:
             raise KeyError(f"message key {message.key!r} is not in the catalogue")
-        # A plan repeats few texts many times (100,000 systems: 28,000 distinct reasons): each
-        # distinct message is rendered once per language.
-        template = MESSAGES[message.key][0 if self.lang == "zh" else 1]
-        ident = (self.lang, template, _params_identity(message.params))
-        try:
-            text = _RENDERED.get(ident)
-        except TypeError:  # an unhashable parameter (a hand-made message): rendered, not kept
-            return self._fill(template, message.params)
-        if text is None:
-            text = self._fill(template, message.params)
-            if len(_RENDERED) >= _RENDERED_MAX:
-                _RENDERED.clear()
-            _RENDERED[ident] = text
-            if not message.params and self.lang == "en":
-                _FIXED_ENGLISH[message.key] = text  # a key's texts never change once registered
+        text = self._fill(MESSAGES[message.key][0 if self.lang == "zh" else 1], message.params)
+        if not message.params and self.lang == "en":
+            _FIXED_ENGLISH[message.key] = text  # a key's texts never change once registered
         return text
 
     def renders(self, message: Message) -> bool:
