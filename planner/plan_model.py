@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from foundation.atomic import atomic_write_bytes
+from foundation.atomic import atomic_open
 from foundation.construct import builder
 from foundation.errors import GovcloudError
 from foundation.inputs import InputFileError, read_input
@@ -530,5 +530,9 @@ def inventory_mismatch(plan: Plan, inventory: Inventory) -> str | None:
 
 def write_plan(plan: Plan, path: str | Path) -> None:
     """Write plan.json atomically."""
-    # The serializer's own UTF-8 bytes: no decoding to text and encoding back (100 MB at scale).
-    atomic_write_bytes(path, plan.__pydantic_serializer__.to_json(plan, indent=2) + b"\n")
+    # The serializer's own UTF-8 bytes: no decoding to text and encoding back, and no copy to
+    # add the final line break (170 MB at 100,000 systems).
+    data = plan.__pydantic_serializer__.to_json(plan, indent=2)
+    with atomic_open(path, "wb") as fh:
+        fh.write(data)
+        fh.write(b"\n")
