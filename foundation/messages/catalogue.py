@@ -202,12 +202,17 @@ class Catalogue:
 
     def _fill(self, template: str, params: Mapping[str, Any]) -> str:
         """*template* with its fields filled from *params* (string.Formatter's result, faster)."""
-        if (self.lang, template) in _PLAIN:
-            plain = _PLAIN[(self.lang, template)]
-        else:
-            plain = _PLAIN[(self.lang, template)] = self._plain(template)
-        if plain is not None and all(type(v) in _SCALARS for v in params.values()):
-            return plain.format_map(params)  # in C: no field needs more than str.format
+        known = (self.lang, template)
+        try:
+            plain = _PLAIN[known]
+        except KeyError:
+            plain = _PLAIN[known] = self._plain(template)
+        if plain is not None:
+            for v in params.values():
+                if type(v) not in _SCALARS:
+                    break
+            else:
+                return plain.format_map(params)  # in C: no field needs more than str.format
         parts = _compiled(template)
         if parts is None:
             return self._formatter.vformat(template, (), params)
