@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import gc
 import math
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from foundation.construct import built
+from foundation.construct import builder
 from foundation.errors import GovcloudError
 from foundation.messages import Message, msg
 from inventory.models import Inventory
@@ -42,6 +43,7 @@ from planner.plan_model import (
     Wave,
     inventory_digest,
     reason_fields,
+    reasons_of,
 )
 from planner.policy import Policy, SizingBasis
 from planner.rooms import (
@@ -61,6 +63,9 @@ from planner.sizing import planned_sizing, utilisation_savings
 if TYPE_CHECKING:
     from planner.scenario import Scenario
     from planner.scheduling.effort import Effort
+
+
+_plan_system = builder(PlanSystem)  # _assemble gives every field of PlanSystem, in order
 
 
 def _silent(stage: str, fraction: float) -> None:
@@ -332,9 +337,9 @@ def _assemble(
     findings: list[Finding],
     surveyed: Mapping[str, Sizing] | None = None,
 ) -> Plan:
+    assignment, unit_of = schedule.assignment, grouping.unit_of
     wave_of: dict[str, int | None] = {
-        sid: schedule.assignment.get(grouping.unit_of[sid]) if sid in grouping.unit_of else None
-        for sid in decisions
+        sid: assignment.get(unit) if (unit := unit_of.get(sid)) is not None else None for sid in decisions
     }
     links = links_of(inventory, decisions, grouping.carried)
     dispositions = {sid: d.disposition for sid, d in decisions.items()}
@@ -342,32 +347,38 @@ def _assemble(
     cutovers, cut_findings = plan_cutovers(inventory, dispositions, sizing, policy)
     findings = findings + cut_findings
     right_sized = policy.sizing is not SizingBasis.AS_SURVEYED
-    plan_systems = []
+    migrate, merge = Disposition.MIGRATE, Disposition.MERGE
+    group_of = grouping.group_of
+    plan_systems: list[PlanSystem] = []
+    append = plan_systems.append
     for s in inventory.systems:
-        d = decisions[s.id]
-        plan_systems.append(
-            built(PlanSystem, dict(
-                **reason_fields(d.reasons),  # one reason can be found by two rules: kept once
-                id=s.id,
-                name=s.name,
-                department=s.department,
-                disposition=d.disposition,
-                domain=d.domain if d.disposition is Disposition.MIGRATE else None,
-                wave=wave_of[s.id],
-                group=grouping.group_of.get(s.id),
-                into=d.into if d.disposition is Disposition.MERGE else None,
-                rules=list(dict.fromkeys(d.rules)),
-                mlps_level=d.mlps_level,
-                public_facing=s.public_facing,
-                room=s.room,
-                networks=list(s.networks),
-                sizing=sizing[s.id],
-                surveyed_sizing=surveyed[s.id] if right_sized else None,
-                links=links[s.id],
-                method=cp.method if (cp := cutovers.get(s.id)) else None,
-                estimated_outage_hours=cp.outage_hours if cp else None,
-            ))
-        )
+        sid = s.id
+        d = decisions[sid]
+        disposition = d.disposition
+        texts, messages = reasons_of(d.reasons)  # one reason can be found by two rules: kept once
+        cp = cutovers.get(sid)
+        append(_plan_system({
+            "reasons": texts,
+            "reason_messages": messages,
+            "id": sid,
+            "name": s.name,
+            "department": s.department,
+            "disposition": disposition,
+            "domain": d.domain if disposition is migrate else None,
+            "wave": wave_of[sid],
+            "group": group_of.get(sid),
+            "into": d.into if disposition is merge else None,
+            "rules": list(dict.fromkeys(rules)) if len(rules := d.rules) > 1 else list(rules),
+            "mlps_level": d.mlps_level,
+            "public_facing": s.public_facing,
+            "room": s.room,
+            "networks": list(s.networks),
+            "sizing": sizing[sid],
+            "surveyed_sizing": surveyed[sid] if right_sized else None,
+            "links": links[sid],
+            "method": cp.method if cp else None,
+            "estimated_outage_hours": cp.outage_hours if cp else None,
+        }))
 
     last = max((w for w in wave_of.values() if w is not None), default=-1)
     by_wave: dict[int, list[str]] = {w: [] for w in range(last + 1)}
@@ -420,6 +431,7 @@ def _assemble(
     findings = findings + more + sharing_findings(inventory, decisions)
 
     months = policy.calendar.wave_months
+    counted = Counter(dispositions.values())
     retired_rooms = [r for r in rooms if r.outcome in (RoomOutcome.VACATED, RoomOutcome.MERGED)]
     retired_nets = [n for n in plan_networks if n.outcome.value == "retired"]
     paid_lines = [n for n in plan_networks if cancellable(n)]
@@ -439,7 +451,7 @@ def _assemble(
         method=schedule.method,
         optimal=schedule.optimal,
         gap=schedule.gap,
-        dispositions={d.value: sum(1 for x in decisions.values() if x.disposition is d) for d in Disposition},
+        dispositions={d.value: counted.get(d, 0) for d in Disposition},
         errors=sum(1 for f in findings if f.severity is FindingSeverity.ERROR),
         by_utilisation_savings=utilisation_savings(inventory.systems, dispositions, surveyed, policy),
         targets=targets_met(findings),

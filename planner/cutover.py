@@ -20,8 +20,8 @@ method with the shortest outage is planned and a CUT-1 error says by how much it
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from typing import NamedTuple
 
 from foundation.messages import msg
 from inventory.models import Inventory, System, SystemCategory
@@ -44,29 +44,47 @@ def has_database(system: System) -> bool:
     """
     if system.hosts:
         return any(h.role.strip().lower() in DATABASE_ROLES for h in system.hosts)
-    return system.category is SystemCategory.BUSINESS
+    return system.category is _BUSINESS
+
+
+_BUSINESS = SystemCategory.BUSINESS
+_COLD, _WARM, _DATABASE = METHOD_ORDER
 
 
 def copy_hours(data_gb: float, c: Cutover) -> float:
-    return data_gb * MEGABITS_PER_GB / c.bandwidth_mbps / 3600.0
+    return _copy_hours(data_gb, c.bandwidth_mbps)
+
+
+def _copy_hours(data_gb: float, bandwidth_mbps: float) -> float:
+    return data_gb * MEGABITS_PER_GB / bandwidth_mbps / 3600.0
 
 
 def outages(system: System, data_gb: float, c: Cutover) -> dict[MigrationMethod, float]:
     """Estimated outage (hours) of every method that applies to *system*."""
-    seed = copy_hours(data_gb, c)
-    delta_gb = data_gb * c.change_rate_per_day * (seed + c.warm.seed_lead_hours) / 24.0
-    out = {
-        MigrationMethod.COLD: c.cold.overhead_hours + seed,
-        MigrationMethod.WARM: c.warm.overhead_hours + copy_hours(delta_gb, c),
-    }
-    if has_database(system):
-        out[MigrationMethod.DATABASE] = c.database.overhead_hours
-    return {m: round(h, 2) for m, h in out.items()}
+    return estimator(c)(system, data_gb)
 
 
-@dataclass(frozen=True)
-class CutoverPlan:
-    """The method a system's cut-over uses and its estimated outage."""
+def estimator(c: Cutover) -> Callable[[System, float], dict[MigrationMethod, float]]:
+    """:func:`outages` under *c*, with the policy's figures looked up once (for every system)."""
+    bandwidth, rate, lead = c.bandwidth_mbps, c.change_rate_per_day, c.warm.seed_lead_hours
+    cold, warm, database = c.cold.overhead_hours, c.warm.overhead_hours, round(c.database.overhead_hours, 2)
+
+    def estimate(system: System, data_gb: float) -> dict[MigrationMethod, float]:
+        seed = _copy_hours(data_gb, bandwidth)
+        delta_gb = data_gb * rate * (seed + lead) / 24.0
+        out = {
+            _COLD: round(cold + seed, 2),
+            _WARM: round(warm + _copy_hours(delta_gb, bandwidth), 2),
+        }
+        if has_database(system):
+            out[_DATABASE] = database
+        return out
+
+    return estimate
+
+
+class CutoverPlan(NamedTuple):
+    """The method a system's cut-over uses and its estimated outage (one per migrating system)."""
 
     method: MigrationMethod
     outage_hours: float
@@ -74,13 +92,18 @@ class CutoverPlan:
     fits: bool
 
 
-def choose(system: System, data_gb: float, policy: Policy) -> CutoverPlan:
+def choose(
+    system: System,
+    data_gb: float,
+    policy: Policy,
+    estimate: Callable[[System, float], dict[MigrationMethod, float]] | None = None,
+) -> CutoverPlan:
     c = policy.cutover
     window = system.downtime_hours if system.downtime_hours is not None else c.default_downtime_hours
-    est = outages(system, data_gb, c)
-    for m in METHOD_ORDER:
-        if m in est and est[m] <= window + 1e-9:
-            return CutoverPlan(m, est[m], window, True)
+    est = (estimate or estimator(c))(system, data_gb)
+    for m, hours in est.items():  # in METHOD_ORDER
+        if hours <= window + 1e-9:
+            return CutoverPlan(m, hours, window, True)
     best = min(est, key=lambda m: (est[m], METHOD_ORDER.index(m)))
     return CutoverPlan(best, est[best], window, False)
 
@@ -94,11 +117,13 @@ def plan_cutovers(
     """Every migrating system's cut-over, and a CUT-1 error for each that fits no method."""
     plans: dict[str, CutoverPlan] = {}
     findings: list[Finding] = []
+    migrate = Disposition.MIGRATE
+    estimate = estimator(policy.cutover)
     for s in inventory.systems:
-        if dispositions.get(s.id) is not Disposition.MIGRATE:
+        if dispositions.get(s.id) is not migrate:
             continue
         data = sizing[s.id].data_gb
-        cp = choose(s, data, policy)
+        cp = choose(s, data, policy, estimate)
         plans[s.id] = cp
         if cp.fits:
             continue

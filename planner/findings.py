@@ -73,17 +73,13 @@ def cloud_rate(
 ) -> tuple[float, int, int]:
     """Share of cloud-bound systems on the cloud by the CLOUD-2 date: (rate, on cloud, cloud-bound)."""
     bound = on = 0
+    blocked = Disposition.BLOCKED
     for sid, d in decisions.items():
         if d.disposition not in CLOUD_BOUND:
             continue
         bound += 1
         w = wave_of.get(sid)
-        if (
-            d.disposition is not Disposition.BLOCKED
-            and w is not None
-            and deadline is not None
-            and w <= deadline
-        ):
+        if d.disposition is not blocked and w is not None and deadline is not None and w <= deadline:
             on += 1
     return (on / bound if bound else 1.0), on, bound
 
@@ -108,17 +104,24 @@ def target_findings(
         )
         out.append(Finding.of(rules.CLOUD_2, FindingSeverity.ERROR, "city", said))
     late: dict[tuple[str, str, str], list[str]] = defaultdict(list)
-    systems = {s.id: s for s in inventory.systems}
+    department: dict[str, str] = {}  # of every system, once one is late
+    retire = Disposition.RETIRE
     for sid, w in wave_of.items():
         if w is None:
             continue
         d = decisions[sid]
-        if d.disposition is Disposition.RETIRE:
-            if dl.retire is None or w > dl.retire:
-                rule = next((r for r in d.rules if r in rules.ZOMBIE_RULES), rules.ZOMBIE_1)
-                late[(systems[sid].department, rule, str(policy.deadlines.zombie_cleanup))].append(sid)
+        if d.disposition is retire:
+            if dl.retire is not None and w <= dl.retire:
+                continue
+            rule = next((r for r in d.rules if r in rules.ZOMBIE_RULES), rules.ZOMBIE_1)
+            date = str(policy.deadlines.zombie_cleanup)
         elif dl.migrate is None or w > dl.migrate:
-            late[(systems[sid].department, rules.CLOUD_2, str(policy.deadlines.all_migrated))].append(sid)
+            rule, date = rules.CLOUD_2, str(policy.deadlines.all_migrated)
+        else:
+            continue
+        if not department:
+            department = {s.id: s.department for s in inventory.systems}
+        late[(department[sid], rule, date)].append(sid)
     for (dept, rule, date), ids in sorted(late.items()):
         last = max(wave_of[s] or 0 for s in ids)
         said = msg("finding.late", n=len(ids), department=dept, date=date, last=last, systems=_some(ids))
@@ -165,6 +168,8 @@ def sharing_findings(inventory: Inventory, decisions: Mapping[str, Decision]) ->
                 partners[d.system].add(s.id)
     out: list[Finding] = []
     for s in inventory.systems:
+        if not (s.id in partners or s.sharing.resources):  # nothing to say of most systems
+            continue
         if decisions[s.id].disposition not in SHARING_SUBJECTS:
             continue
         if partners.get(s.id) and not s.sharing.connected:

@@ -14,13 +14,15 @@ figures; nothing else computes a saving.
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NamedTuple
 
 from foundation.calendar import month_start, months, next_month
-from inventory.models import Inventory
+from inventory.models import Inventory, System
 from planner.plan_model import Disposition, NetworkOutcome, Plan, RoomOutcome, SavingsYear, Sizing
 from planner.policy import Policy, Prices
 
@@ -46,9 +48,11 @@ class StreamKind(StrEnum):
 SAVING_KINDS = frozenset({StreamKind.ROOM, StreamKind.LINE, StreamKind.OM})
 
 
-@dataclass(frozen=True)
-class Stream:
-    """A monthly amount from *start* on (a cost is positive too), or a one-off in *start*'s month."""
+class Stream(NamedTuple):
+    """A monthly amount from *start* on (a cost is positive too), or a one-off in *start*'s month.
+
+    A named tuple, not a dataclass: a province plan has hundreds of thousands of streams.
+    """
 
     kind: StreamKind
     subject: str
@@ -97,61 +101,52 @@ def cloud_monthly(sizing: Sizing, prices: Prices) -> float:
 def streams(plan: Plan, inventory: Inventory, policy: Policy) -> list[Stream]:
     """Every saving and cost of *plan*, one stream per subject and kind."""
     prices = policy.prices
-    waves = {w.number: w for w in plan.waves}
+    # Per wave, once: the first month of the wave and the month after it.
+    first_month: dict[int | None, dt.date | None] = {w.number: w.start.replace(day=1) for w in plan.waves}
+    after: dict[int | None, dt.date | None] = {w.number: next_month(w.end) for w in plan.waves}
 
-    def first_month(wave: int | None) -> dt.date | None:
-        w = waves.get(wave) if wave is not None else None
-        return w.start.replace(day=1) if w else None
-
-    def after(wave: int | None) -> dt.date | None:
-        w = waves.get(wave) if wave is not None else None
-        return next_month(w.end) if w else None
-
-    inv_systems = {s.id: s for s in inventory.systems}
+    inv_systems: dict[str, System] = {}  # made when a system is not found by its position
     inv_rooms = {r.id: r for r in inventory.rooms}
     inv_networks = {n.id: n for n in inventory.networks}
     out: list[Stream] = []
     for r in plan.rooms:
         if r.outcome in SAVING_ROOM_OUTCOMES:
             cost = r.monthly_cost or (inv_rooms[r.id].monthly_cost if r.id in inv_rooms else 0.0)
-            out.append(Stream(StreamKind.ROOM, r.id, r.department, monthly=cost, start=after(r.wave)))
+            out.append(Stream(StreamKind.ROOM, r.id, r.department, monthly=cost, start=after.get(r.wave)))
     for n in plan.networks:
         if n.outcome is not NetworkOutcome.RETIRED:
             continue
         inv_n = inv_networks.get(n.id)
         fee = n.monthly_fee or (inv_n.monthly_fee if inv_n else 0.0)
         dept = n.department or (inv_n.department if inv_n else None) or ""
-        effective = after(n.wave)
+        effective = after.get(n.wave)
         out.append(Stream(StreamKind.LINE, n.id, dept, monthly=fee, start=effective))
         contract_end = n.contract_end or (inv_n.contract_end if inv_n else None)
         if effective is not None and contract_end is not None and contract_end >= effective:
             penalty = fee * prices.early_termination_months
             out.append(Stream(StreamKind.EARLY_TERMINATION, n.id, dept, one_off=penalty, start=effective))
-    for s in plan.systems:
-        inv = inv_systems.get(s.id)
-        if s.disposition in (Disposition.RETIRE, Disposition.MERGE):
+    om, cloud, labour = StreamKind.OM, StreamKind.CLOUD, StreamKind.LABOUR
+    retire, merge, migrate = Disposition.RETIRE, Disposition.MERGE, Disposition.MIGRATE
+    per_hour = prices.labour_per_team_hour
+    append = out.append
+    # A plan lists its systems in the inventory's order: each found by position, else by ID.
+    by_position = inventory.systems if len(inventory.systems) == len(plan.systems) else None
+    for i, s in enumerate(plan.systems):
+        disposition, wave, sizing = s.disposition, s.wave, s.sizing
+        if disposition in (retire, merge):
+            inv = by_position[i] if by_position is not None and by_position[i].id == s.id else None
+            if inv is None:
+                if not inv_systems:
+                    inv_systems = {x.id: x for x in inventory.systems}
+                inv = inv_systems.get(s.id)
             annual = inv.annual_om_cost if inv and inv.annual_om_cost else 0.0
-            out.append(Stream(StreamKind.OM, s.id, s.department, monthly=annual / 12, start=after(s.wave)))
-        if s.disposition is Disposition.MIGRATE:
-            out.append(
-                Stream(
-                    StreamKind.CLOUD,
-                    s.id,
-                    s.department,
-                    monthly=cloud_monthly(s.sizing, prices),
-                    start=first_month(s.wave),
-                )
-            )
-        if s.wave is not None and s.sizing.team_hours:
-            out.append(
-                Stream(
-                    StreamKind.LABOUR,
-                    s.id,
-                    s.department,
-                    one_off=s.sizing.team_hours * prices.labour_per_team_hour,
-                    start=first_month(s.wave),
-                )
-            )
+            append(Stream(om, s.id, s.department, annual / 12, 0.0, after.get(wave)))
+        elif disposition is migrate:
+            monthly = cloud_monthly(sizing, prices)
+            append(Stream(cloud, s.id, s.department, monthly, 0.0, first_month.get(wave)))
+        if wave is not None and sizing.team_hours:
+            one_off = sizing.team_hours * per_hour
+            append(Stream(labour, s.id, s.department, 0.0, one_off, first_month.get(wave)))
     return out
 
 
@@ -170,25 +165,39 @@ class SavingsModel:
 
 
 def _by_year(items: Iterable[Stream], years: Sequence[int]) -> list[SavingsYear]:
-    sums: dict[int, dict[StreamKind, float]] = {y: defaultdict(float) for y in years}
-    for stream in items:
-        for y, v in yearly(stream, years).items():
-            sums[y][stream.kind] += v
+    # What yearly() gives each stream, added up per year and kind in the streams' order (the
+    # same float sums), without a dict per stream; the zeros it gives before the start are left out.
+    n = len(years)
+    sums: dict[StreamKind, list[float]] = {kind: [0.0] * n for kind in StreamKind}
+    for kind, _, _, monthly, one_off, start in items:
+        if start is None:
+            continue
+        acc = sums[kind]
+        i = bisect_left(years, start.year)  # the first budget year the stream reaches
+        if i < n and years[i] == start.year:
+            acc[i] += monthly * (12 - start.month + 1) + one_off
+            i += 1
+        if monthly:
+            full = monthly * 12 + 0.0  # every later year
+            for j in range(i, n):
+                acc[j] += full
     out = []
-    for y in years:
-        k = sums[y]
-        gross = k[StreamKind.ROOM] + k[StreamKind.LINE] + k[StreamKind.OM]
-        costs = k[StreamKind.CLOUD] + k[StreamKind.LABOUR] + k[StreamKind.EARLY_TERMINATION]
+    rooms, lines, om = sums[StreamKind.ROOM], sums[StreamKind.LINE], sums[StreamKind.OM]
+    cloud, labour = sums[StreamKind.CLOUD], sums[StreamKind.LABOUR]
+    early = sums[StreamKind.EARLY_TERMINATION]
+    for i, y in enumerate(years):
+        gross = rooms[i] + lines[i] + om[i]
+        costs = cloud[i] + labour[i] + early[i]
         out.append(
             SavingsYear(
                 year=y,
-                rooms=round(k[StreamKind.ROOM], 2),
-                lines=round(k[StreamKind.LINE], 2),
-                om=round(k[StreamKind.OM], 2),
+                rooms=round(rooms[i], 2),
+                lines=round(lines[i], 2),
+                om=round(om[i], 2),
                 gross=round(gross, 2),
-                cloud=round(k[StreamKind.CLOUD], 2),
-                labour=round(k[StreamKind.LABOUR], 2),
-                early_termination=round(k[StreamKind.EARLY_TERMINATION], 2),
+                cloud=round(cloud[i], 2),
+                labour=round(labour[i], 2),
+                early_termination=round(early[i], 2),
                 net=round(gross - costs, 2),
             )
         )
@@ -219,13 +228,17 @@ def _monthly_net(items: Sequence[Stream], first: dt.date, last: dt.date) -> dict
     # Each monthly stream changes the month-on-month rate once, where it starts: one pass over the
     # months, not one per stream (tens of thousands of streams at province scale).
     rate_from: dict[dt.date, float] = defaultdict(float)
-    for stream in items:
-        if stream.start is None:
+    month_of: dict[dt.date, dt.date] = {}  # start -> its month: streams share a few starts
+    for kind, _, _, monthly, one_off, start in items:
+        if start is None:
             continue
-        sign = 1.0 if stream.saving else -1.0
-        out[stream.start] += sign * stream.one_off
-        if stream.monthly:
-            rate_from[month_start(max(stream.start, first))] += sign * stream.monthly
+        sign = 1.0 if kind in SAVING_KINDS else -1.0
+        out[start] += sign * one_off
+        if monthly:
+            month = month_of.get(start)
+            if month is None:
+                month = month_of[start] = month_start(max(start, first))
+            rate_from[month] += sign * monthly
     rate = 0.0
     for m in months(first, last):
         rate += rate_from.get(m, 0.0)

@@ -25,12 +25,21 @@ from planner.policy import Policy, RightSizing, SizingBasis
 
 def by_utilisation(system: System, surveyed: Sizing, rs: RightSizing) -> Sizing:
     """*surveyed* right-sized to the system's measured CPU utilisation."""
-    if system.utilisation is None or surveyed.vcpu <= 0:
+    right = _right_sized(system, surveyed, rs)
+    if right is None:
         return surveyed
+    vcpu, ram = right
+    return built(Sizing, {**surveyed.__dict__, "vcpu": vcpu, "ram_gb": ram})  # model_copy, minus its cost
+
+
+def _right_sized(system: System, surveyed: Sizing, rs: RightSizing) -> tuple[int, float] | None:
+    """vCPU and RAM right-sized to the measured utilisation; None: the survey's stand."""
+    if system.utilisation is None or surveyed.vcpu <= 0:
+        return None
     factor = system.utilisation * (1 + rs.headroom) / rs.target_utilisation
     vcpu = max(rs.min_vcpu, math.ceil(surveyed.vcpu * factor - 1e-9))
     ram = max(rs.min_ram_gb, float(math.ceil(surveyed.ram_gb * factor - 1e-9)))
-    return built(Sizing, {**surveyed.__dict__, "vcpu": vcpu, "ram_gb": ram})  # model_copy, minus its cost
+    return vcpu, ram
 
 
 def planned_sizing(system: System, surveyed: Sizing, policy: Policy) -> Sizing:
@@ -52,11 +61,13 @@ def utilisation_savings(
     would save (a negative figure: right-sizing would need more).
     """
     vcpu = ram = 0.0
+    migrate, rs = Disposition.MIGRATE, policy.right_sizing
     for s in systems:
-        if dispositions.get(s.id) is not Disposition.MIGRATE:
+        if dispositions.get(s.id) is not migrate:
             continue
         base = surveyed[s.id]
-        right = by_utilisation(s, base, policy.right_sizing)
-        vcpu += base.vcpu - right.vcpu
-        ram += base.ram_gb - right.ram_gb
+        right = _right_sized(s, base, rs)
+        if right is not None:  # else nothing saved: the difference is zero
+            vcpu += base.vcpu - right[0]
+            ram += base.ram_gb - right[1]
     return {"vcpu": round(vcpu, 2), "ram_gb": round(ram, 2)}

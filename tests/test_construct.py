@@ -44,3 +44,16 @@ def test_values_out_of_order_give_the_fields_in_their_declared_order() -> None:
     record = built(Sizing, dict(values))
     assert list(record.model_dump()) == list(Sizing.model_fields)
     assert record.model_dump_json() == Sizing.model_construct(**values).model_dump_json()
+
+
+def test_a_builder_makes_what_built_makes_and_refuses_fields_out_of_order_at_its_first_record() -> None:
+    from foundation.construct import builder
+
+    values = {"vcpu": 2, "ram_gb": 4.0, "storage_gb": 50.0, "servers": 1, "data_gb": 10.0, "team_hours": 8.0}
+    make = builder(Sizing)
+    ours, theirs = make(dict(values)), built(Sizing, dict(values))
+    assert ours == theirs and ours.model_dump_json() == theirs.model_dump_json()
+    assert ours.__pydantic_fields_set__ is theirs.__pydantic_fields_set__
+    reordered = builder(Sizing)
+    with pytest.raises(TypeError, match="built from the fields"):
+        reordered({"team_hours": 8.0, **{k: v for k, v in values.items() if k != "team_hours"}})

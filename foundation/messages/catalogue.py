@@ -26,7 +26,7 @@ from typing import Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict
 
-from foundation.construct import built
+from foundation.construct import builder
 
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
@@ -62,6 +62,10 @@ class Message(BaseModel):
 
     def __str__(self) -> str:
         """The English text (plan.json's ``reasons`` and ``message`` strings, logs)."""
+        if not self.params:  # a fixed text: half the reasons of a plan
+            text = _FIXED_ENGLISH.get(self.key)
+            if text is not None:
+                return text
         return _english().render(self)
 
     def same(self, other: Message) -> bool:
@@ -72,8 +76,11 @@ Message.model_rebuild()
 
 
 def _param(value: Any) -> Param:
-    if type(value) is str or type(value) is int:  # most parameters: IDs, names, counts
+    t = type(value)
+    if t is str or t is int:  # most parameters: IDs, names, counts
         return value  # type: ignore[no-any-return]
+    if t is list and all(type(v) is str for v in value):  # IDs
+        return list(value)
     if isinstance(value, Enum):
         return str(value.value)
     if isinstance(value, dt.date):
@@ -85,9 +92,17 @@ def _param(value: Any) -> Param:
     return str(value)
 
 
+_build_message = builder(Message)
+assert tuple(Message.model_fields) == ("key", "params")  # the order _build_message is given them in
+
+
 def msg(key: str, **params: Any) -> Message:
     """A message of *key*; enums become their values, dates ISO text, sequences lists of text."""
-    return built(Message, {"key": key, "params": {k: _param(v) for k, v in params.items()}})
+    for k, v in params.items():  # *params* is this call's own dict: its values are converted in place
+        t = type(v)
+        if t is not str and t is not int:
+            params[k] = _param(v)
+    return _build_message({"key": key, "params": params})
 
 
 def verbatim(text: str) -> Message:
@@ -134,6 +149,9 @@ def _compiled(template: str) -> _Parts | None:
         parts.append((literal, name, spec or ""))  # type: ignore[union-attr]
     _COMPILED[template] = parts
     return parts
+
+
+_FIXED_ENGLISH: dict[str, str] = {}  # key -> its English text without parameters (Message.__str__)
 
 
 class Catalogue:
@@ -184,12 +202,17 @@ class Catalogue:
 
     def _fill(self, template: str, params: Mapping[str, Any]) -> str:
         """*template* with its fields filled from *params* (string.Formatter's result, faster)."""
-        if (self.lang, template) in _PLAIN:
-            plain = _PLAIN[(self.lang, template)]
-        else:
-            plain = _PLAIN[(self.lang, template)] = self._plain(template)
-        if plain is not None and all(type(v) in _SCALARS for v in params.values()):
-            return plain.format_map(params)  # in C: no field needs more than str.format
+        known = (self.lang, template)
+        try:
+            plain = _PLAIN[known]
+        except KeyError:
+            plain = _PLAIN[known] = self._plain(template)
+        if plain is not None:
+            for v in params.values():
+                if type(v) not in _SCALARS:
+                    break
+            else:
+                return plain.format_map(params)  # in C: no field needs more than str.format
         parts = _compiled(template)
         if parts is None:
             return self._formatter.vformat(template, (), params)
@@ -233,7 +256,10 @@ class Catalogue:
             return str(message.params.get("text", ""))
         if message.key not in MESSAGES:
             raise KeyError(f"message key {message.key!r} is not in the catalogue")
-        return self._fill(MESSAGES[message.key][0 if self.lang == "zh" else 1], message.params)
+        text = self._fill(MESSAGES[message.key][0 if self.lang == "zh" else 1], message.params)
+        if not message.params and self.lang == "en":
+            _FIXED_ENGLISH[message.key] = text  # a key's texts never change once registered
+        return text
 
     def renders(self, message: Message) -> bool:
         """*message* can be rendered: its key (and those of nested messages) are in the catalogue
