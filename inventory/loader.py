@@ -15,6 +15,9 @@ A directory is never read both ways: YAML files win, CSV files are then ignored.
 Validation runs in stages, each over every record, so one run reports everything: schema
 (per record, pydantic), duplicate IDs, then cross-references (``inventory.crossref``).
 Line numbers are looked up only for the records that have a problem (``inventory.yaml_source``).
+A file of flow records one a line (what ``inventory.synth`` writes) is first offered to the fast
+path (``inventory.fast_path``: validated straight from its JSON form); when it declines, the
+file is read and validated record by record as above, which is what reports any problem.
 """
 
 from __future__ import annotations

@@ -6,6 +6,9 @@ lists and scalars directly (implicit scalars resolved exactly as PyYAML's SafeLo
 Anything unusual (anchors and aliases, explicit tags, merge keys, non-scalar keys) falls back
 to ``yaml.load(..., CSafeLoader)``, so the result is always what SafeLoader gives.
 
+A document of flow records one a line is read as JSON (:func:`_flow_records`), or handed to
+strict validation as JSON text piece by piece (:func:`flow_json`, for ``inventory.fast_path``).
+
 Line numbers are not recorded on the fast path. When validation finds problems,
 :func:`locate` walks the events of that one file again and returns the 1-based line of
 every node under the records that need one (and of every top-level value and record).
