@@ -103,4 +103,4 @@ LENIENT_READERS = {"number": _number, "date": _day}
 # checks a whole list of records with it instead of a Python call per ID).
 OWN_ID_CHECK = _record_id
 _RESERVED = "|".join(f"(?i:{re.escape(name)})" for name in sorted(RESERVED_IDS))
-OWN_ID_SUSPECT = re.compile(rf"(?m)^(?:-.*|\.*|.{{{ID_MAX_LENGTH + 1},}}|{_RESERVED})$")
+OWN_ID_SUSPECT = re.compile(rf"(?m)^(?:-.*|\.+|.{{{ID_MAX_LENGTH + 1},}}|{_RESERVED})$")

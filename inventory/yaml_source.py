@@ -340,6 +340,7 @@ _VALUE_BYTES = b"0123456789.-"
 _SHAPE_TOKEN = re.compile(rb"[{}\[\]]|[A-Za-z_][A-Za-z0-9_]*(?=: )")
 
 
+_BLANK = re.compile(r"[\n ]*")  # matched in place: no copy of a section to see it is empty
 CHUNK_CHARS = 1 << 18  # records prepared (and validated) per piece: its passes stay in cache
 
 
@@ -387,10 +388,10 @@ def flow_json(text: str, date_keys: Collection[str], json_keys: Collection[str])
         if m.group(1) not in json_keys:
             rest.append(text[m.start() : end])
         elif m.group(2) is not None:  # the whole value on the key's line
-            if text[m.end() : end].strip("\n "):
+            if not _BLANK.fullmatch(text, m.end(), end):
                 return None
             lists[m.group(1)] = [(m.start(2), m.end(2))]
-        elif not text[m.end() : end].strip("\n "):
+        elif _BLANK.fullmatch(text, m.end(), end):
             lists[m.group(1)] = []  # nothing: null, as YAML reads it
         else:
             lists[m.group(1)] = _spans(text, m.end(), end)

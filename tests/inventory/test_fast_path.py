@@ -345,3 +345,25 @@ def test_a_callers_frozen_objects_stay_frozen_through_a_load():
         assert gc.get_freeze_count() >= before > 0
     finally:
         gc.unfreeze()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "assets:\n\nplatforms: []\nversion: 1\n",
+        'version: 1\ncity: {id: "c", name: "市"}\nassets:\n- {id: "a", room: "r", kind: "ups"}\n\n',
+        'assets: [{id: "a", room: "r", kind: "ups"}]\nunknown_key: 3\n',
+        'assets: [{id: "a", room: "r", kind: "ups"}]\n  trailing: 1\n',
+        'assets: null\nsystems:\n',
+        'assets:\n- {id: "a", room: "r", kind: "ups"}\nassets:\n- {id: "b", room: "r", kind: "ups"}\n',
+        'version: 1\n---\nassets: []\n',
+        'cloud: &c {region: "x"}\nother: *c\nassets: []\n',
+    ],
+)
+def test_a_documents_other_keys_and_empty_lists_read_as_the_careful_path_reads_them(text):
+    fast = fast_path.read(text)
+    if fast is None:
+        return
+    slow = careful(text)
+    assert slow is not None
+    assert_same_records(fast, slow)
