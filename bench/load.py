@@ -1,9 +1,11 @@
 """Loading an inventory: the fast path (flow records validated from JSON) against the careful path.
 
-    python -m bench.load DIR [--rounds 2]
+    python -m bench.load [--systems 100000] [--seed 1] [--rounds 2] [--inventory DIR]
 
-Each arm loads DIR (``inventory.loader.load_inventory``) in a fresh child process, the arms
-alternating round by round so both see the same machine: ``fast`` as govcloud loads it, and
+The inventory is synthesized (``inventory.synth``, written as ``govcloud inventory synth``
+writes it) into a temporary directory, unless --inventory names one. Each arm loads it
+(``inventory.loader.load_inventory``) in a fresh child process, the arms alternating round by
+round so both see the same machine: ``fast`` as govcloud loads it, and
 ``careful`` with the fast path switched off (every file read by ``yaml_source.parse`` and
 validated record by record, as before the fast path). Reported per run: wall and CPU seconds of
 the load (the cyclic-GC pass at its end included), the time per stage the loader reports, the
@@ -16,6 +18,7 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -60,13 +63,25 @@ def run(directory: Path, rounds: int) -> list[dict[str, Any]]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("directory", type=Path)
+    parser.add_argument("--systems", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--inventory", type=Path, help="an inventory directory to load instead")
     args = parser.parse_args(argv)
-    runs = run(args.directory, args.rounds)
+    with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
+        if args.inventory is not None:
+            directory, what = args.inventory, "the given inventory"
+            command = ["--inventory", "DIR", "--rounds", str(args.rounds)]
+        else:
+            from inventory.synth import synthesize, write_inventory
+
+            directory, what = Path(tmp), f"synthetic, seed {args.seed}"
+            write_inventory(synthesize(args.systems, args.seed), directory)
+            command = ["--systems", str(args.systems), "--seed", str(args.seed), "--rounds", str(args.rounds)]
+        runs = run(directory, args.rounds)
     stages = sorted({s for r in runs for s in r["stages"]})
     table = Table(
-        f"Loading {runs[0]['systems']:,} systems ({args.directory.name}): fast path and careful path",
+        f"Loading {runs[0]['systems']:,} systems ({what}): fast path and careful path",
         ["arm", "round", "wall s", "CPU s", *[f"{s} s" for s in stages], "peak MB", "load average"],
         [
             [
@@ -88,7 +103,7 @@ def main(argv: list[str] | None = None) -> None:
         "Inventory loading: fast path against careful path",
         [table],
         data={"runs": runs},
-        command=command_line("bench.load", [str(args.directory), "--rounds", str(args.rounds)]),
+        command=command_line("bench.load", command),
     )
     print(md.read_text(encoding="utf-8"))
 
