@@ -9,7 +9,9 @@ cascade into "unknown department" errors for its neighbours.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator, Mapping, Sequence
+import itertools
+import operator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +19,10 @@ from inventory.models import Record
 from inventory.problems import Severity
 
 Loc = tuple[Any, ...]
+_ID = operator.attrgetter("id")
+_RECORD = operator.itemgetter(1)
+_SYSTEM = operator.attrgetter("system")
+_SYSTEM_REFS = operator.attrgetter("id", "department", "room", "networks", "depends_on", "replaced_by")
 
 
 @dataclass(frozen=True)
@@ -36,15 +42,32 @@ def _raw_id(raw: Any) -> str | None:
         rid = raw.get("id")
         if isinstance(rid, str):
             return rid
+    elif isinstance(raw, Record):  # validated already (inventory.fast_path)
+        return getattr(raw, "id", None)
     return None
 
 
-def duplicate_ids(records: Mapping[str, Sequence[Any]]) -> Iterator[tuple[str, int, int]]:
-    """(kind, index, index of the first record with that ID) for every repeated ID."""
-    for kind, raws in records.items():
+def record_ids(records: Mapping[str, Sequence[Any]]) -> dict[str, list[str | None]]:
+    """Per kind, the ID of each record (None when it has none that is text)."""
+    return {kind: _ids(raws) for kind, raws in records.items()}
+
+
+def _ids(raws: Sequence[Any]) -> list[str | None]:
+    try:
+        return list(map(_ID, raws))  # all validated already (a raw mapping has no attribute id)
+    except AttributeError:
+        return [_raw_id(raw) for raw in raws]
+
+
+def duplicate_ids(ids: Mapping[str, list[str | None]]) -> Iterator[tuple[str, int, int]]:
+    """(kind, index, index of the first record with that ID) for every repeated ID of :func:`record_ids`."""
+    for kind, given in ids.items():
+        distinct = set(given)
+        distinct.discard(None)
+        if len(distinct) == len(given) - given.count(None):
+            continue  # no ID given twice: the common case, seen without a loop in Python
         first: dict[str, int] = {}
-        for i, raw in enumerate(raws):
-            rid = _raw_id(raw)
+        for i, rid in enumerate(given):
             if rid is None:
                 continue
             if rid in first:
@@ -53,11 +76,26 @@ def duplicate_ids(records: Mapping[str, Sequence[Any]]) -> Iterator[tuple[str, i
                 first[rid] = i
 
 
-def known_ids(records: Mapping[str, Sequence[Any]]) -> dict[str, set[str]]:
-    """Every ID given per kind, valid record or not."""
-    return {
-        kind: {rid for raw in raws if (rid := _raw_id(raw)) is not None} for kind, raws in records.items()
-    }
+def known_ids(ids: Mapping[str, list[str | None]]) -> dict[str, set[str]]:
+    """Every ID given per kind (of :func:`record_ids`), valid record or not."""
+    known = {}
+    for kind, given in ids.items():
+        distinct: set[Any] = set(given)
+        distinct.discard(None)
+        known[kind] = distinct
+    return known
+
+
+def _values(records: Sequence[tuple[int, Record]], field: str) -> Iterator[Any]:
+    """The *field* of each record, in C (valid and salvaged records alike have every field)."""
+    return map(operator.attrgetter(field), map(_RECORD, records))
+
+
+def _all_known(values: Iterable[Any], known: set[str]) -> bool:
+    """Whether every value given (None: not given) is a known ID; the common case, seen at once."""
+    given = set(values)
+    given.discard(None)
+    return given <= known
 
 
 def _unknown(what: str, ref: str, ids: set[str]) -> str:
@@ -105,24 +143,88 @@ def _check_references(
             yield Found("regions", i, ("parent",), "a region cannot be its own parent")
         else:
             yield from ref("regions", i, ("parent",), parent, "region", regions)
-    for i, b in records["buildings"]:
-        yield from ref("buildings", i, ("region",), getattr(b, "region", None), "region", regions)
-    for i, d in records["departments"]:
-        yield from ref("departments", i, ("region",), getattr(d, "region", None), "region", regions)
-        yield from ref("departments", i, ("building",), getattr(d, "building", None), "building", buildings)
-    for i, r in records["rooms"]:
-        yield from ref("rooms", i, ("department",), getattr(r, "department", None), "department", departments)
-        yield from ref("rooms", i, ("building",), getattr(r, "building", None), "building", buildings)
-    for i, n in records["networks"]:
-        yield from ref(
-            "networks", i, ("department",), getattr(n, "department", None), "department", departments
-        )
-    for i, s in records["systems"]:
-        yield from _system_refs(i, s, departments, rooms, networks, systems, platforms, room_owner)
-    for i, a in records["assets"]:
-        yield from ref("assets", i, ("room",), getattr(a, "room", None), "room", rooms)
-        for k, target in enumerate(getattr(a, "serves", None) or ()):
-            yield from ref("assets", i, ("serves", k), target, "system", systems)
+    # Each loop below runs only when a look over its whole kind at once finds something to report.
+    buildings_of = records["buildings"]
+    if not _all_known(_values(buildings_of, "region"), regions):
+        for i, b in buildings_of:
+            yield from ref("buildings", i, ("region",), getattr(b, "region", None), "region", regions)
+    departments_of = records["departments"]
+    if not (
+        _all_known(_values(departments_of, "region"), regions)
+        and _all_known(_values(departments_of, "building"), buildings)
+    ):
+        for i, d in departments_of:
+            yield from ref("departments", i, ("region",), getattr(d, "region", None), "region", regions)
+            yield from ref(
+                "departments", i, ("building",), getattr(d, "building", None), "building", buildings
+            )
+    rooms_of = records["rooms"]
+    if not (
+        _all_known(_values(rooms_of, "department"), departments)
+        and _all_known(_values(rooms_of, "building"), buildings)
+    ):
+        for i, r in rooms_of:
+            yield from ref(
+                "rooms", i, ("department",), getattr(r, "department", None), "department", departments
+            )
+            yield from ref("rooms", i, ("building",), getattr(r, "building", None), "building", buildings)
+    networks_of = records["networks"]
+    if not _all_known(_values(networks_of, "department"), departments):
+        for i, n in networks_of:
+            yield from ref(
+                "networks", i, ("department",), getattr(n, "department", None), "department", departments
+            )
+    systems_of = records["systems"]
+    if not _systems_clean(systems_of, departments, rooms, networks, systems, platforms, room_owner):
+        for i, s in systems_of:
+            yield from _system_refs(i, s, departments, rooms, networks, systems, platforms, room_owner)
+    assets_of = records["assets"]
+    if not (
+        _all_known(_values(assets_of, "room"), rooms)
+        and _all_known(itertools.chain.from_iterable(_values(assets_of, "serves")), systems)
+    ):
+        for i, a in assets_of:
+            yield from ref("assets", i, ("room",), getattr(a, "room", None), "room", rooms)
+            for k, target in enumerate(getattr(a, "serves", None) or ()):
+                yield from ref("assets", i, ("serves", k), target, "system", systems)
+
+
+def _systems_clean(
+    systems_of: Sequence[tuple[int, Any]],
+    departments: set[str],
+    rooms: set[str],
+    networks: set[str],
+    systems: set[str],
+    platforms: set[str],
+    room_owner: Mapping[str, str],
+) -> bool:
+    """Whether :func:`_system_refs` would find nothing in any of *systems_of*, seen kind-wide."""
+    if not systems_of:
+        return True
+    # One visit per record (each is a cache miss at province scale), then columns, in C.
+    ids, of, placed, nets, needs, replaced = zip(*map(_SYSTEM_REFS, map(_RECORD, systems_of)), strict=True)
+    if not _all_known(of, departments):
+        return False
+    for room, department in set(zip(placed, of, strict=True)):
+        if room is None:
+            continue
+        if room not in rooms:
+            return False
+        if department in departments and room_owner.get(room, department) != department:
+            return False
+    if not _all_known(itertools.chain.from_iterable(nets), networks):
+        return False
+    # Every dependency, and the ID of the system that has it, side by side.
+    given_needs = [d or () for d in needs]
+    targets = list(map(_SYSTEM, itertools.chain.from_iterable(given_needs)))
+    owners = itertools.chain.from_iterable(map(itertools.repeat, ids, map(len, given_needs)))
+    if any(map(operator.eq, owners, targets)) or not _all_known(targets, systems):
+        return False
+    if any(map(operator.eq, ids, replaced)):
+        return False
+    given = set(replaced)
+    given.discard(None)
+    return given - systems <= platforms
 
 
 def _system_refs(

@@ -94,3 +94,13 @@ Port = Annotated[int, Field(ge=1, le=65535), BeforeValidator(_number)]
 MlpsLevel = Annotated[int, Field(ge=1, le=4), BeforeValidator(_number)]
 Flag = Annotated[bool, Strict()]
 Day = Annotated[dt.date, BeforeValidator(_day)]
+
+# What the careful validation runs before a number or a date (refusing booleans, reading the
+# survey's date formats). inventory.fast_path validates JSON strictly instead, where neither is
+# needed: a strict number is never a boolean, a strict date is a YYYY-MM-DD string.
+LENIENT_READERS = {"number": _number, "date": _day}
+# The IDs _record_id looks at twice, as one pattern over many IDs a line (inventory.fast_path
+# checks a whole list of records with it instead of a Python call per ID).
+OWN_ID_CHECK = _record_id
+_RESERVED = "|".join(f"(?i:{re.escape(name)})" for name in sorted(RESERVED_IDS))
+OWN_ID_SUSPECT = re.compile(rf"(?m)^(?:-.*|\.+|.{{{ID_MAX_LENGTH + 1},}}|{_RESERVED})$")

@@ -7,6 +7,7 @@ Gathered; it lives below both so that neither imports the other.
 from __future__ import annotations
 
 import difflib
+import itertools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -125,7 +126,9 @@ class Gathered:
                     )
                     continue
                 self.records[key].extend(value)
-                self.origins[key].extend((source, (key, i)) for i in range(len(value)))
+                # (source, (key, i)) per record, made in C: a province has hundreds of thousands
+                paths = zip(itertools.repeat(key), range(len(value)))
+                self.origins[key].extend(zip(itertools.repeat(source), paths))
             elif key in SCALAR_KEYS:
                 if key in self.scalars and self.scalars[key][0] != value:
                     first = self.scalars[key]

@@ -15,6 +15,9 @@ A directory is never read both ways: YAML files win, CSV files are then ignored.
 Validation runs in stages, each over every record, so one run reports everything: schema
 (per record, pydantic), duplicate IDs, then cross-references (``inventory.crossref``).
 Line numbers are looked up only for the records that have a problem (``inventory.yaml_source``).
+A file of flow records one a line (what ``inventory.synth`` writes) is first offered to the fast
+path (``inventory.fast_path``: validated straight from its JSON form); when it declines, the
+file is read and validated record by record as above, which is what reports any problem.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from pydantic_core import ErrorDetails
 from foundation.inputs import InputFileError, read_input
 from foundation.progress import ProgressCallback
 from foundation.text import control_problem
-from inventory import yaml_source
+from inventory import fast_path, yaml_source
 from inventory.fields import NO_CONTROL_PATTERN
 from inventory.gathering import (  # noqa: F401 (re-exported: the loader's names of old)
     SCALAR_KEYS,
@@ -81,7 +84,9 @@ def _gather_yaml(
             gathered.problem(FixedSource(source.label, text.line), (), None, None, text.message)
             gathered.unreadable = True
             continue
-        data = yaml_source.parse(text)
+        data: Any = fast_path.read(text)
+        if data is None:  # not a document of flow records, or something in it is wrong: read it carefully
+            data = yaml_source.parse(text)
         del text, raw
         if isinstance(data, yaml_source.TextError):
             gathered.problem(FixedSource(source.label, data.line), (), None, None, data.message)
@@ -232,6 +237,8 @@ def _number(value: Any) -> str:
 
 
 def _record_label(raw: Any, kind: str, index: int) -> str:
+    if isinstance(raw, Record):  # validated on the fast path
+        return str(raw.id)  # type: ignore[attr-defined]
     if isinstance(raw, dict):
         rid = raw.get("id")
         if isinstance(rid, str | int) and not isinstance(rid, bool) and str(rid):
@@ -292,6 +299,11 @@ def _validate_entity(
     salvaged: list[tuple[int, Record]] = []
     for start in range(0, len(raws), CHUNK):
         chunk = raws[start : start + CHUNK]
+        if set(map(type, chunk)) == {model}:  # validated on the fast path already
+            valid.extend(enumerate(chunk, start))
+            raws[start : start + CHUNK] = [None] * len(chunk)
+            progress(len(chunk))
+            continue
         try:
             valid.extend(enumerate(batch.validate_python(chunk), start))
             raws[start : start + CHUNK] = [None] * len(chunk)
@@ -382,7 +394,7 @@ def check_inventory(
 def _check(
     path: str | Path | None, progress: ProgressCallback | None
 ) -> tuple[Inventory | None, list[Problem]]:
-    from inventory.crossref import check_references, duplicate_ids, known_ids
+    from inventory.crossref import check_references, duplicate_ids, known_ids, record_ids
 
     g = gather(Path(path) if path is not None else bundled_inventory_path(), progress)
     total = sum(len(v) for v in g.records.values()) or 1
@@ -395,7 +407,8 @@ def _check(
             progress("validating records", done / total)
 
     scalars = _validate_scalars(g)
-    for kind, index, first in duplicate_ids(g.records):
+    ids = record_ids(g.records)
+    for kind, index, first in duplicate_ids(ids):
         source, base = g.origins[kind][index]
         rid = _record_label(g.records[kind][index], kind, index)
         g.pending.append(
@@ -403,7 +416,8 @@ def _check(
                 source, (*base, "id"), rid, "id", f"duplicate {kind} ID '{rid}'", see=g.origins[kind][first]
             )
         )
-    known = known_ids(g.records)
+    known = known_ids(ids)
+    del ids
     # Validation frees each raw record once it is a model: both at once would double the peak memory.
     checked = {kind: _validate_entity(g, kind, model, advance) for kind, model in ENTITY_MODELS.items()}
     valid = {kind: ok for kind, (ok, _) in checked.items()}

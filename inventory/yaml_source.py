@@ -6,6 +6,9 @@ lists and scalars directly (implicit scalars resolved exactly as PyYAML's SafeLo
 Anything unusual (anchors and aliases, explicit tags, merge keys, non-scalar keys) falls back
 to ``yaml.load(..., CSafeLoader)``, so the result is always what SafeLoader gives.
 
+A document of flow records one a line is read as JSON (:func:`_flow_records`), or handed to
+strict validation as JSON text piece by piece (:func:`flow_json`, for ``inventory.fast_path``).
+
 Line numbers are not recorded on the fast path. When validation finds problems,
 :func:`locate` walks the events of that one file again and returns the 1-based line of
 every node under the records that need one (and of every top-level value and record).
@@ -14,11 +17,12 @@ every node under the records that need one (and of every top-level value and rec
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gc
 import itertools
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -79,7 +83,24 @@ def gc_paused() -> Iterator[None]:
         yield
     finally:
         if enabled:
+            _age_young_objects()
             gc.enable()
+
+
+def _age_young_objects() -> None:
+    """Count every object made while the collector was paused as old, without scanning them.
+
+    They sit in the youngest generation, so the first collection after re-enabling would walk
+    all of them (seconds after a province's inventory) to find nothing: what a load makes, it
+    keeps. Freezing moves them out of every generation at once; unfreezing puts them into the
+    oldest, where only a full collection looks (garbage among them is still found then), so
+    nothing stays exempt and a test suite's memory stays bounded. A caller who froze objects
+    before keeps them frozen, and these join them (``govcloud.cli.common.settle`` would anyway).
+    """
+    frozen_before = gc.get_freeze_count()
+    gc.freeze()
+    if not frozen_before:
+        gc.unfreeze()
 
 
 def decode(data: bytes) -> str | TextError:
@@ -239,6 +260,7 @@ def _duplicates(node: MappingNode) -> None:
 # are C-level passes over the text; Python runs only per mapping (to refuse a duplicate key)
 # and per float or date.
 
+_COMMENT_LINE = re.compile(r"(?m)^#[^\n]*\n")
 # A double-quoted string on one line (JSON's escapes are a subset of YAML's, with the same meaning).
 _QUOTED = re.compile(r'("[^"\\\n]*(?:\\[^\n][^"\\\n]*)*")')
 # Characters YAML treats unlike JSON inside a string (tabs, line breaks other than \n, characters
@@ -251,8 +273,8 @@ _LINES = re.compile(r"(?:(?:[A-Za-z_][A-Za-z0-9_]*:(?: [^\n]*)?|- [^\n]*|[ ]*)\n
 _TOP_START = re.compile(r"\n(?=[A-Za-z_])")
 _KEY_AFTER_BRACE = re.compile(r"\{(?=[A-Za-z_])")
 _KEY_AFTER_COMMA = re.compile(r", (?=[A-Za-z_])")
-_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_NOT_A_KEY = re.compile(r"(?i:true|false|yes|no|on|off|null)")  # what YAML reads as a boolean or null
+PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+NOT_A_KEY = re.compile(r"(?i:true|false|yes|no|on|off|null)")  # what YAML reads as a boolean or null
 # Every quote in the rewritten document is ours: an opening one follows "{" or ", " and precedes
 # a letter; a key is taken only when its closing quote comes after word characters alone.
 _BAD_KEY = re.compile(r'(?<=[{ ])"[A-Za-z0-9_]*[^A-Za-z0-9_"]')
@@ -272,7 +294,7 @@ def _flow_records(text: str) -> Any:
     if _NOT_JSON_ALIKE.search(text) or ("\\u" in text and _ESCAPES_NOT_ALIKE.search(text)):
         raise _Fallback
     if text.startswith("#") or "\n#" in text:
-        text = re.sub(r"(?m)^#[^\n]*\n", "", text)  # whole-line comments (no string spans lines here)
+        text = _COMMENT_LINE.sub("", text)  # whole-line comments (no string spans lines here)
     parts = _QUOTED.split(text)
     bare = "\x00".join(parts[0::2])  # the document with each string replaced by NUL
     if not bare.isascii() or "#" in bare or not bare.strip() or _LINES.fullmatch(bare) is None:
@@ -280,30 +302,9 @@ def _flow_records(text: str) -> Any:
     if _EXPONENT.search(bare):
         raise _Fallback
     _check_depth(bare)
-    starts = [0] if _PLAIN_KEY.match(bare) else []
-    starts += [m.end() for m in _TOP_START.finditer(bare)]
-    found = [_TOP_LINE.match(bare, pos) for pos in starts]
-    sections = [m for m in found if m is not None]
-    if not sections or len(sections) != len(found) or bare[: starts[0]].strip():
-        raise _Fallback
-    names = [m.group(1) for m in sections]
-    if len(set(names)) != len(names) or any(_NOT_A_KEY.fullmatch(n) for n in names):
-        raise _Fallback  # a key given twice (refused with its lines there), or not text
     out = ["{"]
-    for i, m in enumerate(sections):
-        end = sections[i + 1].start() if i + 1 < len(sections) else len(bare)
-        body = bare[m.end() : end].strip("\n ")
-        if m.group(2) is not None:
-            if body:
-                raise _Fallback
-            value = m.group(2)
-        elif not body:
-            value = "null"
-        else:
-            if not body.startswith("- ") or body.count("\n") != body.count("\n- "):
-                raise _Fallback  # a line of the list that is not an item of its own
-            value = "[" + body[2:].replace("\n- ", "\n,") + "]"
-        out.append(f'{"," if i else ""}"{m.group(1)}":{value}')
+    for i, (name, value) in enumerate(_sections(bare)):
+        out.append(f'{"," if i else ""}"{name}":{value}')
     out.append("}")
     doc = _KEY_AFTER_COMMA.sub(', "', _KEY_AFTER_BRACE.sub('{"', "".join(out)))
     doc = doc.replace(": ", '": ').replace('\x00": ', "\x00: ")
@@ -321,6 +322,223 @@ def _flow_records(text: str) -> Any:
         )
     except (ValueError, RecursionError):
         raise _Fallback from None
+
+
+# ---------------------------------------------------------------- the same, as JSON for strict validation
+#
+# inventory.fast_path validates the entity lists of such a document straight from JSON text with
+# pydantic-core, strictly, and takes the result only when that succeeds (the careful path reads
+# the file otherwise, and reports what is wrong with its lines). So this text need not settle
+# everything the careful reading above checks: a key that is not plain text cannot be a field
+# name, and strict validation refuses every key that is not one; a value the JSON form reads
+# otherwise than YAML (an exponent, a date under another key) is refused by the strict type of
+# its field. What validation cannot see is settled here: the line layout, characters YAML
+# treats unlike JSON, quoted keys, and a key given twice in one mapping (JSON keeps the last).
+
+# What varies between the bare lines of records of one shape: numbers and dates.
+_VALUE_BYTES = b"0123456789.-"
+_SHAPE_TOKEN = re.compile(rb"[{}\[\]]|[A-Za-z_][A-Za-z0-9_]*(?=: )")
+
+
+_BLANK = re.compile(r"[\n ]*")  # matched in place: no copy of a section to see it is empty
+CHUNK_CHARS = 1 << 18  # records prepared (and validated) per piece: its passes stay in cache
+
+
+@dataclass(frozen=True)
+class FlowJson:
+    """A document of flow records a line, its entity lists to be read as JSON piece by piece."""
+
+    text: str
+    lists: dict[str, list[tuple[int, int]]]  # top-level key -> spans of *text* holding its value (none: null)
+    rest: str  # the lines of every other top-level key, as a YAML document of their own
+    date_keys: frozenset[str]
+
+    def pieces(self, key: str) -> Iterator[str | None]:
+        """The value of *key* as JSON arrays of consecutive records; None for a piece not taken."""
+        dates = _date_patterns(self.date_keys)
+        seen: set[bytes] = set()  # shapes of line already found fine
+        for start, end in self.lists[key]:
+            yield _json_piece(self.text[start:end], dates, seen)
+
+
+def flow_json(text: str, date_keys: Collection[str], json_keys: Collection[str]) -> FlowJson | None:
+    """*text* laid out as flow records a line, with the values of its *json_keys* to read as JSON.
+
+    None when the top-level layout is not one of ``key:`` lines (a value of its own, or a list
+    of records ``- ...`` one a line, or nothing). Each piece of a list is checked when it is made
+    (:meth:`FlowJson.pieces`): keys are quoted, and a bare date (YYYY-MM-DD) directly under one
+    of *date_keys* becomes the JSON string of the same date (any other bare date leaves the
+    piece invalid JSON).
+    """
+    if text.startswith("#") or "\n#" in text:
+        text = _COMMENT_LINE.sub("", text)
+    starts = [0] if PLAIN_KEY.match(text) else []
+    starts += [m.end() for m in _TOP_START.finditer(text)]
+    found = [_TOP_LINE.match(text, pos) for pos in starts]
+    sections = [m for m in found if m is not None]
+    if not sections or len(sections) != len(found) or text[: starts[0]].strip():
+        return None
+    names = [m.group(1) for m in sections]
+    if len(set(names)) != len(names) or any(NOT_A_KEY.fullmatch(n) for n in names):
+        return None  # a key given twice (refused with its lines there), or not text
+    lists: dict[str, list[tuple[int, int]]] = {}
+    rest: list[str] = []
+    for i, m in enumerate(sections):
+        end = sections[i + 1].start() if i + 1 < len(sections) else len(text)
+        if m.group(1) not in json_keys:
+            rest.append(text[m.start() : end])
+        elif m.group(2) is not None:  # the whole value on the key's line
+            if not _BLANK.fullmatch(text, m.end(), end):
+                return None
+            lists[m.group(1)] = [(m.start(2), m.end(2))]
+        elif _BLANK.fullmatch(text, m.end(), end):
+            lists[m.group(1)] = []  # nothing: null, as YAML reads it
+        else:
+            lists[m.group(1)] = _spans(text, m.end(), end)
+    return FlowJson(text, lists, "".join(rest), frozenset(date_keys))
+
+
+def _spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Pieces of about CHUNK_CHARS of the lines text[start:end], cut before a line's "- "."""
+    spans = []
+    while start < end:
+        cut = text.find("\n- ", start + CHUNK_CHARS, end) if end - start > CHUNK_CHARS else -1
+        stop = end if cut < 0 else cut + 1
+        spans.append((start, stop))
+        start = stop
+    return spans
+
+
+def _json_piece(piece: str, dates: _DatePatterns | None, seen: set[bytes]) -> str | None:
+    """*piece* (a value, or list items one a line) as JSON, or None when it does not read as such."""
+    if _NOT_JSON_ALIKE.search(piece) or ("\\u" in piece and _ESCAPES_NOT_ALIKE.search(piece)):
+        return None
+    if "\\" in piece:
+        parts = _QUOTED.split(piece)  # strings with their quotes
+        placeholder = "%s"
+    else:
+        # No escapes: every quote opens or closes a string (a quote in a plain scalar, or a
+        # string over two lines, leaves the JSON invalid). A plain split is several times faster.
+        parts = piece.split('"')  # strings without their quotes
+        placeholder = '"%s"'
+        if len(parts) % 2 == 0:
+            return None
+    bare = "\x00".join(parts[0::2])
+    strings = parts[1::2]
+    del parts
+    body = bare.strip("\n ")
+    if not body or not bare.isascii() or _LINES.fullmatch(bare) is None or _unlike_json(bare, seen):
+        return None
+    if body.startswith("- "):  # list items one a line
+        if body.count("\n") != body.count("\n- "):
+            return None  # a line of the list that is not an item of its own
+        body = "[" + body[2:].replace("\n- ", "\n,") + "]"
+    elif "\n" in body:
+        return None
+    body = _quote_keys(body)
+    if dates is not None:  # literal replacements: a template with groups costs a Python call per date
+        opening, closings = dates
+        body = opening.sub(': "', body)
+        for end, closing in closings:
+            body = closing.sub(f'"{end}', body)
+    if not strings:
+        return body
+    return (body.replace("%", "%%") if "%" in body else body).replace("\x00", placeholder) % tuple(strings)
+
+
+def _quote_keys(bare: str) -> str:
+    """*bare* with every key of its mappings quoted: a key follows "{" or ", " and ends at ": ".
+
+    Plain replacements, several times faster than a pattern: "{" and ", " are followed by a key
+    except where a list holds a string, a mapping or nothing (undone below); anything else
+    that follows them (a number or a word in a list) is left invalid JSON, as it must be.
+    """
+    bare = bare.replace(", ", ', "').replace(', "\x00', ", \x00").replace(', "{', ", {")
+    return bare.replace("{", '{"').replace('{"}', "{}").replace(": ", '": ')
+
+
+_DatePatterns = tuple[re.Pattern[str], list[tuple[str, re.Pattern[str]]]]
+
+
+@functools.cache
+def _date_patterns(keys: frozenset[str]) -> _DatePatterns | None:
+    """Where a quote opens before a bare date under one of *keys*, and where it closes (by what follows)."""
+    if not keys:
+        return None
+    after_key = "|".join(f'(?<="{re.escape(k)}": )' for k in sorted(keys))
+    day = "[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    opening = re.compile(f": (?:{after_key})(?={day}[,}}])")  # a date is never an item of a list
+    closings = [(end, re.compile(f'{re.escape(end)}(?<=": "{day}{re.escape(end)})')) for end in ",}"]
+    return opening, closings
+
+
+def _unlike_json(bare: str, seen: set[bytes]) -> bool:
+    """Whether *bare* (strings replaced by NUL) holds what its JSON form would read otherwise.
+
+    A comment after a value, a quoted key (which _shape_repeats_a_key does not see), NaN and
+    Infinity (JSON's, not YAML's), or a plain key given twice in one mapping. Checked once per
+    shape of line: lines that differ only in numbers and dates are one shape (a key that differs
+    from another only in digits counts as the same: refused, to be safe).
+    """
+    shapes = set(bare.encode("ascii").translate(None, _VALUE_BYTES).split(b"\n"))
+    shapes -= seen  # *seen*: the shapes of earlier pieces, found fine
+    joined = b"\n".join(shapes)
+    if b"#" in joined or b"\x00:" in joined or b"NaN" in joined or b"Infinity" in joined:
+        return True
+    if any(_shape_repeats_a_key(shape) for shape in shapes):
+        return True
+    seen |= shapes
+    return False
+
+
+def _shape_repeats_a_key(shape: bytes) -> bool:
+    keys: set[bytes] | None = None  # of the innermost open mapping; None in a list or outside
+    outer: list[set[bytes] | None] = []
+    for token in _SHAPE_TOKEN.findall(shape):
+        if token == b"{":
+            outer.append(keys)
+            keys = set()
+        elif token == b"[":
+            outer.append(keys)
+            keys = None
+        elif token == b"}" or token == b"]":
+            if not outer:
+                return True  # unbalanced: not JSON either
+            keys = outer.pop()
+        elif keys is not None:
+            if token in keys:
+                return True
+            keys.add(token)
+    return False
+
+
+def _sections(bare: str) -> list[tuple[str, str]]:
+    """Per top-level key of *bare*: its name and its value as (bare) JSON; or raise _Fallback."""
+    starts = [0] if PLAIN_KEY.match(bare) else []
+    starts += [m.end() for m in _TOP_START.finditer(bare)]
+    found = [_TOP_LINE.match(bare, pos) for pos in starts]
+    sections = [m for m in found if m is not None]
+    if not sections or len(sections) != len(found) or bare[: starts[0]].strip():
+        raise _Fallback
+    names = [m.group(1) for m in sections]
+    if len(set(names)) != len(names) or any(NOT_A_KEY.fullmatch(n) for n in names):
+        raise _Fallback  # a key given twice (refused with its lines there), or not text
+    out = []
+    for i, m in enumerate(sections):
+        end = sections[i + 1].start() if i + 1 < len(sections) else len(bare)
+        body = bare[m.end() : end].strip("\n ")
+        if m.group(2) is not None:
+            if body:
+                raise _Fallback
+            value = m.group(2)
+        elif not body:
+            value = "null"
+        else:
+            if not body.startswith("- ") or body.count("\n") != body.count("\n- "):
+                raise _Fallback  # a line of the list that is not an item of its own
+            value = "[" + body[2:].replace("\n- ", "\n,") + "]"
+        out.append((m.group(1), value))
+    return out
 
 
 def _check_depth(bare: str) -> None:
