@@ -31,6 +31,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter, ValidationError, create_model
 from pydantic_core import ErrorDetails
 
+from foundation.collector import collector_paused
 from foundation.inputs import InputFileError, read_input
 from foundation.progress import ProgressCallback
 from foundation.text import control_problem
@@ -387,7 +388,7 @@ def check_inventory(
     path: str | Path | None = None, *, progress: ProgressCallback | None = None
 ) -> tuple[Inventory | None, list[Problem]]:
     """Load and cross-check; return the inventory (None when invalid) and every problem found."""
-    with yaml_source.gc_paused():  # millions of live objects: the cyclic GC would rescan them over and over
+    with collector_paused():  # millions of live objects: the cyclic GC would rescan them over and over
         return _check(path, progress)
 
 

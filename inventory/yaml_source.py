@@ -18,12 +18,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import gc
 import itertools
 import json
 import re
 from collections.abc import Collection, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +37,8 @@ from yaml.events import (
     StreamEndEvent,
 )
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from foundation.collector import collector_paused
 
 Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STR_TAG = "tag:yaml.org,2002:str"
@@ -74,35 +74,6 @@ class TextError:
     line: int | None
 
 
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    # Building millions of small containers triggers the cyclic GC over and over (quadratic).
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            _age_young_objects()
-            gc.enable()
-
-
-def _age_young_objects() -> None:
-    """Count every object made while the collector was paused as old, without scanning them.
-
-    They sit in the youngest generation, so the first collection after re-enabling would walk
-    all of them (seconds after a province's inventory) to find nothing: what a load makes, it
-    keeps. Freezing moves them out of every generation at once; unfreezing puts them into the
-    oldest, where only a full collection looks (garbage among them is still found then), so
-    nothing stays exempt and a test suite's memory stays bounded. A caller who froze objects
-    before keeps them frozen, and these join them (``govcloud.cli.common.settle`` would anyway).
-    """
-    frozen_before = gc.get_freeze_count()
-    gc.freeze()
-    if not frozen_before:
-        gc.unfreeze()
-
-
 def decode(data: bytes) -> str | TextError:
     """UTF-8 text of *data* (BOM dropped), or where the first byte that is not UTF-8 sits."""
     try:
@@ -133,7 +104,7 @@ def parse(text: str) -> Any | TextError:
     that would expand the document far beyond its own size (a "billion laughs" bomb), a
     recursive alias, and nesting deeper than :data:`MAX_DEPTH`.
     """
-    with gc_paused():
+    with collector_paused():
         try:
             try:
                 return _flow_records(text)
@@ -675,7 +646,7 @@ def locate(text: str, wanted: Iterable[Path]) -> dict[Path, int]:
     lines: dict[Path, int] = {}
     path: list[Any] = []  # path of the current container
     frames: list[list[Any]] = []  # per open container: [is_mapping, pending key or next index, recording]
-    with gc_paused():
+    with collector_paused():
         parser = Loader(text)
         try:
             while True:

@@ -11,13 +11,13 @@ Everything is near-linear in the inventory's size: indexes are built once, no pa
 
 from __future__ import annotations
 
-import gc
 import math
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from foundation.collector import collector_paused
 from foundation.construct import builder
 from foundation.errors import GovcloudError
 from foundation.messages import Message, msg
@@ -213,13 +213,8 @@ def plan_with_context(
     effort = effort_of(effort)  # a bad effort fails before any work
     # The planner allocates millions of small acyclic objects; the cyclic collector would rescan
     # the whole inventory again and again (seconds at 100,000 systems) and free nothing.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         return _plan(inventory, policy, chosen, progress, scenario, time_limit_s, effort, bound)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _plan(
