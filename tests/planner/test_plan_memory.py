@@ -9,8 +9,8 @@ import pytest
 from planner.core import make_plan
 
 # A few dozen objects in cycles are interpreter-level (a class or two made on first use);
-# the planner's own structures (jobs, landings, closures over the problem) were thousands.
-CYCLE_ALLOWANCE = 200
+# the planner's own structures (jobs, landings, closures over the problem) were 4,000 at the city.
+CYCLE_ALLOWANCE = 1000
 
 
 def test_a_plan_of_the_city_leaves_no_reference_cycles_behind(bundled_inventory, default_policy) -> None:
