@@ -7,10 +7,13 @@ those hosts, so tests never see each other's data. Hosts' "filesystems" are tmp 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
 import os
+import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -308,3 +311,24 @@ def write_cli_inputs(tmp: Path, migrations: list[Migration]) -> dict[str, Path]:
         encoding="utf-8",
     )
     return {"inventory": inv_path, "plan": plan_path, "targets": targets_path}
+
+
+@contextlib.contextmanager
+def writer_ignoring_freeze(directory: Path) -> Iterator[None]:
+    """Inside: a thread writes a new log file into *directory* every 20 ms (a misconfigured unit)."""
+    stop = threading.Event()
+
+    def write() -> None:
+        n = 0
+        while not stop.is_set():
+            (directory / f"late-{n % 3}.log").write_bytes(os.urandom(100))
+            n += 1
+            time.sleep(0.02)
+
+    thread = threading.Thread(target=write, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(5)

@@ -4,13 +4,11 @@ since the pass that verified them equal; anything written to either end brings b
 
 from __future__ import annotations
 
-import os
-import threading
 import time
 
 import pytest
 
-from tests.playbooks.conftest import tree_digest
+from tests.playbooks.conftest import tree_digest, writer_ignoring_freeze
 
 pytestmark = pytest.mark.sshd
 
@@ -73,22 +71,8 @@ def test_a_target_touched_after_verification_gets_the_final_pass_again(migration
 def test_a_writer_that_starts_after_the_rollback_is_still_caught_at_freeze(migration):
     m = migration(files={"a.txt": b"alpha"}, target_start="exit 7")
     rolled_back_after_verifying(m)
-    stop = threading.Event()
-
-    def stubborn_writer() -> None:  # ignores the freeze
-        n = 0
-        while not stop.is_set():
-            (m.data_dir / f"late-{n % 3}.log").write_bytes(os.urandom(100))
-            n += 1
-            time.sleep(0.02)
-
-    thread = threading.Thread(target=stubborn_writer, daemon=True)
-    thread.start()
-    try:
+    with writer_ignoring_freeze(m.data_dir):  # ignores the freeze
         retry = m.run()
-    finally:
-        stop.set()
-        thread.join(5)
     assert {s.name: s.outcome for s in retry.steps}["freeze"] == "failed"
     assert "still changes after freeze" in (retry.error or "")
     assert retry.outcome == "rolled-back"

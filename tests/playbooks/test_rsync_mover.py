@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.playbooks.conftest import tree_digest
+from tests.playbooks.conftest import tree_digest, writer_ignoring_freeze
 
 pytestmark = pytest.mark.sshd
 
@@ -219,22 +219,8 @@ def test_estimated_overrun_is_refused_before_freezing_unless_allowed(migration):
 
 def test_a_source_still_written_after_freeze_is_not_quiescent(migration):
     m = migration(files={"a.txt": b"alpha"})
-    stop = threading.Event()
-
-    def stubborn_writer() -> None:  # ignores the freeze, as a misconfigured unit would
-        n = 0
-        while not stop.is_set():
-            (m.data_dir / f"late-{n % 3}.log").write_bytes(os.urandom(100))
-            n += 1
-            time.sleep(0.02)
-
-    thread = threading.Thread(target=stubborn_writer, daemon=True)
-    thread.start()
-    try:
+    with writer_ignoring_freeze(m.data_dir):  # ignores the freeze
         result = m.run(settle_seconds=0.5)
-    finally:
-        stop.set()
-        thread.join(5)
     assert {s.name: s.outcome for s in result.steps}["freeze"] == "failed"
     assert "still changes after freeze" in (result.error or "")
     assert result.outcome == "rolled-back"
