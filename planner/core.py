@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from foundation.collector import collector_paused
 from foundation.construct import builder
@@ -41,8 +41,9 @@ from planner.plan_model import (
     RoomOutcome,
     Sizing,
     Wave,
-    inventory_digest,
+    digest_beside,
     reason_fields,
+    reason_texts_beside,
     reasons_of,
 )
 from planner.policy import Policy, SizingBasis
@@ -213,8 +214,8 @@ def plan_with_context(
     effort = effort_of(effort)  # a bad effort fails before any work
     # The planner allocates millions of small acyclic objects; the cyclic collector would rescan
     # the whole inventory again and again (seconds at 100,000 systems) and free nothing.
-    with collector_paused():
-        return _plan(inventory, policy, chosen, progress, scenario, time_limit_s, effort, bound)
+    with collector_paused(), digest_beside(inventory) as digest:
+        return _plan(inventory, policy, chosen, progress, scenario, time_limit_s, effort, bound, digest)
 
 
 def _plan(
@@ -225,7 +226,8 @@ def _plan(
     scenario: Scenario | None,
     time_limit_s: float,
     effort: Effort,
-    with_bound: bool = True,
+    with_bound: bool,
+    digest: Callable[[], str],
 ) -> tuple[Plan, PlanContext]:
     report = progress or _silent
     constraints: Constraints | None = None
@@ -281,30 +283,40 @@ def _plan(
 
         findings += forced_wave_findings(scenario, decisions, grouping, problem, schedule)
 
-    report("bounds", 0.0)
-    bound = _lower_bound(problem, schedule) if with_bound else LowerBound(stranded_cost=0.0, waves=0)
-    report("bounds", 1.0)
-    report("plan", 0.0)
-    plan = _assemble(
-        inventory,
-        policy,
-        decisions,
-        sizing,
-        grouping,
-        room_decisions,
-        net_decisions,
-        problem,
-        schedule,
-        bound,
-        findings + room_findings + net_findings,
-        surveyed,
-    )
+    # The reasons are final now: their texts are rendered beside the bound and the assembly.
+    with reason_texts_beside([decisions[s.id].reasons for s in inventory.systems]) as reason_texts:
+        report("bounds", 0.0)
+        bound = _lower_bound(problem, schedule) if with_bound else LowerBound(stranded_cost=0.0, waves=0)
+        report("bounds", 1.0)
+        report("plan", 0.0)
+        plan = _assemble(
+            inventory,
+            policy,
+            decisions,
+            sizing,
+            grouping,
+            room_decisions,
+            net_decisions,
+            problem,
+            schedule,
+            bound,
+            findings + room_findings + net_findings,
+            _Beside(digest, reason_texts),
+            surveyed,
+        )
     apply_savings(plan, inventory, policy)
     report("plan", 1.0)
     context = PlanContext(
         policy, decisions, grouping, problem, schedule, room_decisions, net_decisions, cls.registry
     )
     return plan, context
+
+
+class _Beside(NamedTuple):
+    """What the plan's assembly takes from work done beside it (:mod:`foundation.beside`)."""
+
+    digest: Callable[[], str]
+    reason_texts: Callable[[], list[list[str]] | None]
 
 
 def _note_blocked_merges(decisions: Mapping[str, Decision], findings: list[Finding]) -> None:
@@ -330,6 +342,7 @@ def _assemble(
     schedule: Schedule,
     bound: LowerBound,
     findings: list[Finding],
+    beside: _Beside,
     surveyed: Mapping[str, Sizing] | None = None,
 ) -> Plan:
     assignment, unit_of = schedule.assignment, grouping.unit_of
@@ -346,11 +359,13 @@ def _assemble(
     group_of = grouping.group_of
     plan_systems: list[PlanSystem] = []
     append = plan_systems.append
-    for s in inventory.systems:
+    rendered: list[list[str]] | list[None] = beside.reason_texts() or [None] * len(inventory.systems)
+    for s, rendered_texts in zip(inventory.systems, rendered, strict=True):
         sid = s.id
         d = decisions[sid]
         disposition = d.disposition
-        texts, messages = reasons_of(d.reasons)  # one reason can be found by two rules: kept once
+        # one reason can be found by two rules: kept once
+        texts, messages = reasons_of(d.reasons, rendered_texts)
         cp = cutovers.get(sid)
         append(_plan_system({
             "reasons": texts,
@@ -453,7 +468,7 @@ def _assemble(
     )
     return Plan(
         inventory=InventoryRef(
-            city=inventory.city.id, systems=len(inventory.systems), digest=inventory_digest(inventory)
+            city=inventory.city.id, systems=len(inventory.systems), digest=beside.digest()
         ),
         policy=PolicyRef(name=policy.name, digest=policy.digest or "sha256:unknown"),
         systems=plan_systems,

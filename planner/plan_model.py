@@ -5,10 +5,13 @@ Everything downstream reads plans through :func:`load_plan`, never by hand-parsi
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
+import marshal
 import re
+from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -16,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from foundation.atomic import atomic_open
+from foundation.beside import Bytes, beside
 from foundation.construct import builder
 from foundation.errors import GovcloudError
 from foundation.inputs import InputFileError, read_input
@@ -115,14 +119,35 @@ def reason_fields(messages: list[Message]) -> dict[str, Any]:
     return {"reasons": texts, "reason_messages": kept}
 
 
-def reasons_of(messages: list[Message]) -> tuple[list[str], list[Message]]:
-    """The English texts of *messages* and the messages, each reason once (the first that says it)."""
+# From this many systems on, serialising the inventory (its digest) or half of a plan's systems
+# takes a second or more: worth a forked child on a second core. Below, the fork costs more.
+BESIDE_MIN_SYSTEMS = 20_000
+
+
+def reasons_of(messages: list[Message], texts: list[str] | None = None) -> tuple[list[str], list[Message]]:
+    """The English texts of *messages* and the messages, each reason once (the first that says it).
+
+    *texts*: the messages' texts when already rendered (:func:`reason_texts_beside`).
+    """
+    if texts is None or len(texts) != len(messages):
+        texts = [str(m) for m in messages]
     if len(messages) == 1:  # most records
-        return [str(messages[0])], [messages[0]]
+        return texts, [messages[0]]
     seen: dict[str, Message] = {}
-    for m in messages:
-        seen.setdefault(str(m), m)
+    for text, m in zip(texts, messages, strict=True):
+        seen.setdefault(text, m)
     return list(seen), list(seen.values())
+
+
+@contextlib.contextmanager
+def reason_texts_beside(reasons: list[list[Message]]) -> Iterator[Callable[[], list[list[str]] | None]]:
+    """The English texts of each of *reasons* (lists of messages that no longer change) while
+    the block runs: call what it yields for them (once), or for None below BESIDE_MIN_SYSTEMS."""
+    if len(reasons) < BESIDE_MIN_SYSTEMS:
+        yield lambda: None
+        return
+    with beside(lambda: marshal.dumps([[str(m) for m in ms] for ms in reasons])) as pending:
+        yield lambda: marshal.loads(pending.result())  # text made by this program's own child
 
 
 class Sizing(PlanModel):
@@ -516,6 +541,16 @@ def inventory_digest(inventory: Inventory) -> str:
     return "sha256:" + hashlib.sha256(inventory.__pydantic_serializer__.to_json(inventory)).hexdigest()
 
 
+@contextlib.contextmanager
+def digest_beside(inventory: Inventory) -> Iterator[Callable[[], str]]:
+    """inventory_digest(inventory) while the block runs: call what it yields for the digest (once)."""
+    if len(inventory.systems) < BESIDE_MIN_SYSTEMS:
+        yield lambda: inventory_digest(inventory)
+        return
+    with beside(lambda: inventory_digest(inventory).encode()) as pending:
+        yield lambda: bytes(pending.result()).decode()
+
+
 def inventory_mismatch(plan: Plan, inventory: Inventory) -> str | None:
     """Why *plan* cannot have been made from *inventory* (another city, unknown systems), else None."""
     if plan.inventory.city != inventory.city.id:
@@ -531,8 +566,44 @@ def inventory_mismatch(plan: Plan, inventory: Inventory) -> str | None:
 def write_plan(plan: Plan, path: str | Path) -> None:
     """Write plan.json atomically."""
     # The serializer's own UTF-8 bytes: no decoding to text and encoding back, and no copy to
-    # add the final line break (170 MB at 100,000 systems).
-    data = plan.__pydantic_serializer__.to_json(plan, indent=2)
+    # join its pieces or add the final line break (170 MB at 100,000 systems).
+    pieces = plan_json(plan)
     with atomic_open(path, "wb") as fh:
-        fh.write(data)
+        for piece in pieces:
+            fh.write(piece)
         fh.write(b"\n")
+
+
+# In the plan's indented form: the top-level key (the inventory's "systems" is a number), and the
+# end of its list (lines inside it are indented further; a JSON string holds no line break).
+_SYSTEMS_OPEN = b'\n  "systems": ['
+_LIST_CLOSE = b"\n  ]"
+
+
+_LISTS = [name for name, field in Plan.model_fields.items() if field.default_factory is list]
+
+
+def plan_json(plan: Plan) -> list[Bytes]:
+    """The bytes of plan.json (indented by two), in pieces to write one after another.
+
+    A large plan's systems (three quarters of the bytes) are serialised in two parts, the first
+    beside in a forked child while this process serialises the second with the rest of the plan;
+    the pieces are the bytes the plan's serializer gives in one go.
+    """
+    serializer = plan.__pydantic_serializer__
+    systems = plan.systems
+    if len(systems) < BESIDE_MIN_SYSTEMS:
+        return [serializer.to_json(plan, indent=2)]
+    cut = len(systems) * 3 // 5  # this process also serialises everything else
+
+    def first_items() -> Bytes:
+        alone = plan.model_copy(update={k: [] for k in _LISTS} | {"systems": systems[:cut]})
+        text = serializer.to_json(alone, indent=2)
+        start = text.index(_SYSTEMS_OPEN) + len(_SYSTEMS_OPEN)
+        return memoryview(text)[start : text.index(_LIST_CLOSE, start)]
+
+    with beside(first_items) as first:
+        rest = serializer.to_json(plan.model_copy(update={"systems": systems[cut:]}), indent=2)
+        at = rest.index(_SYSTEMS_OPEN) + len(_SYSTEMS_OPEN)
+        return [memoryview(rest)[:at], first.result(), b",", memoryview(rest)[at:]]
+
