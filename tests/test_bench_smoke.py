@@ -194,3 +194,23 @@ def test_quick_inventory_quality_run_has_zero_violations(quick_plan_quality: tup
     data = json.loads((tmp_path / "plan_quality.json").read_text(encoding="utf-8"))
     (row,) = data["data"]["rows"]
     assert rc == 0 and row["violations"] == [] and all(a["violations"] == 0 for a in row["arms"].values())
+
+
+def test_tree_memory_counts_the_memory_of_a_forked_child(capsys: pytest.CaptureFixture[str]) -> None:
+    from bench.tree_memory import main as tree_memory
+
+    # The child writes 200 MB of its own (not shared with its parent) and holds it for a second.
+    script = (
+        "import os, time\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    held = bytearray(200 << 20)\n"
+        "    for i in range(0, len(held), 4096): held[i] = 1\n"
+        "    time.sleep(1.0)\n"
+        "    os._exit(0)\n"
+        "os.waitpid(pid, 0)\n"
+    )
+    assert tree_memory(["--every", "0.05", "--", sys.executable, "-c", script]) == 0
+    out = capsys.readouterr().out
+    peak_mb = float(out.split("peak PSS ")[1].split(" MB")[0].replace(",", ""))
+    assert peak_mb >= 200 and "(2 processes" in out, out
