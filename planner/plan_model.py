@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from foundation.atomic import atomic_open
-from foundation.beside import Bytes, beside
+from foundation.beside import beside
 from foundation.construct import builder
 from foundation.errors import GovcloudError
 from foundation.inputs import InputFileError, read_input
@@ -119,7 +119,7 @@ def reason_fields(messages: list[Message]) -> dict[str, Any]:
     return {"reasons": texts, "reason_messages": kept}
 
 
-# From this many systems on, serialising the inventory (its digest) or half of a plan's systems
+# From this many systems on, serialising the inventory (its digest) or rendering the reasons
 # takes a second or more: worth a forked child on a second core. Below, the fork costs more.
 BESIDE_MIN_SYSTEMS = 20_000
 
@@ -566,44 +566,9 @@ def inventory_mismatch(plan: Plan, inventory: Inventory) -> str | None:
 def write_plan(plan: Plan, path: str | Path) -> None:
     """Write plan.json atomically."""
     # The serializer's own UTF-8 bytes: no decoding to text and encoding back, and no copy to
-    # join its pieces or add the final line break (170 MB at 100,000 systems).
-    pieces = plan_json(plan)
+    # add the final line break (170 MB at 100,000 systems). Not split with a forked child as the
+    # digest is: the child would touch, and so copy, a quarter of a gigabyte of the plan's pages.
+    data = plan.__pydantic_serializer__.to_json(plan, indent=2)
     with atomic_open(path, "wb") as fh:
-        for piece in pieces:
-            fh.write(piece)
+        fh.write(data)
         fh.write(b"\n")
-
-
-# In the plan's indented form: the top-level key (the inventory's "systems" is a number), and the
-# end of its list (lines inside it are indented further; a JSON string holds no line break).
-_SYSTEMS_OPEN = b'\n  "systems": ['
-_LIST_CLOSE = b"\n  ]"
-
-
-_LISTS = [name for name, field in Plan.model_fields.items() if field.default_factory is list]
-
-
-def plan_json(plan: Plan) -> list[Bytes]:
-    """The bytes of plan.json (indented by two), in pieces to write one after another.
-
-    A large plan's systems (three quarters of the bytes) are serialised in two parts, the first
-    beside in a forked child while this process serialises the second with the rest of the plan;
-    the pieces are the bytes the plan's serializer gives in one go.
-    """
-    serializer = plan.__pydantic_serializer__
-    systems = plan.systems
-    if len(systems) < BESIDE_MIN_SYSTEMS:
-        return [serializer.to_json(plan, indent=2)]
-    cut = len(systems) * 3 // 5  # this process also serialises everything else
-
-    def first_items() -> Bytes:
-        alone = plan.model_copy(update={k: [] for k in _LISTS} | {"systems": systems[:cut]})
-        text = serializer.to_json(alone, indent=2)
-        start = text.index(_SYSTEMS_OPEN) + len(_SYSTEMS_OPEN)
-        return memoryview(text)[start : text.index(_LIST_CLOSE, start)]
-
-    with beside(first_items) as first:
-        rest = serializer.to_json(plan.model_copy(update={"systems": systems[cut:]}), indent=2)
-        at = rest.index(_SYSTEMS_OPEN) + len(_SYSTEMS_OPEN)
-        return [memoryview(rest)[:at], first.result(), b",", memoryview(rest)[at:]]
-
