@@ -5,8 +5,9 @@
 For each size n: synthesize an inventory (``inventory.synth``), write it as YAML, then
 
 * end to end: run ``govcloud plan DIR --out OUT`` in a fresh child process and record its wall
-  time and its own peak RSS (wait4 rusage), then check its plan.json with the independent
-  verifier (``verifier.verify_plan`` with the policy);
+  time and its own peak RSS (wait4 rusage: at 20,000 systems and more, the largest of it and
+  the helpers it forks; their sum, in PSS, is ``bench.tree_memory``'s), then check its
+  plan.json with the independent verifier (``verifier.verify_plan`` with the policy);
 * per stage: load and plan again in this process with a progress callback, charging time to
   the stages the core reports (load/validate/classify/schedule/check/...), then time writing
   plan.json and verifying it;
