@@ -2,9 +2,10 @@
 
 A province's inventory leaves single-threaded work that needs nothing the caller computes
 meanwhile, and whose result is small next to its input: the inventory's digest while the
-planner classifies, half of plan.json's systems while the other half is serialised. A forked
-child shares the caller's objects as they are at the fork (copy-on-write), so nothing is
-sent to it; it sends back only its bytes, through a pipe.
+planner classifies, the texts of the reasons while it assembles the plan. A forked child shares
+the caller's objects as they are at the fork (copy-on-write), so nothing is sent to it; it
+sends back only its bytes, through a pipe. Each page either side writes to while both live is
+copied, so the work should read few objects, and the caller should not be at its peak memory.
 
 Where ``fork`` is not available, or the child cannot be started, or it fails, the work is
 done in the caller when the result is asked for: the result is the same either way, and an
