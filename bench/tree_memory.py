@@ -57,10 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL)
     peak, processes, when = 0, 1, 0.0
     while proc.poll() is None:
-        tree = process_tree(proc.pid)
-        total = sum(pss_kib(pid) for pid in tree)
-        if total > peak:
-            peak, processes, when = total, sum(1 for pid in tree if pss_kib(pid)), time.perf_counter() - start
+        sample = [pss_kib(pid) for pid in process_tree(proc.pid)]  # a zombie counts 0
+        if sum(sample) > peak:
+            peak, processes, when = sum(sample), sum(1 for kib in sample if kib), time.perf_counter() - start
         time.sleep(args.every)
     print(
         f"peak PSS {peak / 1024:,.0f} MB ({processes} process{'es' if processes > 1 else ''}, "

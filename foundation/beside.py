@@ -2,7 +2,9 @@
 
 A province's inventory leaves single-threaded work that needs nothing the caller computes
 meanwhile, and whose result is small next to its input: the inventory's digest while the
-planner classifies, the texts of the reasons while it assembles the plan. A forked child shares
+planner classifies, the texts of the reasons while it assembles the plan (:class:`Beside`);
+the JSON text of each inventory file while the loader validates the one before (:class:`Stream`,
+a child forked as loading starts, while the process is small). A forked child shares
 the caller's objects as they are at the fork (copy-on-write), so nothing is sent to it; it
 sends back only its bytes, through a pipe. Each page either side writes to while both live is
 copied, so the work should read few objects, and the caller should not be at its peak memory.
@@ -22,7 +24,7 @@ import signal
 import struct
 import sys
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 Bytes = bytes | bytearray | memoryview  # what the work returns, and its result
 
@@ -40,36 +42,7 @@ class Beside:
         self._start()
 
     def _start(self) -> None:
-        if not hasattr(os, "fork") or sys.platform != "linux":
-            return
-        try:
-            read, write = os.pipe()
-        except OSError:
-            return
-        with contextlib.suppress(OSError):
-            fcntl.fcntl(write, getattr(fcntl, "F_SETPIPE_SZ", 1031), _PIPE_BYTES)
-        try:
-            # Python 3.12+ warns of live threads (a progress display): the child uses none of them.
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", DeprecationWarning)
-                pid = os.fork()
-        except OSError:
-            os.close(read)
-            os.close(write)
-            return
-        if pid == 0:  # the child: never returns into the caller's code
-            status = 1
-            try:
-                os.close(read)
-                signal.signal(signal.SIGINT, signal.SIG_DFL)  # an interrupt ends it, quietly
-                data = self._work()
-                _write_all(write, _LENGTH.pack(len(data)))
-                _write_all(write, data)
-                status = 0
-            finally:
-                os._exit(status)  # no atexit handlers, no second flush of the caller's buffers
-        os.close(write)
-        self._pid, self._read = pid, read
+        self._pid, self._read = _fork(lambda write: _send_each(write, lambda: (self._work(),)))
 
     @property
     def child(self) -> int | None:
@@ -119,6 +92,94 @@ def beside(work: Callable[[], Bytes]) -> Iterator[Beside]:
         yield pending
     finally:
         pending.cancel()
+
+
+class Stream:
+    """*produce*'s items made in a forked child, one after another; :meth:`next` gives each in turn.
+
+    The child runs ahead of the caller as far as the pipe holds. When it ends early (it
+    failed, or could not be started), :meth:`next` answers None from there on: the caller does
+    the rest itself.
+    """
+
+    def __init__(self, produce: Callable[[], Iterable[Bytes]]) -> None:
+        self._pid: int | None = None
+        self._pipe: io.FileIO | None = None
+        pid, read = _fork(lambda write: _send_each(write, produce))
+        if pid is not None and read is not None:
+            self._pid, self._pipe = pid, io.FileIO(read, "rb")
+
+    def next(self) -> bytearray | None:
+        """The child's next item, or None when it has no more (ended, failed or never started)."""
+        if self._pipe is None:
+            return None
+        head = _read_exactly(self._pipe, _LENGTH.size)
+        item = _read_exactly(self._pipe, _LENGTH.unpack(head)[0]) if head is not None else None
+        if item is None:
+            self.cancel()
+        return item
+
+    def cancel(self) -> None:
+        """Stop the child if it still runs."""
+        if self._pipe is not None:
+            self._pipe.close()
+            self._pipe = None
+        if self._pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self._pid, signal.SIGKILL)
+            os.waitpid(self._pid, 0)
+            self._pid = None
+
+
+@contextlib.contextmanager
+def stream_beside(produce: Callable[[], Iterable[Bytes]]) -> Iterator[Stream]:
+    """*produce*'s items made beside the block; the child is stopped when the block ends."""
+    stream = Stream(produce)
+    try:
+        yield stream
+    finally:
+        stream.cancel()
+
+
+def _fork(send: Callable[[int], None]) -> tuple[int | None, int | None]:
+    """A child that runs *send* on the write end of a pipe, then exits: (its pid, the read end).
+
+    (None, None) where it cannot be forked. The child never returns into the caller's code.
+    """
+    if not hasattr(os, "fork") or sys.platform != "linux":
+        return None, None
+    try:
+        read, write = os.pipe()
+    except OSError:
+        return None, None
+    with contextlib.suppress(OSError):
+        fcntl.fcntl(write, getattr(fcntl, "F_SETPIPE_SZ", 1031), _PIPE_BYTES)
+    try:
+        # Python 3.12+ warns of live threads (a progress display): the child uses none of them.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+    except OSError:
+        os.close(read)
+        os.close(write)
+        return None, None
+    if pid == 0:
+        status = 1
+        try:
+            os.close(read)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)  # an interrupt ends it, quietly
+            send(write)
+            status = 0
+        finally:
+            os._exit(status)  # no atexit handlers, no second flush of the caller's buffers
+    os.close(write)
+    return pid, read
+
+
+def _send_each(write: int, produce: Callable[[], Iterable[Bytes]]) -> None:
+    for item in produce():
+        _write_all(write, _LENGTH.pack(len(item)))
+        _write_all(write, item)
 
 
 def _write_all(fd: int, data: Bytes) -> None:

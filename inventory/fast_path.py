@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import functools
 import operator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pydantic import ValidationError
@@ -40,34 +41,63 @@ _LENIENT = {id(reader): kind for kind, reader in LENIENT_READERS.items()}
 _ID = operator.attrgetter("id")
 
 
+# An inventory file's entity lists as JSON pieces (validated in order; none: the key is empty),
+# and the YAML text of its other keys: the text work of the fast path, done before validation.
+Prepared = tuple[dict[str, list[bytes]], str]
+
+
 def read(text: str) -> dict[str, Any] | None:
     """The document in *text* with its entity lists as validated records; None to read it carefully."""
     flow = yaml_source.flow_json(text, DATE_FIELDS, ENTITY_MODELS)
     if flow is None:
         return None
-    out: dict[str, Any] = {}
+    # piece by piece, each validated once made: its text is still in the cache
+    pieces = {key: flow.pieces(key) if spans else iter(()) for key, spans in flow.lists.items()}
+    return _validated(pieces, flow.rest)
+
+
+def prepare(text: str) -> Prepared | None:
+    """read()'s work on the text alone (for a helper process); None to read the file carefully."""
+    flow = yaml_source.flow_json(text, DATE_FIELDS, ENTITY_MODELS)
+    if flow is None:
+        return None
+    lists: dict[str, list[bytes]] = {}
     for key, spans in flow.lists.items():
-        if not spans:
-            out[key] = None  # an empty key, as the careful path reads it
-            continue
-        records: list[Record] = []
-        for piece in flow.pieces(key):
+        pieces = lists[key] = []
+        for piece in flow.pieces(key) if spans else ():
             if piece is None:
                 return None
-            if piece == "null":
-                out[key] = None  # an empty key, as the careful path reads it
-                break
+            pieces.append(piece.encode())
+    return lists, flow.rest
+
+
+def read_prepared(prepared: Prepared) -> dict[str, Any] | None:
+    """The document :func:`prepare` made ready, as read() gives it; None to read it carefully."""
+    lists, rest = prepared
+    return _validated({key: iter(pieces) for key, pieces in lists.items()}, rest)
+
+
+def _validated(lists: Mapping[str, Iterator[str | bytes | None]], rest_text: str) -> dict[str, Any] | None:
+    out: dict[str, Any] = {}
+    for key, pieces in lists.items():
+        out[key] = None  # an empty key, as the careful path reads it
+        records: list[Record] = []
+        for piece in pieces:
+            if piece is None:
+                return None
+            if piece == "null" or piece == b"null":
+                break  # an empty key too
             try:
-                more = _validator(ENTITY_MODELS[key]).validate_json(piece.encode(), strict=True)
+                json = piece.encode() if isinstance(piece, str) else piece
+                more = _validator(ENTITY_MODELS[key]).validate_json(json, strict=True)
             except ValidationError:
                 return None
             if OWN_ID_SUSPECT.search("\n".join(map(_ID, more))):
                 return None  # an ID that may not name a file: the careful path says why
             records.extend(more)
-        else:
             out[key] = records
-    if flow.rest:
-        rest = yaml_source.parse(flow.rest)
+    if rest_text:
+        rest = yaml_source.parse(rest_text)
         if not isinstance(rest, dict):
             return None  # e.g. a syntax error: reported, with the file's own line, by the careful path
         out.update(rest)

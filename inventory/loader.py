@@ -18,19 +18,25 @@ Line numbers are looked up only for the records that have a problem (``inventory
 A file of flow records one a line (what ``inventory.synth`` writes) is first offered to the fast
 path (``inventory.fast_path``: validated straight from its JSON form); when it declines, the
 file is read and validated record by record as above, which is what reports any problem.
+From BESIDE_MIN_BYTES of YAML on, a child forked as loading starts does the fast path's text
+work on each file (``fast_path.prepare``) while this process validates the one before; a file
+it could not prepare, or whose records the fast path refuses, is read here as above.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import marshal
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError, create_model
 from pydantic_core import ErrorDetails
 
+from foundation.beside import stream_beside
 from foundation.collector import collector_paused
 from foundation.inputs import InputFileError, read_input
 from foundation.progress import ProgressCallback
@@ -67,36 +73,68 @@ def bundled_inventory_path() -> Path:
 # ---------------------------------------------------------------- gathering per route
 
 
+# From this much YAML on, a child forked as loading starts prepares each file's text for the
+# fast path while this process validates the file before (two cores); below, the fork costs more.
+BESIDE_MIN_BYTES = 16 << 20
+
+
 def _gather_yaml(
     files: list[Path], label_of: Callable[[Path], str], gathered: Gathered, progress: ProgressCallback | None
 ) -> None:
-    total = sum(_size(f) for f in files) or 1
+    sizes = [_size(f) for f in files]
+    total = sum(sizes) or 1
     done = 0
+    beside = stream_beside(lambda: _prepared(files)) if total >= BESIDE_MIN_BYTES and len(files) > 1 else None
+    with beside or contextlib.nullcontext() as prepared:
+        for f, size in zip(files, sizes, strict=True):
+            source = YamlSource(label_of(f), f)
+            frame = prepared.next() if prepared is not None else None
+            ready = marshal.loads(frame) if frame is not None else None  # made by this program's child
+            data = fast_path.read_prepared(ready) if ready is not None else None
+            if data is not None:
+                gathered.add_document(source, data)
+            elif not _read_yaml(f, source, gathered, fast=ready is None):  # refused: carefully
+                continue
+            done += size
+            if progress:
+                progress("loading files", done / total)
+
+
+def _prepared(files: list[Path]) -> Iterator[bytes]:
+    """For each of *files*: fast_path.prepare's work on it, or None to leave the file to the loader."""
     for f in files:
-        source = YamlSource(label_of(f), f)
         try:
-            raw = read_input(f)
-        except InputFileError as exc:
-            gathered.problem(FixedSource(source.label), (), None, None, exc.strerror or str(exc))
-            gathered.unreadable = True
-            continue
-        text = yaml_source.decode(raw)
-        if isinstance(text, yaml_source.TextError):
-            gathered.problem(FixedSource(source.label, text.line), (), None, None, text.message)
-            gathered.unreadable = True
-            continue
-        data: Any = fast_path.read(text)
-        if data is None:  # not a document of flow records, or something in it is wrong: read it carefully
-            data = yaml_source.parse(text)
-        del text, raw
-        if isinstance(data, yaml_source.TextError):
-            gathered.problem(FixedSource(source.label, data.line), (), None, None, data.message)
-            gathered.unreadable = True
-            continue
-        gathered.add_document(source, data)
-        done += _size(f)
-        if progress:
-            progress("loading files", done / total)
+            text = yaml_source.decode(read_input(f))
+        except InputFileError:
+            text = None
+        ready = fast_path.prepare(text) if isinstance(text, str) else None
+        yield marshal.dumps(ready)
+
+
+def _read_yaml(f: Path, source: YamlSource, gathered: Gathered, fast: bool = True) -> bool:
+    """Read *f* here (by the fast path when *fast*, else carefully) into *gathered*; False when
+    it cannot be read."""
+    try:
+        raw = read_input(f)
+    except InputFileError as exc:
+        gathered.problem(FixedSource(source.label), (), None, None, exc.strerror or str(exc))
+        gathered.unreadable = True
+        return False
+    text = yaml_source.decode(raw)
+    if isinstance(text, yaml_source.TextError):
+        gathered.problem(FixedSource(source.label, text.line), (), None, None, text.message)
+        gathered.unreadable = True
+        return False
+    data: Any = fast_path.read(text) if fast else None
+    if data is None:  # not a document of flow records, or something in it is wrong: read it carefully
+        data = yaml_source.parse(text)
+    del text, raw
+    if isinstance(data, yaml_source.TextError):
+        gathered.problem(FixedSource(source.label, data.line), (), None, None, data.message)
+        gathered.unreadable = True
+        return False
+    gathered.add_document(source, data)
+    return True
 
 
 def _size(f: Path) -> int:

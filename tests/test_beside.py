@@ -7,12 +7,13 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from foundation import beside as beside_module
-from foundation.beside import Beside, beside
+from foundation.beside import Beside, beside, stream_beside
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -85,3 +86,26 @@ def test_the_child_neither_repeats_the_callers_buffered_output_nor_runs_its_exit
         [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60, check=True
     ).stdout
     assert out.splitlines() == ["buffered, not flushed", "exit handler"]
+
+
+def test_a_stream_gives_the_childs_items_in_order_then_none() -> None:
+    with stream_beside(lambda: (str(i).encode() * 100_000 for i in range(5))) as stream:
+        items = [stream.next() for _ in range(6)]
+    assert items[:5] == [str(i).encode() * 100_000 for i in range(5)] and items[5] is None
+
+
+def _two_then_fail() -> Iterator[bytes]:
+    yield b"one"
+    yield b"two"
+    raise RuntimeError("the child fails")
+
+
+def test_a_stream_whose_child_fails_ends_after_what_it_sent() -> None:
+    with stream_beside(_two_then_fail) as stream:
+        assert [stream.next(), stream.next(), stream.next(), stream.next()] == [b"one", b"two", None, None]
+
+
+def test_without_fork_a_stream_has_no_items(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delattr(beside_module.os, "fork")
+    with stream_beside(lambda: iter([b"x"])) as stream:
+        assert stream.next() is None
