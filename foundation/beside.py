@@ -33,55 +33,34 @@ _PIPE_BYTES = 1 << 20  # a larger pipe: fewer reads of a result of tens of megab
 
 
 class Beside:
-    """*work* started in a forked child; :meth:`result` waits for its bytes (or does it here)."""
+    """*work* started in a forked child; :meth:`result` waits for its bytes (or does it here).
+
+    A :class:`Stream` of one item: a child that fails sends none, and the work is done here.
+    """
 
     def __init__(self, work: Callable[[], Bytes]) -> None:
         self._work = work
-        self._pid: int | None = None
-        self._read: int | None = None
+        self._stream: Stream | None = None
         self._start()
 
     def _start(self) -> None:
-        self._pid, self._read = _fork(lambda write: _send_each(write, lambda: (self._work(),)))
+        self._stream = Stream(lambda: (self._work(),))
 
     @property
     def child(self) -> int | None:
         """The child's process ID until its result is collected (None: the work is done here)."""
-        return self._pid
+        return self._stream.child if self._stream is not None else None
 
     def result(self) -> Bytes:
         """The work's bytes: the child's when it succeeded, else computed here."""
-        data = self._collect()
+        data = self._stream.next() if self._stream is not None else None
+        self.cancel()
         return data if data is not None else self._work()
-
-    def _collect(self) -> Bytes | None:
-        if self._read is None:
-            return None
-        try:
-            with io.FileIO(self._read, "rb") as pipe:
-                self._read = None
-                head = _read_exactly(pipe, _LENGTH.size)
-                data = _read_exactly(pipe, _LENGTH.unpack(head)[0]) if head is not None else None
-        finally:
-            ok = self._reap()
-        return data if ok else None
-
-    def _reap(self) -> bool:
-        pid, self._pid = self._pid, None
-        if pid is None:
-            return False
-        _, status = os.waitpid(pid, 0)
-        return os.waitstatus_to_exitcode(status) == 0
 
     def cancel(self) -> None:
         """Stop the child if it still runs (the result is no longer wanted)."""
-        if self._pid is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self._pid, signal.SIGKILL)
-            self._reap()
-        if self._read is not None:
-            os.close(self._read)
-            self._read = None
+        if self._stream is not None:
+            self._stream.cancel()
 
 
 @contextlib.contextmanager
@@ -108,6 +87,11 @@ class Stream:
         pid, read = _fork(lambda write: _send_each(write, produce))
         if pid is not None and read is not None:
             self._pid, self._pipe = pid, io.FileIO(read, "rb")
+
+    @property
+    def child(self) -> int | None:
+        """The child's process ID while it may still send (None: ended, or never started)."""
+        return self._pid
 
     def next(self) -> bytearray | None:
         """The child's next item, or None when it has no more (ended, failed or never started)."""

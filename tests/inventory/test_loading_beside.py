@@ -30,8 +30,8 @@ def prepare_beside_always(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     def recording(self: beside_module.Stream, produce: Callable[[], Iterable[bytes]]) -> None:
         init(self, produce)
-        if self._pid is not None:
-            started.append(self._pid)
+        if self.child is not None:
+            started.append(self.child)
 
     monkeypatch.setattr(beside_module.Stream, "__init__", recording)
     return started
