@@ -20,9 +20,11 @@ import contextlib
 import fcntl
 import io
 import os
+import queue
 import signal
 import struct
 import sys
+import threading
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 
@@ -76,9 +78,9 @@ def beside(work: Callable[[], Bytes]) -> Iterator[Beside]:
 class Stream:
     """*produce*'s items made in a forked child, one after another; :meth:`next` gives each in turn.
 
-    The child runs ahead of the caller as far as the pipe holds. When it ends early (it
-    failed, or could not be started), :meth:`next` answers None from there on: the caller does
-    the rest itself.
+    The child makes every item without waiting for the caller to take the ones before (they wait
+    in the child's memory). When it ends early (it failed, or could not be started), :meth:`next`
+    answers None from there on: the caller does the rest itself.
     """
 
     def __init__(self, produce: Callable[[], Iterable[Bytes]]) -> None:
@@ -161,9 +163,25 @@ def _fork(send: Callable[[int], None]) -> tuple[int | None, int | None]:
 
 
 def _send_each(write: int, produce: Callable[[], Iterable[Bytes]]) -> None:
-    for item in produce():
-        _write_all(write, _LENGTH.pack(len(item)))
-        _write_all(write, item)
+    """Each item of *produce*, framed, through *write*; what was made before a failure is sent."""
+    # A thread sends while the child makes the next item: the caller may read an item long after
+    # the child made it (when it needs it), and an item larger than the pipe must not hold up
+    # the next one's work meanwhile.
+    made: queue.SimpleQueue[Bytes | None] = queue.SimpleQueue()
+
+    def send() -> None:
+        while (item := made.get()) is not None:
+            _write_all(write, _LENGTH.pack(len(item)))
+            _write_all(write, item)
+
+    sender = threading.Thread(target=send, name="beside-send")
+    sender.start()
+    try:
+        for item in produce():
+            made.put(item)
+    finally:
+        made.put(None)
+        sender.join()
 
 
 def _write_all(fd: int, data: Bytes) -> None:

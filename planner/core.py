@@ -23,9 +23,9 @@ from foundation.errors import GovcloudError
 from foundation.messages import Message, msg
 from inventory.models import Inventory
 from planner import rules
+from planner.ahead import Decided, Premises, WorkAhead
 from planner.classify import Classification, Decision, _resolve_merge_chains, classify, size_system
-from planner.cutover import plan_cutovers
-from planner.findings import cancellable, sharing_findings, sort_findings, target_findings, targets_met
+from planner.findings import cancellable, sort_findings, target_findings, targets_met
 from planner.graph import Grouping, group_systems, links_of
 from planner.plan_model import (
     Disposition,
@@ -43,15 +43,12 @@ from planner.plan_model import (
     Wave,
     digest_beside,
     reason_fields,
-    reason_texts_beside,
     reasons_of,
 )
 from planner.policy import Policy, SizingBasis
 from planner.rooms import (
     NetworkDecision,
     RoomDecision,
-    decide_networks,
-    decide_rooms,
     plan_relocations,
     plan_rooms,
 )
@@ -59,7 +56,7 @@ from planner.ruleset import Rule
 from planner.savings import apply_savings
 from planner.scheduling import DIMENSIONS, LowerBound, ProgressCallback, Schedule, ScheduleProblem
 from planner.scheduling.build import Constraints, build_problem, load_of
-from planner.sizing import planned_sizing, utilisation_savings
+from planner.sizing import planned_sizing
 
 if TYPE_CHECKING:
     from planner.scenario import Scenario
@@ -245,46 +242,50 @@ def _plan(
 
     report("classify", 1.0)
 
-    while True:  # each retry blocks at least one more system, so this ends
-        _resolve_merge_chains(decisions)
-        # Only blocking changes a disposition after classification; a blocked system keeps its full size.
-        for sid, d in decisions.items():
-            if d.disposition is Disposition.BLOCKED:
-                surveyed[sid] = size_system(systems[sid], d, policy)
-                sizing[sid] = planned_sizing(systems[sid], surveyed[sid], policy)
-        report("group", 0.0)
-        grouping = group_systems(inventory, decisions)
-        report("group", 1.0)
-        report("rooms", 0.0)
-        room_decisions, room_findings = decide_rooms(inventory, decisions, policy)
-        net_decisions, net_findings = decide_networks(inventory, decisions)
-        report("rooms", 1.0)
-        problem = build_problem(
-            inventory, policy, decisions, sizing, grouping, room_decisions, net_decisions, constraints
-        )
-        too_big = _oversized(problem, grouping)
-        if too_big:
-            for sid, why in sorted(too_big.items()):
-                block(decisions[sid], rules.CAP_1, why, findings)
-            continue
-        report("schedule", 0.0)
-        schedule = _schedule(problem, method, report, time_limit_s, effort)
-        report("schedule", 1.0)
-        if schedule.unscheduled:
-            for job in schedule.unscheduled:
-                for sid in grouping.members.get(job, []):
-                    block(decisions[sid], rules.CAP_1, msg("reason.wave.no_slot"), findings)
-            continue
-        break
-    _note_blocked_merges(decisions, findings)
-    findings += grouping.lost  # DEP-1: dependencies lost to clean-up (of the final decisions)
-    if scenario is not None and scenario.force:
-        from planner.scenario import forced_wave_findings
+    ahead: WorkAhead | None = None
+    try:
+        while True:  # each retry blocks at least one more system, so this ends
+            _resolve_merge_chains(decisions)
+            # Only blocking changes a disposition after classification; a blocked system keeps its full size.
+            for sid, d in decisions.items():
+                if d.disposition is Disposition.BLOCKED:
+                    surveyed[sid] = size_system(systems[sid], d, policy)
+                    sizing[sid] = planned_sizing(systems[sid], surveyed[sid], policy)
+            # What follows from these decisions alone is worked out beside the grouping and schedule.
+            ahead = WorkAhead(Decided(inventory, policy, decisions, sizing, surveyed))
+            report("group", 0.0)
+            grouping = group_systems(inventory, decisions)
+            report("group", 1.0)
+            report("rooms", 0.0)
+            premises = ahead.premises()
+            room_decisions, net_decisions = premises.rooms, premises.networks
+            report("rooms", 1.0)
+            problem = build_problem(
+                inventory, policy, decisions, sizing, grouping, room_decisions, net_decisions, constraints
+            )
+            too_big = _oversized(problem, grouping)
+            if too_big:
+                for sid, why in sorted(too_big.items()):
+                    block(decisions[sid], rules.CAP_1, why, findings)
+                ahead.cancel()
+                continue
+            report("schedule", 0.0)
+            schedule = _schedule(problem, method, report, time_limit_s, effort)
+            report("schedule", 1.0)
+            if schedule.unscheduled:
+                for job in schedule.unscheduled:
+                    for sid in grouping.members.get(job, []):
+                        block(decisions[sid], rules.CAP_1, msg("reason.wave.no_slot"), findings)
+                ahead.cancel()
+                continue
+            break
+        _note_blocked_merges(decisions, findings)
+        findings += grouping.lost  # DEP-1: dependencies lost to clean-up (of the final decisions)
+        if scenario is not None and scenario.force:
+            from planner.scenario import forced_wave_findings
 
-        findings += forced_wave_findings(scenario, decisions, grouping, problem, schedule)
+            findings += forced_wave_findings(scenario, decisions, grouping, problem, schedule)
 
-    # The reasons are final now: their texts are rendered beside the bound and the assembly.
-    with reason_texts_beside([decisions[s.id].reasons for s in inventory.systems]) as reason_texts:
         report("bounds", 0.0)
         bound = _lower_bound(problem, schedule) if with_bound else LowerBound(stranded_cost=0.0, waves=0)
         report("bounds", 1.0)
@@ -295,15 +296,17 @@ def _plan(
             decisions,
             sizing,
             grouping,
-            room_decisions,
-            net_decisions,
+            premises,
             problem,
             schedule,
             bound,
-            findings + room_findings + net_findings,
-            _Beside(digest, reason_texts),
+            findings,
+            _Beside(digest, ahead),  # set: the loop ran at least once
             surveyed,
         )
+    finally:
+        if ahead is not None:
+            ahead.cancel()
     apply_savings(plan, inventory, policy)
     report("plan", 1.0)
     context = PlanContext(
@@ -316,7 +319,7 @@ class _Beside(NamedTuple):
     """What the plan's assembly takes from work done beside it (:mod:`foundation.beside`)."""
 
     digest: Callable[[], str]
-    reason_texts: Callable[[], list[list[str]] | None]
+    ahead: WorkAhead
 
 
 def _note_blocked_merges(decisions: Mapping[str, Decision], findings: list[Finding]) -> None:
@@ -336,8 +339,7 @@ def _assemble(
     decisions: dict[str, Decision],
     sizing: dict[str, Sizing],
     grouping: Grouping,
-    room_decisions: dict[str, RoomDecision],
-    net_decisions: dict[str, NetworkDecision],
+    premises: Premises,
     problem: ScheduleProblem,
     schedule: Schedule,
     bound: LowerBound,
@@ -346,20 +348,22 @@ def _assemble(
     surveyed: Mapping[str, Sizing] | None = None,
 ) -> Plan:
     assignment, unit_of = schedule.assignment, grouping.unit_of
+    room_decisions, net_decisions = premises.rooms, premises.networks
+    findings = findings + premises.room_findings + premises.network_findings
     wave_of: dict[str, int | None] = {
         sid: assignment.get(unit) if (unit := unit_of.get(sid)) is not None else None for sid in decisions
     }
     links = links_of(inventory, decisions, grouping.carried)
     dispositions = {sid: d.disposition for sid, d in decisions.items()}
     surveyed = surveyed if surveyed is not None else sizing
-    cutovers, cut_findings = plan_cutovers(inventory, dispositions, sizing, policy)
+    cutovers, cut_findings = beside.ahead.cutovers()
     findings = findings + cut_findings
     right_sized = policy.sizing is not SizingBasis.AS_SURVEYED
     migrate, merge = Disposition.MIGRATE, Disposition.MERGE
     group_of = grouping.group_of
     plan_systems: list[PlanSystem] = []
     append = plan_systems.append
-    rendered: list[list[str]] | list[None] = beside.reason_texts() or [None] * len(inventory.systems)
+    rendered = beside.ahead.reason_texts()
     for s, rendered_texts in zip(inventory.systems, rendered, strict=True):
         sid = s.id
         d = decisions[sid]
@@ -438,7 +442,7 @@ def _assemble(
     ]
 
     more, rate = target_findings(inventory, policy, decisions, wave_of, waves, plan_networks)
-    findings = findings + more + sharing_findings(inventory, decisions)
+    findings = findings + more + beside.ahead.sharing()
 
     months = policy.calendar.wave_months
     counted = Counter(dispositions.values())
@@ -463,7 +467,7 @@ def _assemble(
         gap=schedule.gap,
         dispositions={d.value: counted.get(d, 0) for d in Disposition},
         errors=sum(1 for f in findings if f.severity is FindingSeverity.ERROR),
-        by_utilisation_savings=utilisation_savings(inventory.systems, dispositions, surveyed, policy),
+        by_utilisation_savings=beside.ahead.by_utilisation(),
         targets=targets_met(findings),
     )
     return Plan(

@@ -9,7 +9,6 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
-import marshal
 import re
 from collections.abc import Callable, Iterator
 from enum import StrEnum
@@ -119,15 +118,16 @@ def reason_fields(messages: list[Message]) -> dict[str, Any]:
     return {"reasons": texts, "reason_messages": kept}
 
 
-# From this many systems on, serialising the inventory (its digest) or rendering the reasons
-# takes a second or more: worth a forked child on a second core. Below, the fork costs more.
+# From this many systems on, serialising the inventory (its digest) or what follows from the
+# decisions alone (planner.ahead) takes a second or more: worth a forked child on a second core.
+# Below, the fork costs more.
 BESIDE_MIN_SYSTEMS = 20_000
 
 
 def reasons_of(messages: list[Message], texts: list[str] | None = None) -> tuple[list[str], list[Message]]:
     """The English texts of *messages* and the messages, each reason once (the first that says it).
 
-    *texts*: the messages' texts when already rendered (:func:`reason_texts_beside`).
+    *texts*: the messages' texts when already rendered (:mod:`planner.ahead`).
     """
     if texts is None or len(texts) != len(messages):
         texts = [str(m) for m in messages]
@@ -137,17 +137,6 @@ def reasons_of(messages: list[Message], texts: list[str] | None = None) -> tuple
     for text, m in zip(texts, messages, strict=True):
         seen.setdefault(text, m)
     return list(seen), list(seen.values())
-
-
-@contextlib.contextmanager
-def reason_texts_beside(reasons: list[list[Message]]) -> Iterator[Callable[[], list[list[str]] | None]]:
-    """The English texts of each of *reasons* (lists of messages that no longer change) while
-    the block runs: call what it yields for them (once), or for None below BESIDE_MIN_SYSTEMS."""
-    if len(reasons) < BESIDE_MIN_SYSTEMS:
-        yield lambda: None
-        return
-    with beside(lambda: marshal.dumps([[str(m) for m in ms] for ms in reasons])) as pending:
-        yield lambda: marshal.loads(pending.result())  # text made by this program's own child
 
 
 class Sizing(PlanModel):

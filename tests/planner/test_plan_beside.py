@@ -1,16 +1,21 @@
-"""A large inventory's digest and reasons' texts are made beside, in forked children: the same plan."""
+"""A large inventory's digest, and what follows from its decisions alone (planner.ahead), are
+made beside, in forked children: the same plan."""
 
 from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
 
 import pytest
 
 from foundation import beside as beside_module
 from foundation.messages import verbatim
 from inventory.models import Inventory
-from planner import plan_model
+from planner import ahead, plan_model, rules
 from planner.core import make_plan
-from planner.plan_model import Plan, inventory_digest, reasons_of
+from planner.plan_model import Disposition, Plan, inventory_digest, reasons_of
 from planner.policy import Policy
+from tests.planner.conftest import InventoryBuilder
 
 
 @pytest.fixture
@@ -18,14 +23,14 @@ def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Every inventory and plan counts as large; the children forked are recorded."""
     started: list[int] = []
     monkeypatch.setattr(plan_model, "BESIDE_MIN_SYSTEMS", 1)
-    start = beside_module.Beside._start
+    init = beside_module.Stream.__init__
 
-    def recording(self: beside_module.Beside) -> None:
-        start(self)
+    def recording(self: beside_module.Stream, produce: Callable[[], Iterable[beside_module.Bytes]]) -> None:
+        init(self, produce)
         if self.child is not None:
             started.append(self.child)
 
-    monkeypatch.setattr(beside_module.Beside, "_start", recording)
+    monkeypatch.setattr(beside_module.Stream, "__init__", recording)
     return started
 
 
@@ -33,9 +38,46 @@ def test_a_large_inventorys_plan_made_with_work_beside_is_the_same_plan(
     bundled_inventory: Inventory, default_policy: Policy, bundled_plan: Plan, forks: list[int]
 ) -> None:
     plan = make_plan(bundled_inventory, default_policy)
-    assert len(forks) == 2, "the digest and the reasons' texts were not made beside"
+    assert len(forks) == 2, "the digest and the work that follows from the decisions were not made beside"
     assert plan.inventory.digest == inventory_digest(bundled_inventory)
     assert plan == bundled_plan
+
+
+def test_an_iteration_that_blocks_a_system_works_ahead_again_from_the_new_decisions(
+    inv: InventoryBuilder, policy: Policy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # more data than any wave can move: the first iteration blocks it (CAP-1) and starts over
+    inventory = inv.system("small").system("huge", data_gb=10**9).build()
+    here = make_plan(inventory, policy)
+    assert here.system("huge").disposition is Disposition.BLOCKED and rules.CAP_1 in here.system("huge").rules
+    monkeypatch.setattr(plan_model, "BESIDE_MIN_SYSTEMS", 1)
+    started: list[ahead.WorkAhead] = []
+    init = ahead.WorkAhead.__init__
+
+    def recording(self: ahead.WorkAhead, decided: ahead.Decided, beside: bool | None = None) -> None:
+        init(self, decided, beside)
+        started.append(self)
+
+    monkeypatch.setattr(ahead.WorkAhead, "__init__", recording)
+    assert make_plan(inventory, policy) == here
+    assert len(started) == 2 and all(w._stream is None for w in started), "not started again, or not reaped"
+
+
+def test_parts_a_failing_child_did_not_send_are_computed_here(
+    bundled_inventory: Inventory, default_policy: Policy, bundled_plan: Plan, forks: list[int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    parent = os.getpid()
+    parts = dict(ahead._PARTS)
+
+    def sharing_in_this_process_only(decided: ahead.Decided) -> object:
+        if os.getpid() != parent:
+            raise SystemExit(1)  # the child dies after sending the rooms and the cut-overs
+        return parts["sharing"](decided)
+
+    failing = tuple((name, sharing_in_this_process_only if name == "sharing" else work) for name, work in ahead._PARTS)
+    monkeypatch.setattr(ahead, "_PARTS", failing)
+    assert make_plan(bundled_inventory, default_policy) == bundled_plan
 
 
 def test_reasons_with_their_texts_given_are_kept_once_as_when_rendered_here() -> None:
