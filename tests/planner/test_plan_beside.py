@@ -75,7 +75,9 @@ def test_parts_a_failing_child_did_not_send_are_computed_here(
             raise SystemExit(1)  # the child dies after sending the rooms and the cut-overs
         return parts["sharing"](decided)
 
-    failing = tuple((name, sharing_in_this_process_only if name == "sharing" else work) for name, work in ahead._PARTS)
+    failing = tuple(
+        (name, sharing_in_this_process_only if name == "sharing" else work) for name, work in ahead._PARTS
+    )
     monkeypatch.setattr(ahead, "_PARTS", failing)
     assert make_plan(bundled_inventory, default_policy) == bundled_plan
 
