@@ -10,10 +10,12 @@ import contextlib
 import ctypes
 import errno
 import os
+import queue
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO
 
@@ -96,6 +98,38 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     """Replace *path* with *data* atomically."""
     with atomic_open(path, "wb") as fh:
         fh.write(data)
+
+
+def write_pieces(fh: IO[bytes], pieces: Iterable[bytes | bytearray | memoryview]) -> None:
+    """Write *pieces* to *fh* in order, each from a thread while the caller makes the next.
+
+    For a file of hundreds of megabytes made piece by piece: its bytes go to the kernel while the
+    next piece is made, and no piece has to wait for the whole. An error while writing (a full
+    disk) is raised here, and no further piece is made.
+    """
+    ready: queue.Queue[bytes | bytearray | memoryview | None] = queue.Queue(maxsize=2)
+    failed: list[BaseException] = []
+
+    def write() -> None:
+        while (piece := ready.get()) is not None:
+            if not failed:
+                try:
+                    fh.write(piece)
+                except BaseException as exc:  # raised in the caller, below
+                    failed.append(exc)
+
+    writer = threading.Thread(target=write, name="write-pieces")
+    writer.start()
+    try:
+        for piece in pieces:
+            if failed:
+                break
+            ready.put(piece)
+    finally:
+        ready.put(None)
+        writer.join()
+    if failed:
+        raise failed[0]
 
 
 def atomic_write_texts(files: Mapping[Path, str]) -> None:

@@ -17,8 +17,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from foundation.atomic import atomic_open
-from foundation.beside import beside
+from foundation.atomic import atomic_open, write_pieces
+from foundation.beside import Bytes, beside
 from foundation.construct import builder
 from foundation.errors import GovcloudError
 from foundation.inputs import InputFileError, read_input
@@ -554,10 +554,45 @@ def inventory_mismatch(plan: Plan, inventory: Inventory) -> str | None:
 
 def write_plan(plan: Plan, path: str | Path) -> None:
     """Write plan.json atomically."""
-    # The serializer's own UTF-8 bytes: no decoding to text and encoding back, and no copy to
-    # add the final line break (170 MB at 100,000 systems). Not split with a forked child as the
-    # digest is: the child would touch, and so copy, a quarter of a gigabyte of the plan's pages.
-    data = plan.__pydantic_serializer__.to_json(plan, indent=2)
     with atomic_open(path, "wb") as fh:
-        fh.write(data)
-        fh.write(b"\n")
+        write_pieces(fh, plan_json(plan))
+
+
+# A large plan's systems are serialised this many at a time (about 17 MB of plan.json).
+_SYSTEMS_PER_PIECE = 10_000
+
+# In the plan's indented form: the top-level key (the inventory's "systems" is a number), and the
+# end of its list (lines inside it are indented further; a JSON string holds no line break).
+_SYSTEMS_OPEN = b'\n  "systems": ['
+_LIST_CLOSE = b"\n  ]"
+_LISTS = [name for name, field in Plan.model_fields.items() if field.default_factory is list]
+
+
+def plan_json(plan: Plan) -> Iterator[Bytes]:
+    """The bytes of plan.json (indented by two, with its final line break), piece by piece.
+
+    The pieces are the bytes the plan's serializer gives in one go. A large plan's systems are
+    serialised a slice at a time, so that the slices before are written meanwhile (write_pieces)
+    and the whole (170 MB at 100,000 systems) is never held at once. They are the serializer's
+    own UTF-8 bytes: no decoding to text and encoding back.
+    """
+    serializer = plan.__pydantic_serializer__
+    systems = plan.systems
+    if len(systems) <= _SYSTEMS_PER_PIECE:
+        yield serializer.to_json(plan, indent=2)
+        yield b"\n"
+        return
+    empty: dict[str, Any] = dict.fromkeys(_LISTS, [])  # read only: one list for all
+    head = serializer.to_json(plan.model_copy(update=empty), indent=2)
+    yield memoryview(head)[: head.index(_SYSTEMS_OPEN) + len(_SYSTEMS_OPEN)]
+    starts = range(0, len(systems), _SYSTEMS_PER_PIECE)
+    for start in starts[:-1]:
+        alone = plan.model_copy(update={**empty, "systems": systems[start : start + _SYSTEMS_PER_PIECE]})
+        text = serializer.to_json(alone, indent=2)
+        items = text.index(_SYSTEMS_OPEN) + len(_SYSTEMS_OPEN)
+        yield memoryview(text)[items : text.index(_LIST_CLOSE, items)]
+        yield b","
+    # the last slice with everything after the systems
+    rest = serializer.to_json(plan.model_copy(update={"systems": systems[starts[-1] :]}), indent=2)
+    yield memoryview(rest)[rest.index(_SYSTEMS_OPEN) + len(_SYSTEMS_OPEN) :]
+    yield b"\n"

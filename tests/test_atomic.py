@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import errno
+import io
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from foundation.atomic import atomic_open, atomic_write_text
+from foundation.atomic import atomic_open, atomic_write_text, write_pieces
 
 
 def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path: Path) -> None:
@@ -41,3 +44,41 @@ def test_an_unwritable_place_is_reported_with_the_target_not_the_temporary_name(
     with pytest.raises(OSError) as err:
         atomic_write_text("/proc/govcloud-test.txt", "x")
     assert err.value.filename == "/proc/govcloud-test.txt"
+
+
+def test_pieces_are_written_in_order_while_the_next_are_made(tmp_path: Path) -> None:
+    made: list[int] = []
+
+    def pieces() -> Iterator[bytes]:
+        for i in range(50):
+            made.append(i)
+            yield f"{i},".encode() * 1000
+
+    with atomic_open(tmp_path / "out", "wb") as fh:
+        write_pieces(fh, pieces())
+    assert (tmp_path / "out").read_bytes() == b"".join(f"{i},".encode() * 1000 for i in range(50))
+    assert made == list(range(50))
+
+
+def test_a_failed_write_of_a_piece_is_raised_and_stops_the_making_of_pieces(tmp_path: Path) -> None:
+    made: list[int] = []
+
+    class FullDisk(io.BytesIO):
+        def write(self, data: object) -> int:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    def pieces() -> Iterator[bytes]:
+        for i in range(1000):
+            made.append(i)
+            yield b"x"
+
+    with pytest.raises(OSError) as err:
+        write_pieces(FullDisk(), pieces())
+    assert err.value.errno == errno.ENOSPC
+    assert len(made) < 1000, "pieces were made after the write had failed"
+    target = tmp_path / "plan.json"
+    target.write_bytes(b"old")
+    with pytest.raises(OSError), atomic_open(target, "wb") as fh:
+        write_pieces(fh, (b"new" for _ in range(3)))
+        raise OSError(errno.ENOSPC, "No space left on device")
+    assert target.read_bytes() == b"old"

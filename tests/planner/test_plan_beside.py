@@ -1,10 +1,12 @@
 """A large inventory's digest, and what follows from its decisions alone (planner.ahead), are
-made beside, in forked children: the same plan."""
+made beside, in forked children: the same plan. A large plan's file is written piece by piece:
+the same bytes."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 import pytest
 
@@ -13,7 +15,7 @@ from foundation.messages import verbatim
 from inventory.models import Inventory
 from planner import ahead, plan_model, rules
 from planner.core import make_plan
-from planner.plan_model import Disposition, Plan, inventory_digest, reasons_of
+from planner.plan_model import Disposition, Plan, inventory_digest, reasons_of, write_plan
 from planner.policy import Policy
 from tests.planner.conftest import InventoryBuilder
 
@@ -88,3 +90,37 @@ def test_reasons_with_their_texts_given_are_kept_once_as_when_rendered_here() ->
     assert reasons_of(said) == (["unused", "no owner"], [said[0], said[2]])
     # texts that do not match the messages (the reasons changed since) are not used
     assert reasons_of(said, ["stale"]) == reasons_of(said)
+
+
+def _one_go(plan: Plan) -> bytes:
+    return plan.__pydantic_serializer__.to_json(plan, indent=2) + b"\n"
+
+
+@pytest.fixture
+def small_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bundled city's plan counts as large: its systems are serialised 7 at a time."""
+    monkeypatch.setattr(plan_model, "_SYSTEMS_PER_PIECE", 7)
+
+
+def test_a_large_plans_file_is_byte_for_byte_the_serializers_in_one_go(
+    bundled_plan: Plan, small_pieces: None, tmp_path: Path
+) -> None:
+    assert len(list(plan_model.plan_json(bundled_plan))) > 2 * len(bundled_plan.systems) // 7
+    write_plan(bundled_plan, tmp_path / "plan.json")
+    assert (tmp_path / "plan.json").read_bytes() == _one_go(bundled_plan)
+
+
+def test_text_that_looks_like_the_files_layout_does_not_confuse_the_joining(
+    bundled_plan: Plan, small_pieces: None, tmp_path: Path
+) -> None:
+    sly = '\n  "systems": [],\n  ]\n'
+    hostile = {"name": sly, "reasons": [sly, "two\nlines"]}
+    systems = [s.model_copy(update=hostile) for s in bundled_plan.systems]
+    findings = [f.model_copy(update={"message": sly}) for f in bundled_plan.findings]
+    plan = bundled_plan.model_copy(update={"systems": systems, "findings": findings})
+    write_plan(plan, tmp_path / "plan.json")
+    assert (tmp_path / "plan.json").read_bytes() == _one_go(plan)
+    # a number of systems that fills its last piece exactly
+    exact = plan.model_copy(update={"systems": systems[:21]})
+    write_plan(exact, tmp_path / "exact.json")
+    assert (tmp_path / "exact.json").read_bytes() == _one_go(exact)
