@@ -55,7 +55,7 @@ from planner.rooms import (
 from planner.ruleset import Rule
 from planner.savings import apply_savings
 from planner.scheduling import DIMENSIONS, LowerBound, ProgressCallback, Schedule, ScheduleProblem
-from planner.scheduling.build import Constraints, build_problem, load_of
+from planner.scheduling.build import Constraints, build_jobs, build_problem, load_of
 from planner.sizing import planned_sizing
 
 if TYPE_CHECKING:
@@ -257,12 +257,11 @@ def _plan(
             grouping = group_systems(inventory, decisions)
             report("group", 1.0)
             report("rooms", 0.0)
+            jobs = build_jobs(inventory, policy, decisions, sizing, grouping, constraints)
             premises = ahead.premises()
             room_decisions, net_decisions = premises.rooms, premises.networks
             report("rooms", 1.0)
-            problem = build_problem(
-                inventory, policy, decisions, sizing, grouping, room_decisions, net_decisions, constraints
-            )
+            problem = build_problem(jobs, policy, grouping, room_decisions, net_decisions)
             too_big = _oversized(problem, grouping)
             if too_big:
                 for sid, why in sorted(too_big.items()):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from inventory.models import NetworkKind
 from planner.plan_model import Disposition, Sizing
@@ -82,17 +82,23 @@ def pilot_eligible(decision: Decision, sizing: Sizing, dependencies: int, policy
     )
 
 
-def build_problem(
+class Jobs(NamedTuple):
+    """A plan's jobs (one per unit of the grouping), with what the problem's horizon follows from."""
+
+    jobs: tuple[Job, ...]
+    totals: dict[str, float]  # summed load per dimension
+    max_wave: int  # the latest earliest or fixed wave of any job
+
+
+def build_jobs(
     inventory: Inventory,
     policy: Policy,
     decisions: Mapping[str, Decision],
     sizing: Mapping[str, Sizing],
     grouping: Grouping,
-    rooms: Mapping[str, RoomDecision],
-    networks: Mapping[str, NetworkDecision],
     constraints: Constraints | None = None,
-) -> ScheduleProblem:
-    """The ScheduleProblem of one plan."""
+) -> Jobs:
+    """The jobs of one plan: they need no room or network outcome (built while those are decided)."""
     systems = {s.id: s for s in inventory.systems}
     private = {n.id for n in inventory.networks if n.kind is NetworkKind.PRIVATE_NETWORK}
     dl = Deadlines.of(policy)
@@ -148,6 +154,18 @@ def build_problem(
             )
         )
 
+    return Jobs(tuple(jobs), totals, max_wave)
+
+
+def build_problem(
+    built_jobs: Jobs,
+    policy: Policy,
+    grouping: Grouping,
+    rooms: Mapping[str, RoomDecision],
+    networks: Mapping[str, NetworkDecision],
+) -> ScheduleProblem:
+    """The ScheduleProblem of one plan: its jobs, and the rooms and lines that retire with them."""
+    jobs, totals, max_wave = built_jobs
     retirables = []
     for rd in rooms.values():
         if rd.retires:
@@ -175,7 +193,7 @@ def build_problem(
             need = max(need, math.ceil(totals[d] / base[d]) if base[d] > 0 else len(jobs))
     horizon = max(policy.calendar.horizon_waves, max_wave + 2 * need + 2)
     return ScheduleProblem(
-        jobs=tuple(jobs),
+        jobs=jobs,
         retirables=tuple(retirables),
         capacity=policy.wave_capacity,
         horizon=horizon,
