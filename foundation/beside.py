@@ -2,9 +2,10 @@
 
 A province's inventory leaves single-threaded work that needs nothing the caller computes
 meanwhile, and whose result is small next to its input: the inventory's digest while the
-planner classifies, the texts of the reasons while it assembles the plan (:class:`Beside`);
-the JSON text of each inventory file while the loader validates the one before (:class:`Stream`,
-a child forked as loading starts, while the process is small). A forked child shares
+planner classifies (:class:`Beside`); what follows from the decisions alone while it groups and
+schedules (``planner.ahead``), and the JSON text of each inventory file while the loader
+validates the one before (:class:`Stream`, a child forked as loading starts, while the process
+is small). A forked child shares
 the caller's objects as they are at the fork (copy-on-write), so nothing is sent to it; it
 sends back only its bytes, through a pipe. Each page either side writes to while both live is
 copied, so the work should read few objects, and the caller should not be at its peak memory.
