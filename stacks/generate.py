@@ -113,9 +113,12 @@ class GenerateResult:
 def earlier_stack_files(out_dir: Path) -> dict[str, StackFile]:
     """File name -> the stack file govcloud wrote there before, read back.
 
-    StackFileError names a file at one of these names that govcloud did not write (its
-    `govcloud:layer` is not the stack's; a wave file also names its `govcloud:wave`) or that
-    cannot be read: generate would replace or remove it, losing what it holds."""
+    A file that holds nothing generate writes (what `pulumi stack init` and `pulumi config set`
+    made before the first generate: secrets-provider keys, secrets, other namespaces) counts as
+    one, and is carried over. StackFileError names a file at one of these names that holds
+    govcloud's plain keys but not the stack's `govcloud:layer` (a wave file also names its
+    `govcloud:wave`), or that cannot be read: generate would replace or remove it, losing what it
+    holds."""
     fixed = {
         stack_file_name(PLATFORM_STACK): Layer.PLATFORM,
         stack_file_name(DEPARTMENTS_STACK): Layer.DEPARTMENTS,
@@ -125,7 +128,8 @@ def earlier_stack_files(out_dir: Path) -> dict[str, StackFile]:
     for path in [*paths, *sorted(out_dir.glob(WAVE_FILES))]:
         stack = read_stack_file(path)
         layer = fixed.get(path.name, Layer.WAVE)
-        if stack.config.get(f"{NAMESPACE}:layer") != layer.value:
+        ours = [k for k in stack.config if k.startswith(f"{NAMESPACE}:") and k not in stack.kept.secret]
+        if ours and stack.config.get(f"{NAMESPACE}:layer") != layer.value:
             raise StackFileError(
                 f"{path}: not a stack file govcloud wrote (its {NAMESPACE}:layer is not {layer.value}); "
                 "move it away, or remove it if it holds nothing to keep"

@@ -186,9 +186,26 @@ def test_an_earlier_stack_file_that_cannot_be_read_is_refused_by_name_and_nothin
     assert stack_files(engineered) == before  # old files untouched, no temporary file left
 
 
-def test_a_foreign_platform_file_is_refused_rather_than_overwritten(tmp_path: Path) -> None:
+def test_a_file_the_pulumi_cli_made_before_the_first_generate_is_carried_over(tmp_path: Path) -> None:
+    # `pulumi stack init platform`, then `pulumi config set [--secret]`: nothing of govcloud's yet
     (tmp_path / "Pulumi.platform.yaml").write_text(
-        f"encryptionsalt: {SALT}\nconfig:\n  openstack:region: RegionOne\n", encoding="utf-8"
+        f"encryptionsalt: {SALT}\nconfig:\n  govcloud:deployPassword:\n    secure: {PASSWORD}\n"
+        "  openstack:region: RegionOne\n",
+        encoding="utf-8",
+    )
+    result = generate(plan_of(waves=1, c_wave=0), tmp_path)
+    platform = config_of(tmp_path, "Pulumi.platform.yaml")
+    assert platform["encryptionsalt"] == SALT and platform["config"]["govcloud:layer"] == "platform"
+    assert platform["config"]["govcloud:deployPassword"] == {"secure": PASSWORD}
+    assert platform["config"]["openstack:region"] == "RegionOne"
+    assert result.kept["Pulumi.platform.yaml"].names == (
+        "encryptionsalt", "govcloud:deployPassword", "openstack:region"
+    )
+
+
+def test_a_file_with_govclouds_keys_of_another_stack_is_refused_not_overwritten(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.platform.yaml").write_text(
+        f"encryptionsalt: {SALT}\nconfig:\n  govcloud:layer: wave\n  govcloud:wave: 3\n", encoding="utf-8"
     )
     with pytest.raises(StackFileError, match="Pulumi.platform.yaml: not a stack file govcloud wrote"):
         generate(plan_of(waves=1, c_wave=0), tmp_path)
