@@ -1,8 +1,10 @@
 """Stack configuration files (`Pulumi.<stack>.yaml`) for a plan, written with a YAML serializer.
 
-One file for the `platform` stack, one for `departments` and one per wave (`wave-00`, ...). They
-hold only non-secret configuration. Values go through `yaml.safe_dump`, never a string template,
-so no city name or path can add keys; the few comment lines are reduced to printable text.
+One file for the `platform` stack, one for `departments` and one per wave (`wave-00`, ...). What
+generate writes is non-secret configuration. Values go through `yaml.safe_dump`, never a string
+template, so no city name or path can add keys; the few comment lines are reduced to printable
+text. Regenerating keeps what the Pulumi CLI added to a file (secure values, the secrets-provider
+keys, other namespaces' config: stacks.settings_file), unchanged.
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ import yaml
 from foundation.atomic import atomic_write_texts
 from inventory.models import Inventory
 from planner.plan_model import Plan, write_plan
-from stacks.config import NAMESPACE, project_config_schema, settings_from_values
+from stacks.config import NAMESPACE, Layer, project_config_schema, settings_from_values
 from stacks.lifecycle import LifecycleError, Pinning, file_digest, pin_deployed
 from stacks.program import host_facts, images_for
 from stacks.security import is_placed
+from stacks.settings_file import KeptKeys, StackFile, StackFileError, read_stack_file
 from stacks.sizing import server_layout
 
 PLATFORM_STACK = "platform"
@@ -34,7 +37,9 @@ MANAGED_KEYS = frozenset(
 
 __all__ = [
     "GenerateResult",
+    "KeptKeys",
     "LifecycleError",
+    "StackFileError",
     "generate_stack_files",
     "render_stack_files",
     "wave_stack_name",
@@ -54,6 +59,11 @@ def stack_file_name(stack: str) -> str:
     return f"Pulumi.{stack}.yaml"
 
 
+def stack_of(path: Path) -> str:
+    """The stack a stack file configures (Pulumi.<stack>.yaml)."""
+    return path.name.removeprefix("Pulumi.").removesuffix(".yaml")
+
+
 WAVE_FILES = stack_file_name(WAVE_PREFIX + "*")  # glob of every wave's file
 
 
@@ -62,7 +72,8 @@ def _printable(text: object) -> str:
     return "".join(" " if unicodedata.category(c).startswith("C") else c for c in str(text))
 
 
-def _document(comments: Iterable[str], config: Mapping[str, Any]) -> str:
+def _document(comments: Iterable[str], config: Mapping[str, Any], earlier: StackFile | None) -> str:
+    """The file's text: the comments, then what the plan says, with what *earlier* keeps added."""
     header = "".join(f"# {_printable(line)}\n" for line in comments)
     body = yaml.safe_dump(
         {"config": {f"{NAMESPACE}:{k}": v for k, v in config.items()}},
@@ -71,7 +82,16 @@ def _document(comments: Iterable[str], config: Mapping[str, Any]) -> str:
         default_flow_style=False,
         width=1000,
     )
-    return header + body
+    if earlier is None or not earlier.kept:
+        return header + body
+    # Kept entries go in as the nodes they were read as: re-serialised data would turn a plain
+    # `12:30` or `yes` (strings to the Pulumi CLI) into 750 or true. Our own text composes back
+    # to itself.
+    document = yaml.compose(body, Loader=yaml.SafeLoader)
+    assert isinstance(document, yaml.MappingNode)
+    document.value[:0] = earlier.provider  # above config, where the CLI writes them
+    document.value[-1][1].value.extend(earlier.entries)
+    return header + yaml.serialize(document, Dumper=yaml.SafeDumper, allow_unicode=True, width=1000)
 
 
 @dataclass
@@ -84,20 +104,72 @@ class GenerateResult:
     undersized: list[str] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
     removed: list[Path] = field(default_factory=list)  # wave files of an earlier plan, dropped
+    # File name -> what it kept of its earlier version (names only; files that kept nothing absent).
+    kept: dict[str, KeptKeys] = field(default_factory=dict)
+    # A removed wave file -> what it held that generate does not write: gone with the file.
+    dropped: dict[Path, KeptKeys] = field(default_factory=dict)
 
 
-def previous_waves(out_dir: Path) -> dict[int, list[str]]:
-    """What the existing wave stack files in *out_dir* hold: wave -> systems."""
+def earlier_stack_files(out_dir: Path) -> dict[str, StackFile]:
+    """File name -> the stack file govcloud wrote there before, read back.
+
+    A file that holds nothing generate writes (what `pulumi stack init` and `pulumi config set`
+    made before the first generate: secrets-provider keys, secrets, other namespaces) counts as
+    one, and is carried over. StackFileError names a file at one of these names that holds
+    govcloud's plain keys but not the stack's `govcloud:layer` (a wave file also names its
+    `govcloud:wave`), or that cannot be read: generate would replace or remove it, losing what it
+    holds."""
+    fixed = {
+        stack_file_name(PLATFORM_STACK): Layer.PLATFORM,
+        stack_file_name(DEPARTMENTS_STACK): Layer.DEPARTMENTS,
+    }
+    paths = [out_dir / name for name in fixed if (out_dir / name).exists()]
+    earlier: dict[str, StackFile] = {}
+    for path in [*paths, *sorted(out_dir.glob(WAVE_FILES))]:
+        stack = read_stack_file(path)
+        layer = fixed.get(path.name, Layer.WAVE)
+        ours = [k for k in stack.config if k.startswith(f"{NAMESPACE}:") and k not in stack.kept.secret]
+        if ours and stack.config.get(f"{NAMESPACE}:layer") != layer.value:
+            raise StackFileError(
+                f"{path}: not a stack file govcloud wrote (its {NAMESPACE}:layer is not {layer.value}); "
+                "move it away, or remove it if it holds nothing to keep"
+            )
+        earlier[path.name] = stack
+    return earlier
+
+
+def previous_waves(earlier: Mapping[str, StackFile]) -> dict[int, list[str]]:
+    """What the existing wave stack files hold: wave -> systems."""
     previous: dict[int, list[str]] = {}
-    for path in sorted(out_dir.glob(WAVE_FILES)):
+    for stack in earlier.values():
+        config = stack.config
+        if config.get(f"{NAMESPACE}:layer") != Layer.WAVE.value:
+            continue
         try:
-            config = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("config") or {}
             previous[int(config[f"{NAMESPACE}:wave"])] = [
                 str(s) for s in config.get(f"{NAMESPACE}:systems") or []
             ]
-        except (yaml.YAMLError, KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise ValueError(f"{path}: not a stack file govcloud wrote ({exc})") from None
+        except (KeyError, TypeError, ValueError) as exc:
+            raise StackFileError(f"{stack.path}: not a stack file govcloud wrote ({exc})") from None
     return previous
+
+
+def check_no_secret_is_managed(earlier: Mapping[str, StackFile], overrides: Mapping[str, Any]) -> None:
+    """Refuse a secret under a key generate writes: the per-stack keys and every --set key.
+
+    Writing the plain value would drop the secret; keeping the secret would overrule the plan
+    or the --set. Neither may happen unseen, so the engineer chooses which one stays."""
+    problems = []
+    for stack in earlier.values():
+        for key in stack.secrets_under({f"{NAMESPACE}:{k}" for k in (*MANAGED_KEYS, *overrides)}):
+            source = "from the plan" if key.removeprefix(f"{NAMESPACE}:") in MANAGED_KEYS else "from --set"
+            problems.append(
+                f"{stack.path}: {key} holds a secret, but generate writes {key} {source}; "
+                f"remove the secret (`pulumi config rm {key} -s {stack_of(stack.path)}`)"
+                + (" or leave out the --set" if source == "from --set" else "")
+            )
+    if problems:
+        raise StackFileError(problems)
 
 
 def render_stack_files(
@@ -106,9 +178,14 @@ def render_stack_files(
     plan_digest: str,
     overrides: Mapping[str, Any] | None = None,
     inventory: Inventory | None = None,
+    earlier: Mapping[str, StackFile] | None = None,
 ) -> GenerateResult:
-    """File name -> content of every stack's configuration file (refuses systems without an image)."""
+    """File name -> content of every stack's configuration file (refuses systems without an image).
+
+    A file with an *earlier* version (file name -> it, read back) keeps what that one holds and
+    generate does not write (check_no_secret_is_managed first)."""
     overrides = dict(overrides or {})
+    earlier = earlier or {}
     bad = sorted(set(overrides) & MANAGED_KEYS) + sorted(set(overrides) - set(project_config_schema()))
     if bad:
         raise ValueError(f"govcloud:{bad[0]}: cannot be overridden here (unknown key or set per stack)")
@@ -127,8 +204,8 @@ def render_stack_files(
     items = dict(sorted(overrides.items()))
     city = plan.inventory.city
     common = {"plan": plan_ref, "planDigest": plan_digest}
-    files = {
-        stack_file_name(PLATFORM_STACK): _document(
+    pages = {
+        stack_file_name(PLATFORM_STACK): (
             [
                 "Stack `platform` of the govcloud project: the landing zone (networks, routers, the single",
                 "internet exit, the extranet routes, the domain boundary, the shared security groups).",
@@ -137,7 +214,7 @@ def render_stack_files(
             ],
             {"layer": "platform", **common, **items},
         ),
-        stack_file_name(DEPARTMENTS_STACK): _document(
+        stack_file_name(DEPARTMENTS_STACK): (
             [
                 "Stack `departments`: one project per department for the whole programme, its quotas",
                 "and the RBAC shares of the domain networks and groups. Run it after the platform and",
@@ -149,7 +226,7 @@ def render_stack_files(
     for wave in sorted(plan.waves, key=lambda w: w.number):
         systems = sorted(s.id for s in placed if s.wave == wave.number)
         departments = {s.department for s in placed if s.wave == wave.number}
-        files[stack_file_name(wave_stack_name(wave.number))] = _document(
+        pages[stack_file_name(wave_stack_name(wave.number))] = (
             [
                 f"Stack `{wave_stack_name(wave.number)}`: migration wave {wave.number} "
                 f"({wave.start} .. {wave.end}" + (", pilot wave (PILOT-1))." if wave.pilot else ")."),
@@ -167,7 +244,11 @@ def render_stack_files(
                 **items,
             },
         )
-    return GenerateResult(files=files, plan=plan, undersized=undersized)
+    files = {
+        name: _document(comments, config, earlier.get(name)) for name, (comments, config) in pages.items()
+    }
+    kept = {name: earlier[name].kept for name in files if name in earlier and earlier[name].kept}
+    return GenerateResult(files=files, plan=plan, undersized=undersized, kept=kept)
 
 
 def generate_stack_files(
@@ -188,6 +269,12 @@ def generate_stack_files(
     an earlier run that the new plan no longer has are removed, so a dropped wave cannot be
     provisioned by mistake (each one was checked to be a stack file govcloud wrote).
 
+    Each file keeps what its earlier version holds that generate does not write: the
+    secrets-provider keys, secure values and other namespaces' config (`kept`; what a removed
+    file held is in `dropped`). Every earlier file is read and checked before anything is
+    written: StackFileError for one that is not a stack file govcloud wrote or that holds a
+    secret under a key generate writes.
+
     Systems already deployed (*deployed*, from the progress database) stay in the wave whose
     existing stack file holds them; the plan the stacks then build is written next to them
     (`plan.stacks.json`) and named by every file. A deployed wave's systems change only for the
@@ -195,17 +282,22 @@ def generate_stack_files(
     stack file names it (default: as given)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    pinning: Pinning = pin_deployed(plan, previous_waves(out), deployed, allow_change)
+    earlier = earlier_stack_files(out)
+    check_no_secret_is_managed(earlier, overrides or {})
+    pinning: Pinning = pin_deployed(plan, previous_waves(earlier), deployed, allow_change)
     path, ref = plan_path, plan_ref
     if pinning.pinned:
         path = out / PINNED_PLAN
         write_plan(pinning.plan, path)
         ref = reference(path) if reference is not None else str(path)
-    result = render_stack_files(pinning.plan, ref, file_digest(path), overrides, inventory)
+    result = render_stack_files(pinning.plan, ref, file_digest(path), overrides, inventory, earlier)
     result.pinned = pinning.pinned
     atomic_write_texts({out / name: text for name, text in result.files.items()})
     result.written = [out / name for name in result.files]
-    for stale in sorted(set(out.glob(WAVE_FILES)) - set(result.written)):
+    for name in sorted(set(earlier) - set(result.files)):  # only wave files: the others are always written
+        stale = earlier[name].path
         stale.unlink(missing_ok=True)
         result.removed.append(stale)
+        if earlier[name].kept:
+            result.dropped[stale] = earlier[name].kept
     return result

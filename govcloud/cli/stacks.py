@@ -162,7 +162,7 @@ def generate(
 ) -> None:
     """Write Pulumi.platform.yaml, Pulumi.departments.yaml and one Pulumi.wave-NN.yaml per wave."""
     from stacks.config import ConfigError
-    from stacks.generate import LifecycleError, generate_stack_files
+    from stacks.generate import LifecycleError, StackFileError, generate_stack_files
     from stacks.program import ImageError
 
     overrides = _parse_sets(sets)
@@ -191,7 +191,7 @@ def generate(
         )
     except ImageError as exc:
         fail(str(exc), EXIT_INVALID)
-    except LifecycleError as exc:
+    except (LifecycleError, StackFileError) as exc:
         fail(str(exc), EXIT_INVALID)
     except (ConfigError, ValueError) as exc:
         fail(str(exc), EXIT_USAGE)
@@ -199,8 +199,12 @@ def generate(
         cannot_write(exc, out, "the stack files")
     for p in result.written:
         say(str(p))
+    for name, keys in result.kept.items():
+        say(f"{out / name}: kept {keys.describe()} (set with the Pulumi CLI)")
     for p in result.removed:
-        say(f"removed {p} (the plan has no such wave any more)")
+        held = result.dropped.get(p)
+        gone = f"; it held {held.describe()}, gone with it" if held else ""
+        say(f"removed {p} (the plan has no such wave any more){gone}")
     for sid, (planned, kept) in sorted(result.pinned.items()):
         say(f"kept {sid} in wave {kept} (deployed; the plan moves it to wave {planned})")
     for line in result.undersized:

@@ -139,3 +139,79 @@ def test_preview_shows_projects_per_department_baseline_rules_and_load_balancers
     assert "projects per department" in out and "govcloud-gov" in out and "govcloud-fin" in out
     assert "baseline rules" in out and "10.79.0.16/28" in out and "169.254.169.254/32" in out
     assert "load balancers" in out and re.search(r"wave-00\s*│\s*web\s*│\s*80, 443\s*│\s*2", out)
+
+
+def _generate(cli, runner, plan_path: Path, out: Path):
+    return runner.invoke(
+        cli, ["stacks", "generate", "--plan", str(plan_path), "--out", str(out), *IMAGE_SETS]
+    )
+
+
+def _two_plans(tmp_path: Path) -> tuple[Path, Path]:
+    """plan-2.json with waves 0 and 1, plan-1.json with wave 0 only (its re-plan)."""
+    from planner.plan_model import write_plan
+    from tests.stacks.conftest import make_plan, system
+
+    paths = []
+    for waves in (2, 1):
+        path = tmp_path / f"plan-{waves}.json"
+        write_plan(make_plan([system("a", "fin", wave=0), system("b", "hr", wave=waves - 1)], waves), path)
+        paths.append(path)
+    return paths[0], paths[1]
+
+
+SALT = "v1:BNJOCpOPGV4=:v1:9jpeMm7HcnK+6+Wt:gcfklR9vOw=="
+CIPHERTEXT = "v1:LToJ+3kqSG30mW3P:6F1Gm7QFBUwKOBPBzA8x1QCq0Jw="
+
+
+def _as_after_pulumi_config_set(path: Path) -> None:
+    """`pulumi config set --secret govcloud:deployPassword` and `pulumi config set openstack:region`."""
+    text = path.read_text(encoding="utf-8").replace(
+        "config:\n",
+        f"encryptionsalt: {SALT}\nconfig:\n  govcloud:deployPassword:\n    secure: {CIPHERTEXT}\n"
+        "  openstack:region: RegionOne\n",
+    )
+    path.write_text(text, encoding="utf-8")
+
+
+def test_regenerate_prints_per_file_the_keys_it_kept_and_never_their_values(cli, runner, tmp_path) -> None:
+    two, _ = _two_plans(tmp_path)
+    out = tmp_path / "stacks"
+    assert _generate(cli, runner, two, out).exit_code == 0
+    _as_after_pulumi_config_set(out / "Pulumi.wave-01.yaml")
+    result = _generate(cli, runner, two, out)
+    assert result.exit_code == 0, result.output
+    kept = [line for line in result.output.splitlines() if ": kept " in line]
+    assert kept == [
+        f"{out / 'Pulumi.wave-01.yaml'}: kept encryptionsalt, govcloud:deployPassword (secret), "
+        "openstack:region (set with the Pulumi CLI)"
+    ]
+    assert SALT not in result.output and CIPHERTEXT not in result.output
+
+
+def test_regenerate_says_which_secrets_a_removed_wave_file_held(cli, runner, tmp_path) -> None:
+    two, one = _two_plans(tmp_path)
+    out = tmp_path / "stacks"
+    assert _generate(cli, runner, two, out).exit_code == 0
+    _as_after_pulumi_config_set(out / "Pulumi.wave-01.yaml")
+    result = _generate(cli, runner, one, out)
+    assert result.exit_code == 0, result.output
+    assert (
+        f"removed {out / 'Pulumi.wave-01.yaml'} (the plan has no such wave any more); it held "
+        "encryptionsalt, govcloud:deployPassword (secret), openstack:region, gone with it"
+    ) in result.output
+    assert CIPHERTEXT not in result.output and not (out / "Pulumi.wave-01.yaml").exists()
+
+
+def test_regenerate_over_a_broken_stack_file_names_it_and_changes_nothing(cli, runner, tmp_path) -> None:
+    two, one = _two_plans(tmp_path)
+    out = tmp_path / "stacks"
+    assert _generate(cli, runner, two, out).exit_code == 0
+    broken = out / "Pulumi.wave-00.yaml"
+    broken.write_text(f"config:\n  govcloud:deployPassword:\n    secure: {CIPHERTEXT}: x\n", encoding="utf-8")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    result = _generate(cli, runner, one, out)
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert f"{broken}: not valid YAML (line 3" in result.output
+    assert not any(CIPHERTEXT[i : i + 8] in result.output for i in range(len(CIPHERTEXT) - 7))
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
