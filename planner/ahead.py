@@ -1,11 +1,12 @@
 """What follows from the systems' decisions alone, worked out beside the grouping and the schedule.
 
 Once an iteration of the planner's loop has its decisions, the rooms' and networks' outcomes,
-the cut-overs, the sharing findings, what right-sizing saves and the texts of the reasons
-depend on nothing the grouping or the scheduler computes. From BESIDE_MIN_SYSTEMS systems on,
-a forked child (:mod:`foundation.beside`) works them out, in that order, while this process
-groups and schedules, and sends each back pickled. Below that size, or where the child fails,
-each part is computed here when it is asked for: the parts are the same either way.
+the systems' links, the cut-overs, the sharing findings, what right-sizing saves and the texts
+of the reasons depend on nothing the grouping or the scheduler computes. From
+BESIDE_MIN_SYSTEMS systems on, a forked child (:mod:`foundation.beside`) works them out, in
+that order, while this process groups and schedules, and sends each back pickled. Below that
+size, or where the child fails, each part is computed here when it is asked for: the parts are
+the same either way.
 
 The child sees the decisions as they were when it was forked. An iteration that blocks a system
 starts over: its :class:`WorkAhead` is cancelled and the next iteration forks a new one.
@@ -27,7 +28,8 @@ from planner import plan_model
 from planner.classify import Decision
 from planner.cutover import CutoverPlan, plan_cutovers
 from planner.findings import sharing_findings
-from planner.plan_model import Disposition, Finding, Sizing
+from planner.graph import carried_dependencies, links_of
+from planner.plan_model import Disposition, Finding, Link, Sizing
 from planner.policy import Policy
 from planner.rooms import NetworkDecision, RoomDecision, decide_networks, decide_rooms
 from planner.sizing import utilisation_savings
@@ -38,7 +40,7 @@ class Decided(NamedTuple):
 
     inventory: Inventory
     policy: Policy
-    decisions: Mapping[str, Decision]
+    decisions: dict[str, Decision]
     sizing: Mapping[str, Sizing]  # as planned (the cut-overs)
     surveyed: Mapping[str, Sizing]  # as surveyed (what right-sizing saves)
 
@@ -65,6 +67,12 @@ def _cutovers(d: Decided) -> tuple[dict[str, CutoverPlan], list[Finding]]:
     return plan_cutovers(d.inventory, d.dispositions(), d.sizing, d.policy)
 
 
+def _links(d: Decided) -> dict[str, list[Link]]:
+    # The dependencies after clean-up, as the grouping finds them (a function of the decisions).
+    carried, _ = carried_dependencies(d.inventory, d.decisions)
+    return links_of(d.inventory, d.decisions, carried)
+
+
 def _sharing(d: Decided) -> list[Finding]:
     return sharing_findings(d.inventory, d.decisions)
 
@@ -80,6 +88,7 @@ def _reason_texts(d: Decided) -> list[list[str]]:
 # The parts in the order the planner asks for them (the child sends them in this order).
 _PARTS: tuple[tuple[str, Callable[[Decided], Any]], ...] = (
     ("premises", _premises),
+    ("links", _links),
     ("cutovers", _cutovers),
     ("sharing", _sharing),
     ("by_utilisation", _by_utilisation),
@@ -100,6 +109,9 @@ class WorkAhead:
 
     def premises(self) -> Premises:
         return self._part("premises")  # type: ignore[no-any-return]
+
+    def links(self) -> dict[str, list[Link]]:
+        return self._part("links")  # type: ignore[no-any-return]
 
     def cutovers(self) -> tuple[dict[str, CutoverPlan], list[Finding]]:
         return self._part("cutovers")  # type: ignore[no-any-return]

@@ -26,7 +26,7 @@ from planner import rules
 from planner.ahead import Decided, Premises, WorkAhead
 from planner.classify import Classification, Decision, _resolve_merge_chains, classify, size_system
 from planner.findings import cancellable, sort_findings, target_findings, targets_met
-from planner.graph import Grouping, group_systems, links_of
+from planner.graph import Grouping, group_systems
 from planner.plan_model import (
     Disposition,
     Finding,
@@ -352,7 +352,7 @@ def _assemble(
     wave_of: dict[str, int | None] = {
         sid: assignment.get(unit) if (unit := unit_of.get(sid)) is not None else None for sid in decisions
     }
-    links = links_of(inventory, decisions, grouping.carried)
+    links = beside.ahead.links()
     dispositions = {sid: d.disposition for sid, d in decisions.items()}
     surveyed = surveyed if surveyed is not None else sizing
     cutovers, cut_findings = beside.ahead.cutovers()

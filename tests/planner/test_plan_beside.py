@@ -74,7 +74,7 @@ def test_parts_a_failing_child_did_not_send_are_computed_here(
 
     def sharing_in_this_process_only(decided: ahead.Decided) -> object:
         if os.getpid() != parent:
-            raise SystemExit(1)  # the child dies after sending the rooms and the cut-overs
+            raise SystemExit(1)  # the child dies after sending the rooms, the links and the cut-overs
         return parts["sharing"](decided)
 
     failing = tuple(
