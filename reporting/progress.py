@@ -55,6 +55,7 @@ from reporting.progress_db import (  # noqa: F401 - the progress database's API,
     MigrationLedger,
     ProgressError,
     check_integrity,
+    create_tables,
     live_runs,
     make_engine,
     shown_url,
@@ -378,7 +379,7 @@ class ProgressTracker:
             why = exc.strerror or exc
             raise ProgressError(f"{self.url}: cannot create the database file: {why}") from None
         try:
-            Base.metadata.create_all(self.engine)
+            create_tables(self.engine, Base.metadata)
         except DatabaseError as exc:  # unreachable server, a file that is not a database, ...
             raise ProgressError(f"{self.url}: cannot open the progress database: {exc.orig}") from None
         self.digest = plan_digest(plan)

@@ -38,6 +38,7 @@ from sqlalchemy import (
     DateTime,
     Engine,
     Integer,
+    MetaData,
     String,
     create_engine,
     event,
@@ -201,8 +202,29 @@ def advisory_key(system: str) -> int:
     A hash, not a counter, so every controller derives it alone; two IDs sharing a key (odds
     about n²/2⁶⁵) would only make one wait for the other, never let two controllers in.
     """
-    digest = hashlib.sha256((ADVISORY_NAMESPACE + system).encode("utf-8")).digest()
+    return _key(ADVISORY_NAMESPACE + system)
+
+
+def _key(name: str) -> int:
+    digest = hashlib.sha256(name.encode("utf-8")).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
+
+
+_SCHEMA_KEY = _key("govcloud.schema")  # outside ADVISORY_NAMESPACE: no system's key
+
+
+def create_tables(engine: Engine, metadata: MetaData) -> None:
+    """``metadata.create_all``, one process at a time.
+
+    Two first opens of an empty PostgreSQL database (two controllers, two writers) would both
+    find a table missing and both create it: the second fails with a unique violation in
+    pg_type. A transaction-level advisory lock orders them. SQLite's transactions take the write
+    lock as they begin (make_engine), which orders them already.
+    """
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SCHEMA_KEY})
+        metadata.create_all(conn)
 
 
 def _pg_lock_ids(key: int) -> tuple[int, int]:
@@ -213,7 +235,7 @@ def _pg_lock_ids(key: int) -> tuple[int, int]:
 
 def ensure_migration_tables(engine: Engine) -> None:
     """Create the migration tables, or add the columns a database of an older release lacks."""
-    MigrationBase.metadata.create_all(engine)
+    create_tables(engine, MigrationBase.metadata)
     present = {c["name"] for c in inspect(engine).get_columns(MigrationLockRow.__tablename__)}
     missing = {name: kind for name, kind in _LATER_LOCK_COLUMNS.items() if name not in present}
     if missing:

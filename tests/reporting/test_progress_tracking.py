@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -20,6 +21,7 @@ from typer.testing import CliRunner
 
 from inventory.models import Inventory
 from planner.plan_model import Plan, write_plan
+from reporting import progress_db
 from reporting.messages import Catalogue
 from reporting.progress import (
     Count,
@@ -344,6 +346,42 @@ def test_the_report_shows_which_system_is_at_which_step_since_when_and_by_whom(
 
 
 # ------------------------------------------------------------------ concurrency and integrity
+
+
+def test_first_opens_of_an_empty_database_take_turns_to_create_its_tables(
+    city_plan: Plan,
+    city: Inventory,
+    today: dt.date,
+    progress_url: str,  # noqa: F811
+) -> None:
+    # Another first open holds the turn: PostgreSQL's schema lock, SQLite's write lock.
+    engine = make_engine(progress_url)
+    holder = engine.connect()
+    turn = holder.begin()
+    if progress_url.startswith("postgresql"):
+        holder.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": progress_db._SCHEMA_KEY})
+    opened: list[ProgressTracker] = []
+    opening = threading.Thread(
+        target=lambda: opened.append(ProgressTracker(city_plan, city, url=progress_url, today=today))
+    )
+    opening.start()
+    opening.join(1.5)
+    try:
+        assert opening.is_alive() and not opened, "the tables were created out of turn"
+    finally:
+        turn.rollback()
+        holder.close()
+        opening.join(60)
+        engine.dispose()
+    assert opened, "the open did not go on once the turn was free"
+    opened[0].close()
+    assert ("progress_event",) in _sql(progress_url, _TABLES[progress_url.split(":")[0]])
+
+
+_TABLES = {
+    "sqlite": "SELECT name FROM sqlite_master WHERE type = 'table'",
+    "postgresql": "SELECT tablename FROM pg_tables WHERE schemaname = 'public'",
+}
 
 
 def test_two_concurrent_writer_processes_store_each_event_once(
