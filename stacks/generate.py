@@ -19,9 +19,9 @@ import yaml
 
 from foundation.atomic import atomic_write_texts
 from inventory.models import Inventory
-from planner.plan_model import Plan, write_plan
+from planner.plan_model import Plan, plan_json
 from stacks.config import NAMESPACE, Layer, project_config_schema, settings_from_values
-from stacks.lifecycle import LifecycleError, Pinning, file_digest, pin_deployed
+from stacks.lifecycle import LifecycleError, Pinning, file_digest, pin_deployed, text_digest
 from stacks.program import host_facts, images_for
 from stacks.security import is_placed
 from stacks.settings_file import KeptKeys, StackFile, StackFileError, read_stack_file
@@ -108,6 +108,11 @@ class GenerateResult:
     kept: dict[str, KeptKeys] = field(default_factory=dict)
     # A removed wave file -> what it held that generate does not write: gone with the file.
     dropped: dict[Path, KeptKeys] = field(default_factory=dict)
+
+
+def _plan_text(plan: Plan) -> str:
+    """plan.json's text, as write_plan writes it."""
+    return b"".join(plan_json(plan)).decode("utf-8")
 
 
 def earlier_stack_files(out_dir: Path) -> dict[str, StackFile]:
@@ -262,6 +267,7 @@ def generate_stack_files(
     allow_change: Iterable[str] = (),
     inventory: Inventory | None = None,
     reference: Any = None,
+    write_plan_file: bool = False,
 ) -> GenerateResult:
     """Write the stack files into *out_dir*, all complete on disk before the first replaces its old one.
 
@@ -279,20 +285,27 @@ def generate_stack_files(
     existing stack file holds them; the plan the stacks then build is written next to them
     (`plan.stacks.json`) and named by every file. A deployed wave's systems change only for the
     systems in *allow_change* (LifecycleError otherwise). *reference* turns a path into the way a
-    stack file names it (default: as given)."""
+    stack file names it (default: as given). *write_plan_file*: *plan* is written to *plan_path*
+    with the stack files (in the same set: both replaced, or neither)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     earlier = earlier_stack_files(out)
     check_no_secret_is_managed(earlier, overrides or {})
     pinning: Pinning = pin_deployed(plan, previous_waves(earlier), deployed, allow_change)
+    # The plan files written here go in the same set as the stack files: a failure (an image
+    # missing, a full disk) leaves the plans and the stack files that name them as they were.
+    plans: dict[Path, str] = {}
+    if write_plan_file:
+        plans[plan_path] = _plan_text(plan)
     path, ref = plan_path, plan_ref
     if pinning.pinned:
         path = out / PINNED_PLAN
-        write_plan(pinning.plan, path)
+        plans[path] = _plan_text(pinning.plan)
         ref = reference(path) if reference is not None else str(path)
-    result = render_stack_files(pinning.plan, ref, file_digest(path), overrides, inventory, earlier)
+    digest = text_digest(plans[path]) if path in plans else file_digest(path)
+    result = render_stack_files(pinning.plan, ref, digest, overrides, inventory, earlier)
     result.pinned = pinning.pinned
-    atomic_write_texts({out / name: text for name, text in result.files.items()})
+    atomic_write_texts({**plans, **{out / name: text for name, text in result.files.items()}})
     result.written = [out / name for name in result.files]
     for name in sorted(set(earlier) - set(result.files)):  # only wave files: the others are always written
         stale = earlier[name].path

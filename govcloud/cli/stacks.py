@@ -170,13 +170,10 @@ def generate(
     plan, path = _plan_from(plan_path)
     inventory = _inventory_for(overrides, inventory_path)
     deployed = _deployed_systems(progress_db) if progress_db else set()
+    made_now = path is None
     if path is None:  # the stack files must name a plan file: keep the one just made next to them
         path = out / "plan.json"
         _keep_other_plan(path, plan)
-        try:
-            write_plan(plan, path)
-        except OSError as exc:
-            cannot_write(exc, path, "the plan")
     try:
         result = generate_stack_files(
             plan,
@@ -188,6 +185,7 @@ def generate(
             allow_change=allow_change or [],
             inventory=inventory,
             reference=_reference,
+            write_plan_file=made_now,
         )
     except ImageError as exc:
         fail(str(exc), EXIT_INVALID)

@@ -12,6 +12,7 @@ from planner.plan_model import Disposition, Plan, Sizing, write_plan
 from stacks.generate import PINNED_PLAN, generate_stack_files
 from stacks.lifecycle import LifecycleError, file_digest, pin_deployed
 from stacks.preview import PreviewError, PreviewResult, preview_departments, preview_platform, preview_wave
+from stacks.program import ImageError
 from tests.stacks.conftest import IMAGES, make_plan, system
 
 INSTANCE = "openstack:compute/instance:Instance"
@@ -93,6 +94,23 @@ def test_a_deployed_system_stays_in_the_wave_that_built_it_when_the_plan_moves_i
     assert wave_config(tmp_path, 0)["govcloud:systems"] == ["a", "b"]
     assert wave_config(tmp_path, 0)["govcloud:plan"].endswith(PINNED_PLAN)
     assert wave_config(tmp_path, 0)["govcloud:planDigest"] == file_digest(tmp_path / PINNED_PLAN)
+
+
+def test_a_regeneration_refused_after_pinning_leaves_the_pinned_plan_and_the_stacks_as_they_were(
+    tmp_path: Path,
+) -> None:
+    generate(three_systems(kept_wave=0), tmp_path)
+    generate(three_systems(kept_wave=1), tmp_path, deployed=["b"], allow_change=[])
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    # a (allowed to) and c leave wave 0 for wave 1: a new pinned plan, but no image is configured,
+    # which rendering refuses after pinning
+    moved = three_systems(kept_wave=1, moved_wave=0)
+    moved = moved.model_copy(update={"systems": [s.model_copy(update={"wave": 1}) for s in moved.systems]})
+    with pytest.raises(ImageError):
+        generate_stack_files(
+            moved, tmp_path / "plan.json", tmp_path, "plan.json", {}, deployed=["b"], allow_change=["a"]
+        )
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
 
 
 def test_a_deployed_system_the_new_plan_retires_is_refused() -> None:

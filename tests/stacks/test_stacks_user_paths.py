@@ -60,3 +60,12 @@ def test_preview_with_a_directory_as_plan_is_a_clear_error(cli, runner, tmp_path
     result = runner.invoke(cli, ["stacks", "preview", "--plan", str(tmp_path)])
     assert_clean_exit(result, 1)
     assert "is a directory" in result.output
+
+
+def test_generate_without_plan_that_fails_writes_no_plan_either(cli, runner, tmp_path):
+    # no image configured: refused after planning; the plan just made is not left behind alone
+    out = tmp_path / "out"
+    result = runner.invoke(cli, ["stacks", "generate", "--out", str(out)])
+    assert_clean_exit(result, 1)
+    assert "image" in result.output
+    assert not (out / "plan.json").exists() and not list(out.glob("Pulumi.*.yaml"))
