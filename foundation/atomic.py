@@ -100,14 +100,15 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
         fh.write(data)
 
 
-def write_pieces(fh: IO[bytes], pieces: Iterable[bytes | bytearray | memoryview]) -> None:
+def write_pieces(fh: IO[bytes], pieces: Iterable[bytes | bytearray | memoryview], waiting: int = 2) -> None:
     """Write *pieces* to *fh* in order, each from a thread while the caller makes the next.
 
     For a file of hundreds of megabytes made piece by piece: its bytes go to the kernel while the
-    next piece is made, and no piece has to wait for the whole. An error while writing (a full
-    disk) is raised here, and no further piece is made.
+    next piece is made, and no piece has to wait for the whole. At most *waiting* pieces wait to
+    be written (0: any number; the caller never waits for the writes). An error while writing
+    (a full disk) is raised here, and no further piece is made.
     """
-    ready: queue.Queue[bytes | bytearray | memoryview | None] = queue.Queue(maxsize=2)
+    ready: queue.Queue[bytes | bytearray | memoryview | None] = queue.Queue(maxsize=waiting)
     failed: list[BaseException] = []
 
     def write() -> None:

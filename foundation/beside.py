@@ -5,10 +5,10 @@ meanwhile, and whose result is small next to its input: the inventory's digest w
 planner classifies (:class:`Beside`); what follows from the decisions alone while it groups and
 schedules (``planner.ahead``), and the JSON text of each inventory file while the loader
 validates the one before (:class:`Stream`, a child forked as loading starts, while the process
-is small). A forked child shares
-the caller's objects as they are at the fork (copy-on-write), so nothing is sent to it; it
-sends back only its bytes, through a pipe. Each page either side writes to while both live is
-copied, so the work should read few objects, and the caller should not be at its peak memory.
+is small). A forked child shares the caller's objects as they are at the fork (copy-on-write),
+so nothing is sent to it; it sends back only its bytes, through a pipe. Each page either side
+writes to while both live is copied, so the work should read few objects, and the caller should
+not be at its peak memory.
 
 Where ``fork`` is not available, or the child cannot be started, or it fails, the work is
 done in the caller when the result is asked for: the result is the same either way, and an
@@ -21,13 +21,13 @@ import contextlib
 import fcntl
 import io
 import os
-import queue
 import signal
 import struct
 import sys
-import threading
 import warnings
 from collections.abc import Callable, Iterable, Iterator
+
+from foundation.atomic import write_pieces
 
 Bytes = bytes | bytearray | memoryview  # what the work returns, and its result
 
@@ -165,30 +165,17 @@ def _fork(send: Callable[[int], None]) -> tuple[int | None, int | None]:
 
 def _send_each(write: int, produce: Callable[[], Iterable[Bytes]]) -> None:
     """Each item of *produce*, framed, through *write*; what was made before a failure is sent."""
-    # A thread sends while the child makes the next item: the caller may read an item long after
-    # the child made it (when it needs it), and an item larger than the pipe must not hold up
-    # the next one's work meanwhile.
-    made: queue.SimpleQueue[Bytes | None] = queue.SimpleQueue()
-
-    def send() -> None:
-        while (item := made.get()) is not None:
-            _write_all(write, _LENGTH.pack(len(item)))
-            _write_all(write, item)
-
-    sender = threading.Thread(target=send, name="beside-send")
-    sender.start()
-    try:
-        for item in produce():
-            made.put(item)
-    finally:
-        made.put(None)
-        sender.join()
+    # Sent from a thread while the child makes the next item, however many wait: the caller may
+    # take an item long after it was made (when it needs it), and an item larger than the pipe
+    # must not hold up the next one's work meanwhile.
+    with os.fdopen(write, "wb") as pipe:
+        write_pieces(pipe, _framed(produce()), waiting=0)
 
 
-def _write_all(fd: int, data: Bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
+def _framed(items: Iterable[Bytes]) -> Iterator[Bytes]:
+    for item in items:
+        yield _LENGTH.pack(len(item))
+        yield item
 
 
 def _read_exactly(pipe: io.FileIO, size: int) -> bytearray | None:

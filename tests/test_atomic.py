@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import errno
 import io
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -82,3 +84,29 @@ def test_a_failed_write_of_a_piece_is_raised_and_stops_the_making_of_pieces(tmp_
         write_pieces(fh, (b"new" for _ in range(3)))
         raise OSError(errno.ENOSPC, "No space left on device")
     assert target.read_bytes() == b"old"
+
+
+def test_with_no_limit_on_waiting_pieces_the_caller_never_waits_for_a_slow_write() -> None:
+    made: list[int] = []
+    release = threading.Event()
+
+    class SlowPipe(io.BytesIO):
+        def write(self, data: object) -> int:
+            release.wait(30)  # the reader is busy elsewhere
+            return super().write(data)  # type: ignore[arg-type]
+
+    def pieces() -> Iterator[bytes]:
+        for i in range(50):
+            made.append(i)
+            yield b"x" * 1000
+
+    sink = SlowPipe()
+    writing = threading.Thread(target=write_pieces, args=(sink, pieces()), kwargs={"waiting": 0})
+    writing.start()
+    deadline = time.monotonic() + 30
+    while len(made) < 50 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(made) == 50, "the caller waited for the first write to end"
+    release.set()
+    writing.join(30)
+    assert sink.getvalue() == b"x" * 50_000
