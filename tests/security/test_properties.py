@@ -196,17 +196,15 @@ def test_the_yaml_loader_answers_every_mutation_cleanly(data: bytes) -> None:
             _sane(inventory)
 
 
-SURVEY_DIR = Path(tempfile.mkdtemp(prefix="govcloud-survey-"))
-
-
 def _survey_files() -> dict[str, list[list[str]]]:
     from inventory.survey import export_csv
 
-    export_csv(load_inventory(MINIMAL), SURVEY_DIR)
-    return {
-        f.name: list(csv.reader(io.StringIO(f.read_text(encoding="utf-8-sig"))))
-        for f in sorted(SURVEY_DIR.glob("*.csv"))
-    }
+    with tempfile.TemporaryDirectory(prefix="govcloud-survey-") as tmp:  # removed, run after run
+        export_csv(load_inventory(MINIMAL), Path(tmp))
+        return {
+            f.name: list(csv.reader(io.StringIO(f.read_text(encoding="utf-8-sig"))))
+            for f in sorted(Path(tmp).glob("*.csv"))
+        }
 
 
 SURVEY = _survey_files()
