@@ -146,19 +146,20 @@ class WorkAhead:
         return dict(_PARTS)[name](self._decided)
 
     def _produce(self) -> Iterator[bytes]:
+        rooms = {id(room): i for i, room in enumerate(self._decided.inventory.rooms)}
         for _, work in _PARTS:
-            yield _dumps(self._decided.inventory, work(self._decided))
+            yield _dumps(rooms, work(self._decided))
 
 
 # The inventory's rooms travel as their index: the parent gets its own objects back, not copies.
 # Records (messages, findings) travel as their fields, rebuilt without pydantic's per-field work:
 # they are this program's own, made valid in the child.
-def _dumps(inventory: Inventory, value: object) -> bytes:
-    index = {id(room): i for i, room in enumerate(inventory.rooms)}
+def _dumps(rooms: Mapping[int, int], value: object) -> bytes:
+    """*value* pickled; *rooms*: the inventory's rooms, id() -> index."""
 
     class _Pickler(pickle.Pickler):
         def persistent_id(self, obj: object) -> int | None:  # noqa: PLR6301 (pickle's hook)
-            return index.get(id(obj)) if type(obj) is Room else None
+            return rooms.get(id(obj)) if type(obj) is Room else None
 
         def reducer_override(self, obj: object) -> Any:  # noqa: PLR6301 (pickle's hook)
             if isinstance(obj, BaseModel) and not obj.__pydantic_extra__ and obj.__pydantic_private__ is None:
