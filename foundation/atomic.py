@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import io
 import os
 import queue
 import re
@@ -17,7 +18,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 _STALE_RE = re.compile(r"^\..+\.(?P<pid>\d+)\.[A-Za-z0-9_]+\.(?P<kind>tmp|tmpdir|old)$")
 _cleaned: set[str] = set()  # directories already cleaned by this process
@@ -37,9 +38,8 @@ def atomic_open(
         raise _about(exc, target) from None
     # mkstemp creates 0600; give the file the mode a plain open() would (or the old file's).
     os.fchmod(fd, _final_mode(target))
-    binary = "b" in mode
     try:
-        with os.fdopen(fd, mode, encoding=None if binary else encoding) as fh:
+        with _open_fd(fd, mode, encoding) as fh:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
@@ -51,6 +51,30 @@ def atomic_open(
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+# The kernel gives a file's page cache folios as large as the writes that fill them. Folios of
+# megabytes are slow to allocate where free memory is fragmented or has been handed back to a
+# hypervisor (BENCHMARKS.md, section 2), so each write to an output file is capped at the
+# block size cp and cat use; the file's buffer writes the rest of a larger piece in turn.
+_WRITE_CHUNK = 128 * 1024
+
+
+class _CappedFileIO(io.FileIO):
+    """A file whose each write passes at most _WRITE_CHUNK bytes to the kernel (a short write)."""
+
+    def write(self, data: Any, /) -> int:
+        view = memoryview(data).cast("B")
+        return super().write(view if len(view) <= _WRITE_CHUNK else view[:_WRITE_CHUNK])
+
+
+def _open_fd(fd: int, mode: str, encoding: str | None) -> IO[Any]:
+    """*fd* opened for writing as os.fdopen(fd, *mode*) would, with its writes capped."""
+    raw = _CappedFileIO(fd, "w", closefd=True)
+    buffered = io.BufferedWriter(raw)
+    if "b" in mode:
+        return buffered
+    return io.TextIOWrapper(buffered, encoding=encoding, write_through=False)
 
 
 def _prepare(target: Path) -> None:
@@ -154,7 +178,7 @@ def atomic_write_texts(files: Mapping[Path, str]) -> None:
             staged.append((tmp, target))
             os.fchmod(fd, _final_mode(target))
             try:
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                with _open_fd(fd, "w", "utf-8") as fh:
                     fh.write(text)
                     fh.flush()
                     os.fsync(fh.fileno())

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from foundation.atomic import atomic_open, atomic_write_text, write_pieces
+from foundation import atomic
+from foundation.atomic import atomic_open, atomic_write_text, atomic_write_texts, write_pieces
 
 
 def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path: Path) -> None:
@@ -46,6 +47,31 @@ def test_an_unwritable_place_is_reported_with_the_target_not_the_temporary_name(
     with pytest.raises(OSError) as err:
         atomic_write_text("/proc/govcloud-test.txt", "x")
     assert err.value.filename == "/proc/govcloud-test.txt"
+
+
+def test_a_large_output_reaches_the_kernel_in_capped_writes_and_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    written: list[int] = []
+
+    class Recording(atomic._CappedFileIO):
+        def write(self, data: object, /) -> int:
+            n = super().write(data)
+            written.append(n)
+            return n
+
+    monkeypatch.setattr(atomic, "_CappedFileIO", Recording)
+    piece = bytes(range(256)) * 4099  # larger than a write, not a multiple of it
+    with atomic_open(tmp_path / "plan.json", "wb") as fh:
+        write_pieces(fh, [piece, memoryview(piece)[:5], piece])
+    assert (tmp_path / "plan.json").read_bytes() == piece + piece[:5] + piece
+    text = "政务云\n" * 200_000
+    atomic_write_text(tmp_path / "a.txt", text)
+    atomic_write_texts({tmp_path / "b.txt": text})
+    assert (tmp_path / "a.txt").read_text(encoding="utf-8") == text
+    assert (tmp_path / "b.txt").read_text(encoding="utf-8") == text
+    assert sum(written) == 2 * len(piece) + 5 + 2 * len(text.encode())
+    assert max(written) <= atomic._WRITE_CHUNK < len(piece)
 
 
 def test_pieces_are_written_in_order_while_the_next_are_made(tmp_path: Path) -> None:
