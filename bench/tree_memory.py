@@ -3,8 +3,9 @@
     python -m bench.tree_memory [--every 0.1] -- COMMAND [ARG ...]
 
 A command that forks helpers (``foundation.beside``: a province's inventory files are read, its
-digest taken and what follows from its decisions worked out in forked children) holds more memory than its own peak RSS says, and
-summing the processes' RSS would count the pages they still share twice. This samples the
+digest taken and what follows from its decisions worked out in forked children) holds more
+memory than its own peak RSS says, and summing the processes' RSS would count the pages they
+still share twice. This samples the
 proportional set size (PSS: a shared page is split between its sharers) of the command's whole
 process tree and prints the peak of the sum, with the number of processes and when it came.
 
