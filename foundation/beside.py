@@ -1,16 +1,18 @@
-"""Work done beside the caller, in a forked child, for results sent back as bytes.
+"""Work done beside the caller, in a forked child, for a result sent back as bytes.
 
 A province's inventory leaves single-threaded work that needs nothing the caller computes
-meanwhile, and whose result is small next to its input: the JSON text of each inventory file
-while the loader validates the one before (a child forked as loading starts, while the process
-is small), and what follows from the decisions alone, with the inventory's digest, while the
-planner groups and schedules (``planner.ahead``). A forked child shares the caller's objects as
-they are at the fork (copy-on-write), so nothing is sent to it; it sends back only its bytes,
-through a pipe (:class:`Stream`). Each page either side writes to while both live is copied,
-so the work should read few objects, and the caller should not be at its peak memory.
+meanwhile, and whose result is small next to its input: the inventory's digest while the
+planner classifies (:class:`Beside`); what follows from the decisions alone while it groups and
+schedules (``planner.ahead``), and the JSON text of each inventory file while the loader
+validates the one before (:class:`Stream`, a child forked as loading starts, while the process
+is small). A forked child shares the caller's objects as they are at the fork (copy-on-write),
+so nothing is sent to it; it sends back only its bytes, through a pipe. Each page either side
+writes to while both live is copied, so the work should read few objects, and the caller should
+not be at its peak memory.
 
-Where ``fork`` is not available, or the child cannot be started, or it fails, the stream ends
-early and the caller does the rest of the work itself: the result is the same either way.
+Where ``fork`` is not available, or the child cannot be started, or it fails, the work is
+done in the caller when the result is asked for: the result is the same either way, and an
+error is raised where the caller would have met it.
 """
 
 from __future__ import annotations
@@ -31,6 +33,47 @@ Bytes = bytes | bytearray | memoryview  # what the work returns, and its result
 
 _LENGTH = struct.Struct("<Q")  # the child's result is preceded by its length: a short read is a failure
 _PIPE_BYTES = 1 << 20  # a larger pipe: fewer reads of a result of tens of megabytes
+
+
+class Beside:
+    """*work* started in a forked child; :meth:`result` waits for its bytes (or does it here).
+
+    A :class:`Stream` of one item: a child that fails sends none, and the work is done here.
+    """
+
+    def __init__(self, work: Callable[[], Bytes]) -> None:
+        self._work = work
+        self._stream: Stream | None = None
+        self._start()
+
+    def _start(self) -> None:
+        self._stream = Stream(lambda: (self._work(),))
+
+    @property
+    def child(self) -> int | None:
+        """The child's process ID until its result is collected (None: the work is done here)."""
+        return self._stream.child if self._stream is not None else None
+
+    def result(self) -> Bytes:
+        """The work's bytes: the child's when it succeeded, else computed here."""
+        data = self._stream.next() if self._stream is not None else None
+        self.cancel()
+        return data if data is not None else self._work()
+
+    def cancel(self) -> None:
+        """Stop the child if it still runs (the result is no longer wanted)."""
+        if self._stream is not None:
+            self._stream.cancel()
+
+
+@contextlib.contextmanager
+def beside(work: Callable[[], Bytes]) -> Iterator[Beside]:
+    """*work* done beside the block; the child is stopped when the block ends without its result."""
+    pending = Beside(work)
+    try:
+        yield pending
+    finally:
+        pending.cancel()
 
 
 class Stream:

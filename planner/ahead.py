@@ -2,8 +2,7 @@
 
 Once an iteration of the planner's loop has its decisions, the rooms' and networks' outcomes,
 the systems' links, the cut-overs, the sharing findings, what right-sizing saves and the texts
-of the reasons depend on nothing the grouping or the scheduler computes, and the inventory's
-digest (plan.inventory.digest) on nothing but the inventory. From
+of the reasons depend on nothing the grouping or the scheduler computes. From
 BESIDE_MIN_SYSTEMS systems on, a forked child (:mod:`foundation.beside`) works them out, in
 that order, while this process groups and schedules, and sends each back pickled. Below that
 size, or where the child fails, each part is computed here when it is asked for: the parts are
@@ -86,12 +85,6 @@ def _reason_texts(d: Decided) -> list[list[str]]:
     return [[str(m) for m in d.decisions[s.id].reasons] for s in d.inventory.systems]
 
 
-def _digest(d: Decided) -> str:
-    # Last: the plan needs it last, and serialising the whole inventory here rather than in a
-    # child of its own spares this process the copies of every page that child would share.
-    return plan_model.inventory_digest(d.inventory)
-
-
 # The parts in the order the planner asks for them (the child sends them in this order).
 _PARTS: tuple[tuple[str, Callable[[Decided], Any]], ...] = (
     ("premises", _premises),
@@ -100,7 +93,6 @@ _PARTS: tuple[tuple[str, Callable[[Decided], Any]], ...] = (
     ("sharing", _sharing),
     ("by_utilisation", _by_utilisation),
     ("reason_texts", _reason_texts),
-    ("digest", _digest),
 )
 
 
@@ -132,10 +124,6 @@ class WorkAhead:
 
     def reason_texts(self) -> list[list[str]]:
         return self._part("reason_texts")  # type: ignore[no-any-return]
-
-    def digest(self) -> str:
-        """The inventory's digest (plan_model.inventory_digest)."""
-        return self._part("digest")  # type: ignore[no-any-return]
 
     def cancel(self) -> None:
         """Stop the child (the decisions changed, or the parts are no longer wanted)."""

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from foundation.collector import collector_paused
 from foundation.construct import builder
@@ -41,6 +41,7 @@ from planner.plan_model import (
     RoomOutcome,
     Sizing,
     Wave,
+    digest_beside,
     reason_fields,
     reasons_of,
 )
@@ -210,8 +211,8 @@ def plan_with_context(
     effort = effort_of(effort)  # a bad effort fails before any work
     # The planner allocates millions of small acyclic objects; the cyclic collector would rescan
     # the whole inventory again and again (seconds at 100,000 systems) and free nothing.
-    with collector_paused():
-        return _plan(inventory, policy, chosen, progress, scenario, time_limit_s, effort, bound)
+    with collector_paused(), digest_beside(inventory) as digest:
+        return _plan(inventory, policy, chosen, progress, scenario, time_limit_s, effort, bound, digest)
 
 
 def _plan(
@@ -223,6 +224,7 @@ def _plan(
     time_limit_s: float,
     effort: Effort,
     with_bound: bool,
+    digest: Callable[[], str],
 ) -> tuple[Plan, PlanContext]:
     report = progress or _silent
     constraints: Constraints | None = None
@@ -298,7 +300,7 @@ def _plan(
             schedule,
             bound,
             findings,
-            ahead,  # set: the loop ran at least once
+            _Beside(digest, ahead),  # set: the loop ran at least once
             surveyed,
         )
     finally:
@@ -310,6 +312,13 @@ def _plan(
         policy, decisions, grouping, problem, schedule, room_decisions, net_decisions, cls.registry
     )
     return plan, context
+
+
+class _Beside(NamedTuple):
+    """What the plan's assembly takes from work done beside it (:mod:`foundation.beside`)."""
+
+    digest: Callable[[], str]
+    ahead: WorkAhead
 
 
 def _note_blocked_merges(decisions: Mapping[str, Decision], findings: list[Finding]) -> None:
@@ -334,7 +343,7 @@ def _assemble(
     schedule: Schedule,
     bound: LowerBound,
     findings: list[Finding],
-    ahead: WorkAhead,
+    beside: _Beside,
     surveyed: Mapping[str, Sizing] | None = None,
 ) -> Plan:
     assignment, unit_of = schedule.assignment, grouping.unit_of
@@ -343,17 +352,17 @@ def _assemble(
     wave_of: dict[str, int | None] = {
         sid: assignment.get(unit) if (unit := unit_of.get(sid)) is not None else None for sid in decisions
     }
-    links = ahead.links()
+    links = beside.ahead.links()
     dispositions = {sid: d.disposition for sid, d in decisions.items()}
     surveyed = surveyed if surveyed is not None else sizing
-    cutovers, cut_findings = ahead.cutovers()
+    cutovers, cut_findings = beside.ahead.cutovers()
     findings = findings + cut_findings
     right_sized = policy.sizing is not SizingBasis.AS_SURVEYED
     migrate, merge = Disposition.MIGRATE, Disposition.MERGE
     group_of = grouping.group_of
     plan_systems: list[PlanSystem] = []
     append = plan_systems.append
-    rendered = ahead.reason_texts()
+    rendered = beside.ahead.reason_texts()
     for s, rendered_texts in zip(inventory.systems, rendered, strict=True):
         sid = s.id
         d = decisions[sid]
@@ -432,7 +441,7 @@ def _assemble(
     ]
 
     more, rate = target_findings(inventory, policy, decisions, wave_of, waves, plan_networks)
-    findings = findings + more + ahead.sharing()
+    findings = findings + more + beside.ahead.sharing()
 
     months = policy.calendar.wave_months
     counted = Counter(dispositions.values())
@@ -457,12 +466,12 @@ def _assemble(
         gap=schedule.gap,
         dispositions={d.value: counted.get(d, 0) for d in Disposition},
         errors=sum(1 for f in findings if f.severity is FindingSeverity.ERROR),
-        by_utilisation_savings=ahead.by_utilisation(),
+        by_utilisation_savings=beside.ahead.by_utilisation(),
         targets=targets_met(findings),
     )
     return Plan(
         inventory=InventoryRef(
-            city=inventory.city.id, systems=len(inventory.systems), digest=ahead.digest()
+            city=inventory.city.id, systems=len(inventory.systems), digest=beside.digest()
         ),
         policy=PolicyRef(name=policy.name, digest=policy.digest or "sha256:unknown"),
         systems=plan_systems,

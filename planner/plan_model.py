@@ -5,11 +5,12 @@ Everything downstream reads plans through :func:`load_plan`, never by hand-parsi
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from foundation.atomic import atomic_open, write_pieces
-from foundation.beside import Bytes
+from foundation.beside import Bytes, beside
 from foundation.construct import builder
 from foundation.errors import GovcloudError
 from foundation.inputs import InputFileError, read_input
@@ -117,8 +118,9 @@ def reason_fields(messages: list[Message]) -> dict[str, Any]:
     return {"reasons": texts, "reason_messages": kept}
 
 
-# From this many systems on, what follows from the decisions alone, with the inventory's digest
-# (planner.ahead), takes seconds: worth a forked child on a second core. Below, the fork costs more.
+# From this many systems on, serialising the inventory (its digest) or what follows from the
+# decisions alone (planner.ahead) takes a second or more: worth a forked child on a second core.
+# Below, the fork costs more.
 BESIDE_MIN_SYSTEMS = 20_000
 
 
@@ -526,6 +528,16 @@ def inventory_digest(inventory: Inventory) -> str:
     """The digest a plan records of the inventory it was made from (plan.inventory.digest)."""
     # model_dump_json's bytes, as the serializer gives them (not decoded to text and back).
     return "sha256:" + hashlib.sha256(inventory.__pydantic_serializer__.to_json(inventory)).hexdigest()
+
+
+@contextlib.contextmanager
+def digest_beside(inventory: Inventory) -> Iterator[Callable[[], str]]:
+    """inventory_digest(inventory) while the block runs: call what it yields for the digest (once)."""
+    if len(inventory.systems) < BESIDE_MIN_SYSTEMS:
+        yield lambda: inventory_digest(inventory)
+        return
+    with beside(lambda: inventory_digest(inventory).encode()) as pending:
+        yield lambda: bytes(pending.result()).decode()
 
 
 def inventory_mismatch(plan: Plan, inventory: Inventory) -> str | None:

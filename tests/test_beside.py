@@ -13,47 +13,73 @@ from pathlib import Path
 import pytest
 
 from foundation import beside as beside_module
-from foundation.beside import stream_beside
+from foundation.beside import Beside, beside, stream_beside
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_the_work_runs_in_a_child_that_is_reaped_once_it_has_sent_everything() -> None:
-    with stream_beside(lambda: iter([str(os.getpid()).encode()])) as stream:
-        child = stream.child
-        done_by = int(stream.next() or b"0")
-        assert stream.next() is None
+def test_the_work_runs_in_a_child_and_its_bytes_come_back() -> None:
+    with beside(lambda: str(os.getpid()).encode()) as pending:
+        child = pending.child
+        done_by = int(pending.result())
     assert child is not None and done_by == child != os.getpid()
-    assert stream.child is None and not Path(f"/proc/{child}").exists()
+    assert not Path(f"/proc/{child}").exists()  # reaped once its result is in
 
 
-def test_an_item_of_megabytes_arrives_whole() -> None:
+def test_a_result_of_megabytes_arrives_whole() -> None:
     data = bytes(range(256)) * (40 * 4096)  # 40 MiB, larger than any pipe buffer
-    with stream_beside(lambda: iter([data, b"after"])) as stream:
-        assert stream.next() == data and stream.next() == b"after"
+    with beside(lambda: data) as pending:
+        assert bytes(pending.result()) == data
 
 
-def _slow() -> Iterator[bytes]:
+def test_a_child_that_fails_leaves_the_work_to_the_caller() -> None:
+    caller = os.getpid()
+
+    def work() -> bytes:
+        if os.getpid() != caller:
+            raise RuntimeError("only in the child")
+        return b"done by the caller"
+
+    with beside(work) as pending:
+        assert pending.result() == b"done by the caller"
+
+
+def test_an_error_of_the_work_itself_reaches_the_caller() -> None:
+    def work() -> bytes:
+        raise ValueError("bad input")
+
+    with beside(work) as pending, pytest.raises(ValueError, match="bad input"):
+        pending.result()
+
+
+def _slow() -> bytes:
     time.sleep(60)
-    yield b""
+    return b""
 
 
-def test_leaving_the_block_before_the_items_stops_the_child() -> None:
-    with stream_beside(_slow) as stream:
-        child = stream.child
-    assert child is not None and stream.child is None
+def test_leaving_the_block_without_the_result_stops_the_child() -> None:
+    with beside(_slow) as pending:
+        child = pending.child
+    assert child is not None and pending.child is None
     assert not Path(f"/proc/{child}").exists()  # killed and reaped: not even a zombie
+
+
+def test_without_fork_the_work_is_done_when_its_result_is_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delattr(beside_module.os, "fork")
+    pending = Beside(lambda: str(os.getpid()).encode())
+    assert pending.child is None
+    assert int(pending.result()) == os.getpid()
 
 
 def test_the_child_neither_repeats_the_callers_buffered_output_nor_runs_its_exit_handlers() -> None:
     script = textwrap.dedent(
         """
         import atexit, sys
-        from foundation.beside import stream_beside
+        from foundation.beside import beside
         atexit.register(lambda: print("exit handler"))
         sys.stdout.write("buffered, not flushed\\n")
-        with stream_beside(lambda: iter([b"x"])) as stream:
-            assert stream.next() == b"x"
+        with beside(lambda: b"x") as pending:
+            assert pending.result() == b"x"
         """
     )
     out = subprocess.run(
