@@ -17,10 +17,12 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 
+from bench.common import RESULTS_DIR, Table, command_line, write_results
 from foundation.atomic import atomic_open
 
 
@@ -48,15 +50,16 @@ def main() -> None:
     ap.add_argument("--piece-mb", type=int, default=14)
     ap.add_argument("--rounds", type=int, default=4)
     ap.add_argument("--pause", type=float, default=5.0, help="seconds between writes")
-    ap.add_argument("--dir", type=Path, default=Path("bench/results"))
-    args = ap.parse_args()
+    ap.add_argument("--results-dir", type=Path, default=RESULTS_DIR)
+    argv = sys.argv[1:]
+    args = ap.parse_args(argv)
     piece = os.urandom(1 << 20) * args.piece_mb
     pieces = [piece] * max(1, args.megabytes // args.piece_mb)
     size = sum(map(len, pieces))
     ways = {"pieces as made": _uncapped, "capped writes (foundation.atomic)": _capped}
     seen: dict[str, list[tuple[float, float]]] = {name: [] for name in ways}
-    args.dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=args.dir, prefix=".output-writes.") as tmp:
+    args.results_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=args.results_dir, prefix=".output-writes.") as tmp:
         for round_ in range(args.rounds):
             order = list(ways) if round_ % 2 == 0 else list(reversed(ways))
             for name in order:
@@ -67,18 +70,27 @@ def main() -> None:
                 ways[name](path, pieces)
                 wall, after = time.perf_counter() - started, os.times()
                 seen[name].append((wall, after.system - before.system))
-    print(f"{size / 1e6:.0f} MB in {len(pieces)} pieces of {args.piece_mb} MB, {args.rounds} rounds, "
-          f"{args.pause:g} s apart")
+    table = Table(
+        f"{size / 1e6:.0f} MB in {len(pieces)} pieces of {args.piece_mb} MB, {args.rounds} rounds, "
+        f"{args.pause:g} s apart",
+        ["way", "wall s (each run)", "median wall s", "median system s"],
+    )
     medians = {}
     for name, runs in seen.items():
         walls = [w for w, _ in runs]
         medians[name] = statistics.median(walls)
-        shown = ", ".join(f"{w:.2f}" for w in walls)
-        print(f"  {name:36s} wall {shown} (median {medians[name]:.2f} s), "
-              f"system median {statistics.median(s for _, s in runs):.2f} s")
+        table.rows.append([name, ", ".join(f"{w:.2f}" for w in walls), medians[name],
+                           statistics.median(s for _, s in runs)])
     first, second = medians.values()
-    print(f"  capped / as made: {second / first:.2f}")
-
+    notes = [f"capped / as made (medians of wall time): {second / first:.2f}"]
+    md, _ = write_results(
+        "output_writes", "Writing a plan-sized output file: pieces as made against capped writes", [table],
+        command=command_line("bench.output_writes", argv), notes=notes, results_dir=args.results_dir,
+        data={"seen": seen},
+    )
+    print(table.markdown())
+    print(notes[0])
+    print(f"wrote {md}")
 
 if __name__ == "__main__":
     main()

@@ -214,3 +214,18 @@ def test_tree_memory_counts_the_memory_of_a_forked_child(capsys: pytest.CaptureF
     out = capsys.readouterr().out
     peak_mb = float(out.split("peak PSS ")[1].split(" MB")[0].replace(",", ""))
     assert peak_mb >= 200 and "(2 processes" in out, out
+
+
+def test_the_output_writes_benchmark_writes_both_ways_and_its_results(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bench import output_writes
+
+    monkeypatch.setattr(sys, "argv", ["output_writes", "--megabytes", "2", "--piece-mb", "1", "--rounds", "2",
+                                      "--pause", "0", "--results-dir", str(tmp_path)])
+    output_writes.main()
+    payload = json.loads((tmp_path / "output_writes.json").read_text(encoding="utf-8"))
+    rows = payload["tables"][0]["rows"]
+    assert [r[0] for r in rows] == ["pieces as made", "capped writes (foundation.atomic)"]
+    assert all(len(r[1].split(", ")) == 2 for r in rows)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["output_writes.json", "output_writes.md"]
