@@ -7,9 +7,10 @@ serializer makes, about 14 MB each. The kernel allocates a file's page cache in 
 as the writes allow, and where large free blocks are slow to get (fragmented memory, or memory a
 virtual machine has handed back to its host) that allocation, not the copying, is the cost.
 ``foundation.atomic`` caps each write at 128 KiB. This writes the same bytes both ways, side by
-side and alternating, each into a new file in a temporary directory beside the output
+side and alternating, each into a new file in a temporary directory under the results
 directory, after a pause (memory freed by the previous write is handed back meanwhile, as it is
-between two runs of the planner). It prints wall and system seconds per way and their ratio.
+between two runs of the planner). It prints, and writes to ``bench/results/output_writes.md``
+and ``.json``, the wall and system seconds of each way and the ratio of their medians.
 """
 
 from __future__ import annotations
