@@ -84,16 +84,25 @@ def _gather_yaml(
     sizes = [_size(f) for f in files]
     total = sum(sizes) or 1
     done = 0
-    beside = stream_beside(lambda: _prepared(files)) if total >= BESIDE_MIN_BYTES and len(files) > 1 else None
+    # The child prepares every file but the last; preparing is the longer half of the work, so
+    # this process reads the last file meanwhile, by the fast path (anything else waits its turn).
+    ahead = files[:-1]
+    beside = stream_beside(lambda: _prepared(ahead)) if total >= BESIDE_MIN_BYTES and len(files) > 1 else None
     with beside or contextlib.nullcontext() as prepared:
-        for f, size in zip(files, sizes, strict=True):
+        early = prepared is not None and prepared.child is not None
+        last = _read_fast(files[-1]) if early else None
+        for i, (f, size) in enumerate(zip(files, sizes, strict=True)):
             source = YamlSource(label_of(f), f)
-            frame = prepared.next() if prepared is not None else None
-            ready = marshal.loads(frame) if frame is not None else None  # made by this program's child
-            data = fast_path.read_prepared(ready) if ready is not None else None
+            if early and i == len(ahead):
+                data, tried = last, True
+            else:
+                frame = prepared.next() if prepared is not None else None
+                ready = marshal.loads(frame) if frame is not None else None  # made by this program's child
+                data = fast_path.read_prepared(ready) if ready is not None else None
+                tried = ready is not None
             if data is not None:
                 gathered.add_document(source, data)
-            elif not _read_yaml(f, source, gathered, fast=ready is None):  # refused: carefully
+            elif not _read_yaml(f, source, gathered, fast=not tried):  # refused: carefully
                 continue
             done += size
             if progress:
@@ -109,6 +118,15 @@ def _prepared(files: list[Path]) -> Iterator[bytes]:
             text = None
         ready = fast_path.prepare(text) if isinstance(text, str) else None
         yield marshal.dumps(ready)
+
+
+def _read_fast(f: Path) -> dict[str, Any] | None:
+    """*f*'s document by the fast path; None for anything else (an error is reported in order)."""
+    try:
+        text = yaml_source.decode(read_input(f))
+    except InputFileError:
+        return None
+    return fast_path.read(text) if isinstance(text, str) else None
 
 
 def _read_yaml(f: Path, source: YamlSource, gathered: Gathered, fast: bool = True) -> bool:

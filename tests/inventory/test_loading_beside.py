@@ -67,3 +67,44 @@ def test_broken_files_give_the_same_problems_with_their_text_prepared_beside(
     started = prepare_beside_always(monkeypatch)
     assert _problems(broken) == expected
     assert started
+
+
+def test_the_last_file_is_read_here_while_the_child_prepares_the_others(
+    synthetic: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    here, _ = check_inventory(synthetic)
+    started = prepare_beside_always(monkeypatch)
+    read_here: list[str] = []
+    read_fast = loader._read_fast
+
+    def recording(f: Path) -> object:
+        read_here.append(f.name)
+        return read_fast(f)
+
+    monkeypatch.setattr(loader, "_read_fast", recording)
+    loaded, _ = check_inventory(synthetic)
+    assert started and loaded == here
+    assert read_here == [sorted(synthetic.glob("*.yaml"))[-1].name]
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        pytest.param(lambda text: text.replace("mlps_level: 2", "mlps_level: 9", 1), id="a-bad-record"),
+        pytest.param(lambda text: "# written by hand\n" + text, id="not-flow-yaml"),
+        pytest.param(lambda text: text + "\n  - {id: [unclosed\n", id="broken-yaml"),
+    ],
+)
+def test_a_spoilt_last_file_gives_the_same_problems_when_read_here_early(
+    synthetic: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spoil: Callable[[str], str]
+) -> None:
+    spoilt = tmp_path / "spoilt"
+    shutil.copytree(synthetic, spoilt)
+    last = sorted(spoilt.glob("*.yaml"))[-1]
+    last.write_text(spoil(last.read_text(encoding="utf-8")), encoding="utf-8")
+    expected_inventory, expected = check_inventory(spoilt)
+    started = prepare_beside_always(monkeypatch)
+    inventory, problems = check_inventory(spoilt)
+    assert started
+    assert inventory == expected_inventory
+    assert [str(p) for p in problems] == [str(p) for p in expected]
