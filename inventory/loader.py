@@ -73,8 +73,9 @@ def bundled_inventory_path() -> Path:
 # ---------------------------------------------------------------- gathering per route
 
 
-# From this much YAML on, a child forked as loading starts prepares each file's text for the
-# fast path while this process validates the file before (two cores); below, the fork costs more.
+# From this much YAML on, a child forked as loading starts prepares the files' text for the fast
+# path while this process validates the file before and reads the last (two cores); below, the
+# fork costs more.
 BESIDE_MIN_BYTES = 16 << 20
 
 
