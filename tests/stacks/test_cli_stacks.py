@@ -174,13 +174,20 @@ def _as_after_pulumi_config_set(path: Path) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def test_regenerate_prints_per_file_the_keys_it_kept_and_never_their_values(cli, runner, tmp_path) -> None:
-    two, _ = _two_plans(tmp_path)
+def _regenerate_after_config_set(cli, runner, tmp_path: Path, waves: int):
+    """Stacks of the two-wave plan, `pulumi config set` on wave 01's file, then generate from the
+    plan of *waves* waves (2 or 1): the stacks directory and the second run's result."""
+    two, one = _two_plans(tmp_path)
     out = tmp_path / "stacks"
     assert _generate(cli, runner, two, out).exit_code == 0
     _as_after_pulumi_config_set(out / "Pulumi.wave-01.yaml")
-    result = _generate(cli, runner, two, out)
+    result = _generate(cli, runner, two if waves == 2 else one, out)
     assert result.exit_code == 0, result.output
+    return out, result
+
+
+def test_regenerate_prints_per_file_the_keys_it_kept_and_never_their_values(cli, runner, tmp_path) -> None:
+    out, result = _regenerate_after_config_set(cli, runner, tmp_path, waves=2)
     kept = [line for line in result.output.splitlines() if ": kept " in line]
     assert kept == [
         f"{out / 'Pulumi.wave-01.yaml'}: kept encryptionsalt, govcloud:deployPassword (secret), "
@@ -190,12 +197,7 @@ def test_regenerate_prints_per_file_the_keys_it_kept_and_never_their_values(cli,
 
 
 def test_regenerate_says_which_secrets_a_removed_wave_file_held(cli, runner, tmp_path) -> None:
-    two, one = _two_plans(tmp_path)
-    out = tmp_path / "stacks"
-    assert _generate(cli, runner, two, out).exit_code == 0
-    _as_after_pulumi_config_set(out / "Pulumi.wave-01.yaml")
-    result = _generate(cli, runner, one, out)
-    assert result.exit_code == 0, result.output
+    out, result = _regenerate_after_config_set(cli, runner, tmp_path, waves=1)
     assert (
         f"removed {out / 'Pulumi.wave-01.yaml'} (the plan has no such wave any more); it held "
         "encryptionsalt, govcloud:deployPassword (secret), openstack:region, gone with it"
