@@ -558,7 +558,7 @@ def write_plan(plan: Plan, path: str | Path) -> None:
         write_pieces(fh, plan_json(plan))
 
 
-# A large plan's systems are serialised this many at a time (about 17 MB of plan.json).
+# A large plan's systems are serialised this many at a time (about 14 MB of plan.json).
 _SYSTEMS_PER_PIECE = 10_000
 
 # In the plan's indented form: the top-level key (the inventory's "systems" is a number), and the
