@@ -68,6 +68,15 @@ class _CappedFileIO(io.FileIO):
         return super().write(view if len(view) <= _WRITE_CHUNK else view[:_WRITE_CHUNK])
 
 
+def pwrite_all(fd: int, data: Any, offset: int) -> int:
+    """Write all of *data* at *offset* of the file *fd* (capped writes; the file's position stays)."""
+    view = memoryview(data).cast("B")
+    done = 0
+    while done < len(view):
+        done += os.pwrite(fd, view[done : done + _WRITE_CHUNK], offset + done)
+    return done
+
+
 def _open_fd(fd: int, mode: str, encoding: str | None) -> IO[Any]:
     """*fd* opened for writing as os.fdopen(fd, *mode*) would, with its writes capped."""
     raw = _CappedFileIO(fd, "w", closefd=True)

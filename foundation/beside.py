@@ -26,6 +26,7 @@ import struct
 import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from foundation.atomic import write_pieces
 
@@ -85,11 +86,16 @@ class Stream:
     """
 
     def __init__(self, produce: Callable[[], Iterable[Bytes]]) -> None:
+        self._start(lambda write, _: _send_each(write, produce()), asks=False)
+
+    def _start(self, send: Callable[[int, int | None], None], *, asks: bool) -> None:
         self._pid: int | None = None
         self._pipe: io.FileIO | None = None
-        pid, read = _fork(lambda write: _send_each(write, produce))
+        self._inbox: io.FileIO | None = None  # the write end of the child's inbox (Exchange)
+        pid, read, inbox = _fork(send, asks=asks)
         if pid is not None and read is not None:
             self._pid, self._pipe = pid, io.FileIO(read, "rb")
+            self._inbox = io.FileIO(inbox, "wb") if inbox is not None else None
 
     @property
     def child(self) -> int | None:
@@ -108,6 +114,10 @@ class Stream:
 
     def cancel(self) -> None:
         """Stop the child if it still runs."""
+        if self._inbox is not None:
+            with contextlib.suppress(OSError):
+                self._inbox.close()
+            self._inbox = None
         if self._pipe is not None:
             self._pipe.close()
             self._pipe = None
@@ -116,6 +126,32 @@ class Stream:
                 os.kill(self._pid, signal.SIGKILL)
             os.waitpid(self._pid, 0)
             self._pid = None
+
+
+Receive = Callable[[], bytearray | None]  # in the child: the caller's next bytes, or None: no more
+
+
+class Exchange(Stream):
+    """A :class:`Stream` whose child may wait, between items, for bytes the caller sends it.
+
+    *produce* is given ``receive``: the next bytes :meth:`send` sent, or None once the caller
+    will send no more (it cancelled, or ended). A child that waits costs nothing but its memory.
+    """
+
+    def __init__(self, produce: Callable[[Receive], Iterable[Bytes]]) -> None:
+        self._start(lambda write, inbox: _send_each(write, produce(_receiver(inbox))), asks=True)
+
+    def send(self, data: Bytes) -> bool:
+        """Give the child *data* (it waits for it, or finds it when it asks); False: the child is gone."""
+        if self._inbox is None:
+            return False
+        try:
+            _write_all(self._inbox, _LENGTH.pack(len(data)))
+            _write_all(self._inbox, data)
+        except OSError:  # the child ended (a broken pipe): no more items either
+            self.cancel()
+            return False
+        return True
 
 
 @contextlib.contextmanager
@@ -128,48 +164,92 @@ def stream_beside(produce: Callable[[], Iterable[Bytes]]) -> Iterator[Stream]:
         stream.cancel()
 
 
-def _fork(send: Callable[[int], None]) -> tuple[int | None, int | None]:
-    """A child that runs *send* on the write end of a pipe, then exits: (its pid, the read end).
+def _fork(
+    send: Callable[[int, int | None], None], *, asks: bool = False
+) -> tuple[int | None, int | None, int | None]:
+    """A child that runs *send* on the write end of a pipe, then exits: (pid, read end, inbox).
 
-    (None, None) where it cannot be forked. The child never returns into the caller's code.
+    With *asks*, *send* also gets the read end of a second pipe, the child's inbox, whose write
+    end is returned. (None, None, None) where it cannot be forked. The child never returns into
+    the caller's code.
     """
     if not hasattr(os, "fork") or sys.platform != "linux":
-        return None, None
+        return None, None, None
+    ends: list[int] = []
     try:
-        read, write = os.pipe()
+        ends += os.pipe()
+        if asks:
+            ends += os.pipe()
     except OSError:
-        return None, None
-    with contextlib.suppress(OSError):
-        fcntl.fcntl(write, getattr(fcntl, "F_SETPIPE_SZ", 1031), _PIPE_BYTES)
+        for fd in ends:
+            os.close(fd)
+        return None, None, None
+    read, write = ends[0], ends[1]
+    inbox_read, inbox_write = (ends[2], ends[3]) if asks else (None, None)
+    for fd in ends[1::2]:  # the write ends
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), _PIPE_BYTES)
     try:
         # Python 3.12+ warns of live threads (a progress display): the child uses none of them.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
             pid = os.fork()
     except OSError:
-        os.close(read)
-        os.close(write)
-        return None, None
+        for fd in ends:
+            os.close(fd)
+        return None, None, None
     if pid == 0:
         status = 1
         try:
             os.close(read)
+            if inbox_write is not None:
+                os.close(inbox_write)
             signal.signal(signal.SIGINT, signal.SIG_DFL)  # an interrupt ends it, quietly
-            send(write)
+            send(write, inbox_read)
             status = 0
         finally:
             os._exit(status)  # no atexit handlers, no second flush of the caller's buffers
     os.close(write)
-    return pid, read
+    if inbox_read is not None:
+        os.close(inbox_read)
+    return pid, read, inbox_write
 
 
-def _send_each(write: int, produce: Callable[[], Iterable[Bytes]]) -> None:
-    """Each item of *produce*, framed, through *write*; what was made before a failure is sent."""
+def _send_each(write: int, items: Iterable[Bytes]) -> None:
+    """Each of *items*, framed, through *write*; what was made before a failure is sent."""
     # Sent from a thread while the child makes the next item, however many wait: the caller may
     # take an item long after it was made (when it needs it), and an item larger than the pipe
     # must not hold up the next one's work meanwhile.
-    with os.fdopen(write, "wb") as pipe:
-        write_pieces(pipe, _framed(produce()), waiting=0)
+    with _Flushed(io.FileIO(write, "wb")) as pipe:
+        write_pieces(pipe, _framed(items), waiting=0)
+
+
+class _Flushed(io.BufferedWriter):
+    """A pipe whose each write reaches the reader at once (a child may then wait for the caller)."""
+
+    def write(self, data: Any, /) -> int:
+        n = super().write(data)
+        self.flush()
+        return n
+
+
+def _receiver(inbox: int | None) -> Receive:
+    """In the child: the framed messages of *inbox*, one per call (None at its end)."""
+    pipe = io.FileIO(inbox, "rb") if inbox is not None else None
+
+    def receive() -> bytearray | None:
+        if pipe is None:
+            return None
+        head = _read_exactly(pipe, _LENGTH.size)
+        return _read_exactly(pipe, _LENGTH.unpack(head)[0]) if head is not None else None
+
+    return receive
+
+
+def _write_all(pipe: io.FileIO, data: Bytes) -> None:
+    view = memoryview(data).cast("B")
+    while view:
+        view = view[pipe.write(view) or 0 :]
 
 
 def _framed(items: Iterable[Bytes]) -> Iterator[Bytes]:

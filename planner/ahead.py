@@ -8,6 +8,10 @@ that order, while this process groups and schedules, and sends each back pickled
 size, or where the child fails, each part is computed here when it is asked for: the parts are
 the same either way.
 
+When the plan is to be written, the child then waits for each system's wave and group (what the
+grouping and the schedule decided) and builds and serialises plan.json's slices of systems, all
+but the last, while this process assembles the plan from the same facts (:meth:`WorkAhead.systems_beside`).
+
 The child sees the decisions as they were when it was forked. An iteration that blocks a system
 starts over: its :class:`WorkAhead` is cancelled and the next iteration forks a new one.
 """
@@ -16,21 +20,32 @@ from __future__ import annotations
 
 import io
 import pickle
+import struct
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 from pydantic import BaseModel
 
-from foundation.beside import Stream
-from foundation.construct import built
+from foundation.atomic import pwrite_all
+from foundation.beside import Bytes, Exchange, Receive, Stream
+from foundation.construct import builder, built
 from inventory.models import Inventory, Room
 from planner import plan_model
 from planner.classify import Decision
 from planner.cutover import CutoverPlan, plan_cutovers
 from planner.findings import sharing_findings
 from planner.graph import carried_dependencies, links_of
-from planner.plan_model import Disposition, Finding, Link, Sizing
-from planner.policy import Policy
+from planner.plan_model import (
+    Disposition,
+    Finding,
+    Link,
+    PlanSystem,
+    Sizing,
+    reasons_of,
+    system_slices,
+    systems_json,
+)
+from planner.policy import Policy, SizingBasis
 from planner.rooms import NetworkDecision, RoomDecision, decide_networks, decide_rooms
 from planner.sizing import utilisation_savings
 
@@ -96,16 +111,85 @@ _PARTS: tuple[tuple[str, Callable[[Decided], Any]], ...] = (
 )
 
 
-class WorkAhead:
-    """The parts that follow from *decided*: in a forked child when *beside*, else computed here."""
+class Placed(NamedTuple):
+    """What the plan's systems take from the grouping and the schedule."""
 
-    def __init__(self, decided: Decided, beside: bool | None = None) -> None:
+    wave_of: Mapping[str, int | None]  # every system's wave (None: it takes none)
+    group_of: Mapping[str, str]  # the group of each system in one
+
+
+_plan_system = builder(PlanSystem)  # plan_systems gives every field of PlanSystem, in order
+
+
+def plan_systems(
+    d: Decided,
+    links: Mapping[str, list[Link]],
+    cutovers: Mapping[str, CutoverPlan],
+    reason_texts: list[list[str]],
+    placed: Placed,
+    start: int = 0,
+    end: int | None = None,
+) -> list[PlanSystem]:
+    """The plan's records of the inventory's systems from *start* to *end*, in its order."""
+    systems = d.inventory.systems
+    if len(reason_texts) != len(systems):
+        raise ValueError(f"reason texts of {len(reason_texts)} systems for {len(systems)}")
+    decisions, sizing, wave_of, group_of = d.decisions, d.sizing, placed.wave_of, placed.group_of
+    surveyed = d.surveyed if d.policy.sizing is not SizingBasis.AS_SURVEYED else None
+    migrate, merge = Disposition.MIGRATE, Disposition.MERGE
+    out: list[PlanSystem] = []
+    append = out.append
+    for s, rendered in zip(systems[start:end], reason_texts[start:end], strict=True):
+        sid = s.id
+        dec = decisions[sid]
+        disposition = dec.disposition
+        # one reason can be found by two rules: kept once
+        texts, messages = reasons_of(dec.reasons, rendered)
+        cp = cutovers.get(sid)
+        append(_plan_system({
+            "reasons": texts,
+            "reason_messages": messages,
+            "id": sid,
+            "name": s.name,
+            "department": s.department,
+            "disposition": disposition,
+            "domain": dec.domain if disposition is migrate else None,
+            "wave": wave_of[sid],
+            "group": group_of.get(sid),
+            "into": dec.into if disposition is merge else None,
+            "rules": list(dict.fromkeys(rules)) if len(rules := dec.rules) > 1 else list(rules),
+            "mlps_level": dec.mlps_level,
+            "public_facing": s.public_facing,
+            "room": s.room,
+            "networks": list(s.networks),
+            "sizing": sizing[sid],
+            "surveyed_sizing": surveyed[sid] if surveyed is not None else None,
+            "links": links[sid],
+            "method": cp.method if cp else None,
+            "estimated_outage_hours": cp.outage_hours if cp else None,
+        }))
+    return out
+
+
+class WorkAhead:
+    """The parts that follow from *decided*: in a forked child when *beside*, else computed here.
+
+    With *systems*, the child stays after the parts for :meth:`systems_beside`.
+    """
+
+    def __init__(self, decided: Decided, beside: bool | None = None, *, systems: bool = False) -> None:
         self._decided = decided
         self._received: dict[str, Any] = {}
         self._next = 0  # index in _PARTS of the child's next item
+        self._asked = False
         if beside is None:
             beside = len(decided.inventory.systems) >= plan_model.BESIDE_MIN_SYSTEMS
-        self._stream: Stream | None = Stream(self._produce) if beside else None
+        self._systems = systems and beside
+        self._stream: Stream | None = None
+        if self._systems:
+            self._stream = Exchange(self._produce)
+        elif beside:
+            self._stream = Stream(lambda: self._produce(None))
 
     def premises(self) -> Premises:
         return self._part("premises")  # type: ignore[no-any-return]
@@ -125,30 +209,81 @@ class WorkAhead:
     def reason_texts(self) -> list[list[str]]:
         return self._part("reason_texts")  # type: ignore[no-any-return]
 
+    def write_systems(self, placed: Placed, fd: int, offset: int) -> Callable[[], int | None] | None:
+        """Have the child write plan.json's systems' items (systems_json, joined by commas) into *fd*.
+
+        They go at *offset* on. Asked once every part is taken. What it gives waits for the child
+        and answers the number of bytes it wrote, or None when it did not write them all (it
+        failed, or ended): the caller then writes them itself. None when no child was kept for them.
+        """
+        stream = self._stream
+        if not self._systems or self._asked or self._next < len(_PARTS) or not isinstance(stream, Exchange):
+            return None
+        self._asked = True
+        asked = pickle.dumps(_Asked(placed, fd, offset), protocol=pickle.HIGHEST_PROTOCOL)
+        if not stream.send(asked):
+            self.cancel()
+            return None
+        return self._written
+
     def cancel(self) -> None:
         """Stop the child (the decisions changed, or the parts are no longer wanted)."""
         if self._stream is not None:
             self._stream.cancel()
             self._stream = None
 
+    def _written(self) -> int | None:
+        item = self._stream.next() if self._stream is not None else None
+        self.cancel()  # reaped: it has nothing more to send
+        return _WRITTEN.unpack(item)[0] if item is not None and len(item) == _WRITTEN.size else None
+
     def _part(self, name: str) -> Any:
-        while name not in self._received and self._stream is not None:
+        while name not in self._received and self._stream is not None and self._next < len(_PARTS):
             item = self._stream.next()
             if item is None:  # the child ended early: the parts not received are computed here
                 self._stream = None
                 break
             self._received[_PARTS[self._next][0]] = _loads(self._decided.inventory, item)
             self._next += 1
-        if self._next >= len(_PARTS):
+        if self._next >= len(_PARTS) and not self._systems:
             self.cancel()  # reaped as soon as it has sent everything
         if name in self._received:
             return self._received.pop(name)
         return dict(_PARTS)[name](self._decided)
 
-    def _produce(self) -> Iterator[bytes]:
+    def _produce(self, receive: Receive | None) -> Iterator[Bytes]:
         rooms = {id(room): i for i, room in enumerate(self._decided.inventory.rooms)}
-        for _, work in _PARTS:
-            yield _dumps(rooms, work(self._decided))
+        kept: dict[str, Any] = {}
+        for name, work in _PARTS:
+            value = work(self._decided)
+            if name in ("links", "cutovers", "reason_texts"):
+                kept[name] = value
+            yield _dumps(rooms, value)
+        message = receive() if receive is not None else None
+        if message is None:
+            return
+        asked: _Asked = pickle.loads(message)  # noqa: S301 (this program's own parent)
+        cutovers, _ = kept["cutovers"]
+        offset = asked.offset
+        for i, (start, end) in enumerate(system_slices(len(self._decided.inventory.systems))):
+            if i:
+                offset += pwrite_all(asked.fd, b",", offset)
+            records = plan_systems(
+                self._decided, kept["links"], cutovers, kept["reason_texts"], asked.placed, start, end
+            )
+            offset += pwrite_all(asked.fd, systems_json(records), offset)
+        yield _WRITTEN.pack(offset - asked.offset)
+
+
+class _Asked(NamedTuple):
+    """What the child is asked to write its systems' items with, and where."""
+
+    placed: Placed
+    fd: int  # the file (inherited: open before the child was forked)
+    offset: int
+
+
+_WRITTEN = struct.Struct("<Q")  # the child's last item: how many bytes it wrote
 
 
 # The inventory's rooms travel as their index: the parent gets its own objects back, not copies.

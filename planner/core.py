@@ -11,19 +11,21 @@ Everything is near-linear in the inventory's size: indexes are built once, no pa
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NamedTuple
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, NamedTuple
 
+from foundation.atomic import atomic_open
 from foundation.collector import collector_paused
-from foundation.construct import builder
 from foundation.errors import GovcloudError
 from foundation.messages import Message, msg
 from inventory.models import Inventory
 from planner import rules
-from planner.ahead import Decided, Premises, WorkAhead
+from planner.ahead import Decided, Placed, Premises, WorkAhead, plan_systems
 from planner.classify import Classification, Decision, _resolve_merge_chains, classify, size_system
 from planner.findings import cancellable, sort_findings, target_findings, targets_met
 from planner.graph import Grouping, group_systems
@@ -36,16 +38,16 @@ from planner.plan_model import (
     Metrics,
     Plan,
     PlanNetwork,
-    PlanSystem,
     PolicyRef,
     RoomOutcome,
     Sizing,
     Wave,
     digest_beside,
+    finish_plan_file,
+    plan_head,
     reason_fields,
-    reasons_of,
 )
-from planner.policy import Policy, SizingBasis
+from planner.policy import Policy
 from planner.rooms import (
     NetworkDecision,
     RoomDecision,
@@ -61,9 +63,6 @@ from planner.sizing import planned_sizing
 if TYPE_CHECKING:
     from planner.scenario import Scenario
     from planner.scheduling.effort import Effort
-
-
-_plan_system = builder(PlanSystem)  # _assemble gives every field of PlanSystem, in order
 
 
 def _silent(stage: str, fraction: float) -> None:
@@ -168,6 +167,7 @@ def make_plan(
     method: str = "heuristic",
     effort: Effort | str | float | None = None,
     bound: bool = True,
+    write_to: str | Path | None = None,
 ) -> Plan:
     """Plan the migration of *inventory* under *policy* (optionally changed by a what-if *scenario*).
 
@@ -178,6 +178,8 @@ def make_plan(
     heuristic searches (``quick``, ``normal`` — the default —, ``thorough`` or seconds; see
     planner.scheduling.effort); ValueError for an unknown one. ``bound=False`` skips the lower
     bound (the plan then reports the trivial bounds, 0): for a plan only compared, never shown.
+    *write_to*: also write the plan there as write_plan does (the same bytes, atomically); a
+    large plan's systems are then serialised beside its assembly. OSError when it cannot be written.
     """
     return plan_with_context(
         inventory,
@@ -189,6 +191,7 @@ def make_plan(
         method=method,
         effort=effort,
         bound=bound,
+        write_to=write_to,
     )[0]
 
 
@@ -203,6 +206,7 @@ def plan_with_context(
     method: str = "heuristic",
     effort: Effort | str | float | None = None,
     bound: bool = True,
+    write_to: str | Path | None = None,
 ) -> tuple[Plan, PlanContext]:
     """make_plan, also returning the intermediate facts the plan was derived from."""
     from planner.scheduling.effort import effort_of
@@ -211,8 +215,19 @@ def plan_with_context(
     effort = effort_of(effort)  # a bad effort fails before any work
     # The planner allocates millions of small acyclic objects; the cyclic collector would rescan
     # the whole inventory again and again (seconds at 100,000 systems) and free nothing.
-    with collector_paused(), digest_beside(inventory) as digest:
-        return _plan(inventory, policy, chosen, progress, scenario, time_limit_s, effort, bound, digest)
+    with collector_paused(), digest_beside(inventory) as digest, _output(write_to) as out:
+        return _plan(inventory, policy, chosen, progress, scenario, time_limit_s, effort, bound, digest, out)
+
+
+@contextlib.contextmanager
+def _output(path: str | Path | None) -> Iterator[IO[bytes] | None]:
+    """plan.json being written (atomically: it replaces *path* only when the block succeeds)."""
+    if path is None:
+        yield None
+        return
+    # Open before the work ahead is forked: its child writes the systems' items into this file.
+    with atomic_open(path, "wb") as out:
+        yield out
 
 
 def _plan(
@@ -225,6 +240,7 @@ def _plan(
     effort: Effort,
     with_bound: bool,
     digest: Callable[[], str],
+    out: IO[bytes] | None = None,
 ) -> tuple[Plan, PlanContext]:
     report = progress or _silent
     constraints: Constraints | None = None
@@ -252,7 +268,8 @@ def _plan(
                     surveyed[sid] = size_system(systems[sid], d, policy)
                     sizing[sid] = planned_sizing(systems[sid], surveyed[sid], policy)
             # What follows from these decisions alone is worked out beside the grouping and schedule.
-            ahead = WorkAhead(Decided(inventory, policy, decisions, sizing, surveyed))
+            decided = Decided(inventory, policy, decisions, sizing, surveyed)
+            ahead = WorkAhead(decided, systems=out is not None)
             report("group", 0.0)
             grouping = group_systems(inventory, decisions)
             report("group", 1.0)
@@ -289,7 +306,7 @@ def _plan(
         bound = _lower_bound(problem, schedule) if with_bound else LowerBound(stranded_cost=0.0, waves=0)
         report("bounds", 1.0)
         report("plan", 0.0)
-        plan = _assemble(
+        plan, written = _assemble(
             inventory,
             policy,
             decisions,
@@ -302,16 +319,29 @@ def _plan(
             findings,
             _Beside(digest, ahead),  # set: the loop ran at least once
             surveyed,
+            out,
         )
+        apply_savings(plan, inventory, policy)
+        report("plan", 1.0)
+        if out is not None:
+            report("write", 0.0)
+            head, count = (written.head, written.wait()) if written is not None else (None, None)
+            finish_plan_file(out, plan, head, count)
+            report("write", 1.0)
     finally:
         if ahead is not None:
             ahead.cancel()
-    apply_savings(plan, inventory, policy)
-    report("plan", 1.0)
     context = PlanContext(
         policy, decisions, grouping, problem, schedule, room_decisions, net_decisions, cls.registry
     )
     return plan, context
+
+
+class _Written(NamedTuple):
+    """The systems' items of plan.json the work ahead writes after *head*; *wait* for their size."""
+
+    head: bytes
+    wait: Callable[[], int | None]
 
 
 class _Beside(NamedTuple):
@@ -345,7 +375,9 @@ def _assemble(
     findings: list[Finding],
     beside: _Beside,
     surveyed: Mapping[str, Sizing] | None = None,
-) -> Plan:
+    out: IO[bytes] | None = None,
+) -> tuple[Plan, _Written | None]:
+    """The plan; with *out*, the work ahead writes its systems' items into that file meanwhile."""
     assignment, unit_of = schedule.assignment, grouping.unit_of
     room_decisions, net_decisions = premises.rooms, premises.networks
     findings = findings + premises.room_findings + premises.network_findings
@@ -355,43 +387,22 @@ def _assemble(
     links = beside.ahead.links()
     dispositions = {sid: d.disposition for sid, d in decisions.items()}
     surveyed = surveyed if surveyed is not None else sizing
+    decided = Decided(inventory, policy, decisions, sizing, surveyed)
     cutovers, cut_findings = beside.ahead.cutovers()
     findings = findings + cut_findings
-    right_sized = policy.sizing is not SizingBasis.AS_SURVEYED
-    migrate, merge = Disposition.MIGRATE, Disposition.MERGE
-    group_of = grouping.group_of
-    plan_systems: list[PlanSystem] = []
-    append = plan_systems.append
+    placed = Placed(wave_of, grouping.group_of)
     rendered = beside.ahead.reason_texts()
-    for s, rendered_texts in zip(inventory.systems, rendered, strict=True):
-        sid = s.id
-        d = decisions[sid]
-        disposition = d.disposition
-        # one reason can be found by two rules: kept once
-        texts, messages = reasons_of(d.reasons, rendered_texts)
-        cp = cutovers.get(sid)
-        append(_plan_system({
-            "reasons": texts,
-            "reason_messages": messages,
-            "id": sid,
-            "name": s.name,
-            "department": s.department,
-            "disposition": disposition,
-            "domain": d.domain if disposition is migrate else None,
-            "wave": wave_of[sid],
-            "group": group_of.get(sid),
-            "into": d.into if disposition is merge else None,
-            "rules": list(dict.fromkeys(rules)) if len(rules := d.rules) > 1 else list(rules),
-            "mlps_level": d.mlps_level,
-            "public_facing": s.public_facing,
-            "room": s.room,
-            "networks": list(s.networks),
-            "sizing": sizing[sid],
-            "surveyed_sizing": surveyed[sid] if right_sized else None,
-            "links": links[sid],
-            "method": cp.method if cp else None,
-            "estimated_outage_hours": cp.outage_hours if cp else None,
-        }))
+    inventory_ref = InventoryRef(
+        city=inventory.city.id, systems=len(inventory.systems), digest=beside.digest()
+    )
+    policy_ref = PolicyRef(name=policy.name, digest=policy.digest or "sha256:unknown")
+    written: _Written | None = None
+    if out is not None:
+        # The child of the work ahead builds and serialises the same records from the same facts.
+        head = plan_head(Plan.model_construct(inventory=inventory_ref, policy=policy_ref))
+        wait = beside.ahead.write_systems(placed, out.fileno(), len(head))
+        written = _Written(head, wait) if wait is not None else None
+    systems = plan_systems(decided, links, cutovers, rendered, placed)
 
     last = max((w for w in wave_of.values() if w is not None), default=-1)
     by_wave: dict[int, list[str]] = {w: [] for w in range(last + 1)}
@@ -469,12 +480,10 @@ def _assemble(
         by_utilisation_savings=beside.ahead.by_utilisation(),
         targets=targets_met(findings),
     )
-    return Plan(
-        inventory=InventoryRef(
-            city=inventory.city.id, systems=len(inventory.systems), digest=beside.digest()
-        ),
-        policy=PolicyRef(name=policy.name, digest=policy.digest or "sha256:unknown"),
-        systems=plan_systems,
+    plan = Plan(
+        inventory=inventory_ref,
+        policy=policy_ref,
+        systems=systems,
         waves=waves,
         rooms=rooms,
         networks=plan_networks,
@@ -483,3 +492,4 @@ def _assemble(
         relocations=plan_relocations(room_decisions, rooms),
         metrics=metrics,
     )
+    return plan, written

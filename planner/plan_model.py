@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -558,41 +558,85 @@ def write_plan(plan: Plan, path: str | Path) -> None:
         write_pieces(fh, plan_json(plan))
 
 
+def finish_plan_file(
+    out: IO[bytes], plan: Plan, head: bytes | None = None, written: int | None = None
+) -> None:
+    """Write *plan* into *out* (a plan.json being made) whose systems' items may be written already.
+
+    *written*: that many bytes of the systems' items (systems_json, the slices joined by commas)
+    stand after *head* (plan_head of the plan as it was to be); the head and everything after the
+    systems are written around them. Otherwise, or when the plan's head is not *head*, the whole.
+    """
+    if head is not None and written is not None and plan_head(plan) == head:
+        out.seek(0)
+        out.write(head)
+        out.seek(len(head) + written)
+        out.write(plan_tail(plan))
+    else:
+        out.seek(0)
+        write_pieces(out, plan_json(plan))
+    out.truncate()
+
+
 # A large plan's systems are serialised this many at a time (about 14 MB of plan.json).
 _SYSTEMS_PER_PIECE = 10_000
 
-# In the plan's indented form: the top-level key (the inventory's "systems" is a number), and the
-# end of its list (lines inside it are indented further; a JSON string holds no line break).
+# In the plan's indented form: the top-level key (the inventory's "systems" is a number), the
+# same with no systems, and the end of its list (lines inside it are indented further; a JSON
+# string holds no line break).
 _SYSTEMS_OPEN = b'\n  "systems": ['
+_NO_SYSTEMS = b'\n  "systems": []'
 _LIST_CLOSE = b"\n  ]"
 _LISTS = [name for name, field in Plan.model_fields.items() if field.default_factory is list]
+
+
+def system_slices(count: int) -> list[tuple[int, int]]:
+    """(start, end) of each slice a plan of *count* systems is serialised in (plan_json)."""
+    return [(start, min(start + _SYSTEMS_PER_PIECE, count)) for start in range(0, count, _SYSTEMS_PER_PIECE)]
+
+
+def plan_head(plan: Plan) -> bytes:
+    """plan.json's bytes before its systems' items (its format, inventory and policy)."""
+    empty: dict[str, Any] = dict.fromkeys(_LISTS, [])  # read only: one list for all
+    text = plan.__pydantic_serializer__.to_json(plan.model_copy(update=empty), indent=2)
+    return text[: text.index(_SYSTEMS_OPEN) + len(_SYSTEMS_OPEN)]
+
+
+def plan_tail(plan: Plan) -> bytes:
+    """plan.json's bytes after its systems' items, to its final line break."""
+    text = plan.__pydantic_serializer__.to_json(plan.model_copy(update={"systems": []}), indent=2)
+    return b"".join((_LIST_CLOSE, memoryview(text)[text.index(_NO_SYSTEMS) + len(_NO_SYSTEMS) :], b"\n"))
+
+
+def systems_json(systems: list[PlanSystem]) -> memoryview:
+    """*systems* as their items stand in plan.json's list of systems (slices joined by commas)."""
+    empty: dict[str, Any] = dict.fromkeys(_LISTS, [])  # read only: one list for all
+    blank = Plan.model_construct(
+        inventory=InventoryRef.model_construct(city="", systems=0, digest=""),
+        policy=PolicyRef.model_construct(name="", digest=""),
+        **empty,
+    )
+    text = blank.__pydantic_serializer__.to_json(blank.model_copy(update={"systems": systems}), indent=2)
+    items = text.index(_SYSTEMS_OPEN) + len(_SYSTEMS_OPEN)
+    return memoryview(text)[items : text.index(_LIST_CLOSE, items)]
 
 
 def plan_json(plan: Plan) -> Iterator[Bytes]:
     """The bytes of plan.json (indented by two, with its final line break), piece by piece.
 
     The pieces are the bytes the plan's serializer gives in one go. A large plan's systems are
-    serialised a slice at a time, so that the slices before are written meanwhile (write_pieces)
-    and the whole (170 MB at 100,000 systems) is never held at once. They are the serializer's
-    own UTF-8 bytes: no decoding to text and encoding back.
+    serialised a slice at a time (system_slices), so that the slices before are written
+    meanwhile (write_pieces) and the whole (170 MB at 100,000 systems) is never held at once.
+    They are the serializer's own UTF-8 bytes: no decoding to text and encoding back.
     """
-    serializer = plan.__pydantic_serializer__
-    systems = plan.systems
-    if len(systems) <= _SYSTEMS_PER_PIECE:
-        yield serializer.to_json(plan, indent=2)
+    slices = system_slices(len(plan.systems))
+    if len(slices) <= 1:
+        yield plan.__pydantic_serializer__.to_json(plan, indent=2)
         yield b"\n"
         return
-    empty: dict[str, Any] = dict.fromkeys(_LISTS, [])  # read only: one list for all
-    head = serializer.to_json(plan.model_copy(update=empty), indent=2)
-    yield memoryview(head)[: head.index(_SYSTEMS_OPEN) + len(_SYSTEMS_OPEN)]
-    starts = range(0, len(systems), _SYSTEMS_PER_PIECE)
-    for start in starts[:-1]:
-        alone = plan.model_copy(update={**empty, "systems": systems[start : start + _SYSTEMS_PER_PIECE]})
-        text = serializer.to_json(alone, indent=2)
-        items = text.index(_SYSTEMS_OPEN) + len(_SYSTEMS_OPEN)
-        yield memoryview(text)[items : text.index(_LIST_CLOSE, items)]
-        yield b","
-    # the last slice with everything after the systems
-    rest = serializer.to_json(plan.model_copy(update={"systems": systems[starts[-1] :]}), indent=2)
-    yield memoryview(rest)[rest.index(_SYSTEMS_OPEN) + len(_SYSTEMS_OPEN) :]
-    yield b"\n"
+    yield plan_head(plan)
+    for i, (start, end) in enumerate(slices):
+        if i:
+            yield b","
+        yield systems_json(plan.systems[start:end])
+    yield plan_tail(plan)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import errno
 import io
+import os
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -72,6 +74,29 @@ def test_a_large_output_reaches_the_kernel_in_capped_writes_and_whole(
     assert (tmp_path / "b.txt").read_text(encoding="utf-8") == text
     assert sum(written) == 2 * len(piece) + 5 + 2 * len(text.encode())
     assert max(written) <= atomic._WRITE_CHUNK < len(piece)
+
+
+def test_bytes_written_at_an_offset_arrive_whole_in_capped_writes_and_leave_the_position(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sizes: list[int] = []
+    pwrite = os.pwrite
+
+    def recording(fd: int, data: Any, offset: int) -> int:
+        sizes.append(len(data))
+        return pwrite(fd, data, offset)
+
+    monkeypatch.setattr(atomic.os, "pwrite", recording)
+    piece = bytes(range(256)) * 4099
+    with atomic_open(tmp_path / "plan.json", "wb") as fh:
+        fh.write(b"head:")
+        fh.flush()
+        assert atomic.pwrite_all(fh.fileno(), memoryview(piece), 5) == len(piece)
+        assert fh.tell() == 5  # what this process writes next goes after its own bytes
+        fh.seek(5 + len(piece))
+        fh.write(b":tail")
+    assert (tmp_path / "plan.json").read_bytes() == b"head:" + piece + b":tail"
+    assert sum(sizes) == len(piece) and max(sizes) <= atomic._WRITE_CHUNK < len(piece)
 
 
 def test_pieces_are_written_in_order_while_the_next_are_made(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from foundation import beside as beside_module
-from foundation.beside import Beside, beside, stream_beside
+from foundation.beside import Beside, Exchange, Receive, beside, stream_beside
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -109,3 +109,34 @@ def test_without_fork_a_stream_has_no_items(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.delattr(beside_module.os, "fork")
     with stream_beside(lambda: iter([b"x"])) as stream:
         assert stream.next() is None
+
+
+def _echo_upper(receive: Receive) -> Iterator[bytes]:
+    yield b"ready"
+    while (got := receive()) is not None:
+        yield bytes(got).upper()
+
+
+def test_an_exchanges_child_waits_for_what_the_caller_sends_and_answers_it() -> None:
+    exchange = Exchange(_echo_upper)
+    try:
+        assert exchange.child is not None and exchange.next() == b"ready"
+        assert exchange.send(b"first") and exchange.next() == b"FIRST"
+        big = b"x" * (3 << 20)  # larger than the pipe: the child reads while it is sent
+        assert exchange.send(big) and exchange.next() == big.upper()
+    finally:
+        exchange.cancel()
+    assert exchange.child is None and exchange.send(b"late") is False
+
+
+def test_sending_to_an_exchange_whose_child_has_ended_answers_false() -> None:
+    exchange = Exchange(lambda receive: iter([b"only"]))
+    assert exchange.next() == b"only"
+    assert exchange.next() is None  # it ended
+    assert exchange.send(b"anyone there?") is False
+
+
+def test_without_fork_an_exchange_has_no_child_to_send_to(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delattr(beside_module.os, "fork")
+    exchange = Exchange(_echo_upper)
+    assert exchange.child is None and exchange.next() is None and exchange.send(b"x") is False

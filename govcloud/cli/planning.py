@@ -59,11 +59,13 @@ def _load(path: Path | None, policy_path: Path | None) -> tuple[Inventory, Polic
     return load_inputs(path, policy_path)
 
 
-def _make(inventory: Inventory, policy: Policy, exact: bool, effort: str | None = None) -> Plan:
-    from planner import plan_for
+def _make(
+    inventory: Inventory, policy: Policy, exact: bool, effort: str | None = None, write_to: Path | None = None
+) -> Plan:
+    from planner import make_plan
 
     with progress_callback() as progress:
-        plan = plan_for(inventory, policy, exact=exact, progress=progress, effort=effort)
+        plan = make_plan(inventory, policy, exact=exact, progress=progress, effort=effort, write_to=write_to)
     settle()
     return plan
 
@@ -102,15 +104,12 @@ def plan_cmd(
     effort: str | None = EffortOpt,
 ) -> None:
     """Plan the migration: classify, place, schedule waves; write DIR/plan.json."""
-    from planner.plan_model import write_plan
-
     _effort(effort)
     check_out_dir(out)  # before planning: a long run must not end in "cannot write"
     inventory, pol = _load(path, policy)
-    plan = _make(inventory, pol, exact, effort)
     target = out / "plan.json"
     try:
-        write_plan(plan, target)
+        plan = _make(inventory, pol, exact, effort, write_to=target)  # written as it is made
     except OSError as exc:
         cannot_write(exc, target, "the plan")
     _summary(plan, target)

@@ -1,21 +1,23 @@
 """A large inventory's digest, and what follows from its decisions alone (planner.ahead), are
-made beside, in forked children: the same plan. A large plan's file is written piece by piece:
-the same bytes."""
+made beside, in forked children: the same plan. A large plan's file is written piece by piece,
+and, when written as it is made, its systems' items by the child of the work ahead: the same
+bytes."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import IO
 
 import pytest
 
 from foundation import beside as beside_module
 from foundation.messages import verbatim
 from inventory.models import Inventory
-from planner import ahead, plan_model, rules
+from planner import ahead, core, plan_model, rules
 from planner.core import make_plan
-from planner.plan_model import Disposition, Plan, inventory_digest, reasons_of, write_plan
+from planner.plan_model import Disposition, Plan, PlanSystem, inventory_digest, reasons_of, write_plan
 from planner.policy import Policy
 from tests.planner.conftest import InventoryBuilder
 
@@ -56,8 +58,10 @@ def test_an_iteration_that_blocks_a_system_works_ahead_again_from_the_new_decisi
     started: list[ahead.WorkAhead] = []
     init = ahead.WorkAhead.__init__
 
-    def recording(self: ahead.WorkAhead, decided: ahead.Decided, beside: bool | None = None) -> None:
-        init(self, decided, beside)
+    def recording(
+        self: ahead.WorkAhead, decided: ahead.Decided, beside: bool | None = None, *, systems: bool = False
+    ) -> None:
+        init(self, decided, beside, systems=systems)
         started.append(self)
 
     monkeypatch.setattr(ahead.WorkAhead, "__init__", recording)
@@ -124,3 +128,86 @@ def test_text_that_looks_like_the_files_layout_does_not_confuse_the_joining(
     exact = plan.model_copy(update={"systems": systems[:21]})
     write_plan(exact, tmp_path / "exact.json")
     assert (tmp_path / "exact.json").read_bytes() == _one_go(exact)
+
+
+@pytest.fixture
+def finished(monkeypatch: pytest.MonkeyPatch) -> list[int | None]:
+    """How many bytes of its systems' items each plan file written as it is made found written already."""
+    seen: list[int | None] = []
+    finish = core.finish_plan_file
+
+    def recording(out: IO[bytes], plan: Plan, head: bytes | None = None, written: int | None = None) -> None:
+        seen.append(written)
+        finish(out, plan, head, written)
+
+    monkeypatch.setattr(core, "finish_plan_file", recording)
+    return seen
+
+
+def test_a_large_plan_written_as_it_is_made_is_the_file_write_plan_writes(
+    bundled_inventory: Inventory, default_policy: Policy, bundled_plan: Plan, forks: list[int],
+    small_pieces: None, finished: list[int | None], tmp_path: Path,
+) -> None:
+    target = tmp_path / "out" / "plan.json"
+    plan = make_plan(bundled_inventory, default_policy, write_to=target)
+    assert plan == bundled_plan
+    assert target.read_bytes() == _one_go(bundled_plan)
+    # the child of the work ahead wrote every system's item, the slices joined by commas
+    systems = plan.systems
+    items = b",".join(plan_model.systems_json(systems[i : i + 7]) for i in range(0, len(systems), 7))
+    assert finished == [len(items)]
+    assert sorted(p.name for p in target.parent.iterdir()) == ["plan.json"]
+    assert all(not Path(f"/proc/{pid}").exists() for pid in forks), "a child was left behind"
+
+
+def _dies_in_the_child_after(slices: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The child of the work ahead serialises *slices* slices of systems, then dies."""
+    parent, made = os.getpid(), [0]
+    serialise = ahead.systems_json
+
+    def failing(systems: list[PlanSystem]) -> memoryview:
+        if os.getpid() != parent and made[0] >= slices:
+            os._exit(1)
+        made[0] += 1
+        return serialise(systems)
+
+    monkeypatch.setattr(ahead, "systems_json", failing)
+
+
+@pytest.mark.parametrize("slices", [0, 2], ids=["before writing", "half-way"])
+def test_systems_a_failing_child_did_not_write_are_written_here_and_the_file_is_the_same(
+    bundled_inventory: Inventory, default_policy: Policy, bundled_plan: Plan, forks: list[int],
+    small_pieces: None, finished: list[int | None], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    slices: int,
+) -> None:
+    _dies_in_the_child_after(slices, monkeypatch)
+    target = tmp_path / "plan.json"
+    assert make_plan(bundled_inventory, default_policy, write_to=target) == bundled_plan
+    assert finished == [None]
+    assert target.read_bytes() == _one_go(bundled_plan)
+
+
+def test_a_plan_that_fails_while_written_as_it_is_made_leaves_the_old_file_and_no_other(
+    bundled_inventory: Inventory, default_policy: Policy, forks: list[int], tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    target = tmp_path / "plan.json"
+    target.write_bytes(b"the plan before")
+
+    def no_bound(*args: object) -> None:
+        raise RuntimeError("the bound failed")
+
+    monkeypatch.setattr(core, "_lower_bound", no_bound)
+    with pytest.raises(RuntimeError, match="the bound failed"):
+        make_plan(bundled_inventory, default_policy, write_to=target)
+    assert target.read_bytes() == b"the plan before"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.json"]
+    assert all(not Path(f"/proc/{pid}").exists() for pid in forks), "a child was left behind"
+
+
+def test_a_small_plan_written_as_it_is_made_is_the_file_write_plan_writes(
+    bundled_inventory: Inventory, default_policy: Policy, bundled_plan: Plan, tmp_path: Path
+) -> None:
+    target = tmp_path / "plan.json"
+    assert make_plan(bundled_inventory, default_policy, write_to=target) == bundled_plan
+    assert target.read_bytes() == _one_go(bundled_plan)
