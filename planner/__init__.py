@@ -3,6 +3,7 @@
 Its API, importable from ``planner`` itself::
 
     make_plan(inventory, policy, ...) -> Plan          # plan now
+    plan_file(inventory, policy, path, ...) -> PlanWritten  # plan now into plan.json at path
     load_plan(path) -> Plan                            # read and validate a plan.json
     plan_for(inventory, policy, plan_path=None) -> Plan  # that plan file, checked against the
                                                        # inventory (digest), or plan now
@@ -17,12 +18,14 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from planner.api import plan_for
-    from planner.core import PlanningError, make_plan, plan_with_context
+    from planner.core import PlanningError, PlanWritten, make_plan, plan_file, plan_with_context
     from planner.plan_model import Plan, PlanError, load_plan, write_plan
 
 # name -> the module that defines it
 _API = {
     "make_plan": "planner.core",
+    "plan_file": "planner.core",
+    "PlanWritten": "planner.core",
     "plan_with_context": "planner.core",
     "PlanningError": "planner.core",
     "load_plan": "planner.plan_model",
@@ -35,9 +38,11 @@ _API = {
 __all__ = [
     "Plan",
     "PlanError",
+    "PlanWritten",
     "PlanningError",
     "load_plan",
     "make_plan",
+    "plan_file",
     "plan_for",
     "plan_with_context",
     "write_plan",

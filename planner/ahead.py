@@ -111,6 +111,9 @@ _PARTS: tuple[tuple[str, Callable[[Decided], Any]], ...] = (
 )
 
 
+_RECORDS_ONLY = ("links", "reason_texts")  # parts only the plan's records of systems take
+
+
 class Placed(NamedTuple):
     """What the plan's systems take from the grouping and the schedule."""
 
@@ -171,6 +174,29 @@ def plan_systems(
     return out
 
 
+def write_plan_systems(
+    fd: int,
+    offset: int,
+    d: Decided,
+    links: Mapping[str, list[Link]],
+    cutovers: Mapping[str, CutoverPlan],
+    reason_texts: list[list[str]],
+    placed: Placed,
+) -> int:
+    """Write plan.json's records of systems into the file *fd* from *offset*; their size in bytes.
+
+    Each slice (system_slices) is built (plan_systems) and serialised (systems_json) in turn, the
+    slices joined by commas: what stands between plan_head and plan_tail.
+    """
+    at = offset
+    for i, (start, end) in enumerate(system_slices(len(d.inventory.systems))):
+        if i:
+            at += pwrite_all(fd, b",", at)
+        records = plan_systems(d, links, cutovers, reason_texts, placed, start, end)
+        at += pwrite_all(fd, systems_json(records), at)
+    return at - offset
+
+
 class WorkAhead:
     """The parts that follow from *decided*: in a forked child when *beside*, else computed here.
 
@@ -179,17 +205,24 @@ class WorkAhead:
 
     def __init__(self, decided: Decided, beside: bool | None = None, *, systems: bool = False) -> None:
         self._decided = decided
-        self._received: dict[str, Any] = {}
-        self._next = 0  # index in _PARTS of the child's next item
+        self._received: dict[str, bytearray] = {}  # parts sent, unpickled when asked for
         self._asked = False
         if beside is None:
             beside = len(decided.inventory.systems) >= plan_model.BESIDE_MIN_SYSTEMS
         self._systems = systems and beside
+        # The parts the child sends, in order: one that writes the records keeps theirs to itself.
+        self._sent = [name for name, _ in _PARTS if not (self._systems and name in _RECORDS_ONLY)]
+        self._next = 0  # index in _sent of the child's next item
         self._stream: Stream | None = None
         if self._systems:
             self._stream = Exchange(self._produce)
         elif beside:
             self._stream = Stream(lambda: self._produce(None))
+
+    @property
+    def writes_systems(self) -> bool:
+        """Whether a child was kept to write plan.json's systems (write_systems) and is still there."""
+        return self._systems and not self._asked and isinstance(self._stream, Exchange)
 
     def premises(self) -> Premises:
         return self._part("premises")  # type: ignore[no-any-return]
@@ -212,12 +245,13 @@ class WorkAhead:
     def write_systems(self, placed: Placed, fd: int, offset: int) -> Callable[[], int | None] | None:
         """Have the child write plan.json's systems' items (systems_json, joined by commas) into *fd*.
 
-        They go at *offset* on. Asked once every part is taken. What it gives waits for the child
+        They go at *offset* on. Asked once. What it gives waits for the child
         and answers the number of bytes it wrote, or None when it did not write them all (it
         failed, or ended): the caller then writes them itself. None when no child was kept for them.
         """
+        self._drain()
         stream = self._stream
-        if not self._systems or self._asked or self._next < len(_PARTS) or not isinstance(stream, Exchange):
+        if not self.writes_systems or not isinstance(stream, Exchange):
             return None
         self._asked = True
         asked = pickle.dumps(_Asked(placed, fd, offset), protocol=pickle.HIGHEST_PROTOCOL)
@@ -238,18 +272,29 @@ class WorkAhead:
         return _WRITTEN.unpack(item)[0] if item is not None and len(item) == _WRITTEN.size else None
 
     def _part(self, name: str) -> Any:
-        while name not in self._received and self._stream is not None and self._next < len(_PARTS):
-            item = self._stream.next()
-            if item is None:  # the child ended early: the parts not received are computed here
-                self._stream = None
-                break
-            self._received[_PARTS[self._next][0]] = _loads(self._decided.inventory, item)
-            self._next += 1
-        if self._next >= len(_PARTS) and not self._systems:
+        while name not in self._received and self._receive_one():
+            pass
+        if self._next >= len(self._sent) and not self._systems:
             self.cancel()  # reaped as soon as it has sent everything
         if name in self._received:
-            return self._received.pop(name)
+            return _loads(self._decided.inventory, self._received.pop(name))
         return dict(_PARTS)[name](self._decided)
+
+    def _receive_one(self) -> bool:
+        """Take the child's next part (as sent); False when none is left to take."""
+        if self._stream is None or self._next >= len(self._sent):
+            return False
+        item = self._stream.next()
+        if item is None:  # the child ended early: the parts not received are computed here
+            self._stream = None
+            return False
+        self._received[self._sent[self._next]] = item
+        self._next += 1
+        return True
+
+    def _drain(self) -> None:
+        while self._receive_one():
+            pass
 
     def _produce(self, receive: Receive | None) -> Iterator[Bytes]:
         rooms = {id(room): i for i, room in enumerate(self._decided.inventory.rooms)}
@@ -258,21 +303,15 @@ class WorkAhead:
             value = work(self._decided)
             if name in ("links", "cutovers", "reason_texts"):
                 kept[name] = value
-            yield _dumps(rooms, value)
+            if name in self._sent:
+                yield _dumps(rooms, value)
         message = receive() if receive is not None else None
         if message is None:
             return
         asked: _Asked = pickle.loads(message)  # noqa: S301 (this program's own parent)
         cutovers, _ = kept["cutovers"]
-        offset = asked.offset
-        for i, (start, end) in enumerate(system_slices(len(self._decided.inventory.systems))):
-            if i:
-                offset += pwrite_all(asked.fd, b",", offset)
-            records = plan_systems(
-                self._decided, kept["links"], cutovers, kept["reason_texts"], asked.placed, start, end
-            )
-            offset += pwrite_all(asked.fd, systems_json(records), offset)
-        yield _WRITTEN.pack(offset - asked.offset)
+        args = (self._decided, kept["links"], cutovers, kept["reason_texts"], asked.placed)
+        yield _WRITTEN.pack(write_plan_systems(asked.fd, asked.offset, *args))
 
 
 class _Asked(NamedTuple):

@@ -11,21 +11,20 @@ Everything is near-linear in the inventory's size: indexes are built once, no pa
 
 from __future__ import annotations
 
-import contextlib
 import math
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, NamedTuple
 
-from foundation.atomic import atomic_open
+from foundation.atomic import atomic_open, write_pieces
 from foundation.collector import collector_paused
 from foundation.errors import GovcloudError
 from foundation.messages import Message, msg
 from inventory.models import Inventory
 from planner import rules
-from planner.ahead import Decided, Placed, Premises, WorkAhead, plan_systems
+from planner.ahead import Decided, Placed, Premises, WorkAhead, plan_systems, write_plan_systems
 from planner.classify import Classification, Decision, _resolve_merge_chains, classify, size_system
 from planner.findings import cancellable, sort_findings, target_findings, targets_met
 from planner.graph import Grouping, group_systems
@@ -38,6 +37,7 @@ from planner.plan_model import (
     Metrics,
     Plan,
     PlanNetwork,
+    PlanSystem,
     PolicyRef,
     RoomOutcome,
     Sizing,
@@ -45,6 +45,7 @@ from planner.plan_model import (
     digest_beside,
     finish_plan_file,
     plan_head,
+    plan_json,
     reason_fields,
 )
 from planner.policy import Policy
@@ -167,7 +168,6 @@ def make_plan(
     method: str = "heuristic",
     effort: Effort | str | float | None = None,
     bound: bool = True,
-    write_to: str | Path | None = None,
 ) -> Plan:
     """Plan the migration of *inventory* under *policy* (optionally changed by a what-if *scenario*).
 
@@ -178,8 +178,6 @@ def make_plan(
     heuristic searches (``quick``, ``normal`` — the default —, ``thorough`` or seconds; see
     planner.scheduling.effort); ValueError for an unknown one. ``bound=False`` skips the lower
     bound (the plan then reports the trivial bounds, 0): for a plan only compared, never shown.
-    *write_to*: also write the plan there as write_plan does (the same bytes, atomically); a
-    large plan's systems are then serialised beside its assembly. OSError when it cannot be written.
     """
     return plan_with_context(
         inventory,
@@ -191,7 +189,6 @@ def make_plan(
         method=method,
         effort=effort,
         bound=bound,
-        write_to=write_to,
     )[0]
 
 
@@ -206,28 +203,55 @@ def plan_with_context(
     method: str = "heuristic",
     effort: Effort | str | float | None = None,
     bound: bool = True,
-    write_to: str | Path | None = None,
 ) -> tuple[Plan, PlanContext]:
     """make_plan, also returning the intermediate facts the plan was derived from."""
+    chosen, chosen_effort = _choices(method, exact, effort)
+    # The planner allocates millions of small acyclic objects; the cyclic collector would rescan
+    # the whole inventory again and again (seconds at 100,000 systems) and free nothing.
+    with collector_paused(), digest_beside(inventory) as digest:
+        return _plan(
+            inventory, policy, chosen, progress, scenario, time_limit_s, chosen_effort, bound, digest
+        )
+
+
+class PlanWritten(NamedTuple):
+    """A plan plan_file wrote: where, and what is said of it (its systems' records are in the file)."""
+
+    path: Path
+    inventory: InventoryRef
+    metrics: Metrics
+    findings: list[Finding]
+
+
+def plan_file(
+    inventory: Inventory,
+    policy: Policy,
+    path: str | Path,
+    *,
+    exact: bool = False,
+    progress: ProgressCallback | None = None,
+    method: str = "heuristic",
+    effort: Effort | str | float | None = None,
+) -> PlanWritten:
+    """Plan as make_plan does and write plan.json at *path*: write_plan(make_plan(...), path)'s bytes.
+
+    The file replaces *path* only once it is whole. From BESIDE_MIN_SYSTEMS systems on, the
+    systems' records are built and written by the child of the work ahead (planner.ahead) while
+    this process assembles the rest of the plan: they are never all held here. OSError when the
+    file cannot be written; the errors of make_plan otherwise.
+    """
+    chosen, chosen_effort = _choices(method, exact, effort)
+    # Opened before the work ahead is forked: its child writes the systems' records into it.
+    with collector_paused(), digest_beside(inventory) as digest, atomic_open(path, "wb") as out:
+        plan, _ = _plan(inventory, policy, chosen, progress, None, 60.0, chosen_effort, True, digest, out)
+    return PlanWritten(Path(path), plan.inventory, plan.metrics, plan.findings)
+
+
+def _choices(method: str, exact: bool, effort: Effort | str | float | None) -> tuple[str, Effort]:
     from planner.scheduling.effort import effort_of
 
     chosen = _method(method, exact)
-    effort = effort_of(effort)  # a bad effort fails before any work
-    # The planner allocates millions of small acyclic objects; the cyclic collector would rescan
-    # the whole inventory again and again (seconds at 100,000 systems) and free nothing.
-    with collector_paused(), digest_beside(inventory) as digest, _output(write_to) as out:
-        return _plan(inventory, policy, chosen, progress, scenario, time_limit_s, effort, bound, digest, out)
-
-
-@contextlib.contextmanager
-def _output(path: str | Path | None) -> Iterator[IO[bytes] | None]:
-    """plan.json being written (atomically: it replaces *path* only when the block succeeds)."""
-    if path is None:
-        yield None
-        return
-    # Open before the work ahead is forked: its child writes the systems' items into this file.
-    with atomic_open(path, "wb") as out:
-        yield out
+    return chosen, effort_of(effort)  # a bad effort fails before any work
 
 
 def _plan(
@@ -306,7 +330,7 @@ def _plan(
         bound = _lower_bound(problem, schedule) if with_bound else LowerBound(stranded_cost=0.0, waves=0)
         report("bounds", 1.0)
         report("plan", 0.0)
-        plan, written = _assemble(
+        plan, written, moved = _assemble(
             inventory,
             policy,
             decisions,
@@ -321,12 +345,17 @@ def _plan(
             surveyed,
             out,
         )
-        apply_savings(plan, inventory, policy)
+        apply_savings(plan, inventory, policy, moved)
         report("plan", 1.0)
         if out is not None:
             report("write", 0.0)
-            head, count = (written.head, written.wait()) if written is not None else (None, None)
-            finish_plan_file(out, plan, head, count)
+            if written is None:
+                write_pieces(out, plan_json(plan))
+            else:  # the plan lists no systems: their records are written between its head and the rest
+                count = written.wait()
+                if count is None:  # the child did not write them all
+                    count = written.here()
+                finish_plan_file(out, plan, written.head, count)
             report("write", 1.0)
     finally:
         if ahead is not None:
@@ -338,10 +367,24 @@ def _plan(
 
 
 class _Written(NamedTuple):
-    """The systems' items of plan.json the work ahead writes after *head*; *wait* for their size."""
+    """plan.json's systems' records, written after *head* by the work ahead; *wait* for their size.
+
+    *here* writes them in this process instead (when the child did not), answering their size.
+    """
 
     head: bytes
     wait: Callable[[], int | None]
+    here: Callable[[], int]
+
+
+class _Moved(NamedTuple):
+    """A system's facts the savings take (planner.savings.Moved), when its record is not made here."""
+
+    id: str
+    department: str
+    disposition: Disposition
+    wave: int | None
+    sizing: Sizing
 
 
 class _Beside(NamedTuple):
@@ -376,33 +419,47 @@ def _assemble(
     beside: _Beside,
     surveyed: Mapping[str, Sizing] | None = None,
     out: IO[bytes] | None = None,
-) -> tuple[Plan, _Written | None]:
-    """The plan; with *out*, the work ahead writes its systems' items into that file meanwhile."""
+) -> tuple[Plan, _Written | None, list[_Moved] | None]:
+    """The plan; with *out*, the records of its systems may be written into that file by the
+    child of the work ahead meanwhile (_Written): the plan then lists none, and the systems'
+    facts for the savings come with it."""
     assignment, unit_of = schedule.assignment, grouping.unit_of
     room_decisions, net_decisions = premises.rooms, premises.networks
     findings = findings + premises.room_findings + premises.network_findings
     wave_of: dict[str, int | None] = {
         sid: assignment.get(unit) if (unit := unit_of.get(sid)) is not None else None for sid in decisions
     }
-    links = beside.ahead.links()
     dispositions = {sid: d.disposition for sid, d in decisions.items()}
     surveyed = surveyed if surveyed is not None else sizing
     decided = Decided(inventory, policy, decisions, sizing, surveyed)
     cutovers, cut_findings = beside.ahead.cutovers()
     findings = findings + cut_findings
     placed = Placed(wave_of, grouping.group_of)
-    rendered = beside.ahead.reason_texts()
     inventory_ref = InventoryRef(
         city=inventory.city.id, systems=len(inventory.systems), digest=beside.digest()
     )
     policy_ref = PolicyRef(name=policy.name, digest=policy.digest or "sha256:unknown")
     written: _Written | None = None
-    if out is not None:
-        # The child of the work ahead builds and serialises the same records from the same facts.
+    if out is not None and beside.ahead.writes_systems:
+        # The child of the work ahead builds and writes the records from the same facts.
         head = plan_head(Plan.model_construct(inventory=inventory_ref, policy=policy_ref))
         wait = beside.ahead.write_systems(placed, out.fileno(), len(head))
-        written = _Written(head, wait) if wait is not None else None
-    systems = plan_systems(decided, links, cutovers, rendered, placed)
+        if wait is not None:
+
+            def here() -> int:
+                links, texts = beside.ahead.links(), beside.ahead.reason_texts()
+                return write_plan_systems(out.fileno(), len(head), decided, links, cutovers, texts, placed)
+
+            written = _Written(head, wait, here)
+    systems: list[PlanSystem] = []
+    moved: list[_Moved] | None = None
+    if written is None:
+        systems = plan_systems(decided, beside.ahead.links(), cutovers, beside.ahead.reason_texts(), placed)
+    else:
+        moved = [
+            _Moved(s.id, s.department, decisions[s.id].disposition, wave_of[s.id], sizing[s.id])
+            for s in inventory.systems
+        ]
 
     last = max((w for w in wave_of.values() if w is not None), default=-1)
     by_wave: dict[int, list[str]] = {w: [] for w in range(last + 1)}
@@ -492,4 +549,4 @@ def _assemble(
         relocations=plan_relocations(room_decisions, rooms),
         metrics=metrics,
     )
-    return plan, written
+    return plan, written, moved

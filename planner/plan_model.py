@@ -558,23 +558,15 @@ def write_plan(plan: Plan, path: str | Path) -> None:
         write_pieces(fh, plan_json(plan))
 
 
-def finish_plan_file(
-    out: IO[bytes], plan: Plan, head: bytes | None = None, written: int | None = None
-) -> None:
-    """Write *plan* into *out* (a plan.json being made) whose systems' items may be written already.
-
-    *written*: that many bytes of the systems' items (systems_json, the slices joined by commas)
-    stand after *head* (plan_head of the plan as it was to be); the head and everything after the
-    systems are written around them. Otherwise, or when the plan's head is not *head*, the whole.
-    """
-    if head is not None and written is not None and plan_head(plan) == head:
-        out.seek(0)
-        out.write(head)
-        out.seek(len(head) + written)
-        out.write(plan_tail(plan))
-    else:
-        out.seek(0)
-        write_pieces(out, plan_json(plan))
+def finish_plan_file(out: IO[bytes], plan: Plan, head: bytes, written: int) -> None:
+    """Write *plan*'s head and everything after its systems around *written* bytes of their
+    records, written into *out* after *head* already (planner.ahead.write_plan_systems)."""
+    if plan_head(plan) != head:
+        raise ValueError("the plan's head is not the one its systems were written after")
+    out.seek(0)
+    out.write(head)
+    out.seek(len(head) + written)
+    out.write(plan_tail(plan))
     out.truncate()
 
 

@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from foundation.calendar import month_start, months, next_month
 from inventory.models import Inventory, System
@@ -98,8 +98,27 @@ def cloud_monthly(sizing: Sizing, prices: Prices) -> float:
     )
 
 
-def streams(plan: Plan, inventory: Inventory, policy: Policy) -> list[Stream]:
-    """Every saving and cost of *plan*, one stream per subject and kind."""
+class Moved(Protocol):
+    """What the savings take from each of a plan's systems (a PlanSystem, or its facts before one is made)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def department(self) -> str: ...
+    @property
+    def disposition(self) -> Disposition: ...
+    @property
+    def wave(self) -> int | None: ...
+    @property
+    def sizing(self) -> Sizing: ...
+
+
+def streams(
+    plan: Plan, inventory: Inventory, policy: Policy, systems: Sequence[Moved] | None = None
+) -> list[Stream]:
+    """Every saving and cost of *plan*, one stream per subject and kind (*systems*: its systems'
+    facts when it does not list them, else plan.systems)."""
+    moved: Sequence[Moved] = plan.systems if systems is None else systems
     prices = policy.prices
     # Per wave, once: the first month of the wave and the month after it.
     first_month: dict[int | None, dt.date | None] = {w.number: w.start.replace(day=1) for w in plan.waves}
@@ -130,8 +149,8 @@ def streams(plan: Plan, inventory: Inventory, policy: Policy) -> list[Stream]:
     per_hour = prices.labour_per_team_hour
     append = out.append
     # A plan lists its systems in the inventory's order: each found by position, else by ID.
-    by_position = inventory.systems if len(inventory.systems) == len(plan.systems) else None
-    for i, s in enumerate(plan.systems):
+    by_position = inventory.systems if len(inventory.systems) == len(moved) else None
+    for i, s in enumerate(moved):
         disposition, wave, sizing = s.disposition, s.wave, s.sizing
         if disposition in (retire, merge):
             inv = by_position[i] if by_position is not None and by_position[i].id == s.id else None
@@ -247,16 +266,23 @@ def _monthly_net(items: Sequence[Stream], first: dt.date, last: dt.date) -> dict
     return out
 
 
-def savings_model(plan: Plan, inventory: Inventory, policy: Policy) -> SavingsModel:
-    """The net savings of *plan* under *policy*'s prices."""
+def savings_model(
+    plan: Plan, inventory: Inventory, policy: Policy, systems: Sequence[Moved] | None = None
+) -> SavingsModel:
+    """The net savings of *plan* under *policy*'s prices (*systems*: as for streams)."""
     years = budget_years(plan)
-    items = streams(plan, inventory, policy)
+    items = streams(plan, inventory, policy, systems)
     return SavingsModel(years, items, _by_year(items, years), payback_month(items, years))
 
 
-def apply_savings(plan: Plan, inventory: Inventory, policy: Policy) -> None:
-    """Write the model's figures into *plan*'s metrics (the one place outputs read them from)."""
-    model = savings_model(plan, inventory, policy)
+def apply_savings(
+    plan: Plan, inventory: Inventory, policy: Policy, systems: Sequence[Moved] | None = None
+) -> None:
+    """Write the model's figures into *plan*'s metrics (the one place outputs read them from).
+
+    *systems*: the plan's systems' facts when it does not list them (as for streams).
+    """
+    model = savings_model(plan, inventory, policy, systems)
     plan.metrics.savings_by_year = model.by_year
     plan.metrics.payback_month = model.payback_month
     plan.metrics.gross_savings_total = round(sum(y.gross for y in model.by_year), 2)

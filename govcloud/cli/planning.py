@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from rich.markup import escape
@@ -35,6 +35,9 @@ from inventory.models import Inventory
 from planner.plan_model import Finding, FindingSeverity, Plan
 from planner.policy import Policy
 
+if TYPE_CHECKING:
+    from planner.core import PlanWritten
+
 PathArg = typer.Argument(None, help=INVENTORY_HELP, show_default=False)
 PolicyOpt = typer.Option(None, "--policy", help=POLICY_HELP, show_default=False)
 EffortOpt = typer.Option(
@@ -59,18 +62,16 @@ def _load(path: Path | None, policy_path: Path | None) -> tuple[Inventory, Polic
     return load_inputs(path, policy_path)
 
 
-def _make(
-    inventory: Inventory, policy: Policy, exact: bool, effort: str | None = None, write_to: Path | None = None
-) -> Plan:
-    from planner import make_plan
+def _make(inventory: Inventory, policy: Policy, exact: bool, effort: str | None = None) -> Plan:
+    from planner import plan_for
 
     with progress_callback() as progress:
-        plan = make_plan(inventory, policy, exact=exact, progress=progress, effort=effort, write_to=write_to)
+        plan = plan_for(inventory, policy, exact=exact, progress=progress, effort=effort)
     settle()
     return plan
 
 
-def _summary(plan: Plan, where: Path | None = None) -> None:
+def _summary(plan: Plan | PlanWritten, where: Path | None = None) -> None:
     from rich.table import Table
 
     m = plan.metrics
@@ -107,12 +108,16 @@ def plan_cmd(
     _effort(effort)
     check_out_dir(out)  # before planning: a long run must not end in "cannot write"
     inventory, pol = _load(path, policy)
+    from planner import plan_file
+
     target = out / "plan.json"
     try:
-        plan = _make(inventory, pol, exact, effort, write_to=target)  # written as it is made
+        with progress_callback() as progress:
+            written = plan_file(inventory, pol, target, exact=exact, progress=progress, effort=effort)
     except OSError as exc:
         cannot_write(exc, target, "the plan")
-    _summary(plan, target)
+    settle()
+    _summary(written, target)
     skip_teardown()
     raise typer.Exit(EXIT_OK)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import pytest
 
@@ -16,7 +16,7 @@ from foundation import beside as beside_module
 from foundation.messages import verbatim
 from inventory.models import Inventory
 from planner import ahead, core, plan_model, rules
-from planner.core import make_plan
+from planner.core import make_plan, plan_file
 from planner.plan_model import Disposition, Plan, PlanSystem, inventory_digest, reasons_of, write_plan
 from planner.policy import Policy
 from tests.planner.conftest import InventoryBuilder
@@ -131,12 +131,12 @@ def test_text_that_looks_like_the_files_layout_does_not_confuse_the_joining(
 
 
 @pytest.fixture
-def finished(monkeypatch: pytest.MonkeyPatch) -> list[int | None]:
-    """How many bytes of its systems' items each plan file written as it is made found written already."""
-    seen: list[int | None] = []
+def finished(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many bytes of systems' records each plan file had when its head and the rest were written."""
+    seen: list[int] = []
     finish = core.finish_plan_file
 
-    def recording(out: IO[bytes], plan: Plan, head: bytes | None = None, written: int | None = None) -> None:
+    def recording(out: IO[bytes], plan: Plan, head: bytes, written: int) -> None:
         seen.append(written)
         finish(out, plan, head, written)
 
@@ -144,18 +144,38 @@ def finished(monkeypatch: pytest.MonkeyPatch) -> list[int | None]:
     return seen
 
 
-def test_a_large_plan_written_as_it_is_made_is_the_file_write_plan_writes(
+@pytest.fixture
+def written_here(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The offsets at which this process (not a child) wrote systems' records into a plan file."""
+    offsets: list[int] = []
+    parent, write = os.getpid(), core.write_plan_systems
+
+    def recording(fd: int, offset: int, *args: Any) -> int:
+        if os.getpid() == parent:
+            offsets.append(offset)
+        return write(fd, offset, *args)
+
+    monkeypatch.setattr(core, "write_plan_systems", recording)
+    return offsets
+
+
+def _records(plan: Plan) -> bytes:
+    """The plan's systems' records as plan.json has them, in slices of 7 (small_pieces)."""
+    systems = plan.systems
+    return b",".join(bytes(plan_model.systems_json(systems[i : i + 7])) for i in range(0, len(systems), 7))
+
+
+def test_a_large_plan_file_is_the_one_write_plan_writes_its_records_written_by_the_child(
     bundled_inventory: Inventory, default_policy: Policy, bundled_plan: Plan, forks: list[int],
-    small_pieces: None, finished: list[int | None], tmp_path: Path,
+    small_pieces: None, finished: list[int], written_here: list[int], tmp_path: Path,
 ) -> None:
     target = tmp_path / "out" / "plan.json"
-    plan = make_plan(bundled_inventory, default_policy, write_to=target)
-    assert plan == bundled_plan
+    written = plan_file(bundled_inventory, default_policy, target)
     assert target.read_bytes() == _one_go(bundled_plan)
-    # the child of the work ahead wrote every system's item, the slices joined by commas
-    systems = plan.systems
-    items = b",".join(plan_model.systems_json(systems[i : i + 7]) for i in range(0, len(systems), 7))
-    assert finished == [len(items)]
+    assert finished == [len(_records(bundled_plan))] and written_here == [], "not written by the child"
+    assert written.path == target and written.inventory == bundled_plan.inventory
+    # the savings from the systems' facts are those of their records
+    assert written.metrics == bundled_plan.metrics and written.findings == bundled_plan.findings
     assert sorted(p.name for p in target.parent.iterdir()) == ["plan.json"]
     assert all(not Path(f"/proc/{pid}").exists() for pid in forks), "a child was left behind"
 
@@ -175,19 +195,20 @@ def _dies_in_the_child_after(slices: int, monkeypatch: pytest.MonkeyPatch) -> No
 
 
 @pytest.mark.parametrize("slices", [0, 2], ids=["before writing", "half-way"])
-def test_systems_a_failing_child_did_not_write_are_written_here_and_the_file_is_the_same(
+def test_records_a_failing_child_did_not_write_are_written_here_and_the_file_is_the_same(
     bundled_inventory: Inventory, default_policy: Policy, bundled_plan: Plan, forks: list[int],
-    small_pieces: None, finished: list[int | None], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-    slices: int,
+    small_pieces: None, finished: list[int], written_here: list[int], tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch, slices: int,
 ) -> None:
     _dies_in_the_child_after(slices, monkeypatch)
     target = tmp_path / "plan.json"
-    assert make_plan(bundled_inventory, default_policy, write_to=target) == bundled_plan
-    assert finished == [None]
+    written = plan_file(bundled_inventory, default_policy, target)
+    assert len(written_here) == 1 and finished == [len(_records(bundled_plan))]
     assert target.read_bytes() == _one_go(bundled_plan)
+    assert written.metrics == bundled_plan.metrics
 
 
-def test_a_plan_that_fails_while_written_as_it_is_made_leaves_the_old_file_and_no_other(
+def test_a_plan_that_fails_while_written_leaves_the_old_file_and_no_other(
     bundled_inventory: Inventory, default_policy: Policy, forks: list[int], tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -199,15 +220,17 @@ def test_a_plan_that_fails_while_written_as_it_is_made_leaves_the_old_file_and_n
 
     monkeypatch.setattr(core, "_lower_bound", no_bound)
     with pytest.raises(RuntimeError, match="the bound failed"):
-        make_plan(bundled_inventory, default_policy, write_to=target)
+        plan_file(bundled_inventory, default_policy, target)
     assert target.read_bytes() == b"the plan before"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.json"]
     assert all(not Path(f"/proc/{pid}").exists() for pid in forks), "a child was left behind"
 
 
-def test_a_small_plan_written_as_it_is_made_is_the_file_write_plan_writes(
-    bundled_inventory: Inventory, default_policy: Policy, bundled_plan: Plan, tmp_path: Path
+def test_a_small_plan_file_is_the_one_write_plan_writes(
+    bundled_inventory: Inventory, default_policy: Policy, bundled_plan: Plan, finished: list[int],
+    tmp_path: Path,
 ) -> None:
     target = tmp_path / "plan.json"
-    assert make_plan(bundled_inventory, default_policy, write_to=target) == bundled_plan
-    assert target.read_bytes() == _one_go(bundled_plan)
+    written = plan_file(bundled_inventory, default_policy, target)
+    assert target.read_bytes() == _one_go(bundled_plan) and finished == []
+    assert written.metrics == bundled_plan.metrics
