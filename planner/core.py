@@ -46,6 +46,7 @@ from planner.plan_model import (
     finish_plan_file,
     plan_head,
     plan_json,
+    plan_tail,
     reason_fields,
 )
 from planner.policy import Policy
@@ -352,10 +353,13 @@ def _plan(
             if written is None:
                 write_pieces(out, plan_json(plan))
             else:  # the plan lists no systems: their records are written between its head and the rest
+                if plan_head(plan) != written.head:
+                    raise ValueError("the plan's head is not the one its systems were written after")
+                tail = plan_tail(plan)  # made while the child may still be writing the records
                 count = written.wait()
                 if count is None:  # the child did not write them all
                     count = written.here()
-                finish_plan_file(out, plan, written.head, count)
+                finish_plan_file(out, written.head, count, tail)
             report("write", 1.0)
     finally:
         if ahead is not None:

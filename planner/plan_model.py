@@ -558,15 +558,13 @@ def write_plan(plan: Plan, path: str | Path) -> None:
         write_pieces(fh, plan_json(plan))
 
 
-def finish_plan_file(out: IO[bytes], plan: Plan, head: bytes, written: int) -> None:
-    """Write *plan*'s head and everything after its systems around *written* bytes of their
-    records, written into *out* after *head* already (planner.ahead.write_plan_systems)."""
-    if plan_head(plan) != head:
-        raise ValueError("the plan's head is not the one its systems were written after")
+def finish_plan_file(out: IO[bytes], head: bytes, written: int, tail: bytes) -> None:
+    """Write plan.json's *head* (plan_head) and *tail* (plan_tail) into *out* around *written*
+    bytes of its systems' records, written after the head already (planner.ahead.write_plan_systems)."""
     out.seek(0)
     out.write(head)
     out.seek(len(head) + written)
-    out.write(plan_tail(plan))
+    out.write(tail)
     out.truncate()
 
 

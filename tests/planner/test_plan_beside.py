@@ -136,9 +136,9 @@ def finished(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     seen: list[int] = []
     finish = core.finish_plan_file
 
-    def recording(out: IO[bytes], plan: Plan, head: bytes, written: int) -> None:
+    def recording(out: IO[bytes], head: bytes, written: int, tail: bytes) -> None:
         seen.append(written)
-        finish(out, plan, head, written)
+        finish(out, head, written, tail)
 
     monkeypatch.setattr(core, "finish_plan_file", recording)
     return seen
