@@ -8,9 +8,12 @@ that order, while this process groups and schedules, and sends each back pickled
 size, or where the child fails, each part is computed here when it is asked for: the parts are
 the same either way.
 
-When the plan is to be written, the child then waits for each system's wave and group (what the
-grouping and the schedule decided) and builds and serialises plan.json's slices of systems, all
-but the last, while this process assembles the plan from the same facts (:meth:`WorkAhead.systems_beside`).
+When the plan is written as it is made (``planner.core.plan_file``), the child keeps the parts
+only the systems' records take (their links, the texts of their reasons) to itself, then waits
+for each system's wave and group (what the grouping and the schedule decided) and builds the
+records and writes their JSON into plan.json, opened before it was forked, while this process
+assembles the rest of the plan (:meth:`WorkAhead.write_systems`): the records are never all
+held here. A child that fails leaves them to this process.
 
 The child sees the decisions as they were when it was forked. An iteration that blocks a system
 starts over: its :class:`WorkAhead` is cancelled and the next iteration forks a new one.
@@ -200,7 +203,7 @@ def write_plan_systems(
 class WorkAhead:
     """The parts that follow from *decided*: in a forked child when *beside*, else computed here.
 
-    With *systems*, the child stays after the parts for :meth:`systems_beside`.
+    With *systems*, the child stays after the parts to write the systems' records (:meth:`write_systems`).
     """
 
     def __init__(self, decided: Decided, beside: bool | None = None, *, systems: bool = False) -> None:
@@ -243,11 +246,11 @@ class WorkAhead:
         return self._part("reason_texts")  # type: ignore[no-any-return]
 
     def write_systems(self, placed: Placed, fd: int, offset: int) -> Callable[[], int | None] | None:
-        """Have the child write plan.json's systems' items (systems_json, joined by commas) into *fd*.
+        """Have the child write plan.json's systems' records (write_plan_systems) into *fd* from *offset*.
 
-        They go at *offset* on. Asked once. What it gives waits for the child
-        and answers the number of bytes it wrote, or None when it did not write them all (it
-        failed, or ended): the caller then writes them itself. None when no child was kept for them.
+        Asked once. What it gives waits for the child and answers the number of bytes it wrote,
+        or None when it did not write them all (it failed, or ended): the caller then writes them
+        itself. None when no child was kept for them.
         """
         self._drain()
         stream = self._stream
@@ -301,8 +304,8 @@ class WorkAhead:
         kept: dict[str, Any] = {}
         for name, work in _PARTS:
             value = work(self._decided)
-            if name in ("links", "cutovers", "reason_texts"):
-                kept[name] = value
+            if receive is not None and name in ("links", "cutovers", "reason_texts"):
+                kept[name] = value  # what the records take
             if name in self._sent:
                 yield _dumps(rooms, value)
         message = receive() if receive is not None else None
@@ -315,7 +318,7 @@ class WorkAhead:
 
 
 class _Asked(NamedTuple):
-    """What the child is asked to write its systems' items with, and where."""
+    """What the child is asked to write the systems' records with, and where."""
 
     placed: Placed
     fd: int  # the file (inherited: open before the child was forked)

@@ -244,7 +244,10 @@ def plan_file(
     chosen, chosen_effort = _choices(method, exact, effort)
     # Opened before the work ahead is forked: its child writes the systems' records into it.
     with collector_paused(), digest_beside(inventory) as digest, atomic_open(path, "wb") as out:
-        plan, _ = _plan(inventory, policy, chosen, progress, None, 60.0, chosen_effort, True, digest, out)
+        plan, _ = _plan(
+            inventory, policy, chosen, progress, scenario=None, time_limit_s=60.0, effort=chosen_effort,
+            with_bound=True, digest=digest, out=out,
+        )
     return PlanWritten(Path(path), plan.inventory, plan.metrics, plan.findings)
 
 
