@@ -223,6 +223,11 @@ class WorkAhead:
             self._stream = Stream(lambda: self._produce(None))
 
     @property
+    def decided(self) -> Decided:
+        """What the parts are computed from."""
+        return self._decided
+
+    @property
     def writes_systems(self) -> bool:
         """Whether a child was kept to write plan.json's systems (write_systems) and is still there."""
         return self._systems and not self._asked and isinstance(self._stream, Exchange)

@@ -346,7 +346,6 @@ def _plan(
             bound,
             findings,
             _Beside(digest, ahead),  # set: the loop ran at least once
-            surveyed,
             out,
         )
         apply_savings(plan, inventory, policy, moved)
@@ -424,7 +423,6 @@ def _assemble(
     bound: LowerBound,
     findings: list[Finding],
     beside: _Beside,
-    surveyed: Mapping[str, Sizing] | None = None,
     out: IO[bytes] | None = None,
 ) -> tuple[Plan, _Written | None, list[_Moved] | None]:
     """The plan; with *out*, the records of its systems may be written into that file by the
@@ -437,8 +435,7 @@ def _assemble(
         sid: assignment.get(unit) if (unit := unit_of.get(sid)) is not None else None for sid in decisions
     }
     dispositions = {sid: d.disposition for sid, d in decisions.items()}
-    surveyed = surveyed if surveyed is not None else sizing
-    decided = Decided(inventory, policy, decisions, sizing, surveyed)
+    decided = beside.ahead.decided  # the decisions and sizing the work ahead was forked with
     cutovers, cut_findings = beside.ahead.cutovers()
     findings = findings + cut_findings
     placed = Placed(wave_of, grouping.group_of)
