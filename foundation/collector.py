@@ -4,6 +4,9 @@ Loading a province's inventory and planning it each make millions of small, acyc
 that live on. With the collector running, every few hundred allocations start a collection that
 walks them again (quadratic); paused, they pile up in its youngest generation, and the first
 collection after it resumes walks all of them at once (seconds) to find nothing.
+
+A command whose objects live until it ends *settles* them (:func:`settle`): they are frozen
+out of the collector's scans until :func:`unsettle`.
 """
 
 from __future__ import annotations
@@ -11,6 +14,22 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+_settled = False  # settle() froze what was alive (gc.get_freeze_count() would walk them all to say so)
+
+
+def settle() -> None:
+    """Exempt every object alive now from the cyclic collector's scans, until :func:`unsettle`."""
+    global _settled
+    gc.freeze()
+    _settled = True
+
+
+def unsettle() -> None:
+    """Make what :func:`settle` (and any other freeze) exempted collectable again."""
+    global _settled
+    gc.unfreeze()
+    _settled = False
 
 
 @contextmanager
@@ -31,10 +50,9 @@ def _age_young_objects() -> None:
 
     Freezing moves them out of every generation at once; unfreezing puts them into the oldest,
     where only a full collection looks (garbage among them is still found then), so nothing
-    stays exempt and a test suite's memory stays bounded. A caller who froze objects before
-    keeps them frozen, and these join them (``govcloud.cli.common.settle`` would anyway).
+    stays exempt and a test suite's memory stays bounded. A caller who settled its objects
+    (:func:`settle`) keeps them frozen, and these join them (it would settle them anyway).
     """
-    frozen_before = gc.get_freeze_count()
     gc.freeze()
-    if not frozen_before:
+    if not _settled:
         gc.unfreeze()

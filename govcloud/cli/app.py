@@ -1,12 +1,12 @@
 """Root typer application; each area registers its sub-commands here."""
 from __future__ import annotations
 
-import gc
 from typing import Any
 
 import typer
 from typer.core import TyperGroup
 
+from foundation import collector
 from foundation.errors import GovcloudError
 
 
@@ -27,7 +27,7 @@ class GovcloudGroup(TyperGroup):
 
             fail("\n".join(exc.messages), EXIT_USAGE if isinstance(exc, PlanningError) else EXIT_INVALID)
         finally:
-            gc.unfreeze()  # what the command settled (govcloud.cli.common.settle) is collectable again
+            collector.unsettle()  # what the command settled (govcloud.cli.common.settle) is collectable again
 
 
 app = typer.Typer(

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import contextlib
-import gc
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import typer
 from rich.console import Console
 
+from foundation import collector
 from foundation.progress import ProgressCallback
 from foundation.text import for_terminal
 
@@ -138,7 +138,7 @@ def settle() -> None:
     They live until the command ends; without this each later collection walks all of them
     again (seconds at 100,000 systems). Garbage made afterwards is still collected.
     """
-    gc.freeze()
+    collector.settle()
 
 
 def plan_inputs(

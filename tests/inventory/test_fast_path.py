@@ -337,14 +337,17 @@ def test_loading_leaves_nothing_frozen_and_what_it_dropped_collectable():
     assert ref() is None
 
 
-def test_a_callers_frozen_objects_stay_frozen_through_a_load():
-    gc.freeze()
+def test_a_callers_settled_objects_stay_frozen_through_a_load():
+    from foundation import collector
+
+    collector.settle()
     try:
         before = gc.get_freeze_count()
         check_inventory()
         assert gc.get_freeze_count() >= before > 0
     finally:
-        gc.unfreeze()
+        collector.unsettle()
+    assert gc.get_freeze_count() == 0
 
 
 @pytest.mark.parametrize(
