@@ -21,6 +21,7 @@ import contextlib
 import fcntl
 import io
 import os
+import select
 import signal
 import struct
 import sys
@@ -128,7 +129,22 @@ class Stream:
             self._pid = None
 
 
-Receive = Callable[[], bytearray | None]  # in the child: the caller's next bytes, or None: no more
+class Receive:
+    """In the child of an :class:`Exchange`: call it for the caller's next bytes (None: no more)."""
+
+    def __init__(self, inbox: int | None) -> None:
+        self._pipe = io.FileIO(inbox, "rb") if inbox is not None else None
+
+    def __call__(self) -> bytearray | None:
+        if self._pipe is None:
+            return None
+        head = _read_exactly(self._pipe, _LENGTH.size)
+        return _read_exactly(self._pipe, _LENGTH.unpack(head)[0]) if head is not None else None
+
+    def ready(self) -> bool:
+        """Whether a call would answer at once (bytes have come, or the caller sends no more):
+        a child with other work does it while this is False."""
+        return self._pipe is None or bool(select.select([self._pipe], [], [], 0)[0])
 
 
 class Exchange(Stream):
@@ -139,7 +155,7 @@ class Exchange(Stream):
     """
 
     def __init__(self, produce: Callable[[Receive], Iterable[Bytes]]) -> None:
-        self._start(lambda write, inbox: _send_each(write, produce(_receiver(inbox))), asks=True)
+        self._start(lambda write, inbox: _send_each(write, produce(Receive(inbox))), asks=True)
 
     def send(self, data: Bytes) -> bool:
         """Give the child *data* (it waits for it, or finds it when it asks); False: the child is gone."""
@@ -231,19 +247,6 @@ class _Flushed(io.BufferedWriter):
         n = super().write(data)
         self.flush()
         return n
-
-
-def _receiver(inbox: int | None) -> Receive:
-    """In the child: the framed messages of *inbox*, one per call (None at its end)."""
-    pipe = io.FileIO(inbox, "rb") if inbox is not None else None
-
-    def receive() -> bytearray | None:
-        if pipe is None:
-            return None
-        head = _read_exactly(pipe, _LENGTH.size)
-        return _read_exactly(pipe, _LENGTH.unpack(head)[0]) if head is not None else None
-
-    return receive
 
 
 def _write_all(pipe: io.FileIO, data: Bytes) -> None:

@@ -137,10 +137,22 @@ def plan_systems(
     end: int | None = None,
 ) -> list[PlanSystem]:
     """The plan's records of the inventory's systems from *start* to *end*, in its order."""
+    return place_systems(unplaced_systems(d, links, cutovers, reason_texts, start, end), placed)
+
+
+def unplaced_systems(
+    d: Decided,
+    links: Mapping[str, list[Link]],
+    cutovers: Mapping[str, CutoverPlan],
+    reason_texts: list[list[str]],
+    start: int = 0,
+    end: int | None = None,
+) -> list[PlanSystem]:
+    """plan_systems' records before the grouping and the schedule: no wave or group yet (place_systems)."""
     systems = d.inventory.systems
     if len(reason_texts) != len(systems):
         raise ValueError(f"reason texts of {len(reason_texts)} systems for {len(systems)}")
-    decisions, sizing, wave_of, group_of = d.decisions, d.sizing, placed.wave_of, placed.group_of
+    decisions, sizing = d.decisions, d.sizing
     surveyed = d.surveyed if d.policy.sizing is not SizingBasis.AS_SURVEYED else None
     migrate, merge = Disposition.MIGRATE, Disposition.MERGE
     out: list[PlanSystem] = []
@@ -160,8 +172,8 @@ def plan_systems(
             "department": s.department,
             "disposition": disposition,
             "domain": dec.domain if disposition is migrate else None,
-            "wave": wave_of[sid],
-            "group": group_of.get(sid),
+            "wave": None,  # place_systems
+            "group": None,  # place_systems
             "into": dec.into if disposition is merge else None,
             "rules": list(dict.fromkeys(rules)) if len(rules := dec.rules) > 1 else list(rules),
             "mlps_level": dec.mlps_level,
@@ -177,6 +189,17 @@ def plan_systems(
     return out
 
 
+def place_systems(records: list[PlanSystem], placed: Placed) -> list[PlanSystem]:
+    """*records* (unplaced_systems') given their wave and group, in place."""
+    wave_of, group_of = placed
+    for record in records:
+        fields = record.__dict__  # built from these fields (foundation.construct)
+        sid = fields["id"]
+        fields["wave"] = wave_of[sid]
+        fields["group"] = group_of.get(sid)
+    return records
+
+
 def write_plan_systems(
     fd: int,
     offset: int,
@@ -185,17 +208,24 @@ def write_plan_systems(
     cutovers: Mapping[str, CutoverPlan],
     reason_texts: list[list[str]],
     placed: Placed,
+    early: list[list[PlanSystem]] | None = None,
 ) -> int:
     """Write plan.json's records of systems into the file *fd* from *offset*; their size in bytes.
 
     Each slice (system_slices) is built (plan_systems) and serialised (systems_json) in turn, the
-    slices joined by commas: what stands between plan_head and plan_tail.
+    slices joined by commas: what stands between plan_head and plan_tail. *early*: the first
+    slices' records, made before *placed* was known (unplaced_systems).
     """
     at = offset
+    early = early or []
     for i, (start, end) in enumerate(system_slices(len(d.inventory.systems))):
         if i:
             at += pwrite_all(fd, b",", at)
-        records = plan_systems(d, links, cutovers, reason_texts, placed, start, end)
+        if i < len(early):
+            records = place_systems(early[i], placed)
+            early[i] = []  # written: dropped
+        else:
+            records = plan_systems(d, links, cutovers, reason_texts, placed, start, end)
         at += pwrite_all(fd, systems_json(records), at)
     return at - offset
 
@@ -313,13 +343,21 @@ class WorkAhead:
                 kept[name] = value  # what the records take
             if name in self._sent:
                 yield _dumps(rooms, value)
-        message = receive() if receive is not None else None
+        if receive is None:
+            return
+        cutovers, _ = kept["cutovers"]
+        records = (self._decided, kept["links"], cutovers, kept["reason_texts"])
+        # While the grouping and the schedule are still being worked out, the records are made
+        # as far as they can be without them, slice by slice (each is dropped once written).
+        early: list[list[PlanSystem]] = []
+        slices = system_slices(len(self._decided.inventory.systems))
+        while len(early) < len(slices) and not receive.ready():
+            early.append(unplaced_systems(*records, *slices[len(early)]))
+        message = receive()
         if message is None:
             return
         asked: _Asked = pickle.loads(message)  # noqa: S301 (this program's own parent)
-        cutovers, _ = kept["cutovers"]
-        args = (self._decided, kept["links"], cutovers, kept["reason_texts"], asked.placed)
-        yield _WRITTEN.pack(write_plan_systems(asked.fd, asked.offset, *args))
+        yield _WRITTEN.pack(write_plan_systems(asked.fd, asked.offset, *records, asked.placed, early))
 
 
 class _Asked(NamedTuple):

@@ -36,7 +36,6 @@ from planner.plan_model import (
     Load,
     Metrics,
     Plan,
-    PlanNetwork,
     PlanSystem,
     PolicyRef,
     RoomOutcome,
@@ -47,15 +46,9 @@ from planner.plan_model import (
     plan_head,
     plan_json,
     plan_tail,
-    reason_fields,
 )
 from planner.policy import Policy
-from planner.rooms import (
-    NetworkDecision,
-    RoomDecision,
-    plan_relocations,
-    plan_rooms,
-)
+from planner.rooms import NetworkDecision, RoomDecision, plan_networks, plan_relocations, plan_rooms
 from planner.ruleset import Rule
 from planner.savings import apply_savings
 from planner.scheduling import DIMENSIONS, LowerBound, ProgressCallback, Schedule, ScheduleProblem
@@ -216,12 +209,14 @@ def plan_with_context(
 
 
 class PlanWritten(NamedTuple):
-    """A plan plan_file wrote: where, and what is said of it (its systems' records are in the file)."""
+    """A plan plan_file wrote: where, what is said of it (its systems' records are in the file),
+    and the facts it was made from (as plan_with_context gives them)."""
 
     path: Path
     inventory: InventoryRef
     metrics: Metrics
     findings: list[Finding]
+    context: PlanContext
 
 
 def plan_file(
@@ -244,11 +239,11 @@ def plan_file(
     chosen, chosen_effort = _choices(method, exact, effort)
     # Opened before the work ahead is forked: its child writes the systems' records into it.
     with collector_paused(), digest_beside(inventory) as digest, atomic_open(path, "wb") as out:
-        plan, _ = _plan(
+        plan, context = _plan(
             inventory, policy, chosen, progress, scenario=None, time_limit_s=60.0, effort=chosen_effort,
             with_bound=True, digest=digest, out=out,
         )
-    return PlanWritten(Path(path), plan.inventory, plan.metrics, plan.findings)
+    return PlanWritten(Path(path), plan.inventory, plan.metrics, plan.findings, context)
 
 
 def _choices(method: str, exact: bool, effort: Effort | str | float | None) -> tuple[str, Effort]:
@@ -490,36 +485,16 @@ def _assemble(
         )
 
     rooms = plan_rooms(room_decisions, wave_of)
-    networks = []
-    for nd in net_decisions.values():
-        wave = None
-        if nd.outcome.value == "retired":
-            wave = max((w for s in nd.waits_for if (w := wave_of.get(s)) is not None), default=0)
-        networks.append((nd, wave))
-    nets_by_id = {n.id: n for n in inventory.networks}
-    plan_networks = [
-        PlanNetwork(
-            id=nd.network_id,
-            outcome=nd.outcome,
-            wave=wave,
-            monthly_fee=nd.monthly_fee,
-            rules=list(nd.rules),
-            **reason_fields(nd.reasons),
-            kind=nets_by_id[nd.network_id].kind.value,
-            department=nets_by_id[nd.network_id].department,
-            contract_end=nets_by_id[nd.network_id].contract_end,
-        )
-        for nd, wave in networks
-    ]
+    networks = plan_networks(net_decisions, inventory, wave_of)
 
-    more, rate = target_findings(inventory, policy, decisions, wave_of, waves, plan_networks)
+    more, rate = target_findings(inventory, policy, decisions, wave_of, waves, networks)
     findings = findings + more + beside.ahead.sharing()
 
     months = policy.calendar.wave_months
     counted = Counter(dispositions.values())
     retired_rooms = [r for r in rooms if r.outcome in (RoomOutcome.VACATED, RoomOutcome.MERGED)]
-    retired_nets = [n for n in plan_networks if n.outcome.value == "retired"]
-    paid_lines = [n for n in plan_networks if cancellable(n)]
+    retired_nets = [n for n in networks if n.outcome.value == "retired"]
+    paid_lines = [n for n in networks if cancellable(n)]
     stranded = sum(r.monthly_cost * ((r.wave or 0) + 1) * months for r in retired_rooms)
     stranded += sum(n.monthly_fee * ((n.wave or 0) + 1) * months for n in retired_nets)
     metrics = Metrics(
@@ -547,7 +522,7 @@ def _assemble(
         systems=systems,
         waves=waves,
         rooms=rooms,
-        networks=plan_networks,
+        networks=networks,
         findings=sort_findings(findings),
         groups=grouping.groups,
         relocations=plan_relocations(room_decisions, rooms),

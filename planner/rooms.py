@@ -40,6 +40,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from foundation.construct import builder
 from foundation.messages import Message, msg, verbatim
 from inventory.models import AssetKind, Inventory, NetworkKind, Room, System
 from planner import rules
@@ -50,11 +51,12 @@ from planner.plan_model import (
     Finding,
     FindingSeverity,
     NetworkOutcome,
+    PlanNetwork,
     PlanRoom,
     Relocation,
     RelocationKind,
     RoomOutcome,
-    reason_fields,
+    reasons_of,
 )
 from planner.policy import Policy
 
@@ -651,27 +653,60 @@ def decide_networks(
     return out, findings
 
 
+_plan_room = builder(PlanRoom)  # plan_rooms gives every field of PlanRoom, in order
+_plan_network = builder(PlanNetwork)  # plan_networks: every field of PlanNetwork, in order
+_relocation = builder(Relocation)  # plan_relocations: every field of Relocation, in order
+
+
 def plan_rooms(rooms: Mapping[str, RoomDecision], wave_of: Mapping[str, int | None]) -> list[PlanRoom]:
     """The plan's room records: vacated and merged rooms empty with their last system's move."""
     out = []
     for d in rooms.values():
-        wave = None
-        if d.retires:
-            wave = max((w for s in d.waits_for if (w := wave_of.get(s)) is not None), default=0)
-        out.append(
-            PlanRoom(
-                id=d.room.id,
-                department=d.room.department,
-                outcome=d.outcome,
-                wave=wave,
-                shared_with=list(d.shared_with),
-                rules=list(d.rules),
-                **reason_fields(d.reasons),
-                building=d.room.building,
-                area_m2=d.room.area_m2,
-                monthly_cost=d.room.monthly_cost,
-            )
-        )
+        texts, messages = reasons_of(d.reasons)
+        room = d.room
+        out.append(_plan_room({
+            "reasons": texts,
+            "reason_messages": messages,
+            "id": room.id,
+            "department": room.department,
+            "outcome": d.outcome,
+            "wave": _last_wave(d.waits_for, wave_of) if d.retires else None,
+            "shared_with": list(d.shared_with),
+            "rules": list(d.rules),
+            "building": room.building,
+            "area_m2": room.area_m2,
+            "monthly_cost": room.monthly_cost,
+        }))
+    return out
+
+
+def _last_wave(systems: Iterable[str], wave_of: Mapping[str, int | None]) -> int:
+    """The wave the last of *systems* moves in (0 when none of them is scheduled)."""
+    return max((w for s in systems if (w := wave_of.get(s)) is not None), default=0)
+
+
+def plan_networks(
+    networks: Mapping[str, NetworkDecision], inventory: Inventory, wave_of: Mapping[str, int | None]
+) -> list[PlanNetwork]:
+    """The plan's network records: a retired network ends with the last system it carries."""
+    by_id = {n.id: n for n in inventory.networks}
+    out = []
+    for d in networks.values():
+        texts, messages = reasons_of(d.reasons)
+        net = by_id[d.network_id]
+        retired = d.outcome is NetworkOutcome.RETIRED
+        out.append(_plan_network({
+            "reasons": texts,
+            "reason_messages": messages,
+            "id": d.network_id,
+            "outcome": d.outcome,
+            "wave": _last_wave(d.waits_for, wave_of) if retired else None,
+            "monthly_fee": d.monthly_fee,
+            "rules": list(d.rules),
+            "kind": net.kind.value,
+            "department": net.department,
+            "contract_end": net.contract_end,
+        }))
     return out
 
 
@@ -682,16 +717,14 @@ def plan_relocations(rooms: Mapping[str, RoomDecision], plan_rooms: Iterable[Pla
     for d in rooms.values():
         for m in d.relocations:
             shared = rooms[m.to_room].room.department != m.department
-            out.append(
-                Relocation(
-                    kind=m.kind,
-                    subject=m.subject,
-                    department=m.department,
-                    from_room=m.from_room,
-                    to_room=m.to_room,
-                    wave=wave.get(m.from_room) if m.from_room else None,
-                    rules=[rules.ROOM_3] if shared else [rules.ROOM_1, rules.ROOM_2],
-                )
-            )
+            out.append(_relocation({
+                "kind": m.kind,
+                "subject": m.subject,
+                "department": m.department,
+                "from_room": m.from_room,
+                "to_room": m.to_room,
+                "wave": wave.get(m.from_room) if m.from_room else None,
+                "rules": [rules.ROOM_3] if shared else [rules.ROOM_1, rules.ROOM_2],
+            }))
     out.sort(key=lambda x: (x.to_room, x.kind.value, x.subject, x.from_room or ""))
     return out

@@ -129,6 +129,46 @@ def test_an_exchanges_child_waits_for_what_the_caller_sends_and_answers_it() -> 
     assert exchange.child is None and exchange.send(b"late") is False
 
 
+def _counts_until_sent(receive: Receive) -> Iterator[bytes]:
+    polls = 0
+    while not receive.ready():  # other work while nothing has come: here, counting
+        polls += 1
+        time.sleep(0.001)
+    got = receive()
+    yield b"%d %s" % (polls, bytes(got or b"none"))
+    yield b"ready again" if receive.ready() else b"waits"
+
+
+def test_an_exchanges_child_can_tell_whether_the_caller_has_sent_before_it_waits() -> None:
+    exchange = Exchange(_counts_until_sent)
+    try:
+        time.sleep(0.05)  # the child polls meanwhile, with nothing to read
+        assert exchange.send(b"go")
+        polls, got = bytes(exchange.next() or b"").split()
+        assert int(polls) > 0 and got == b"go"
+        # nothing more is sent: the child would wait, until the caller sends no more
+        assert exchange.next() == b"waits"
+    finally:
+        exchange.cancel()
+
+
+def _ready_in_time(receive: Receive) -> Iterator[bytes]:
+    for _ in range(5000):
+        if receive.ready():
+            yield b"ready, then %r" % (receive(),)
+            return
+        time.sleep(0.001)
+    yield b"never ready"
+
+
+def test_an_exchanges_child_is_ready_once_the_caller_will_send_no_more() -> None:
+    exchange = Exchange(_ready_in_time)
+    assert exchange.child is not None and exchange._inbox is not None
+    exchange._inbox.close()  # what cancel() does first: the caller will send no more
+    assert exchange.next() == b"ready, then None"
+    exchange.cancel()
+
+
 def test_sending_to_an_exchange_whose_child_has_ended_answers_false() -> None:
     exchange = Exchange(lambda receive: iter([b"only"]))
     assert exchange.next() == b"only"

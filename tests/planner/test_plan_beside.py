@@ -16,7 +16,7 @@ from foundation import beside as beside_module
 from foundation.messages import verbatim
 from inventory.models import Inventory
 from planner import ahead, core, plan_model, rules
-from planner.core import make_plan, plan_file
+from planner.core import make_plan, plan_file, plan_with_context
 from planner.plan_model import Disposition, Plan, PlanSystem, inventory_digest, reasons_of, write_plan
 from planner.policy import Policy
 from tests.planner.conftest import InventoryBuilder
@@ -234,3 +234,38 @@ def test_a_small_plan_file_is_the_one_write_plan_writes(
     written = plan_file(bundled_inventory, default_policy, target)
     assert target.read_bytes() == _one_go(bundled_plan) and finished == []
     assert written.metrics == bundled_plan.metrics
+
+
+def test_a_written_plan_keeps_the_facts_it_was_made_from(
+    bundled_inventory: Inventory, default_policy: Policy, bundled_plan: Plan, tmp_path: Path,
+) -> None:
+    written = plan_file(bundled_inventory, default_policy, tmp_path / "plan.json")
+    _, context = plan_with_context(bundled_inventory, default_policy)
+    assert written.context.decisions.keys() == context.decisions.keys()
+    assert {s.id: s.disposition for s in bundled_plan.systems} == {
+        sid: d.disposition for sid, d in written.context.decisions.items()
+    }
+    assert written.context.schedule.assignment == context.schedule.assignment
+    assert written.context.grouping.group_of == context.grouping.group_of
+
+
+@pytest.mark.parametrize("early", [0, 2, 99], ids=["none", "the first two", "every"])
+def test_records_made_before_their_waves_are_known_are_written_the_same(
+    bundled_inventory: Inventory, default_policy: Policy, bundled_plan: Plan, small_pieces: None,
+    tmp_path: Path, early: int,
+) -> None:
+    _, context = plan_with_context(bundled_inventory, default_policy)
+    sizing = {s.id: s.sizing for s in bundled_plan.systems}
+    surveyed = {s.id: s.surveyed_sizing or s.sizing for s in bundled_plan.systems}
+    decided = ahead.Decided(bundled_inventory, default_policy, context.decisions, sizing, surveyed)
+    work = ahead.WorkAhead(decided, beside=False)
+    links, (cutovers, _), texts = work.links(), work.cutovers(), work.reason_texts()
+    placed = ahead.Placed({s.id: s.wave for s in bundled_plan.systems}, context.grouping.group_of)
+    slices = plan_model.system_slices(len(bundled_inventory.systems))[:early]
+    made = [ahead.unplaced_systems(decided, links, cutovers, texts, *bounds) for bounds in slices]
+    assert all(r.wave is None and r.group is None for records in made for r in records)
+    with (tmp_path / "records").open("wb") as out:
+        size = ahead.write_plan_systems(out.fileno(), 3, decided, links, cutovers, texts, placed, made)
+    expected = _records(bundled_plan)
+    assert (tmp_path / "records").read_bytes()[3:] == expected and size == len(expected)
+    assert all(records == [] for records in made), "a slice written is still held"
