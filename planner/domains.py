@@ -11,13 +11,14 @@ planning them anyway and flagging, keeps every plan executable as written.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import operator
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from foundation.messages import Message, msg
 from inventory.models import CloudDomain, CloudDomains, DomainName, Network, NetworkKind, System
 from planner import rules
-from planner.plan_model import Finding, FindingSeverity
+from planner.plan_model import Finding, FindingSeverity, Sizing
 
 CAPACITY_FIELDS: tuple[str, ...] = ("vcpu", "ram_gb", "storage_gb")
 
@@ -92,45 +93,55 @@ class DomainFit:
 
 
 def fit_capacity(
-    candidates: Iterable[tuple[str, DomainName, Mapping[str, float]]], domains: CloudDomains
+    candidates: Iterable[tuple[str, DomainName, Sequence[float]]], domains: CloudDomains
 ) -> DomainFit:
-    """Admit systems smallest-first until a domain's vCPU, RAM or storage would be exceeded."""
-    by_domain: dict[DomainName, list[tuple[str, Mapping[str, float]]]] = {d: [] for d in DomainName}
+    """Admit systems smallest-first until a domain's vCPU, RAM or storage would be exceeded.
+
+    Each candidate's need is given in CAPACITY_FIELDS' order (:func:`capacity_need`).
+    """
+    fields = CAPACITY_FIELDS
+    by_domain: dict[DomainName, list[tuple[str, Sequence[float]]]] = {d: [] for d in DomainName}
     for sid, dom, need in candidates:
         by_domain[dom].append((sid, need))
     admitted: set[str] = set()
     refused: dict[str, Message] = {}
     used: dict[DomainName, dict[str, float]] = {}
     shortfall: dict[DomainName, dict[str, float]] = {}
+    inf = float("inf")
     for dom, items in by_domain.items():
         cap = domains.get(dom)
-        limits = {f: float(getattr(cap, f)) for f in CAPACITY_FIELDS}
-        demand = {f: sum(float(n[f]) for _, n in items) for f in CAPACITY_FIELDS}
-        total = {f: 0.0 for f in CAPACITY_FIELDS}
-        if all(demand[f] <= limits[f] for f in CAPACITY_FIELDS):
+        limits = [float(getattr(cap, f)) for f in fields]
+        # each column summed in the systems' order, as a sum per field would
+        columns = zip(*(need for _, need in items), strict=True)
+        demand = [sum(column) for column in columns] or [0] * len(fields)
+        if all(d <= lim for d, lim in zip(demand, limits, strict=True)):
             admitted.update(s for s, _ in items)
-            used[dom] = demand
+            used[dom] = dict(zip(fields, demand, strict=True))
             continue
 
-        def share(
-            item: tuple[str, Mapping[str, float]], limits: dict[str, float] = limits
-        ) -> tuple[float, str]:
-            return (
-                max((item[1][f] / limits[f]) if limits[f] else float("inf") for f in CAPACITY_FIELDS),
-                item[0],
-            )
+        def share(item: tuple[str, Sequence[float]], limits: list[float] = limits) -> tuple[float, str]:
+            return max([n / lim if lim else inf for n, lim in zip(item[1], limits, strict=True)]), item[0]
 
+        total = [0.0] * len(fields)
         for sid, need in sorted(items, key=share):
-            if all(total[f] + need[f] <= limits[f] for f in CAPACITY_FIELDS):
+            after = [t + n for t, n in zip(total, need, strict=True)]
+            if all(a <= lim for a, lim in zip(after, limits, strict=True)):
                 admitted.add(sid)
-                for f in CAPACITY_FIELDS:
-                    total[f] += need[f]
+                total = after
             else:
-                over = [f for f in CAPACITY_FIELDS if total[f] + need[f] > limits[f]]
+                over = [f for f, a, lim in zip(fields, after, limits, strict=True) if a > lim]
                 refused[sid] = msg("reason.domain.full", domain=dom, over=over)
-        used[dom] = total
-        shortfall[dom] = {f: demand[f] - limits[f] for f in CAPACITY_FIELDS if demand[f] > limits[f]}
+        used[dom] = dict(zip(fields, total, strict=True))
+        shortfall[dom] = {f: d - lim for f, d, lim in zip(fields, demand, limits, strict=True) if d > lim}
     return DomainFit(frozenset(admitted), refused, used, shortfall)
+
+
+_CAPACITY_OF = operator.attrgetter(*CAPACITY_FIELDS)
+
+
+def capacity_need(sizing: Sizing) -> tuple[float, ...]:
+    """What a system of *sizing* takes of its domain's capacity, in CAPACITY_FIELDS' order."""
+    return tuple(map(float, _CAPACITY_OF(sizing)))
 
 
 def domain_findings(fit: DomainFit) -> list[Finding]:

@@ -14,7 +14,13 @@ from collections.abc import Mapping, Sequence
 from foundation.messages import msg
 from inventory.models import DomainName, PlatformKind, System, SystemCategory, SystemStatus
 from planner import rules
-from planner.domains import domain_findings, exceeds_domain_level, fit_capacity, needs_level4_pool
+from planner.domains import (
+    capacity_need,
+    domain_findings,
+    exceeds_domain_level,
+    fit_capacity,
+    needs_level4_pool,
+)
 from planner.plan_model import Disposition, Finding, FindingSeverity
 from planner.ruleset.base import GroupRule, Rule, RuleContext, Verdict
 
@@ -337,11 +343,6 @@ class Level4Pool(MlpsRule):
         return self.fact(msg("reason.mlps.level4_pool", domain=landing.domain))
 
 
-def _need(ctx: RuleContext, s: System) -> dict[str, float]:
-    size = ctx.migrate_sizing(s)
-    return {"vcpu": float(size.vcpu), "ram_gb": float(size.ram_gb), "storage_gb": float(size.storage_gb)}
-
-
 class DomainCapacity(GroupRule):
     """Block the systems a domain has no vCPU, RAM or storage left for (smallest admitted first)."""
 
@@ -353,7 +354,8 @@ class DomainCapacity(GroupRule):
 
     def check_group(self, systems: Sequence[System], ctx: RuleContext) -> Mapping[str, Verdict]:
         fit = fit_capacity(
-            ((s.id, ctx.landing(s).domain, _need(ctx, s)) for s in systems), ctx.inventory.cloud.domains
+            ((s.id, ctx.landing(s).domain, capacity_need(ctx.migrate_sizing(s))) for s in systems),
+            ctx.inventory.cloud.domains,
         )
         ctx.findings.extend(domain_findings(fit))
         return {sid: self.verdict(why) for sid, why in sorted(fit.refused.items())}
