@@ -1,8 +1,12 @@
 # The two commands of the README: `make plan` and `make test`.
 # Everything else here is set-up they depend on, done idempotently.
-# The first interpreter on PATH in the supported range (Python 3.11 to 3.13); PY=... overrides.
-SUPPORTED := import sys; sys.exit(not (3, 11) <= sys.version_info[:2] < (3, 14))
-PY ?= $(firstword $(foreach p,python3 python3.13 python3.12 python3.11,\
+# The interpreter (PY=... overrides): the distribution's (SYSTEM_PY) when it is in the
+# supported range (Python 3.11 to 3.13) and can make a virtual environment, else the first such
+# interpreter on PATH. The distribution's is built with profile-guided and link-time optimisation,
+# which a default source build (pyenv's, say) is not: the planner runs faster on it (BENCHMARKS.md).
+SUPPORTED := import sys, ensurepip; sys.exit(not (3, 11) <= sys.version_info[:2] < (3, 14))
+SYSTEM_PY ?= /usr/bin/python3
+PY ?= $(firstword $(foreach p,$(SYSTEM_PY) python3 python3.13 python3.12 python3.11,\
         $(shell command -v $(p) >/dev/null 2>&1 && $(p) -c '$(SUPPORTED)' 2>/dev/null && echo $(p))))
 VENV := .venv
 STAMP := $(VENV)/.installed

@@ -41,8 +41,43 @@ def test_makefile_refuses_clearly_when_no_supported_interpreter_is_on_path(tmp_p
     for name in ("Makefile", "pyproject.toml"):
         shutil.copy(REPO_ROOT / name, tmp_path / name)
     done = subprocess.run(
-        ["/usr/bin/make", "venv"], cwd=tmp_path, capture_output=True, text=True, env={"PATH": str(tmp_path)}
+        ["/usr/bin/make", "venv", f"SYSTEM_PY={tmp_path / 'none'}"],
+        cwd=tmp_path, capture_output=True, text=True, env={"PATH": str(tmp_path)},
     )
     assert done.returncode != 0
     assert "no Python 3.11 to 3.13 on PATH" in done.stderr
     assert not (tmp_path / ".venv").exists()
+
+
+def _interpreter(path: Path, version: tuple[int, int]) -> Path:
+    """A stand-in interpreter: answers the Makefile's check as a Python of *version* would."""
+    supported = (3, 11) <= version < (3, 14)
+    path.write_text(f"#!/bin/sh\nexit {0 if supported else 1}\n", encoding="utf-8")
+    path.chmod(0o755)
+    return path
+
+
+def _chosen(directory: Path, system: Path) -> str:
+    shutil.copy(REPO_ROOT / "Makefile", directory / "Makefile")
+    path = f"{directory / 'bin'}:/bin"  # /bin: make's echo
+    return subprocess.run(
+        ["/usr/bin/make", "-s", "python", f"SYSTEM_PY={system}"],
+        cwd=directory, capture_output=True, text=True, check=True, env={"PATH": path},
+    ).stdout.strip()
+
+
+def test_makefile_prefers_the_distributions_interpreter_to_the_first_on_path(tmp_path: Path) -> None:
+    (tmp_path / "bin").mkdir()
+    _interpreter(tmp_path / "bin" / "python3", (3, 12))
+    system = _interpreter(tmp_path / "system-python3", (3, 11))
+    assert _chosen(tmp_path, system) == str(system)
+
+
+def test_makefile_takes_the_first_on_path_when_the_distributions_is_missing_or_unsupported(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "bin").mkdir()
+    _interpreter(tmp_path / "bin" / "python3", (3, 12))
+    assert _chosen(tmp_path, tmp_path / "missing") == "python3"
+    too_old = _interpreter(tmp_path / "system-python3", (3, 9))
+    assert _chosen(tmp_path, too_old) == "python3"
