@@ -14,7 +14,10 @@ import re
 # C0 and C1 controls, DEL, and the Unicode characters that move or hide text on output:
 # line/paragraph separators, bidirectional overrides and isolates (the "Trojan source" trick),
 # zero-width characters and the BOM.
-CONTROL_CLASS = r"\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff"  # for [...] in any regex
+# The set in two parts: line breaks and tabs (free text may hold them), and the rest.
+BREAKS_CLASS = r"\t\n\r"
+CONTROL_CLASS_BUT_BREAKS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff"
+CONTROL_CLASS = BREAKS_CLASS + CONTROL_CLASS_BUT_BREAKS  # for [...] in any regex
 CONTROL_RE = re.compile(f"[{CONTROL_CLASS}]")
 # Free text (a description) may hold line breaks and tabs; everything else above is refused.
 _TEXT_ALLOWED = frozenset("\n\t\r")

@@ -25,7 +25,7 @@ from foundation.inputs import InputFileError, read_input
 from foundation.messages import Catalogue, Message, verbatim
 from foundation.messages.catalogue import Param
 from foundation.paths import id_problem
-from foundation.text import CONTROL_CLASS, CONTROL_RE, for_terminal
+from foundation.text import CONTROL_CLASS_BUT_BREAKS, CONTROL_RE, for_terminal
 from inventory.models import DomainName, Inventory
 
 PLAN_FORMAT_VERSION = 1
@@ -388,6 +388,37 @@ def load_plan(path: str | Path) -> Plan:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise PlanError(f"{p}: not a JSON plan: not UTF-8 (byte {exc.start})") from None
+    plan = _validated_straight(text)
+    if plan is None:
+        plan = _validated_carefully(p, text)
+    problems = strict_problems(plan, text)
+    if problems:
+        raise PlanError(for_terminal("\n".join(f"{p}: {line}" for line in problems)))
+    return plan
+
+
+# Number constants JSON does not have, which pydantic's parser reads as floats (json's refuses).
+_CONSTANTS = ("NaN", "Infinity")
+
+
+def _validated_straight(text: str) -> Plan | None:
+    """The plan in *text* validated straight from it, or None to read it carefully.
+
+    A well-formed plan needs no Python objects of its JSON (seconds at province scale): None
+    when anything is wrong with it, or when it may hold a constant only pydantic's parser reads.
+    """
+    if any(c in text for c in _CONSTANTS):
+        return None
+    try:
+        # Strict: a boolean is not a wave number, a number not a name (JSON dates stay ISO text).
+        plan = Plan.model_validate_json(text, strict=True)
+    except ValidationError:
+        return None
+    return plan if plan.format == PLAN_FORMAT_VERSION else None
+
+
+def _validated_carefully(p: Path, text: str) -> Plan:
+    """The plan in *text*, or PlanError saying what is wrong with it, in the order it is checked."""
     try:
         raw = json.loads(text, parse_constant=_no_constant)
     except RecursionError:
@@ -405,15 +436,10 @@ def load_plan(path: str | Path) -> Plan:
             f"{p}: format: plan format {version!r} is not supported (expected {PLAN_FORMAT_VERSION})"
         )
     try:
-        # Strict: a boolean is not a wave number, a number not a name (JSON dates stay ISO text).
-        plan = Plan.model_validate_json(text, strict=True)
+        return Plan.model_validate_json(text, strict=True)
     except ValidationError as exc:
         lines = [f"{p}: {_where(raw, e['loc'])}: {e['msg']}" for e in exc.errors()]
         raise PlanError(for_terminal("\n".join(lines))) from None
-    problems = strict_problems(plan, text)
-    if problems:
-        raise PlanError(for_terminal("\n".join(f"{p}: {line}" for line in problems)))
-    return plan
 
 
 def _no_constant(name: str) -> Any:
@@ -427,8 +453,14 @@ MAX_WAVE = 10_000  # waves are months or weeks: far more than any programme
 
 
 # In a plan file's JSON text: a control character as itself, or an escape that may stand for one
-# (line breaks and tabs are fine in a reason, and JSON writes them as \n and \t).
-_MAY_HOLD_CONTROL = re.compile(f"(?![\t\n\r])[{CONTROL_CLASS}]|\\\\[ubfr]")
+# (line breaks and tabs are fine in a reason, and JSON writes them as \n and \t; as themselves
+# they can only be the JSON's own white space). Searched apart: a class alone is scanned fast.
+_CONTROL_AS_ITSELF = re.compile(f"[{CONTROL_CLASS_BUT_BREAKS}]")
+_MAY_BE_CONTROL_ESCAPES = ("\\u", "\\b", "\\f", "\\r")
+
+
+def _may_hold_control(text: str) -> bool:
+    return any(e in text for e in _MAY_BE_CONTROL_ESCAPES) or _CONTROL_AS_ITSELF.search(text) is not None
 
 
 def strict_problems(plan: Plan, text: str | None = None) -> list[str]:
@@ -494,7 +526,7 @@ def strict_problems(plan: Plan, text: str | None = None) -> list[str]:
             ident(f"relocations[{i}].{name}", value)
     # Names, reasons and messages reach Markdown, HTML, Word and the terminal: no control
     # characters (line breaks and tabs of a reason are fine).
-    suspect = text is None or _MAY_HOLD_CONTROL.search(text) is not None
+    suspect = text is None or _may_hold_control(text)
     todo: list[tuple[str, Any]] = [("", plan.model_dump(mode="json"))] if suspect else []
     while todo and len(out) < 200:
         where, node = todo.pop()

@@ -41,3 +41,25 @@ def test_line_breaks_and_tabs_of_a_reason_load(tmp_path: Path) -> None:
     path = _plan_file(tmp_path, "first line\n\tsecond")
     assert load_plan(path).systems[0].reasons == ["first line\n\tsecond"]
     assert json.loads(path.read_text(encoding="utf-8"))["systems"][0]["reasons"] == ["first line\n\tsecond"]
+
+
+def test_a_reason_that_names_a_json_constant_loads(tmp_path: Path) -> None:
+    path = _plan_file(tmp_path, "utilisation was NaN in the survey, Infinity in the export")
+    assert load_plan(path).systems[0].reasons == ["utilisation was NaN in the survey, Infinity in the export"]
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+@pytest.mark.parametrize(
+    ("field", "given"),
+    [("cloud_rate", '"cloud_rate": 0.0'), ("an extra field", '"systems": 1,')],  # extras are kept as given
+)
+def test_a_number_json_does_not_have_is_refused_by_name(
+    tmp_path: Path, constant: str, field: str, given: str
+) -> None:
+    path = _plan_file(tmp_path, "x")
+    text = path.read_text(encoding="utf-8")
+    assert given in text
+    value = f'"cloud_rate": {constant}' if field == "cloud_rate" else f'"systems": 1, "x": {constant},'
+    path.write_text(text.replace(given, value, 1), encoding="utf-8")
+    with pytest.raises(PlanError, match=f"{constant.lstrip('-')} is not a number a plan may hold"):
+        load_plan(path)
