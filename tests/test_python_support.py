@@ -81,3 +81,45 @@ def test_makefile_takes_the_first_on_path_when_the_distributions_is_missing_or_u
     assert _chosen(tmp_path, tmp_path / "missing") == "python3"
     too_old = _interpreter(tmp_path / "system-python3", (3, 9))
     assert _chosen(tmp_path, too_old) == "python3"
+
+
+def _reporting_interpreter(path: Path) -> Path:
+    """A stand-in interpreter that reports itself as sys.executable (what the Makefile asks)."""
+    path.write_text('#!/bin/sh\nrealpath "$0"\n', encoding="utf-8")
+    path.chmod(0o755)
+    return path
+
+
+def _venv_built_on(directory: Path, interpreter: Path) -> Path:
+    venv = directory / ".venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").symlink_to(interpreter)
+    (venv / "kept").write_text("", encoding="utf-8")
+    return venv
+
+
+def _make_built_on(directory: Path, chosen: Path) -> subprocess.CompletedProcess[str]:
+    shutil.copy(REPO_ROOT / "Makefile", directory / "Makefile")
+    return subprocess.run(
+        ["/usr/bin/make", "-s", ".venv/.built-on", f"PY={chosen}"],
+        cwd=directory, capture_output=True, text=True, check=True, env={"PATH": "/usr/bin:/bin"},
+    )
+
+
+def test_a_venv_built_on_another_interpreter_is_removed_to_be_built_again(tmp_path: Path) -> None:
+    old = _reporting_interpreter(tmp_path / "old-python3")
+    new = _reporting_interpreter(tmp_path / "new-python3")
+    venv = _venv_built_on(tmp_path, old)
+    done = _make_built_on(tmp_path, new)
+    assert "building it again" in done.stdout
+    assert not (venv / "kept").exists()
+    assert (venv / ".built-on").read_text(encoding="utf-8").strip() == str(new)
+
+
+def test_a_venv_built_on_the_chosen_interpreter_is_kept(tmp_path: Path) -> None:
+    same = _reporting_interpreter(tmp_path / "python3")
+    venv = _venv_built_on(tmp_path, same)
+    done = _make_built_on(tmp_path, same)
+    assert done.stdout == ""
+    assert (venv / "kept").exists()
+    assert (venv / ".built-on").read_text(encoding="utf-8").strip() == str(same)
