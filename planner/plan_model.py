@@ -390,7 +390,7 @@ def load_plan(path: str | Path) -> Plan:
     except UnicodeDecodeError as exc:
         raise PlanError(f"{p}: not a JSON plan: not UTF-8 (byte {exc.start})") from None
     # Hundreds of thousands of records at province scale: the cyclic collector would rescan them
-    # again and again as they are made (8 of 10 s at 100,000 systems), and free nothing.
+    # again and again as they are made (most of the reading time, BENCHMARKS.md), and free nothing.
     with collector_paused():
         plan = _validated_straight(text)
         if plan is None:
